@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from './config.ts'
+import { rotateKeys } from './keys/index.ts'
+import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
+import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/apiKeys.ts'
+
+const USER_ROLES = ['compliance', 'auditor', 'approver']
+
+const HELP = `Usage: npm run sigil -- <command>
+
+  keys list                               show the signing keys in the JWKS
+  keys rotate                             new active key; the old one stays published until what it signed expires
+  clients create --name NAME --role ROLE  create an API client (roles: ${API_CLIENT_ROLES.join(', ')}); prints the key once
+  clients list                            list API clients
+  clients revoke ID                       revoke an API client's key
+  users roles HANDLE [--set a,b]          show or set a user's roles (${USER_ROLES.join(', ')})
+`
+
+function fail(message: string): never {
+  process.stderr.write(`sigil: ${message}\n`)
+  process.exit(2)
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  })
+  const [area, action, arg] = positionals
+  if (values.help || !area) return void process.stdout.write(HELP)
+  const config = loadConfig()
+  const log = createLogger('warn')
+  const out = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n')
+
+  if (area === 'keys') {
+    if (action === 'rotate') {
+      await openKeys(config, log) // creates the first key in development if there is none yet
+      return out(await rotateKeys(keysDirOf(config), Date.now(), keyRetainSeconds(config)))
+    }
+    if (action === 'list') return out((await openKeys(config, log)).jwks())
+    fail(`unknown keys command "${action ?? ''}"`)
+  }
+  const store = openStore(config)
+  try {
+    if (area === 'clients' && action === 'create') {
+      if (!values.name) fail('clients create needs --name')
+      const roles = values.role ?? []
+      const bad = roles.filter((r) => !(API_CLIENT_ROLES as readonly string[]).includes(r))
+      if (!roles.length || bad.length) fail(`--role must be one or more of ${API_CLIENT_ROLES.join(', ')}${bad.length ? ` (got ${bad.join(', ')})` : ''}`)
+      const { client, key } = await createApiClient(store, values.name, roles as ApiClientRole[], Date.now())
+      await store.audit.append({ type: 'client.created', actor: 'cli', subject: client.id, data: { roles } }, Date.now())
+      return out({ id: client.id, name: client.name, roles: client.roles, key, note: 'The key is shown once; store it now.' })
+    }
+    if (area === 'clients' && action === 'list') {
+      return out((await store.apiClients.list()).map(({ keyHash: _k, ...c }) => ({ ...c, createdAt: new Date(c.createdAt).toISOString(), revokedAt: c.revokedAt && new Date(c.revokedAt).toISOString() })))
+    }
+    if (area === 'clients' && action === 'revoke') {
+      if (!arg) fail('clients revoke needs the client id')
+      if (!(await store.apiClients.revoke(arg, Date.now()))) fail(`no active client ${arg}`)
+      await store.audit.append({ type: 'client.revoked', actor: 'cli', subject: arg }, Date.now())
+      return out({ revoked: arg })
+    }
+    if (area === 'users' && action === 'roles') {
+      if (!arg) fail('users roles needs a handle')
+      const user = await store.users.getByHandle(arg.toLowerCase())
+      if (!user) fail(`no user ${arg}`)
+      if (values.set !== undefined) {
+        const roles = values.set.split(',').map((r) => r.trim()).filter(Boolean)
+        const bad = roles.filter((r) => !USER_ROLES.includes(r))
+        if (bad.length) fail(`unknown roles: ${bad.join(', ')}`)
+        await store.users.setRoles(user.id, roles)
+        await store.audit.append({ type: 'user.roles_changed', actor: 'cli', subject: user.id, data: { roles } }, Date.now())
+        return out({ handle: user.handle, roles })
+      }
+      return out({ handle: user.handle, roles: user.roles })
+    }
+    fail(`unknown command "${positionals.join(' ')}"; see --help`)
+  } finally {
+    await store.close()
+  }
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  fail(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err))
+})

@@ -1,0 +1,35 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ConfigError, loadConfig } from './config.ts'
+
+test('defaults give a working local set-up', () => {
+  const c = loadConfig({})
+  assert.equal(c.port, 8080)
+  assert.equal(c.rpId, 'localhost')
+  assert.deepEqual(c.origins, ['http://localhost:8080'])
+  assert.equal(c.store, 'sqlite')
+  assert.equal(c.sessionIdleSeconds, 3600)
+  assert.equal(c.sessionAbsoluteSeconds, 86400)
+})
+
+test('one error names every bad variable', () => {
+  assert.throws(() => loadConfig({ PORT: 'eighty', SIGIL_STORE: 'mongo', SIGIL_ORIGINS: 'not a url', SIGIL_SESSION_IDLE_SECONDS: '-5' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    const vars = err.issues.map((i) => i.split(':')[0]).sort()
+    assert.deepEqual(vars, ['PORT', 'SIGIL_ORIGINS', 'SIGIL_SESSION_IDLE_SECONDS', 'SIGIL_STORE'])
+    return true
+  })
+})
+
+test('origins must sit within the RP ID and use https off localhost', () => {
+  assert.throws(() => loadConfig({ SIGIL_RP_ID: 'example.com', SIGIL_ORIGINS: 'https://example.org' }), /not within SIGIL_RP_ID/)
+  assert.throws(() => loadConfig({ SIGIL_RP_ID: 'example.com', SIGIL_ORIGINS: 'http://example.com' }), /must use https/)
+  const c = loadConfig({ SIGIL_RP_ID: 'example.com', SIGIL_ORIGINS: 'https://example.com, https://app.example.com', SIGIL_TRUST_PROXY: '1' })
+  assert.deepEqual(c.origins, ['https://example.com', 'https://app.example.com'])
+  assert.equal(c.trustProxy, 1)
+  assert.equal(c.publicUrl, 'https://example.com')
+})
+
+test('idle limit cannot exceed the absolute limit', () => {
+  assert.throws(() => loadConfig({ SIGIL_SESSION_IDLE_SECONDS: '90000' }), /SIGIL_SESSION_IDLE_SECONDS/)
+})

@@ -1,0 +1,118 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+const zBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+const zSeconds = z.coerce.number().int().positive()
+const zList = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+
+/** Every environment variable Sigil reads, with its default. README's configuration table mirrors this. */
+const zEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  SIGIL_DATA_DIR: z.string().min(1).default('./data'),
+  SIGIL_KEYS_DIR: z.string().min(1).optional(),
+  SIGIL_STORE: z.enum(['sqlite']).default('sqlite'),
+  SIGIL_RP_ID: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com').default('localhost'),
+  SIGIL_RP_NAME: z.string().min(1).max(64).default('Sigil'),
+  SIGIL_ORIGINS: zList.pipe(z.array(z.url()).min(1)).optional(),
+  SIGIL_RELATED_ORIGINS: zList.pipe(z.array(z.url())).default([]),
+  SIGIL_SESSION_IDLE_SECONDS: zSeconds.default(3600),
+  SIGIL_SESSION_ABSOLUTE_SECONDS: zSeconds.default(86400),
+  SIGIL_ACCESS_TOKEN_SECONDS: zSeconds.max(3600).default(300),
+  SIGIL_CHALLENGE_SECONDS: zSeconds.max(600).default(300),
+  SIGIL_FRESH_AUTH_SECONDS: zSeconds.max(3600).default(300),
+  SIGIL_TRUST_PROXY: z.string().default('false'),
+  SIGIL_ATTESTATION_POLICY: z.string().min(1).optional(),
+  SIGIL_RATE_LIMIT_PER_MINUTE: zSeconds.default(60),
+  SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIGIL_PUBLIC_URL: z.url().optional(),
+  SIGIL_DEV_KEYS: zBool.default(true),
+})
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  keysDir: string | undefined
+  store: 'sqlite'
+  rpId: string
+  rpName: string
+  /** Origins allowed in WebAuthn clientData and in the Origin header of cookie-authenticated calls. */
+  origins: string[]
+  relatedOrigins: string[]
+  /** Issuer of access tokens and base of absolute links. */
+  publicUrl: string
+  sessionIdleSeconds: number
+  sessionAbsoluteSeconds: number
+  accessTokenSeconds: number
+  challengeSeconds: number
+  freshAuthSeconds: number
+  /** Passed to express `trust proxy`: false, true, a hop count or a list of subnets. */
+  trustProxy: boolean | number | string
+  attestationPolicyFile: string | undefined
+  rateLimitPerMinute: number
+  logLevel: string
+  /** May generate signing keys on first start when none exist. */
+  devKeys: boolean
+}
+
+export class ConfigError extends Error {
+  readonly issues: string[]
+  constructor(issues: string[]) {
+    super('Invalid configuration:\n' + issues.map((i) => `  - ${i}`).join('\n'))
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true' || v === 'false') return v === 'true'
+  if (/^\d+$/.test(v)) return Number(v)
+  return v
+}
+
+/** Reads the environment into a typed config; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in zEnv.shape && v !== ''))
+  const r = zEnv.safeParse(present)
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`))
+  }
+  const e = r.data
+  const issues: string[] = []
+  const origins = e.SIGIL_ORIGINS ?? [`http://localhost:${e.PORT}`]
+  for (const o of origins) {
+    const u = new URL(o)
+    const host = u.hostname
+    if (host !== e.SIGIL_RP_ID && !host.endsWith('.' + e.SIGIL_RP_ID)) {
+      issues.push(`SIGIL_ORIGINS: ${o} is not within SIGIL_RP_ID ${e.SIGIL_RP_ID}`)
+    }
+    if (u.protocol !== 'https:' && host !== 'localhost') issues.push(`SIGIL_ORIGINS: ${o} must use https`)
+  }
+  if (e.SIGIL_SESSION_IDLE_SECONDS > e.SIGIL_SESSION_ABSOLUTE_SECONDS) {
+    issues.push('SIGIL_SESSION_IDLE_SECONDS: must not exceed SIGIL_SESSION_ABSOLUTE_SECONDS')
+  }
+  if (issues.length) throw new ConfigError(issues)
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.SIGIL_DATA_DIR),
+    keysDir: e.SIGIL_KEYS_DIR ? path.resolve(e.SIGIL_KEYS_DIR) : undefined,
+    store: e.SIGIL_STORE,
+    rpId: e.SIGIL_RP_ID,
+    rpName: e.SIGIL_RP_NAME,
+    origins: origins.map((o) => new URL(o).origin),
+    relatedOrigins: e.SIGIL_RELATED_ORIGINS.map((o) => new URL(o).origin),
+    publicUrl: (e.SIGIL_PUBLIC_URL ?? origins[0]!).replace(/\/$/, ''),
+    sessionIdleSeconds: e.SIGIL_SESSION_IDLE_SECONDS,
+    sessionAbsoluteSeconds: e.SIGIL_SESSION_ABSOLUTE_SECONDS,
+    accessTokenSeconds: e.SIGIL_ACCESS_TOKEN_SECONDS,
+    challengeSeconds: e.SIGIL_CHALLENGE_SECONDS,
+    freshAuthSeconds: e.SIGIL_FRESH_AUTH_SECONDS,
+    trustProxy: parseTrustProxy(e.SIGIL_TRUST_PROXY),
+    attestationPolicyFile: e.SIGIL_ATTESTATION_POLICY,
+    rateLimitPerMinute: e.SIGIL_RATE_LIMIT_PER_MINUTE,
+    logLevel: e.SIGIL_LOG_LEVEL,
+    devKeys: e.SIGIL_DEV_KEYS,
+  }
+}

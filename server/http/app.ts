@@ -1,0 +1,77 @@
+import path from 'node:path'
+import fs from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import helmet from 'helmet'
+import type { AppDeps } from './context.ts'
+import { Api } from './route.ts'
+import { ProblemError, problemHandler, sendProblem } from './problem.ts'
+import { buildOpenApi } from './openapi.ts'
+import { passkeyRoutes } from './routes/passkeys.ts'
+import { meRoutes } from './routes/me.ts'
+import { sessionRoutes } from './routes/sessions.ts'
+import { clientRoutes } from './routes/clients.ts'
+import { opsRoutes } from './routes/ops.ts'
+import { sessionCookie } from '../sessions/sessions.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const VERSION = (JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string }).version
+export const BODY_LIMIT = '64kb'
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
+
+function requestContext(deps: AppDeps) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const given = req.headers['x-request-id']
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    res.locals.requestId = id
+    res.setHeader('X-Request-Id', id)
+    const start = process.hrtime.bigint()
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9
+      const route = (res.locals.route as string | undefined) ?? (res.statusCode === 404 ? '(unmatched)' : req.path)
+      deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds)
+      // Route templates only: paths, query strings, bodies and headers may hold ids, codes or tokens.
+      deps.log.info({ requestId: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request')
+    })
+    next()
+  }
+}
+
+/** Builds the whole HTTP app from its dependencies; tests call it in-process. */
+export function createApp(deps: AppDeps): { app: Express; api: Api } {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', deps.config.trustProxy)
+  app.set('etag', false)
+  app.use(requestContext(deps))
+  app.use(helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"], fontSrc: ["'self'"], objectSrc: ["'none'"], baseUri: ["'none'"],
+        formAction: ["'self'"], frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  }))
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }))
+
+  const router = express.Router()
+  const api = new Api(router, deps)
+  passkeyRoutes(api)
+  meRoutes(api)
+  sessionRoutes(api)
+  clientRoutes(api)
+  opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
+  app.use(router)
+
+  const webDir = path.join(here, '../../web/dist')
+  const staticDir = fs.existsSync(webDir) ? webDir : path.join(here, '../../web/public')
+  app.use(express.static(staticDir, { index: 'index.html', maxAge: '5m' }))
+
+  app.use((req, res) => sendProblem(res, new ProblemError('not_found', 404, { detail: `No ${req.method} ${req.path.slice(0, 200)} here.` })))
+  app.use(problemHandler(deps.log))
+  return { app, api }
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config.ts'
+import type { Store, SessionRecord, UserRecord, ApiClientRecord } from '../store/index.ts'
+import type { KeyRing } from '../keys/index.ts'
+import type { Metrics } from './metrics.ts'
+import type { AttestationPolicies } from '../passkeys/attestationPolicy.ts'
+
+/** Everything the app needs from outside; tests build it with an in-memory store and a fake clock. */
+export interface AppDeps {
+  config: Config
+  store: Store
+  keys: KeyRing
+  log: Logger
+  metrics: Metrics
+  /** Epoch milliseconds. */
+  now: () => number
+  attestationPolicies: AttestationPolicies
+}
+
+export type Principal =
+  | { kind: 'none' }
+  | { kind: 'session'; session: SessionRecord; user: UserRecord; via: 'cookie' | 'token' }
+  | { kind: 'client'; client: ApiClientRecord }

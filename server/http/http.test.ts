@@ -1,0 +1,120 @@
+import { test, describe, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createSoftAuthenticator, startTestApp, TestClient, signUp, type TestApp } from '../testing/index.ts'
+import { createApiClient } from '../clients/apiKeys.ts'
+
+describe('HTTP contract', () => {
+  let app: TestApp
+  before(async () => { app = await startTestApp() })
+  after(() => app.close())
+
+  test('problems are RFC 9457 with a stable code and a request id', async () => {
+    const r = await new TestClient(app.url).get('/v1/nope', { 'x-request-id': 'req-123' })
+    assert.equal(r.status, 404)
+    assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8')
+    assert.equal(r.body.code, 'not_found')
+    assert.equal(r.body.type, 'urn:sigil:problem:not_found')
+    assert.equal(r.body.requestId, 'req-123')
+    assert.equal(r.headers.get('x-request-id'), 'req-123')
+    const unauth = await new TestClient(app.url).get('/v1/me')
+    assert.equal(unauth.status, 401)
+    assert.equal(unauth.body.code, 'unauthenticated')
+  })
+
+  test('security headers: strict CSP with no inline script, no sniffing, no framing', async () => {
+    const r = await fetch(`${app.url}/`)
+    const csp = r.headers.get('content-security-policy')!
+    assert.match(csp, /script-src 'self'/)
+    assert.doesNotMatch(csp, /unsafe-inline/)
+    assert.match(csp, /frame-ancestors 'none'/)
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff')
+    assert.equal(r.headers.get('x-powered-by'), null)
+  })
+
+  test('Idempotency-Key: same key and body replays the first answer; another body is 422', async () => {
+    const client = new TestClient(app.url)
+    const body = { handle: 'idem-user', displayName: 'I' }
+    const a = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'k-1' })
+    const b = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'k-1' })
+    assert.equal(a.status, 200)
+    assert.deepEqual(b.body, a.body, 'same challenge: the first answer')
+    assert.equal(b.headers.get('idempotent-replayed'), 'true')
+    const c = await client.post('/v1/passkeys/register/options', { ...body, displayName: 'J' }, { 'idempotency-key': 'k-1' })
+    assert.equal(c.status, 422)
+    assert.equal(c.body.code, 'idempotency_key_reused')
+    const bad = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'x'.repeat(300) })
+    assert.equal(bad.body.code, 'idempotency_key_invalid')
+  })
+
+  test('Idempotency-Key on a response holding secrets shown once: the retry is refused, not replayed', async () => {
+    const client = new TestClient(app.url)
+    await signUp(client, createSoftAuthenticator(), 'idem-secret')
+    const first = await client.post('/v1/me/recovery-codes', {}, { 'idempotency-key': 'codes-1' })
+    assert.equal(first.status, 201)
+    const retry = await client.post('/v1/me/recovery-codes', {}, { 'idempotency-key': 'codes-1' })
+    assert.equal(retry.status, 409)
+    assert.equal(retry.body.code, 'idempotency_replay_unavailable')
+    assert.equal((await client.get('/v1/me')).body.recoveryCodesRemaining, 10, 'the codes were not regenerated')
+  })
+
+  test('health, readiness, metrics, JWKS and related origins', async () => {
+    const c = new TestClient(app.url)
+    assert.deepEqual((await c.get('/healthz')).body, { status: 'ok' })
+    assert.deepEqual((await c.get('/readyz')).body, { status: 'ready', store: 'sqlite' })
+    await signUp(c, createSoftAuthenticator(), 'metrics-user')
+    const metrics = await c.get('/metrics')
+    assert.match(metrics.body, /sigil_ceremonies_total\{ceremony="register",outcome="ok"\} \d+/)
+    assert.match(metrics.body, /sigil_http_request_duration_seconds_bucket\{.*route="\/v1\/passkeys\/register\/verify"/)
+    const jwks = await c.get('/.well-known/jwks.json')
+    assert.match(jwks.headers.get('content-type')!, /^application\/jwk-set\+json/)
+    assert.equal(jwks.body.keys[0].alg, 'ES256')
+    assert.equal(jwks.body.keys[0].d, undefined, 'no private part')
+    assert.deepEqual((await c.get('/.well-known/webauthn')).body, { origins: ['http://localhost:8080'] })
+  })
+
+  test('/openapi.json documents every route, with request schemas from the validators', async () => {
+    const doc = (await new TestClient(app.url).get('/openapi.json')).body
+    assert.equal(doc.openapi, '3.1.0')
+    const ops = Object.entries(doc.paths).flatMap(([p, o]) => Object.keys(o as object).map((m) => `${m} ${p}`))
+    for (const expected of ['post /v1/passkeys/register/options', 'post /v1/passkeys/login/verify', 'delete /v1/me/passkeys/{id}',
+      'patch /v1/me/passkeys/{id}', 'post /v1/me/recovery-codes', 'post /v1/recovery/verify', 'post /v1/sessions/logout', 'get /v1/me/sessions']) {
+      assert.ok(ops.includes(expected), expected)
+    }
+    const reg = doc.paths['/v1/passkeys/register/options'].post
+    assert.deepEqual(reg.requestBody.content['application/json'].schema.required.sort(), ['displayName', 'handle'])
+    assert.ok(reg.parameters.some((p: { name: string }) => p.name === 'Idempotency-Key'))
+    const docs = await fetch(`${app.url}/docs/`)
+    assert.equal(docs.status, 200)
+    assert.match(await docs.text(), /Sigil API/)
+  })
+
+  test('API keys: hashed at rest, roles reported, revoked keys refused', async () => {
+    const { client, key } = await createApiClient(app.deps.store, 'wallet', ['wallet-backend'], app.clock.now())
+    assert.ok(!JSON.stringify(await app.deps.store.apiClients.get(client.id)).includes(key), 'only the hash is stored')
+    const api = new TestClient(app.url, '')
+    const me = await api.get('/v1/clients/me', { authorization: `Bearer ${key}` })
+    assert.equal(me.status, 200)
+    assert.deepEqual(me.body.roles, ['wallet-backend'])
+    assert.equal((await api.get('/v1/clients/me', { authorization: `Bearer ${key}x` })).status, 401)
+    await app.deps.store.apiClients.revoke(client.id, app.clock.now())
+    assert.equal((await api.get('/v1/clients/me', { authorization: `Bearer ${key}` })).status, 401)
+  })
+})
+
+describe('rate limits on ceremony endpoints', () => {
+  let app: TestApp
+  before(async () => { app = await startTestApp({ env: { SIGIL_RATE_LIMIT_PER_MINUTE: '5' } }) })
+  after(() => app.close())
+
+  test('per IP, counted in the store, with Retry-After; a new window opens after a minute', async () => {
+    const c = new TestClient(app.url)
+    const statuses = []
+    for (let i = 0; i < 7; i++) statuses.push((await c.post('/v1/passkeys/login/options', {})).status)
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429])
+    const r = await c.post('/v1/passkeys/login/options', {})
+    assert.equal(r.body.code, 'rate_limited')
+    assert.ok(Number(r.headers.get('retry-after')) >= 1)
+    app.clock.advance(60_000)
+    assert.equal((await c.post('/v1/passkeys/login/options', {})).status, 200)
+  })
+})

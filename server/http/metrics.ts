@@ -1,0 +1,29 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  ceremonies: Counter<'ceremony' | 'outcome'>
+  httpDuration: Histogram<'method' | 'route' | 'status'>
+}
+
+/** One registry per app, so two apps in one test process do not collide. */
+export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry()
+  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'sigil_' })
+  return {
+    registry,
+    ceremonies: new Counter({
+      name: 'sigil_ceremonies_total',
+      help: 'WebAuthn and recovery ceremonies by kind and outcome (ok or the problem code)',
+      labelNames: ['ceremony', 'outcome'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'sigil_http_request_duration_seconds',
+      help: 'HTTP request latency by route template',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  }
+}

@@ -1,0 +1,92 @@
+import type { Request, Response } from 'express'
+import type { AppDeps, Principal } from '../context.ts'
+import { ProblemError } from '../problem.ts'
+import { createSessions, readCookie, sessionCookie, serializeCookie } from '../../sessions/sessions.ts'
+import { verifyAccessToken } from '../../sessions/accessTokens.ts'
+import { API_KEY_PREFIX, hashApiKey } from '../../clients/apiKeys.ts'
+
+/**
+ * none: anyone. session: a full session (cookie, or an access token bound to a live session).
+ * session-or-recovery: also the restricted session a recovery code opens. client: an API key.
+ */
+export type AuthMode = 'none' | 'session' | 'session-or-recovery' | 'client'
+
+const unauthenticated = (detail: string): ProblemError =>
+  new ProblemError('unauthenticated', 401, { detail, headers: { 'WWW-Authenticate': 'Bearer realm="sigil"' } })
+
+async function fromApiKey(deps: AppDeps, key: string): Promise<Principal> {
+  const client = await deps.store.apiClients.getByKeyHash(hashApiKey(key))
+  if (!client || client.revokedAt !== null) throw unauthenticated('The API key is unknown or revoked.')
+  return { kind: 'client', client }
+}
+
+async function fromAccessToken(deps: AppDeps, token: string): Promise<Principal> {
+  let claims
+  try {
+    claims = await verifyAccessToken(deps.keys, deps.config, token, deps.now())
+  } catch {
+    throw unauthenticated('The access token is invalid or expired.')
+  }
+  const sessions = await deps.store.sessions.listByUser(claims.sub)
+  const session = sessions.find((s) => s.ref === claims.sid)
+  const user = session && createSessions(deps).isLive(session) ? await deps.store.users.get(claims.sub) : undefined
+  if (!session || !user) throw unauthenticated('The session behind this access token has ended.')
+  return { kind: 'session', session, user, via: 'token' }
+}
+
+async function fromCookie(deps: AppDeps, req: Request, res: Response): Promise<Principal> {
+  const cookie = sessionCookie(deps.config)
+  const id = readCookie(req.headers.cookie, cookie.name)
+  if (!id) return { kind: 'none' }
+  const session = await createSessions(deps).resolve(id)
+  const user = session ? await deps.store.users.get(session.userId) : undefined
+  if (!session || !user) {
+    res.append('Set-Cookie', serializeCookie(cookie, '', 0))
+    return { kind: 'none' }
+  }
+  return { kind: 'session', session, user, via: 'cookie' }
+}
+
+/** Finds who is calling: an Authorization header wins over the cookie; then checks the route's mode. */
+export async function authenticate(deps: AppDeps, req: Request, res: Response, mode: AuthMode, roles?: string[]): Promise<Principal> {
+  const authz = req.headers.authorization
+  let principal: Principal = { kind: 'none' }
+  if (authz !== undefined) {
+    const m = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(authz)
+    if (!m) throw unauthenticated('Use "Authorization: Bearer <token>".')
+    principal = m[1]!.startsWith(API_KEY_PREFIX) ? await fromApiKey(deps, m[1]!) : await fromAccessToken(deps, m[1]!)
+  } else if (mode !== 'client') {
+    principal = await fromCookie(deps, req, res)
+  }
+  switch (mode) {
+    case 'none':
+      return principal
+    case 'client':
+      if (principal.kind !== 'client') throw unauthenticated('This operation needs an API key.')
+      if (roles && !roles.some((r) => principal.client.roles.includes(r))) {
+        throw new ProblemError('client_role_forbidden', 403, { detail: `Needs one of the roles: ${roles.join(', ')}.` })
+      }
+      return principal
+    case 'session':
+    case 'session-or-recovery':
+      if (principal.kind !== 'session') throw unauthenticated('Sign in first.')
+      if (mode === 'session' && principal.session.kind !== 'full') {
+        throw new ProblemError('recovery_session_restricted', 403, { detail: 'A recovery session can only add a passkey.' })
+      }
+      return principal
+  }
+}
+
+/** Sensitive actions need a user verification no older than SIGIL_FRESH_AUTH_SECONDS. */
+export function requireFresh(deps: AppDeps, principal: Principal): void {
+  if (principal.kind !== 'session') return
+  // A recovery session was opened by a code moments ago and can only add a passkey: the code is its proof.
+  if (principal.session.kind === 'recovery') return
+  const age = deps.now() - principal.session.verifiedAt
+  if (age > deps.config.freshAuthSeconds * 1000) {
+    throw new ProblemError('reauthentication_required', 403, {
+      detail: 'Confirm it is you with a passkey first (POST /v1/me/reauth/options).',
+      extra: { maxAgeSeconds: deps.config.freshAuthSeconds },
+    })
+  }
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto'
+import type { Request, Response } from 'express'
+import type { AppDeps, Principal } from '../context.ts'
+import type { RouteDef } from '../route.ts'
+import { ProblemError, problemBody } from '../problem.ts'
+
+const KEY_TTL_MS = 24 * 3600_000
+const KEY_RE = /^[\x21-\x7e]{1,255}$/
+
+interface Outcome { status: number; body: unknown }
+
+function scopeOf(p: Principal): string {
+  if (p.kind === 'session') return `user:${p.user.id}`
+  if (p.kind === 'client') return `client:${p.client.id}`
+  return 'anon'
+}
+
+/**
+ * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): the first request with a key runs and its
+ * answer is kept in the store for 24 h; a retry with the same body, on any instance, gets that answer;
+ * the same key with a different body is refused with 422; a retry while the first still runs gets 409.
+ * Answers are kept for success and client errors, not for 429 or 5xx, so those can be retried.
+ */
+export async function withIdempotency(deps: AppDeps, req: Request, res: Response, principal: Principal, def: RouteDef,
+  execute: () => Promise<Outcome>): Promise<Outcome | undefined> {
+  const raw = req.headers['idempotency-key']
+  if (raw === undefined) return execute()
+  if (typeof raw !== 'string' || !KEY_RE.test(raw)) {
+    throw new ProblemError('idempotency_key_invalid', 400, { detail: 'Idempotency-Key must be 1-255 visible ASCII characters.', field: 'idempotency-key' })
+  }
+  const key = `${scopeOf(principal)}:${def.operationId}:${raw}`
+  const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('base64url')
+  const begun = await deps.store.idempotency.begin(key, fingerprint, deps.now(), KEY_TTL_MS)
+  if (begun.state !== 'new') {
+    if (begun.fingerprint !== fingerprint) {
+      throw new ProblemError('idempotency_key_reused', 422, { detail: 'This Idempotency-Key was used with a different request.', field: 'idempotency-key' })
+    }
+    if (begun.state === 'pending') {
+      throw new ProblemError('idempotency_request_in_progress', 409, { detail: 'The first request with this key is still running.', headers: { 'Retry-After': '1' } })
+    }
+    if (begun.response.status === 0) {
+      throw new ProblemError('idempotency_replay_unavailable', 409, { detail: 'The first response held a secret that is shown only once.' })
+    }
+    res.setHeader('Idempotent-Replayed', 'true')
+    res.status(begun.response.status).type(begun.response.contentType).send(begun.response.body)
+    return undefined
+  }
+  try {
+    const out = await execute()
+    // A body holding a secret shown once is not stored: status 0 marks "done, not replayable".
+    const response = def.secretResponse
+      ? { status: 0, contentType: 'application/json', body: '' }
+      : { status: out.status, contentType: 'application/json', body: out.body === undefined ? '' : JSON.stringify(out.body) }
+    await deps.store.idempotency.complete(key, response)
+    return out
+  } catch (err) {
+    if (err instanceof ProblemError && err.status < 500 && err.status !== 429 && err.status !== 409) {
+      await deps.store.idempotency.complete(key, {
+        status: err.status, contentType: 'application/problem+json',
+        body: JSON.stringify(problemBody(err, res.locals.requestId as string | undefined)),
+      })
+    } else {
+      await deps.store.idempotency.abandon(key).catch(() => undefined)
+    }
+    throw err
+  }
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod'
+import type { RouteDef } from './route.ts'
+
+const zProblem = z.object({
+  type: z.string(), title: z.string(), status: z.number().int(), code: z.string(),
+  detail: z.string().optional(), field: z.string().optional(), requestId: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+})
+
+const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' })
+
+const SECURITY: Record<string, Record<string, string[]>[]> = {
+  none: [],
+  session: [{ sessionCookie: [] }, { accessToken: [] }],
+  'session-or-recovery': [{ sessionCookie: [] }, { accessToken: [] }],
+  client: [{ apiKey: [] }],
+}
+
+const COMMON_ERRORS = ['request_invalid', 'body_malformed', 'body_too_large', 'content_type_unsupported', 'origin_required',
+  'origin_forbidden', 'idempotency_key_invalid', 'idempotency_key_reused', 'idempotency_request_in_progress', 'internal']
+
+/** OpenAPI 3.1 built from the same route definitions and zod schemas that validate requests. */
+export function buildOpenApi(routes: RouteDef[], info: { version: string; serverUrl: string; cookieName: string }) {
+  const paths: Record<string, Record<string, unknown>> = {}
+  for (const r of routes) {
+    const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}')
+    const parameters: unknown[] = []
+    if (r.params) {
+      const ps = schema(r.params, 'input') as { properties?: Record<string, unknown> }
+      for (const [name, s] of Object.entries(ps.properties ?? {})) parameters.push({ name, in: 'path', required: true, schema: s })
+    }
+    if (r.method !== 'get') {
+      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
+        description: 'Retries with the same key and body get the first answer (24 h); a different body gets 422.' })
+    }
+    const status = String(r.status ?? 200)
+    paths[path] ??= {}
+    paths[path][r.method] = {
+      operationId: r.operationId,
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      tags: [r.tag],
+      security: SECURITY[r.auth],
+      ...(r.roles ? { 'x-sigil-roles': r.roles } : {}),
+      ...(r.fresh ? { 'x-sigil-fresh-verification': true } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } } } : {}),
+      responses: {
+        [status]: status === '204' || !r.response
+          ? { description: 'Done' }
+          : { description: 'Success', content: { 'application/json': { schema: schema(r.response, 'output') } } },
+        '4XX': {
+          description: `Problem (RFC 9457). Codes: ${[...new Set([...(r.errors ?? []), ...COMMON_ERRORS])].join(', ')}`,
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      },
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Sigil API', version: info.version, description: 'Passkey accounts, signing approval and KYC credentials. Errors are application/problem+json with a stable `code`.' },
+    servers: [{ url: info.serverUrl }],
+    paths,
+    components: {
+      schemas: { Problem: schema(zProblem, 'output') },
+      securitySchemes: {
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: info.cookieName },
+        accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (typ at+jwt, ES256)' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'API key (sigil_sk_…) created with `npm run sigil -- clients create`' },
+      },
+    },
+  }
+}

@@ -1,0 +1,96 @@
+import type { ErrorRequestHandler } from 'express'
+import { z } from 'zod'
+import type { Logger } from 'pino'
+
+export interface ProblemOptions {
+  detail?: string
+  /** The request field at fault, as a dotted path (`response.clientDataJSON`). */
+  field?: string
+  /** Extra members written into the problem body (RFC 9457 extension members). */
+  extra?: Record<string, unknown>
+  headers?: Record<string, string>
+  cause?: unknown
+}
+
+/** An error with a stable snake_case `code` that the one problem handler turns into RFC 9457 JSON. */
+export class ProblemError extends Error {
+  readonly code: string
+  readonly status: number
+  readonly detail: string | undefined
+  readonly field: string | undefined
+  readonly extra: Record<string, unknown> | undefined
+  readonly headers: Record<string, string> | undefined
+  constructor(code: string, status: number, opts: ProblemOptions = {}) {
+    super(opts.detail ?? code, { cause: opts.cause })
+    this.name = 'ProblemError'
+    this.code = code
+    this.status = status
+    this.detail = opts.detail
+    this.field = opts.field
+    this.extra = opts.extra
+    this.headers = opts.headers
+  }
+}
+
+export interface FieldIssue {
+  field: string
+  message: string
+}
+
+function issuePath(path: PropertyKey[]): string {
+  return path.map(String).join('.') || '(body)'
+}
+
+/** Parses a wire value once, at the route; a failure names every bad field. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'params' | 'query'): z.output<S> {
+  const r = schema.safeParse(value)
+  if (r.success) return r.data
+  const issues: FieldIssue[] = r.error.issues.slice(0, 20).map((i) => ({ field: issuePath(i.path), message: i.message }))
+  const first = issues[0]!
+  throw new ProblemError('request_invalid', 400, {
+    detail: `Invalid ${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    field: first.field,
+    extra: { errors: issues },
+  })
+}
+
+export function problemBody(p: ProblemError, requestId: string | undefined): Record<string, unknown> {
+  return {
+    type: `urn:sigil:problem:${p.code}`,
+    title: p.code.replace(/_/g, ' '),
+    status: p.status,
+    code: p.code,
+    ...(p.detail !== undefined ? { detail: p.detail } : {}),
+    ...(p.field !== undefined ? { field: p.field } : {}),
+    ...p.extra,
+    ...(requestId ? { requestId } : {}),
+  }
+}
+
+/** Maps errors thrown by express' own parsers (body too large, bad JSON) to problems. */
+function fromExpress(err: unknown): ProblemError | undefined {
+  const e = err as { type?: string; status?: number; expose?: boolean }
+  if (!e || typeof e !== 'object' || typeof e.status !== 'number') return undefined
+  if (e.type === 'entity.too.large') return new ProblemError('body_too_large', 413, { detail: 'The request body exceeds the size limit.' })
+  if (e.type === 'entity.parse.failed') return new ProblemError('body_malformed', 400, { detail: 'The request body is not valid JSON.', field: '(body)' })
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ProblemError('body_encoding_unsupported', 415)
+  if (e.status >= 400 && e.status < 500) return new ProblemError('request_invalid', e.status, { detail: 'The request could not be read.' })
+  return undefined
+}
+
+export function sendProblem(res: import('express').Response, p: ProblemError): void {
+  if (p.headers) for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v)
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(problemBody(p, res.locals.requestId as string | undefined)))
+}
+
+/** The one error handler: ProblemError as is, express parser errors mapped, anything else a bare 500. */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const p = err instanceof ProblemError ? err : fromExpress(err)
+    if (!p) {
+      log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack }, requestId: res.locals.requestId, route: req.route?.path }, 'unhandled error')
+    }
+    if (res.headersSent) return void res.end()
+    sendProblem(res, p ?? new ProblemError('internal', 500, { detail: 'An unexpected error occurred.' }))
+  }
+}

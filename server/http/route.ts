@@ -1,0 +1,101 @@
+import type { Request, Response, Router } from 'express'
+import type { z } from 'zod'
+import type { AppDeps, Principal } from './context.ts'
+import { ProblemError, parseWith, sendProblem } from './problem.ts'
+import { authenticate, requireFresh, type AuthMode } from './middleware/auth.ts'
+import { checkOrigin } from './middleware/origin.ts'
+import { rateLimitIp } from './middleware/rateLimit.ts'
+import { withIdempotency } from './middleware/idempotency.ts'
+
+export type Method = 'get' | 'post' | 'patch' | 'delete' | 'put'
+
+export interface RouteCtx<B, P> {
+  req: Request
+  res: Response
+  body: B
+  params: P
+  principal: Principal
+  deps: AppDeps
+}
+
+/**
+ * One operation of the public API. The same definition registers the express route, validates the request
+ * and produces the OpenAPI entry, so the document cannot drift from the code.
+ */
+export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType> {
+  method: Method
+  /** Express path (`/v1/me/passkeys/:id`). */
+  path: string
+  operationId: string
+  summary: string
+  description?: string
+  tag: string
+  auth: AuthMode
+  /** API client roles allowed, for `auth: 'client'`. */
+  roles?: string[]
+  /** Needs a user verification within SIGIL_FRESH_AUTH_SECONDS (re-verify at /v1/me/reauth). */
+  fresh?: boolean
+  /** Ceremony endpoint: limited per client IP through the store. */
+  rateLimit?: boolean
+  /** The success body holds a secret shown once: an idempotent retry cannot replay it. */
+  secretResponse?: boolean
+  body?: B
+  params?: P
+  /** Success status (200 by default). */
+  status?: number
+  response?: z.ZodType
+  /** Problem codes this operation returns, for the documentation. */
+  errors?: string[]
+  handler: (ctx: RouteCtx<z.output<B>, z.output<P>>) => Promise<unknown>
+}
+
+export const isMutating = (m: Method): boolean => m !== 'get'
+
+function isJson(req: Request): boolean {
+  return typeof req.is(['application/json', 'application/*+json']) === 'string'
+}
+
+async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): Promise<void> {
+  if (def.rateLimit) await rateLimitIp(deps, req, def.operationId)
+  const principal = await authenticate(deps, req, res, def.auth, def.roles)
+  res.locals.principal = principal
+  if (isMutating(def.method)) checkOrigin(deps, req, principal)
+  if (def.fresh) requireFresh(deps, principal)
+  const params = def.params ? parseWith(def.params, req.params, 'params') : {}
+  let body: unknown = undefined
+  if (def.body) {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined
+    if (hasBody && !isJson(req)) {
+      throw new ProblemError('content_type_unsupported', 415, { detail: 'Send the body as application/json.', field: 'content-type' })
+    }
+    body = parseWith(def.body, req.body ?? {}, 'body')
+  }
+  const execute = async (): Promise<{ status: number; body: unknown }> => {
+    const out = await def.handler({ req, res, body, params, principal, deps })
+    return { status: def.status ?? 200, body: out }
+  }
+  const result = isMutating(def.method)
+    ? await withIdempotency(deps, req, res, principal, def, execute)
+    : await execute()
+  if (result === undefined) return // replayed by the idempotency layer
+  if (result.status === 204 || result.body === undefined) return void res.status(result.status === 200 ? 204 : result.status).end()
+  res.status(result.status).json(result.body)
+}
+
+/** Registers routes on a router and remembers them for the OpenAPI document. */
+export class Api {
+  readonly routes: RouteDef[] = []
+  constructor(private readonly router: Router, private readonly deps: AppDeps) {}
+
+  add<B extends z.ZodType, P extends z.ZodType>(def: RouteDef<B, P>): void {
+    const d = def as unknown as RouteDef
+    this.routes.push(d)
+    this.router[def.method](def.path, (req, res, next) => {
+      res.locals.route = def.path
+      run(d, this.deps, req, res).catch((err: unknown) => {
+        if (err instanceof ProblemError && !res.headersSent) return sendProblem(res, err)
+        next(err)
+      })
+    })
+  }
+}

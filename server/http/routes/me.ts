@@ -1,0 +1,142 @@
+import { z } from 'zod'
+import type { Api } from '../route.ts'
+import { ProblemError } from '../problem.ts'
+import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/registration.ts'
+import { reauthOptions, verifyReauth } from '../../passkeys/login.ts'
+import { generateRecoveryCodes } from '../../passkeys/recovery.ts'
+import {
+  zAddPasskeyOptionsRequest, zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zPasskey, zPasskeyIdParams, zPasskeyList,
+  zPublicUser, zRecoveryCodes, zRegisterVerifyRequest, zRenamePasskeyRequest, zRequestOptions, zSessionInfo, zSessionRefParams,
+} from '../../passkeys/wire.ts'
+import { passkeyView, sessionView, userView } from '../views.ts'
+import { signIn } from '../signIn.ts'
+import type { Principal } from '../context.ts'
+import { createSessions } from '../../sessions/sessions.ts'
+
+function me(p: Principal) {
+  if (p.kind !== 'session') throw new ProblemError('unauthenticated', 401)
+  return p
+}
+
+const zMe = z.object({
+  user: zPublicUser,
+  session: zSessionInfo,
+  passkeyCount: z.number().int(),
+  recoveryCodesRemaining: z.number().int(),
+})
+
+export function meRoutes(api: Api): void {
+  api.add({
+    method: 'get', path: '/v1/me', operationId: 'getMe', tag: 'Account', auth: 'session-or-recovery',
+    summary: 'The signed-in user, the current session, and how many ways in the account has',
+    response: zMe, errors: ['unauthenticated'],
+    handler: async ({ deps, principal }) => {
+      const { user, session } = me(principal)
+      const [passkeys, remaining] = await Promise.all([deps.store.passkeys.listByUser(user.id), deps.store.recovery.remaining(user.id)])
+      return { user: userView(user), session: sessionView(session, deps.config.sessionIdleSeconds, session.ref), passkeyCount: passkeys.length, recoveryCodesRemaining: remaining }
+    },
+  })
+  api.add({
+    method: 'get', path: '/v1/me/passkeys', operationId: 'listPasskeys', tag: 'Account', auth: 'session',
+    summary: 'List my passkeys: name, authenticator, synced or device-bound, created, last used',
+    response: zPasskeyList, errors: ['unauthenticated'],
+    handler: async ({ deps, principal }) => ({ passkeys: (await deps.store.passkeys.listByUser(me(principal).user.id)).map(passkeyView) }),
+  })
+  api.add({
+    method: 'patch', path: '/v1/me/passkeys/:id', operationId: 'renamePasskey', tag: 'Account', auth: 'session',
+    summary: 'Rename one of my passkeys', params: zPasskeyIdParams, body: zRenamePasskeyRequest, response: zPasskey,
+    errors: ['unauthenticated', 'request_invalid', 'passkey_not_found'],
+    handler: async ({ deps, principal, params, body }) => {
+      const { user } = me(principal)
+      if (!(await deps.store.passkeys.rename(user.id, params.id, body.name))) throw new ProblemError('passkey_not_found', 404, { field: 'id' })
+      await deps.store.audit.append({ type: 'passkey.renamed', actor: user.id, subject: params.id }, deps.now())
+      return passkeyView((await deps.store.passkeys.get(params.id))!)
+    },
+  })
+  api.add({
+    method: 'delete', path: '/v1/me/passkeys/:id', operationId: 'removePasskey', tag: 'Account', auth: 'session', fresh: true,
+    summary: 'Remove one of my passkeys (needs a fresh verification; the last passkey cannot be removed)',
+    params: zPasskeyIdParams, status: 204, errors: ['unauthenticated', 'reauthentication_required', 'passkey_not_found', 'last_passkey'],
+    handler: async ({ deps, principal, params }) => {
+      const { user } = me(principal)
+      const r = await deps.store.passkeys.removeKeepingOne(user.id, params.id)
+      if (r === 'not_found') throw new ProblemError('passkey_not_found', 404, { field: 'id' })
+      if (r === 'last_passkey') throw new ProblemError('last_passkey', 409, { detail: 'Add another passkey before removing your last one.', field: 'id' })
+      await deps.store.audit.append({ type: 'passkey.removed', actor: user.id, subject: params.id }, deps.now())
+      return undefined
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/me/passkeys/options', operationId: 'addPasskeyOptions', tag: 'Account', auth: 'session-or-recovery', fresh: true, rateLimit: true,
+    summary: 'Start adding a passkey to my account (excludeCredentials lists the ones I have)',
+    body: zAddPasskeyOptionsRequest, response: zCreationOptions, errors: ['unauthenticated', 'reauthentication_required', 'rate_limited'],
+    handler: ({ deps, principal, body }) => addPasskeyOptions(deps, me(principal).user, body.authenticatorType),
+  })
+  api.add({
+    method: 'post', path: '/v1/me/passkeys/verify', operationId: 'addPasskeyVerify', tag: 'Account', auth: 'session-or-recovery', rateLimit: true,
+    summary: 'Finish adding a passkey. After a recovery-code sign-in this also turns the restricted session into a full one.',
+    body: zRegisterVerifyRequest, status: 201, response: z.object({ passkey: zPasskey, session: zSessionInfo.optional() }),
+    errors: ['unauthenticated', 'challenge_unknown', 'challenge_expired', 'attestation_policy_violation', 'credential_already_registered', 'user_verification_required', 'origin_mismatch', 'rp_id_mismatch'],
+    handler: async ({ deps, req, res, principal, body }) => {
+      const { user, session } = me(principal)
+      const passkey = await verifyAddPasskey(deps, user, body.response)
+      await deps.store.audit.append({ type: 'passkey.added', actor: user.id, subject: passkey.id, data: { aaguid: passkey.aaguid } }, deps.now())
+      if (session.kind === 'recovery') {
+        // The new passkey was created with user verification: the account is whole again.
+        const signedIn = await signIn(deps, req, res, user, 'full')
+        return { passkey: passkeyView(passkey), session: signedIn.session }
+      }
+      return { passkey: passkeyView(passkey) }
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/me/reauth/options', operationId: 'reauthOptions', tag: 'Account', auth: 'session', rateLimit: true,
+    summary: 'Start a re-verification before a sensitive action (allowCredentials: my passkeys)',
+    body: zEmptyRequest, response: zRequestOptions, errors: ['unauthenticated', 'rate_limited'],
+    handler: ({ deps, principal }) => reauthOptions(deps, me(principal).user),
+  })
+  api.add({
+    method: 'post', path: '/v1/me/reauth/verify', operationId: 'reauthVerify', tag: 'Account', auth: 'session', rateLimit: true,
+    summary: 'Finish a re-verification: sensitive actions are allowed for SIGIL_FRESH_AUTH_SECONDS',
+    body: zLoginVerifyRequest, response: z.object({ verifiedAt: z.iso.datetime() }),
+    errors: ['unauthenticated', 'challenge_unknown', 'challenge_expired', 'credential_unknown', 'user_verification_required', 'signature_invalid', 'counter_regression'],
+    handler: async ({ deps, principal, body }) => {
+      const { user, session } = me(principal)
+      await verifyReauth(deps, user, body.response)
+      await createSessions(deps).markVerified(session.idHash)
+      return { verifiedAt: new Date(deps.now()).toISOString() }
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/me/recovery-codes', operationId: 'generateRecoveryCodes', tag: 'Account', auth: 'session', fresh: true, secretResponse: true,
+    summary: 'Generate 10 new recovery codes (shown once; replaces the earlier ones)',
+    body: zEmptyRequest, status: 201, response: zRecoveryCodes, errors: ['unauthenticated', 'reauthentication_required', 'idempotency_replay_unavailable'],
+    handler: async ({ deps, res, principal }) => {
+      const { user } = me(principal)
+      const codes = await generateRecoveryCodes(deps, user.id)
+      await deps.store.audit.append({ type: 'recovery.codes_generated', actor: user.id, subject: user.id }, deps.now())
+      res.setHeader('Cache-Control', 'no-store')
+      return { codes, createdAt: new Date(deps.now()).toISOString() }
+    },
+  })
+  api.add({
+    method: 'get', path: '/v1/me/sessions', operationId: 'listSessions', tag: 'Account', auth: 'session',
+    summary: 'List my active sessions', response: z.object({ sessions: z.array(zSessionInfo) }), errors: ['unauthenticated'],
+    handler: async ({ deps, principal }) => {
+      const { user, session } = me(principal)
+      const live = createSessions(deps)
+      const all = (await deps.store.sessions.listByUser(user.id)).filter((s) => live.isLive(s))
+      return { sessions: all.sort((a, b) => b.lastSeenAt - a.lastSeenAt).map((s) => sessionView(s, deps.config.sessionIdleSeconds, session.ref)) }
+    },
+  })
+  api.add({
+    method: 'delete', path: '/v1/me/sessions/:ref', operationId: 'revokeSession', tag: 'Account', auth: 'session',
+    summary: 'Sign out one of my sessions', params: zSessionRefParams, status: 204, errors: ['unauthenticated', 'session_not_found'],
+    handler: async ({ deps, principal, params }) => {
+      const { user } = me(principal)
+      if (!(await deps.store.sessions.deleteByRef(user.id, params.ref))) throw new ProblemError('session_not_found', 404, { field: 'ref' })
+      await deps.store.audit.append({ type: 'session.revoked', actor: user.id, subject: params.ref }, deps.now())
+      return undefined
+    },
+  })
+}

@@ -1,0 +1,39 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import express, { type Router } from 'express'
+import type { AppDeps } from '../context.ts'
+import { ProblemError, sendProblem } from '../problem.ts'
+
+const docsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../docs')
+
+/** Operational endpoints: probes, metrics, the API contract, and public keys. */
+export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown): void {
+  let doc: unknown
+  router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await deps.store.ping()
+      res.json({ status: 'ready', store: deps.store.kind })
+    } catch {
+      sendProblem(res, new ProblemError('store_unavailable', 503, { detail: 'The store cannot be reached.', headers: { 'Retry-After': '5' } }))
+    }
+  })
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
+  })
+  router.get('/openapi.json', (_req, res) => {
+    doc ??= openapi()
+    res.json(doc)
+  })
+  router.use('/docs', express.static(docsDir, { index: 'index.html' }))
+  router.get('/.well-known/jwks.json', async (_req, res) => {
+    await deps.keys.refresh()
+    res.setHeader('Cache-Control', 'public, max-age=300')
+    res.type('application/jwk-set+json').send(JSON.stringify(deps.keys.jwks()))
+  })
+  // Related Origin Requests (WebAuthn L3 §5.11): other origins that may use this RP ID.
+  router.get('/.well-known/webauthn', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=3600')
+    res.json({ origins: [...new Set([...deps.config.origins, ...deps.config.relatedOrigins])] })
+  })
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod'
+import type { Api } from '../route.ts'
+import { ProblemError } from '../problem.ts'
+import { zEmptyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys/wire.ts'
+import { redeemRecoveryCode } from '../../passkeys/recovery.ts'
+import { issueAccessToken } from '../../sessions/accessTokens.ts'
+import { clearSessionCookie, signIn } from '../signIn.ts'
+
+export function sessionRoutes(api: Api): void {
+  api.add({
+    method: 'post', path: '/v1/sessions/logout', operationId: 'logout', tag: 'Sessions', auth: 'session-or-recovery',
+    summary: 'Sign out this session', body: zEmptyRequest, status: 204, errors: ['unauthenticated'],
+    handler: async ({ deps, res, principal }) => {
+      if (principal.kind !== 'session') throw new ProblemError('unauthenticated', 401)
+      await deps.store.sessions.delete(principal.session.idHash)
+      clearSessionCookie(deps, res)
+      return undefined
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/sessions/logout-all', operationId: 'logoutEverywhere', tag: 'Sessions', auth: 'session',
+    summary: 'Sign out everywhere: ends every session of mine, this one included',
+    body: zEmptyRequest, response: z.object({ ended: z.number().int() }), errors: ['unauthenticated'],
+    handler: async ({ deps, res, principal }) => {
+      if (principal.kind !== 'session') throw new ProblemError('unauthenticated', 401)
+      const ended = await deps.store.sessions.deleteAllForUser(principal.user.id)
+      await deps.store.audit.append({ type: 'sessions.revoked_all', actor: principal.user.id, subject: principal.user.id, data: { ended } }, deps.now())
+      clearSessionCookie(deps, res)
+      return { ended }
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/sessions/token', operationId: 'issueAccessToken', tag: 'Sessions', auth: 'session', secretResponse: true,
+    summary: 'A short-lived ES256 access token (JWT, typ at+jwt) for API calls on behalf of this session',
+    description: 'Verify with GET /.well-known/jwks.json; pin alg ES256, typ at+jwt, iss and aud. It stops working when the session ends.',
+    body: zEmptyRequest,
+    response: z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }),
+    errors: ['unauthenticated'],
+    handler: async ({ deps, res, principal }) => {
+      if (principal.kind !== 'session') throw new ProblemError('unauthenticated', 401)
+      const { token, expiresIn } = await issueAccessToken(deps.keys, deps.config, principal.session, deps.now())
+      res.setHeader('Cache-Control', 'no-store')
+      return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn }
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/recovery/verify', operationId: 'recoveryVerify', tag: 'Sessions', auth: 'none', rateLimit: true,
+    summary: 'Sign in with a recovery code: opens a restricted session that can only add a new passkey',
+    body: zRecoveryVerifyRequest, response: zSignedIn, errors: ['request_invalid', 'recovery_failed', 'rate_limited'],
+    handler: async ({ deps, req, res, body }) => {
+      const user = await redeemRecoveryCode(deps, body.handle, body.code)
+      await deps.store.audit.append({ type: 'recovery.used', actor: user.id, subject: user.id }, deps.now())
+      return signIn(deps, req, res, user, 'recovery')
+    },
+  })
+}

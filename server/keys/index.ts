@@ -1,0 +1,5 @@
+export type { Signer } from './signer.ts'
+export { localSigner } from './signer.ts'
+export { signJwt } from './jwt.ts'
+export type { KeyRing, OpenKeyRingOptions } from './keyRing.ts'
+export { openKeyRing, rotateKeys, KEYS_FILE } from './keyRing.ts'

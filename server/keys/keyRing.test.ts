@@ -1,0 +1,54 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createLocalJWKSet, jwtVerify } from 'jose'
+import { openKeyRing, rotateKeys, signJwt, KEYS_FILE } from './index.ts'
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-keys-'))
+
+test('a development key is created once, with a kid, private parts only on disk (0600)', async () => {
+  const dir = tmp()
+  const created: string[] = []
+  const ring = await openKeyRing({ dir, createIfMissing: true, retainSeconds: 60, now: Date.now, onCreated: ({ kid }) => created.push(kid) })
+  await openKeyRing({ dir, createIfMissing: true, retainSeconds: 60, now: Date.now, onCreated: ({ kid }) => created.push(kid) })
+  assert.equal(created.length, 1)
+  const jwks = ring.jwks()
+  assert.equal(jwks.keys.length, 1)
+  assert.equal(jwks.keys[0]!.kid, created[0])
+  assert.equal(jwks.keys[0]!.d, undefined)
+  assert.equal(fs.statSync(path.join(dir, KEYS_FILE)).mode & 0o777, 0o600)
+})
+
+test('without a key and without permission to create one, start-up fails', async () => {
+  await assert.rejects(openKeyRing({ dir: tmp(), createIfMissing: false, retainSeconds: 60, now: Date.now }), /no signing keys/)
+})
+
+test('signatures from the signer interface verify with the JWKS (ES256, typ and kid pinned)', async () => {
+  const ring = await openKeyRing({ dir: tmp(), createIfMissing: true, retainSeconds: 60, now: Date.now })
+  const jwt = await signJwt(ring.signer(), 'at+jwt', { sub: 'u1', exp: Math.floor(Date.now() / 1000) + 60 })
+  const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(ring.jwks()), { algorithms: ['ES256'], typ: 'at+jwt' })
+  assert.equal(payload.sub, 'u1')
+  assert.equal(protectedHeader.kid, ring.signer().kid)
+})
+
+test('rotation: the retired key stays in the JWKS until what it signed expires, then leaves', async () => {
+  const dir = tmp()
+  let now = Date.parse('2026-01-01T00:00:00Z')
+  const ring = await openKeyRing({ dir, createIfMissing: true, retainSeconds: 600, now: () => now })
+  const oldKid = ring.signer().kid
+  const oldToken = await signJwt(ring.signer(), 'at+jwt', { sub: 'u1' })
+  await new Promise((r) => setTimeout(r, 5)) // a distinct file mtime
+  const rotated = await rotateKeys(dir, now, 600)
+  await ring.refresh()
+  assert.deepEqual(rotated.retired, [oldKid])
+  assert.equal(ring.signer().kid, rotated.kid)
+  assert.deepEqual(ring.jwks().keys.map((k) => k.kid).sort(), [oldKid, rotated.kid].sort())
+  await jwtVerify(oldToken, createLocalJWKSet(ring.jwks()), { algorithms: ['ES256'] })
+  now += 601_000
+  assert.deepEqual(ring.jwks().keys.map((k) => k.kid), [rotated.kid])
+  await new Promise((r) => setTimeout(r, 5))
+  const again = await rotateKeys(dir, now, 600)
+  assert.deepEqual(again.dropped, [oldKid], 'expired retired keys are dropped from the file')
+})

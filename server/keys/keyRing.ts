@@ -1,0 +1,122 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { randomBytes, webcrypto } from 'node:crypto'
+import type { JWK } from 'jose'
+import { localSigner, type Signer } from './signer.ts'
+
+export const KEYS_FILE = 'signing-keys.json'
+
+interface StoredKey {
+  kid: string
+  alg: 'ES256'
+  privateJwk: JWK
+  createdAt: number
+  retiredAt?: number
+}
+
+interface KeysFile {
+  keys: StoredKey[]
+}
+
+export interface KeyRing {
+  /** The active signer. */
+  signer(): Signer
+  /** Public keys: the active one and retired ones whose signatures may still be unexpired. */
+  jwks(): { keys: JWK[] }
+  /** Re-reads the key file if it changed (a rotation by the CLI or another instance). */
+  refresh(): Promise<void>
+}
+
+export interface OpenKeyRingOptions {
+  dir: string
+  /** Create a key when the directory has none (development); otherwise refuse to start. */
+  createIfMissing: boolean
+  /** How long a retired key stays published: the longest lifetime of anything it signed. */
+  retainSeconds: number
+  now: () => number
+  onCreated?: (info: { kid: string; file: string }) => void
+}
+
+async function newKey(now: number): Promise<StoredKey> {
+  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
+  const jwk = await webcrypto.subtle.exportKey('jwk', pair.privateKey)
+  const kid = `${new Date(now).toISOString().slice(0, 10)}-${randomBytes(6).toString('base64url')}`
+  return { kid, alg: 'ES256', privateJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d }, createdAt: now }
+}
+
+function readFile(file: string): KeysFile {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysFile
+  if (!Array.isArray(parsed.keys) || !parsed.keys.some((k) => !k.retiredAt)) {
+    throw new Error(`${file}: no active key`)
+  }
+  return parsed
+}
+
+function writeFile(file: string, data: KeysFile): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 })
+  fs.renameSync(tmp, file)
+}
+
+function published(k: StoredKey, now: number, retainSeconds: number): boolean {
+  return !k.retiredAt || k.retiredAt + retainSeconds * 1000 > now
+}
+
+export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
+  const file = path.join(opts.dir, KEYS_FILE)
+  if (!fs.existsSync(file)) {
+    if (!opts.createIfMissing) throw new Error(`no signing keys at ${file} (set SIGIL_KEYS_DIR or allow SIGIL_DEV_KEYS)`)
+    const key = await newKey(opts.now())
+    writeFile(file, { keys: [key] })
+    opts.onCreated?.({ kid: key.kid, file })
+  }
+  let mtime = 0
+  let active: Signer
+  let keys: StoredKey[] = []
+  const load = async (): Promise<void> => {
+    const stat = fs.statSync(file)
+    if (stat.mtimeMs === mtime) return
+    const data = readFile(file)
+    const current = data.keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt - a.createdAt)[0]!
+    active = await localSigner(current.kid, current.privateJwk)
+    keys = data.keys
+    mtime = stat.mtimeMs
+  }
+  await load()
+  return {
+    signer: () => active,
+    jwks() {
+      const now = opts.now()
+      return {
+        keys: keys.filter((k) => published(k, now, opts.retainSeconds)).map((k) => ({
+          kty: k.privateJwk.kty, crv: k.privateJwk.crv, x: k.privateJwk.x, y: k.privateJwk.y,
+          kid: k.kid, alg: k.alg, use: 'sig',
+        })),
+      }
+    },
+    refresh: load,
+  }
+}
+
+/**
+ * Makes a new active key and retires the old one; retired keys whose retention has passed are dropped.
+ * Running servers pick the change up on their next refresh.
+ */
+export async function rotateKeys(dir: string, now: number, retainSeconds: number): Promise<{ kid: string; retired: string[]; dropped: string[] }> {
+  const file = path.join(dir, KEYS_FILE)
+  const data = readFile(file)
+  const retired: string[] = []
+  const dropped: string[] = []
+  for (const k of data.keys) {
+    if (!k.retiredAt) { k.retiredAt = now; retired.push(k.kid) }
+  }
+  const kept = data.keys.filter((k) => {
+    const keep = published(k, now, retainSeconds)
+    if (!keep) dropped.push(k.kid)
+    return keep
+  })
+  const key = await newKey(now)
+  writeFile(file, { keys: [...kept, key] })
+  return { kid: key.kid, retired, dropped }
+}

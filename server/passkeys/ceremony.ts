@@ -1,0 +1,40 @@
+import type { AppDeps } from '../http/context.ts'
+import { ProblemError } from '../http/problem.ts'
+import type { CeremonyKind, CeremonyRecord } from '../store/index.ts'
+
+/** Reads the challenge a response answers from its clientDataJSON, refusing anything malformed. */
+export function challengeOf(clientDataJSON: string): string {
+  let challenge: unknown
+  try {
+    challenge = (JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as { challenge?: unknown }).challenge
+  } catch {
+    challenge = undefined
+  }
+  if (typeof challenge !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(challenge)) {
+    throw new ProblemError('client_data_malformed', 400, { detail: 'clientDataJSON is not valid client data.', field: 'response.response.clientDataJSON' })
+  }
+  return challenge
+}
+
+export async function startCeremony(deps: AppDeps, kind: CeremonyKind, challenge: string, extra: Pick<CeremonyRecord, 'userId' | 'data'> = {}): Promise<void> {
+  await deps.store.challenges.put({ challenge, kind, ...extra, expiresAt: deps.now() + deps.config.challengeSeconds * 1000 })
+}
+
+/**
+ * Consumes the ceremony a response answers. The store deletes it atomically, so one challenge verifies
+ * once across every instance; a challenge of another kind, or started by another user, is refused as unknown.
+ */
+export async function finishCeremony(deps: AppDeps, kind: CeremonyKind, clientDataJSON: string, userId?: string): Promise<CeremonyRecord> {
+  const ceremony = await deps.store.challenges.consume(challengeOf(clientDataJSON))
+  if (!ceremony || ceremony.kind !== kind || ceremony.userId !== userId) {
+    throw new ProblemError('challenge_unknown', 400, { detail: 'The challenge is unknown or was already used; start again.', field: 'response.response.clientDataJSON' })
+  }
+  if (ceremony.expiresAt <= deps.now()) {
+    throw new ProblemError('challenge_expired', 400, { detail: 'The challenge has expired; start again.', field: 'response.response.clientDataJSON' })
+  }
+  return ceremony
+}
+
+export function requireSameId(resp: { id: string; rawId: string }): void {
+  if (resp.id !== resp.rawId) throw new ProblemError('credential_id_mismatch', 400, { detail: 'id and rawId differ.', field: 'response.rawId' })
+}

@@ -1,0 +1,96 @@
+import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server'
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
+import type { z } from 'zod'
+import type { AppDeps } from '../http/context.ts'
+import { ProblemError } from '../http/problem.ts'
+import { rateLimitAccount } from '../http/middleware/rateLimit.ts'
+import type { PasskeyRecord, UserRecord } from '../store/index.ts'
+import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
+import { webauthnProblem } from './webauthnErrors.ts'
+import type { zAuthenticationResponse } from './wire.ts'
+
+type AuthenticationResponse = z.output<typeof zAuthenticationResponse>
+
+/** Discoverable login: no allowCredentials, so the options say nothing about which accounts exist. */
+export async function loginOptions(deps: AppDeps): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const options = await generateAuthenticationOptions({
+    rpID: deps.config.rpId,
+    userVerification: 'required',
+    timeout: deps.config.challengeSeconds * 1000,
+  })
+  await startCeremony(deps, 'login', options.challenge)
+  return options
+}
+
+/** Re-verification of a signed-in user before a sensitive action: only that user's passkeys are allowed. */
+export async function reauthOptions(deps: AppDeps, user: UserRecord): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const passkeys = await deps.store.passkeys.listByUser(user.id)
+  const options = await generateAuthenticationOptions({
+    rpID: deps.config.rpId,
+    userVerification: 'required',
+    timeout: deps.config.challengeSeconds * 1000,
+    allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports })),
+  })
+  await startCeremony(deps, 'reauth', options.challenge, { userId: user.id })
+  return options
+}
+
+const ACCOUNT_LOGINS_PER_MINUTE = 30
+
+/**
+ * Verifies an assertion for the ceremony it answers. Counter rule (WebAuthn §6.1.1): 0 and 0 is normal for
+ * synced passkeys; otherwise the new counter must exceed the stored one, or the passkey may be cloned:
+ * refused and audited. The counter and backup state are written with a compare-and-set.
+ */
+async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response: AuthenticationResponse, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord }> {
+  requireSameId(response)
+  const ceremony = await finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId)
+  const passkey = await deps.store.passkeys.get(response.id)
+  if (!passkey || (sessionUserId !== undefined && passkey.userId !== sessionUserId)) {
+    deps.metrics.ceremonies.inc({ ceremony: kind, outcome: 'credential_unknown' })
+    throw new ProblemError('credential_unknown', 401, {
+      detail: 'This passkey is not registered here (it may have been removed).', field: 'response.id', extra: { credentialId: response.id },
+    })
+  }
+  const user = await deps.store.users.get(passkey.userId)
+  if (!user) throw new ProblemError('credential_unknown', 401, { field: 'response.id', extra: { credentialId: response.id } })
+  if (response.response.userHandle !== undefined && response.response.userHandle !== user.webauthnUserId) {
+    throw new ProblemError('user_handle_mismatch', 400, { detail: 'The response names another user than the passkey belongs to.', field: 'response.response.userHandle' })
+  }
+  await rateLimitAccount(deps, user.id, 'assertion', ACCOUNT_LOGINS_PER_MINUTE)
+  let info
+  try {
+    const v = await verifyAuthenticationResponse({
+      response: response as AuthenticationResponseJSON,
+      expectedChallenge: ceremony.challenge,
+      expectedOrigin: deps.config.origins,
+      expectedRPID: deps.config.rpId,
+      credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports as never },
+      requireUserVerification: true,
+    })
+    if (!v.verified) throw new ProblemError('signature_invalid', 401, { detail: 'The passkey signature did not verify.', field: 'response.response.signature' })
+    info = v.authenticationInfo
+  } catch (err) {
+    const p = webauthnProblem(err, 401)
+    deps.metrics.ceremonies.inc({ ceremony: kind, outcome: p.code })
+    if (p.code === 'counter_regression') await auditCloneSuspect(deps, passkey, user)
+    throw p
+  }
+  const now = deps.now()
+  const moved = await deps.store.passkeys.recordUse(passkey.id, { expectedCounter: passkey.counter, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now })
+  if (!moved) {
+    // Another assertion of this passkey won the race with an equal or higher counter.
+    await auditCloneSuspect(deps, passkey, user)
+    throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
+  }
+  deps.metrics.ceremonies.inc({ ceremony: kind, outcome: 'ok' })
+  return { user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now } }
+}
+
+async function auditCloneSuspect(deps: AppDeps, passkey: PasskeyRecord, user: UserRecord): Promise<void> {
+  await deps.store.audit.append({ type: 'passkey.counter_regression', actor: user.id, subject: passkey.id, data: { storedCounter: passkey.counter } }, deps.now())
+  deps.log.warn({ event: 'passkey.counter_regression', userId: user.id }, 'possible cloned passkey')
+}
+
+export const verifyLogin = (deps: AppDeps, response: AuthenticationResponse) => verifyAssertion(deps, 'login', response)
+export const verifyReauth = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse) => verifyAssertion(deps, 'reauth', response, user.id)

@@ -1,0 +1,55 @@
+import { randomBytes, randomInt, scrypt as scryptCb, type ScryptOptions } from 'node:crypto'
+import type { AppDeps } from '../http/context.ts'
+import { ProblemError } from '../http/problem.ts'
+import { rateLimitAccount } from '../http/middleware/rateLimit.ts'
+import type { UserRecord } from '../store/index.ts'
+
+/** Crockford base32 without I, L, O, U: no look-alike characters when a person types a code. */
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+export const RECOVERY_CODE_COUNT = 10
+const SCRYPT: ScryptOptions = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }
+const ATTEMPTS_PER_ACCOUNT_PER_MINUTE = 5
+
+function scrypt(code: string, salt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    scryptCb(code, Buffer.from(salt, 'base64url'), 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key.toString('base64url'))))
+  })
+}
+
+/** 16 characters of 32 symbols: 80 bits each, shown as ABCD-EFGH-JKMN-PQRS. */
+function newCode(): string {
+  const chars = Array.from({ length: 16 }, () => ALPHABET[randomInt(ALPHABET.length)])
+  return [0, 4, 8, 12].map((i) => chars.slice(i, i + 4).join('')).join('-')
+}
+
+const normalise = (code: string): string => code.toUpperCase().replace(/-/g, '')
+
+/** Replaces the user's codes with ten new ones; they are returned once and stored as scrypt hashes only. */
+export async function generateRecoveryCodes(deps: AppDeps, userId: string): Promise<string[]> {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode)
+  const salt = randomBytes(16).toString('base64url')
+  const hashes = await Promise.all(codes.map((c) => scrypt(normalise(c), salt)))
+  await deps.store.recovery.replace(userId, { salt, hashes, createdAt: deps.now() })
+  return codes
+}
+
+/** A fixed salt for unknown handles, so they cost the same scrypt as known ones (no enumeration by timing). */
+const DECOY_SALT = randomBytes(16).toString('base64url')
+
+/**
+ * Checks a code for a handle and consumes it atomically. Unknown handle, no codes and a wrong code give
+ * the same answer; attempts are limited per account (and per IP at the route).
+ */
+export async function redeemRecoveryCode(deps: AppDeps, handle: string, code: string): Promise<UserRecord> {
+  const user = await deps.store.users.getByHandle(handle)
+  await rateLimitAccount(deps, user?.id ?? `unknown:${handle}`, 'recovery', ATTEMPTS_PER_ACCOUNT_PER_MINUTE)
+  const salt = user ? await deps.store.recovery.getSalt(user.id) : undefined
+  const hash = await scrypt(normalise(code), salt ?? DECOY_SALT)
+  const ok = !!user && !!salt && (await deps.store.recovery.consume(user.id, hash, deps.now()))
+  if (!ok) {
+    deps.metrics.ceremonies.inc({ ceremony: 'recovery', outcome: 'recovery_failed' })
+    throw new ProblemError('recovery_failed', 401, { detail: 'That handle and recovery code do not match an unused code.' })
+  }
+  deps.metrics.ceremonies.inc({ ceremony: 'recovery', outcome: 'ok' })
+  return user
+}

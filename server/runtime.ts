@@ -1,0 +1,35 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { pino, type Logger } from 'pino'
+import type { Config } from './config.ts'
+import { openSqliteStore, type Store } from './store/index.ts'
+import { openKeyRing, type KeyRing } from './keys/index.ts'
+
+/** Keys stay published this long after rotation: the longest lifetime of anything they sign, plus clock skew. */
+export const keyRetainSeconds = (config: Config): number => config.accessTokenSeconds + 300
+
+export const keysDirOf = (config: Config): string => config.keysDir ?? config.dataDir
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'sigil' },
+    // Defence in depth: handlers never log these, and if one ever did they are cut here.
+    redact: { paths: ['*.authorization', '*.cookie', '*.code', '*.codes', '*.token', '*.access_token', '*.response', '*.handle', '*.displayName'], censor: '[redacted]' },
+  })
+}
+
+export function openStore(config: Config): Store {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  return openSqliteStore({ path: path.join(config.dataDir, 'sigil.db') })
+}
+
+export function openKeys(config: Config, log: Logger): Promise<KeyRing> {
+  return openKeyRing({
+    dir: keysDirOf(config),
+    createIfMissing: !config.keysDir && config.devKeys,
+    retainSeconds: keyRetainSeconds(config),
+    now: Date.now,
+    onCreated: ({ kid, file }) => log.warn({ kid, file }, 'created a development signing key (set SIGIL_KEYS_DIR for production keys)'),
+  })
+}

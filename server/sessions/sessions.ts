@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { Config } from '../config.ts'
+import type { SessionKind, SessionRecord, Store } from '../store/index.ts'
+
+/** lastSeenAt is written at most this often, so reads do not turn into writes on every request. */
+const TOUCH_EVERY_MS = 60_000
+
+export const hashSessionId = (id: string): string => createHash('sha256').update(id).digest('base64url')
+
+export interface SessionCookie {
+  name: string
+  secure: boolean
+}
+
+/**
+ * `__Host-` needs Secure; browsers accept Secure cookies on https only (http://localhost aside, which we
+ * serve without the prefix so plain development works everywhere).
+ */
+export function sessionCookie(config: Config): SessionCookie {
+  const secure = config.origins.every((o) => o.startsWith('https://'))
+  return { name: secure ? '__Host-sigil_session' : 'sigil_session', secure }
+}
+
+export function serializeCookie(c: SessionCookie, value: string, maxAgeSeconds: number): string {
+  return [`${c.name}=${value}`, 'Path=/', `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Lax', ...(c.secure ? ['Secure'] : [])].join('; ')
+}
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+export interface StartSession {
+  userId: string
+  kind: SessionKind
+  userAgent: string
+  /** Time of the user verification that opened the session (login), 0 for a recovery-code session. */
+  verifiedAt: number
+}
+
+export interface Sessions {
+  /** A new random id every time: a login never keeps an earlier id (no fixation). */
+  start(s: StartSession): Promise<{ id: string; record: SessionRecord }>
+  /** The live session for a raw id, or undefined when unknown, idle too long or past its absolute limit. */
+  resolve(id: string): Promise<SessionRecord | undefined>
+  end(idHash: string): Promise<boolean>
+  endAll(userId: string, exceptIdHash?: string): Promise<number>
+  markVerified(idHash: string): Promise<void>
+  isLive(s: SessionRecord): boolean
+}
+
+export function createSessions(deps: { store: Store; config: Config; now: () => number }): Sessions {
+  const { store, config, now } = deps
+  const idleMs = config.sessionIdleSeconds * 1000
+  const isLive = (s: SessionRecord): boolean => {
+    const t = now()
+    return t < s.absoluteExpiresAt && t - s.lastSeenAt < idleMs
+  }
+  return {
+    async start({ userId, kind, userAgent, verifiedAt }) {
+      const id = randomBytes(32).toString('base64url')
+      const t = now()
+      const record: SessionRecord = {
+        idHash: hashSessionId(id),
+        ref: randomBytes(12).toString('base64url'),
+        userId,
+        kind,
+        createdAt: t,
+        lastSeenAt: t,
+        verifiedAt,
+        // A recovery session only lets the user add a passkey: it lasts as long as a ceremony, not a day.
+        absoluteExpiresAt: t + (kind === 'recovery' ? 15 * 60_000 : config.sessionAbsoluteSeconds * 1000),
+        userAgent: userAgent.slice(0, 200),
+      }
+      await store.sessions.create(record)
+      return { id, record }
+    },
+    async resolve(id) {
+      if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined
+      const idHash = hashSessionId(id)
+      const s = await store.sessions.get(idHash)
+      if (!s) return undefined
+      if (!isLive(s)) {
+        await store.sessions.delete(idHash)
+        return undefined
+      }
+      const t = now()
+      if (t - s.lastSeenAt >= TOUCH_EVERY_MS) {
+        await store.sessions.update(idHash, { lastSeenAt: t })
+        s.lastSeenAt = t
+      }
+      return s
+    },
+    end: (idHash) => store.sessions.delete(idHash),
+    endAll: (userId, exceptIdHash) => store.sessions.deleteAllForUser(userId, exceptIdHash),
+    async markVerified(idHash) {
+      await store.sessions.update(idHash, { verifiedAt: now(), lastSeenAt: now() })
+    },
+    isLive,
+  }
+}

@@ -1,0 +1,12 @@
+export type {
+  ApiClientRecord, ApiClientStore, AuditEntry, AuditInput, AuditStore, CeremonyKind, CeremonyRecord, ChallengeStore,
+  DeviceType, IdempotencyBegin, IdempotencyStore, PasskeyRecord, PasskeyStore, RateLimitHit, RateLimitStore,
+  RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,
+  SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore,
+} from './ports.ts'
+export { StoreConflictError } from './errors.ts'
+export { AUDIT_GENESIS, auditEntryHash } from './auditHash.ts'
+export { openSqliteStore } from './sqlite/index.ts'
+export type { OpenSqliteStoreOptions } from './sqlite/index.ts'
+export { storeContract } from './contract/index.ts'
+export type { StoreContractOptions } from './contract/index.ts'

@@ -1,0 +1,221 @@
+/**
+ * The store port: one interface per concern. Two adapters implement it (sqlite/, and redis/ in a later
+ * issue) and one contract suite (contract/) runs against both.
+ *
+ * Times are epoch milliseconds chosen by the caller's clock. Expiry decisions are made by the services with
+ * their (injectable) clock; adapters only use `expiresAt` to drop records that can no longer matter.
+ */
+
+export interface UserRecord {
+  id: string
+  /** Unique, lower-cased login handle. */
+  handle: string
+  displayName: string
+  /** WebAuthn user.id (base64url of 32 random bytes); never the handle, so it carries no PII. */
+  webauthnUserId: string
+  roles: string[]
+  createdAt: number
+}
+
+export type DeviceType = 'singleDevice' | 'multiDevice'
+
+export interface PasskeyRecord {
+  /** Credential id, base64url. */
+  id: string
+  userId: string
+  /** COSE public key. ArrayBuffer-backed (not shared), which is what SimpleWebAuthn's verify functions take. */
+  publicKey: Uint8Array<ArrayBuffer>
+  counter: number
+  transports: string[]
+  aaguid: string
+  deviceType: DeviceType
+  backedUp: boolean
+  name: string
+  attestationFmt: string
+  createdAt: number
+  lastUsedAt: number | null
+}
+
+export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth'
+
+export interface CeremonyRecord {
+  /** The WebAuthn challenge, base64url; also the record's key. */
+  challenge: string
+  kind: CeremonyKind
+  /** Set for ceremonies started by a signed-in user. */
+  userId?: string
+  /** Ceremony-specific data, such as the handle and display name of a sign-up. */
+  data?: Record<string, unknown>
+  expiresAt: number
+}
+
+export interface ChallengeStore {
+  put(ceremony: CeremonyRecord): Promise<void>
+  /** Returns the ceremony and deletes it, atomically: a second call (from any instance) gets undefined. */
+  consume(challenge: string): Promise<CeremonyRecord | undefined>
+}
+
+export interface UserStore {
+  /** Creates the user and its first passkey together; throws StoreConflictError('handle' | 'credential'). */
+  createWithPasskey(user: UserRecord, passkey: PasskeyRecord): Promise<void>
+  get(id: string): Promise<UserRecord | undefined>
+  getByHandle(handle: string): Promise<UserRecord | undefined>
+  setRoles(id: string, roles: string[]): Promise<boolean>
+}
+
+export interface RecordPasskeyUse {
+  /** The counter the caller read; the update only happens if it is still the stored one. */
+  expectedCounter: number
+  counter: number
+  backedUp: boolean
+  lastUsedAt: number
+}
+
+export type RemovePasskeyResult = 'removed' | 'not_found' | 'last_passkey'
+
+export interface PasskeyStore {
+  /** Throws StoreConflictError('credential') when the id exists. */
+  add(passkey: PasskeyRecord): Promise<void>
+  get(id: string): Promise<PasskeyRecord | undefined>
+  listByUser(userId: string): Promise<PasskeyRecord[]>
+  /** Compare-and-set on the counter; false when another login moved it first. */
+  recordUse(id: string, use: RecordPasskeyUse): Promise<boolean>
+  rename(userId: string, id: string, name: string): Promise<boolean>
+  /** Removes the passkey unless it is the user's last one, checked and done atomically. */
+  removeKeepingOne(userId: string, id: string): Promise<RemovePasskeyResult>
+}
+
+export type SessionKind = 'full' | 'recovery'
+
+export interface SessionRecord {
+  /** SHA-256 of the cookie value, base64url: the raw id is never stored. */
+  idHash: string
+  /** Public, non-secret id used to list and revoke the session. */
+  ref: string
+  userId: string
+  kind: SessionKind
+  createdAt: number
+  lastSeenAt: number
+  /** When the user last passed user verification in this session (login or re-verification). */
+  verifiedAt: number
+  absoluteExpiresAt: number
+  userAgent: string
+}
+
+export interface SessionPatch {
+  lastSeenAt?: number
+  verifiedAt?: number
+}
+
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>
+  get(idHash: string): Promise<SessionRecord | undefined>
+  update(idHash: string, patch: SessionPatch): Promise<boolean>
+  delete(idHash: string): Promise<boolean>
+  deleteByRef(userId: string, ref: string): Promise<boolean>
+  /** Deletes every session of the user (but `exceptIdHash`); returns how many. */
+  deleteAllForUser(userId: string, exceptIdHash?: string): Promise<number>
+  listByUser(userId: string): Promise<SessionRecord[]>
+}
+
+export interface RecoveryCodeSet {
+  /** Per-user scrypt salt, base64url. */
+  salt: string
+  /** scrypt(code, salt), base64url, one per code. */
+  hashes: string[]
+  createdAt: number
+}
+
+export interface RecoveryCodeStore {
+  /** Replaces every code of the user with a new set. */
+  replace(userId: string, set: RecoveryCodeSet): Promise<void>
+  getSalt(userId: string): Promise<string | undefined>
+  /** Marks the code used if it exists and is unused, atomically; true only for the one caller that did. */
+  consume(userId: string, hash: string, usedAt: number): Promise<boolean>
+  remaining(userId: string): Promise<number>
+}
+
+export interface ApiClientRecord {
+  id: string
+  name: string
+  roles: string[]
+  /** SHA-256 of the secret key, base64url (the key is 256-bit random, so a fast hash is enough). */
+  keyHash: string
+  createdAt: number
+  revokedAt: number | null
+}
+
+export interface ApiClientStore {
+  create(client: ApiClientRecord): Promise<void>
+  get(id: string): Promise<ApiClientRecord | undefined>
+  getByKeyHash(keyHash: string): Promise<ApiClientRecord | undefined>
+  list(): Promise<ApiClientRecord[]>
+  revoke(id: string, at: number): Promise<boolean>
+}
+
+export interface RateLimitHit {
+  count: number
+  resetAt: number
+}
+
+export interface RateLimitStore {
+  /** Counts one hit in the fixed window that contains `now`; atomic across instances. */
+  hit(key: string, windowMs: number, now: number): Promise<RateLimitHit>
+}
+
+export interface StoredResponse {
+  status: number
+  contentType: string
+  body: string
+}
+
+export type IdempotencyBegin =
+  | { state: 'new' }
+  | { state: 'pending'; fingerprint: string }
+  | { state: 'done'; fingerprint: string; response: StoredResponse }
+
+export interface IdempotencyStore {
+  /** Claims the key atomically; if it was already claimed, says by whom (fingerprint) and with what result. */
+  begin(key: string, fingerprint: string, now: number, ttlMs: number): Promise<IdempotencyBegin>
+  complete(key: string, response: StoredResponse): Promise<void>
+  /** Releases a claim whose request failed so that a retry can run. */
+  abandon(key: string): Promise<void>
+}
+
+export interface AuditInput {
+  type: string
+  /** Opaque ids only (user id, client id, "system"); never handles, names or addresses. */
+  actor?: string
+  subject?: string
+  data?: Record<string, unknown>
+}
+
+export interface AuditEntry extends Required<Omit<AuditInput, 'data'>> {
+  seq: number
+  at: number
+  data: Record<string, unknown>
+  prevHash: string
+  hash: string
+}
+
+export interface AuditStore {
+  /** Appends an entry chained to the previous one (see auditHash.ts). */
+  append(input: AuditInput, at: number): Promise<AuditEntry>
+  list(opts: { afterSeq?: number; limit: number }): Promise<AuditEntry[]>
+}
+
+export interface Store {
+  readonly kind: string
+  challenges: ChallengeStore
+  users: UserStore
+  passkeys: PasskeyStore
+  sessions: SessionStore
+  recovery: RecoveryCodeStore
+  apiClients: ApiClientStore
+  rateLimits: RateLimitStore
+  idempotency: IdempotencyStore
+  audit: AuditStore
+  /** Throws if the backing store cannot be reached. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

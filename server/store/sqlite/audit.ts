@@ -1,0 +1,48 @@
+import type { Database } from 'better-sqlite3'
+import { AUDIT_GENESIS, auditEntryHash } from '../auditHash.ts'
+import type { AuditEntry, AuditInput, AuditStore } from '../ports.ts'
+
+interface AuditRow {
+  seq: number
+  at: number
+  type: string
+  actor: string
+  subject: string
+  data: string
+  prev_hash: string
+  hash: string
+}
+
+function toEntry(r: AuditRow): AuditEntry {
+  return { seq: r.seq, at: r.at, type: r.type, actor: r.actor, subject: r.subject,
+    data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash }
+}
+
+export function sqliteAudit(db: Database): AuditStore {
+  const last = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')
+  const insert = db.prepare<[AuditRow]>(`INSERT INTO audit (seq, at, type, actor, subject, data, prev_hash, hash)
+    VALUES (@seq, @at, @type, @actor, @subject, @data, @prev_hash, @hash)`)
+  const page = db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?')
+  // IMMEDIATE takes the write lock before reading the tip, so two writers cannot both chain onto it.
+  const append = db.transaction((input: AuditInput, at: number): AuditEntry => {
+    const tip = last.get()
+    // Hash what is stored: the JSON round trip drops undefined members and turns Dates into strings, and
+    // a verifier reading the row back must get the same bytes.
+    const dataText = JSON.stringify(input.data ?? {})
+    const body = { seq: (tip?.seq ?? 0) + 1, at, type: input.type, actor: input.actor ?? '',
+      subject: input.subject ?? '', data: JSON.parse(dataText) as Record<string, unknown>,
+      prevHash: tip?.hash ?? AUDIT_GENESIS }
+    const entry = { ...body, hash: auditEntryHash(body) }
+    insert.run({ seq: entry.seq, at, type: entry.type, actor: entry.actor, subject: entry.subject,
+      data: dataText, prev_hash: entry.prevHash, hash: entry.hash })
+    return entry
+  })
+  return {
+    async append(input, at) {
+      return append.immediate(input, at)
+    },
+    async list({ afterSeq = 0, limit }) {
+      return page.all(afterSeq, limit).map(toEntry)
+    },
+  }
+}

@@ -1,0 +1,2 @@
+export { openSqliteStore } from './openSqliteStore.ts'
+export type { OpenSqliteStoreOptions } from './openSqliteStore.ts'

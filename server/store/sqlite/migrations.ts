@@ -1,0 +1,128 @@
+import type { Database } from 'better-sqlite3'
+
+export interface Migration {
+  version: number
+  sql: string
+}
+
+/**
+ * Append only: a released migration is never edited, because databases that already applied it would
+ * silently diverge from new ones. Sessions, recovery codes and the rest hold a user id without a foreign key
+ * so that the Redis adapter, which cannot enforce one, keeps the same contract.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        handle TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        webauthn_user_id TEXT NOT NULL UNIQUE,
+        roles TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE passkeys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        public_key BLOB NOT NULL,
+        counter INTEGER NOT NULL,
+        transports TEXT NOT NULL,
+        aaguid TEXT NOT NULL,
+        device_type TEXT NOT NULL,
+        backed_up INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        attestation_fmt TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      ) STRICT;
+      CREATE INDEX passkeys_user ON passkeys(user_id);
+      CREATE TABLE challenges (
+        challenge TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        user_id TEXT,
+        data TEXT,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX challenges_expiry ON challenges(expires_at);
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        ref TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        verified_at INTEGER NOT NULL,
+        absolute_expires_at INTEGER NOT NULL,
+        user_agent TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_user ON sessions(user_id);
+      CREATE INDEX sessions_expiry ON sessions(absolute_expires_at);
+      CREATE TABLE recovery_salts (
+        user_id TEXT PRIMARY KEY,
+        salt TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE recovery_codes (
+        user_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        used_at INTEGER,
+        PRIMARY KEY (user_id, hash)
+      ) STRICT;
+      CREATE TABLE api_clients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE TABLE rate_limits (
+        key TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        reset_at INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start)
+      ) STRICT;
+      CREATE INDEX rate_limits_expiry ON rate_limits(reset_at);
+      CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        response_status INTEGER,
+        response_content_type TEXT,
+        response_body TEXT
+      ) STRICT;
+      CREATE INDEX idempotency_expiry ON idempotency(expires_at);
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+]
+
+/**
+ * Applies every migration not yet recorded in `schema_migrations`, each in its own IMMEDIATE transaction so
+ * that two processes opening the same file at once cannot both apply it. Returns the versions applied now.
+ */
+export function migrate(db: Database, list: readonly Migration[], at: number): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER)')
+  const isApplied = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM schema_migrations WHERE version = ?')
+  const record = db.prepare<[number, number]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+  const applied: number[] = []
+  const applyOne = db.transaction((m: Migration) => {
+    if (isApplied.get(m.version)) return
+    db.exec(m.sql)
+    record.run(m.version, at)
+    applied.push(m.version)
+  })
+  for (const m of [...list].sort((a, b) => a.version - b.version)) applyOne.immediate(m)
+  return applied
+}

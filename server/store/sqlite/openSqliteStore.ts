@@ -1,0 +1,62 @@
+import Database from 'better-sqlite3'
+import type { Store } from '../ports.ts'
+import { sqliteApiClients } from './apiClients.ts'
+import { sqliteAudit } from './audit.ts'
+import { sqliteChallenges } from './challenges.ts'
+import { createGc } from './gc.ts'
+import { sqliteIdempotency } from './idempotency.ts'
+import { migrate, migrations } from './migrations.ts'
+import { sqlitePasskeys } from './passkeys.ts'
+import { sqliteRateLimits } from './rateLimits.ts'
+import { sqliteRecovery } from './recovery.ts'
+import { sqliteSessions } from './sessions.ts'
+import { sqliteUsers } from './users.ts'
+
+export interface OpenSqliteStoreOptions {
+  /** A file path, or ':memory:' for a private in-memory database. */
+  path: string
+  /** Clock for garbage collection of expired rows only; defaults to Date.now. */
+  now?: () => number
+}
+
+/**
+ * Opens (creating if needed) and migrates a SQLite store. Calls are synchronous inside; the methods return
+ * promises only to share the port with the Redis adapter.
+ */
+export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
+  const now = opts.now ?? Date.now
+  const db = new Database(opts.path)
+  try {
+    // First, so that the pragmas and migrations below wait for another process instead of failing.
+    db.pragma('busy_timeout = 5000')
+    // WAL lets readers run beside the one writer; NORMAL sync is durable across crashes of the process in
+    // WAL mode (only an OS crash can lose the last commits). In-memory databases cannot use WAL.
+    if (!db.memory) db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    migrate(db, migrations, now())
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  const gc = createGc(db, now)
+  const ping = db.prepare('SELECT 1')
+  return {
+    kind: 'sqlite',
+    challenges: sqliteChallenges(db, gc),
+    users: sqliteUsers(db),
+    passkeys: sqlitePasskeys(db),
+    sessions: sqliteSessions(db, gc),
+    recovery: sqliteRecovery(db),
+    apiClients: sqliteApiClients(db),
+    rateLimits: sqliteRateLimits(db, gc),
+    idempotency: sqliteIdempotency(db, gc),
+    audit: sqliteAudit(db),
+    async ping() {
+      ping.get()
+    },
+    async close() {
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,68 @@
+import type { Database } from 'better-sqlite3'
+import type { SessionKind, SessionRecord, SessionStore } from '../ports.ts'
+import { rethrowConflict } from './conflict.ts'
+
+interface SessionRow {
+  id_hash: string
+  ref: string
+  user_id: string
+  kind: string
+  created_at: number
+  last_seen_at: number
+  verified_at: number
+  absolute_expires_at: number
+  user_agent: string
+}
+
+function toRecord(r: SessionRow): SessionRecord {
+  return { idHash: r.id_hash, ref: r.ref, userId: r.user_id, kind: r.kind as SessionKind,
+    createdAt: r.created_at, lastSeenAt: r.last_seen_at, verifiedAt: r.verified_at,
+    absoluteExpiresAt: r.absolute_expires_at, userAgent: r.user_agent }
+}
+
+export function sqliteSessions(db: Database, gc: () => void): SessionStore {
+  const insert = db.prepare<[SessionRow]>(`INSERT INTO sessions (id_hash, ref, user_id, kind, created_at,
+    last_seen_at, verified_at, absolute_expires_at, user_agent) VALUES (@id_hash, @ref, @user_id, @kind,
+    @created_at, @last_seen_at, @verified_at, @absolute_expires_at, @user_agent)`)
+  const byIdHash = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?')
+  // COALESCE keeps a column whose patch field was not given.
+  const patch = db.prepare<[number | null, number | null, string]>(`UPDATE sessions
+    SET last_seen_at = COALESCE(?, last_seen_at), verified_at = COALESCE(?, verified_at) WHERE id_hash = ?`)
+  const deleteOne = db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?')
+  const deleteRef = db.prepare<[string, string]>('DELETE FROM sessions WHERE user_id = ? AND ref = ?')
+  // `IS NOT NULL` matches every row, so an absent exceptIdHash deletes them all.
+  const deleteAll = db.prepare<[string, string | null]>('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?')
+  const byUser = db.prepare<[string], SessionRow>(
+    'SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at, id_hash')
+  return {
+    async create(s) {
+      gc()
+      try {
+        insert.run({ id_hash: s.idHash, ref: s.ref, user_id: s.userId, kind: s.kind, created_at: s.createdAt,
+          last_seen_at: s.lastSeenAt, verified_at: s.verifiedAt, absolute_expires_at: s.absoluteExpiresAt,
+          user_agent: s.userAgent })
+      } catch (err) {
+        rethrowConflict(err)
+      }
+    },
+    async get(idHash) {
+      const row = byIdHash.get(idHash)
+      return row && toRecord(row)
+    },
+    async update(idHash, p) {
+      return patch.run(p.lastSeenAt ?? null, p.verifiedAt ?? null, idHash).changes === 1
+    },
+    async delete(idHash) {
+      return deleteOne.run(idHash).changes === 1
+    },
+    async deleteByRef(userId, ref) {
+      return deleteRef.run(userId, ref).changes === 1
+    },
+    async deleteAllForUser(userId, exceptIdHash) {
+      return deleteAll.run(userId, exceptIdHash ?? null).changes
+    },
+    async listByUser(userId) {
+      return byUser.all(userId).map(toRecord)
+    },
+  }
+}

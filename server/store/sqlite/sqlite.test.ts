@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { after, describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { AUDIT_GENESIS, auditEntryHash } from '../auditHash.ts'
+import { openSqliteStore } from './index.ts'
+import { migrate, migrations } from './migrations.ts'
+
+// SQLite-only behaviour; everything an adapter must do is in ../contract.
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-sqlite-'))
+after(() => fs.rmSync(dir, { recursive: true, force: true }))
+let files = 0
+const tempFile = () => path.join(dir, `t-${++files}.db`)
+
+const MIN = 60_000
+const user = { id: 'u1', handle: 'ada', displayName: 'Ada', webauthnUserId: 'w1', roles: [], createdAt: 1 }
+const passkey = { id: 'cred-1', userId: 'u1', publicKey: new Uint8Array([1, 2, 3]), counter: 0, transports: [],
+  aaguid: '', deviceType: 'singleDevice' as const, backedUp: false, name: '', attestationFmt: 'none',
+  createdAt: 1, lastUsedAt: null }
+
+describe('migrate', () => {
+  const m1 = { version: 1, sql: 'CREATE TABLE a (x INTEGER)' }
+  const m2 = { version: 2, sql: 'CREATE TABLE b (x INTEGER)' }
+
+  test('applies pending migrations in version order, each once', () => {
+    const db = new Database(':memory:')
+    assert.deepEqual(migrate(db, [m2, m1], 100), [1, 2])
+    assert.deepEqual(migrate(db, [m1, m2], 200), [])
+    assert.deepEqual(migrate(db, [m1, m2, { version: 3, sql: 'CREATE TABLE c (x INTEGER)' }], 300), [3])
+    assert.deepEqual(db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all(),
+      [{ version: 1, applied_at: 100 }, { version: 2, applied_at: 100 }, { version: 3, applied_at: 300 }])
+    db.close()
+  })
+
+  test('a failing migration leaves neither its tables nor its version behind', () => {
+    const db = new Database(':memory:')
+    const bad = { version: 2, sql: 'CREATE TABLE half (x INTEGER); CREATE TABLE broken (' }
+    assert.throws(() => migrate(db, [m1, bad], 100))
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
+    assert.deepEqual(tables, ['a', 'schema_migrations'])
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), [1])
+    db.close()
+  })
+})
+
+describe('openSqliteStore on a file', () => {
+  test('migrates once; reopening keeps the data and applies nothing again', async () => {
+    const file = tempFile()
+    const first = openSqliteStore({ path: file, now: () => 1000 })
+    await first.users.createWithPasskey(user, passkey)
+    await first.close()
+    const again = openSqliteStore({ path: file, now: () => 2000 })
+    assert.deepEqual(await again.users.get('u1'), user)
+    assert.deepEqual((await again.passkeys.get('cred-1'))?.publicKey, new Uint8Array([1, 2, 3]))
+    await again.close()
+    const raw = new Database(file, { readonly: true })
+    assert.deepEqual(raw.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all(),
+      migrations.map((m) => ({ version: m.version, applied_at: 1000 })))
+    raw.close()
+  })
+
+  test('uses WAL journaling', async () => {
+    const file = tempFile()
+    await openSqliteStore({ path: file }).close()
+    const raw = new Database(file, { readonly: true })
+    assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal')
+    raw.close()
+  })
+
+  test('enforces foreign keys: a passkey needs its user, and goes with it', async () => {
+    const file = tempFile()
+    const store = openSqliteStore({ path: file })
+    await assert.rejects(store.passkeys.add({ ...passkey, id: 'orphan', userId: 'nobody' }),
+      { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' })
+    await store.users.createWithPasskey(user, passkey)
+    const raw = new Database(file)
+    raw.pragma('foreign_keys = ON')
+    raw.prepare('DELETE FROM users WHERE id = ?').run('u1')
+    raw.close()
+    assert.equal(await store.passkeys.get('cred-1'), undefined)
+    await store.close()
+  })
+})
+
+describe('garbage collection', () => {
+  const rows = (file: string, sql: string): unknown[] => {
+    const raw = new Database(file, { readonly: true })
+    try {
+      return raw.prepare(sql).pluck().all()
+    } finally {
+      raw.close()
+    }
+  }
+  const count = (file: string, table: string) => rows(file, `SELECT count(*) FROM ${table}`)[0]
+
+  test('an expired challenge is still returned until collected', async () => {
+    let now = 1_000_000
+    const store = openSqliteStore({ path: ':memory:', now: () => now })
+    await store.challenges.put({ challenge: 'c1', kind: 'login', expiresAt: now + MIN })
+    now += 5 * MIN
+    await store.challenges.put({ challenge: 'c2', kind: 'login', expiresAt: now + MIN })
+    assert.equal((await store.challenges.consume('c1'))?.challenge, 'c1')
+    await store.close()
+  })
+
+  test('rows expired over ten minutes ago go on the next write, at most once a minute', async () => {
+    const file = tempFile()
+    let now = 17 * MIN // window-aligned, so the rate-limit row below resets exactly at expiresAt
+    const store = openSqliteStore({ path: file, now: () => now })
+    const expiresAt = now + MIN
+    await store.challenges.put({ challenge: 'old', kind: 'login', expiresAt })
+    await store.sessions.create({ idHash: 's1', ref: 'r1', userId: 'u1', kind: 'full', createdAt: now,
+      lastSeenAt: now, verifiedAt: now, absoluteExpiresAt: expiresAt, userAgent: '' })
+    await store.idempotency.begin('k1', 'fp', now, MIN)
+    await store.rateLimits.hit('ip', MIN, now)
+
+    now = expiresAt + 10 * MIN - 1 // within the grace: kept
+    await store.challenges.put({ challenge: 'tick-1', kind: 'login', expiresAt: now + MIN })
+    assert.equal(count(file, 'challenges'), 2)
+    assert.equal(count(file, 'rate_limits'), 1)
+
+    now += 30_000 // past the grace, but the last sweep was under a minute ago
+    await store.rateLimits.hit('tick-2', MIN, now)
+    assert.equal(count(file, 'challenges'), 2)
+    assert.equal(count(file, 'sessions'), 1)
+    assert.equal(count(file, 'idempotency'), 1)
+    assert.equal(count(file, 'rate_limits'), 2)
+
+    now += MIN
+    await store.rateLimits.hit('tick-3', MIN, now)
+    assert.equal(await store.challenges.consume('old'), undefined)
+    assert.equal(await store.sessions.get('s1'), undefined)
+    assert.equal(count(file, 'idempotency'), 0)
+    assert.deepEqual(rows(file, 'SELECT key FROM rate_limits ORDER BY key'), ['tick-2', 'tick-3'])
+    await store.close()
+  })
+})
+
+describe('several processes on one file', () => {
+  const storeUrl = pathToFileURL(path.join(import.meta.dirname, 'index.ts')).href
+
+  /**
+   * A Node process that opens the file (migrating it if it is first), says it is ready, and appends `n`
+   * audit entries once its stdin closes; the shared start makes the processes contend for the write lock.
+   */
+  function appender(file: string, n: number) {
+    const code = `const { openSqliteStore } = await import(${JSON.stringify(storeUrl)})
+      const store = openSqliteStore({ path: ${JSON.stringify(file)} })
+      process.stdout.write('ready')
+      for await (const _ of process.stdin);
+      for (let i = 0; i < ${n}; i++) await store.audit.append({ type: 'proc', data: { pid: process.pid, i } }, Date.now())
+      await store.close()`
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code],
+      { stdio: ['pipe', 'pipe', 'inherit'] })
+    return { child, ready: once(child.stdout, 'data'), exited: once(child, 'exit') }
+  }
+
+  test('concurrent openers and appenders keep one contiguous audit chain', async () => {
+    const file = tempFile()
+    const procs = [1, 2, 3, 4].map(() => appender(file, 25))
+    await Promise.all(procs.map((p) => p.ready))
+    for (const p of procs) p.child.stdin.end()
+    for (const p of procs) assert.deepEqual(await p.exited, [0, null])
+    const store = openSqliteStore({ path: file })
+    const entries = await store.audit.list({ limit: 1000 })
+    await store.close()
+    assert.equal(entries.length, 100)
+    entries.forEach((e, i) => {
+      assert.equal(e.seq, i + 1)
+      assert.equal(e.prevHash, i === 0 ? AUDIT_GENESIS : entries[i - 1]!.hash)
+      const { hash, ...body } = e
+      assert.equal(hash, auditEntryHash(body))
+    })
+    assert.equal(new Set(entries.map((e) => e.data.pid)).size, 4)
+  })
+})
