@@ -29,7 +29,7 @@ async function run(argv: string[]): Promise<void> {
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
   const config = loadConfig()
-  const log = createLogger('warn')
+  const log = createLogger('warn', 2)
   const out = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n')
 
   if (area === 'keys') {

@@ -10,13 +10,14 @@ export const keyRetainSeconds = (config: Config): number => config.accessTokenSe
 
 export const keysDirOf = (config: Config): string => config.keysDir ?? config.dataDir
 
-export function createLogger(level: string): Logger {
+/** JSON logs to stdout (fd 1), or another fd: the CLI logs to stderr so its stdout stays machine-readable. */
+export function createLogger(level: string, fd = 1): Logger {
   return pino({
     level,
     base: { service: 'sigil' },
     // Defence in depth: handlers never log these, and if one ever did they are cut here.
     redact: { paths: ['*.authorization', '*.cookie', '*.code', '*.codes', '*.token', '*.access_token', '*.response', '*.handle', '*.displayName'], censor: '[redacted]' },
-  })
+  }, pino.destination({ fd, sync: true }))
 }
 
 export function openStore(config: Config): Store {

@@ -7,7 +7,7 @@ export const AUDIT_GENESIS = 'sha256:' + '0'.repeat(64)
 /** Sorted-key JSON, so every adapter and the offline verifier hash the same bytes. */
 function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) return '[' + value.map(canonical).join(',') + ']'
+  if (Array.isArray(value)) return '[' + value.map((v) => canonical(v ?? null)).join(',') + ']'
   const obj = value as Record<string, unknown>
   return '{' + Object.keys(obj).sort().filter((k) => obj[k] !== undefined)
     .map((k) => JSON.stringify(k) + ':' + canonical(obj[k])).join(',') + '}'

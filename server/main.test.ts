@@ -1,0 +1,63 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+interface Started { child: ChildProcess; url: string; logs: string[]; exited: Promise<number | null> }
+
+/** `npm start` as a user runs it (tsx server/main.ts), on a free port, with its own data dir. */
+async function start(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const logs: string[] = []
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${logs.join('')}`)), 20_000)
+    const onData = (d: Buffer): void => {
+      logs.push(d.toString())
+      const m = /"port":(\d+)/.exec(d.toString())
+      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}`) }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()))
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${logs.join('')}`)) })
+  })
+  return { child, url, logs, exited }
+}
+
+test('first start creates development keys and says so once; SIGTERM stops it cleanly', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
+  try {
+    const first = await start({ SIGIL_DATA_DIR: dir })
+    assert.equal((await fetch(`${first.url}/readyz`)).status, 200)
+    const kid = (await (await fetch(`${first.url}/.well-known/jwks.json`)).json() as { keys: { kid: string }[] }).keys[0]!.kid
+    first.child.kill('SIGTERM')
+    assert.equal(await first.exited, 0)
+    assert.equal(first.logs.join('').match(/created a development signing key/g)?.length, 1)
+    assert.ok(fs.existsSync(path.join(dir, 'sigil.db')))
+
+    const second = await start({ SIGIL_DATA_DIR: dir })
+    const again = (await (await fetch(`${second.url}/.well-known/jwks.json`)).json() as { keys: { kid: string }[] }).keys[0]!.kid
+    assert.equal(again, kid, 'the same key on the next start')
+    second.child.kill('SIGTERM')
+    assert.equal(await second.exited, 0)
+    assert.doesNotMatch(second.logs.join(''), /created a development signing key/)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a bad configuration stops start-up with one message naming every bad variable', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root, env: { ...process.env, PORT: 'x', SIGIL_ORIGINS: 'nope', SIGIL_STORE: 'mongo' }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  const code = await new Promise((resolve) => child.on('exit', resolve))
+  assert.equal(code, 78)
+  for (const v of ['PORT', 'SIGIL_ORIGINS', 'SIGIL_STORE']) assert.match(err, new RegExp(`- ${v}:`))
+})

@@ -1,0 +1,69 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { DEFAULT_POLICIES, effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
+import { createSoftAuthenticator, startTestApp, TestClient, signUp, TEST_ORIGIN } from '../testing/index.ts'
+
+const YUBIKEY = 'cb69481e-8ff7-4039-93ec-0a2729a154a8'
+const GPM = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4'
+
+describe('attestation policy', () => {
+  test('the effective policy is the strictest of default and every role', () => {
+    const p = effectivePolicy({
+      default: { requireAttestation: false, deviceBoundOnly: false, aaguidAllow: [], aaguidDeny: ['d1'] },
+      a: { requireAttestation: true, deviceBoundOnly: false, aaguidAllow: ['x', 'y'], aaguidDeny: [] },
+      b: { requireAttestation: false, deviceBoundOnly: true, aaguidAllow: ['y', 'z'], aaguidDeny: ['d2'] },
+    }, ['a', 'b', 'unknown-role'])
+    assert.deepEqual(p, { requireAttestation: true, deviceBoundOnly: true, aaguidAllow: ['y'], aaguidDeny: ['d1', 'd2'] })
+    assert.deepEqual(effectivePolicy(DEFAULT_POLICIES, []), DEFAULT_POLICIES.default)
+  })
+
+  test('each rule refuses with attestation_policy_violation', () => {
+    const strict = { requireAttestation: true, deviceBoundOnly: true, aaguidAllow: [YUBIKEY], aaguidDeny: [GPM] }
+    const ok = { fmt: 'packed', aaguid: YUBIKEY, deviceType: 'singleDevice' as const }
+    enforceAttestationPolicy(strict, ok)
+    for (const bad of [{ ...ok, fmt: 'none' }, { ...ok, deviceType: 'multiDevice' as const }, { ...ok, aaguid: GPM }, { ...ok, aaguid: '00000000-0000-0000-0000-000000000001' }]) {
+      assert.throws(() => enforceAttestationPolicy(strict, bad), { code: 'attestation_policy_violation' })
+    }
+  })
+
+  test('a role that requires hardware keys: synced or unattested passkeys are refused, an attested security key is accepted', async () => {
+    const app = await startTestApp()
+    try {
+      const client = new TestClient(app.url)
+      const account = await signUp(client, createSoftAuthenticator({ backupEligible: true }), 'officer')
+      await app.deps.store.users.setRoles(account.user.id, ['compliance'])
+      const add = async (auth: ReturnType<typeof createSoftAuthenticator>) => {
+        const opts = await client.post('/v1/me/passkeys/options', {})
+        assert.equal(opts.body.attestation, 'direct')
+        assert.deepEqual(opts.body.hints, ['security-key'])
+        return client.post('/v1/me/passkeys/verify', { response: await auth.register(opts.body, { origin: TEST_ORIGIN }) })
+      }
+      const synced = await add(createSoftAuthenticator({ attestation: 'packed-self', backupEligible: true, aaguid: YUBIKEY }))
+      assert.equal(synced.status, 403)
+      assert.equal(synced.body.code, 'attestation_policy_violation')
+      const unattested = await add(createSoftAuthenticator({ aaguid: YUBIKEY }))
+      assert.equal(unattested.body.code, 'attestation_policy_violation')
+      const key = await add(createSoftAuthenticator({ attestation: 'packed-self', aaguid: YUBIKEY }))
+      assert.equal(key.status, 201, JSON.stringify(key.body))
+      assert.equal(key.body.passkey.synced, false)
+      assert.equal((await client.get('/v1/me/passkeys')).body.passkeys.length, 2, 'refused passkeys were not stored')
+    } finally {
+      await app.close()
+    }
+  })
+
+  test('an AAGUID deny list applies to sign-up', async () => {
+    const app = await startTestApp({ attestationPolicies: { default: { requireAttestation: false, deviceBoundOnly: false, aaguidAllow: [], aaguidDeny: [GPM] } } })
+    try {
+      const client = new TestClient(app.url)
+      const opts = await client.post('/v1/passkeys/register/options', { handle: 'denied', displayName: 'D' })
+      const response = await createSoftAuthenticator({ aaguid: GPM }).register(opts.body, { origin: TEST_ORIGIN })
+      const r = await client.post('/v1/passkeys/register/verify', { response })
+      assert.equal(r.status, 403)
+      assert.equal(r.body.code, 'attestation_policy_violation')
+      assert.equal(await app.deps.store.users.getByHandle('denied'), undefined)
+    } finally {
+      await app.close()
+    }
+  })
+})
