@@ -27,6 +27,7 @@ const zEnv = z.object({
   SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGIL_PUBLIC_URL: z.url().optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
+  SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 })
 
 export interface Config {
@@ -54,6 +55,8 @@ export interface Config {
   logLevel: string
   /** May generate signing keys on first start when none exist. */
   devKeys: boolean
+  /** Server processes on this host sharing the port (node:cluster); state is in the store, so any may answer. */
+  workers: number
 }
 
 export class ConfigError extends Error {
@@ -114,5 +117,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.SIGIL_RATE_LIMIT_PER_MINUTE,
     logLevel: e.SIGIL_LOG_LEVEL,
     devKeys: e.SIGIL_DEV_KEYS,
+    workers: e.SIGIL_WORKERS,
   }
 }

@@ -61,3 +61,27 @@ test('a bad configuration stops start-up with one message naming every bad varia
   assert.equal(code, 78)
   for (const v of ['PORT', 'SIGIL_ORIGINS', 'SIGIL_STORE']) assert.match(err, new RegExp(`- ${v}:`))
 })
+
+test('SIGIL_WORKERS=2: two processes share the port and the store; ceremonies finish on either', async () => {
+  const { createSoftAuthenticator, TestClient, signUp, signIn } = await import('./testing/index.ts')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
+  try {
+    const s = await start({ SIGIL_DATA_DIR: dir, SIGIL_WORKERS: '2', SIGIL_ORIGINS: 'http://localhost:8080' })
+    const pids = new Set<string>()
+    await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const auth = createSoftAuthenticator()
+      await signUp(new TestClient(s.url), auth, `worker${i}`)
+      const r = await signIn(new TestClient(s.url), auth)
+      assert.equal(r.status, 200)
+    }))
+    for (const line of s.logs.join('').split('\n')) {
+      const m = /"pid":(\d+).*Sigil listening/.exec(line)
+      if (m) pids.add(m[1]!)
+    }
+    assert.equal(pids.size, 2, 'two workers listening')
+    s.child.kill('SIGTERM')
+    assert.equal(await s.exited, 0)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster'
 import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createApp } from './http/app.ts'
 import { createMetrics } from './http/metrics.ts'
@@ -17,6 +19,7 @@ async function main(): Promise<void> {
     throw err
   }
   const log = createLogger(config.logLevel)
+  if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
   const store = openStore(config)
   const keys = await openKeys(config, log)
   const { app } = createApp({
@@ -49,6 +52,35 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+/**
+ * SIGIL_WORKERS > 1: this process prepares the store (migrations) and keys once, then runs that many server
+ * processes on the shared port, restarts one that dies, and passes SIGTERM on for a graceful stop.
+ */
+async function supervise(config: Config, log: Logger): Promise<void> {
+  const store = openStore(config)
+  await openKeys(config, log)
+  await store.close()
+  let stopping = false
+  for (let i = 0; i < config.workers; i++) cluster.fork()
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      return
+    }
+    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
+    setTimeout(() => cluster.fork(), 1000)
+  })
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'stopping workers')
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM')
+    setTimeout(() => process.exit(1), 12_000).unref()
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
 }
 
 main().catch((err: unknown) => {

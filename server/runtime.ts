@@ -14,7 +14,7 @@ export const keysDirOf = (config: Config): string => config.keysDir ?? config.da
 export function createLogger(level: string, fd = 1): Logger {
   return pino({
     level,
-    base: { service: 'sigil' },
+    base: { service: 'sigil', pid: process.pid },
     // Defence in depth: handlers never log these, and if one ever did they are cut here.
     redact: { paths: ['*.authorization', '*.cookie', '*.code', '*.codes', '*.token', '*.access_token', '*.response', '*.handle', '*.displayName'], censor: '[redacted]' },
   }, pino.destination({ fd, sync: true }))

@@ -56,6 +56,15 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       },
     }
   }
+  const plain = (summary: string, tag: string, type = 'application/json') => ({ get: { summary, tags: [tag], security: [], responses: { 200: { description: 'OK', content: { [type]: {} } } } } })
+  Object.assign(paths, {
+    '/healthz': plain('Liveness: the process is up', 'Operations'),
+    '/readyz': { get: { ...plain('Readiness: the store is reachable', 'Operations').get, responses: { 200: { description: 'Ready' }, 503: { description: 'store_unavailable' } } } },
+    '/metrics': plain('Prometheus metrics', 'Operations', 'text/plain'),
+    '/openapi.json': plain('This document', 'Operations'),
+    '/.well-known/jwks.json': plain('Public signing keys (active and retired ones still needed to verify)', 'Keys', 'application/jwk-set+json'),
+    '/.well-known/webauthn': plain('Related origins for WebAuthn (WebAuthn L3 related origin requests)', 'Keys'),
+  })
   return {
     openapi: '3.1.0',
     info: { title: 'Sigil API', version: info.version, description: 'Passkey accounts, signing approval and KYC credentials. Errors are application/problem+json with a stable `code`.' },

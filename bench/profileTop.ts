@@ -1,0 +1,58 @@
+/**
+ * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): the functions with the most self time, and the
+ * packages/files that time falls in. `npx tsx bench/profileTop.ts <file.cpuprofile> [--top 25]`
+ */
+import fs from 'node:fs'
+import { parseArgs } from 'node:util'
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  hitCount?: number
+  children?: number[]
+}
+interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } })
+const file = positionals[0]
+if (!file) {
+  process.stderr.write('usage: tsx bench/profileTop.ts <file.cpuprofile> [--top N]\n')
+  process.exit(2)
+}
+const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile
+const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+
+// Self time per node: each sample's time delta belongs to the node sampled.
+const selfUs = new Map<number, number>()
+profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
+const totalUs = profile.endTime - profile.startTime
+
+/** Where a URL lives: the npm package, node internals, or the project file. */
+function area(url: string): string {
+  if (!url) return '(native/VM)'
+  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0]
+  const nm = url.lastIndexOf('node_modules/')
+  if (nm >= 0) {
+    const rest = url.slice(nm + 13).split('/')
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!
+  }
+  return url.replace(/^file:\/\/.*?\/(server|bench|credentials)\//, '$1/')
+}
+
+const byFunction = new Map<string, number>()
+const byArea = new Map<string, number>()
+for (const [id, us] of selfUs) {
+  const { functionName, url, lineNumber } = byId.get(id)!.callFrame
+  const where = url ? `${area(url)}:${lineNumber + 1}` : ''
+  const key = `${functionName || '(anonymous)'} ${where}`.trim()
+  byFunction.set(key, (byFunction.get(key) ?? 0) + us)
+  byArea.set(area(url), (byArea.get(area(url)) ?? 0) + us)
+}
+
+const top = Number(values.top)
+const pct = (us: number): string => ((100 * us) / totalUs).toFixed(1).padStart(5) + ' %'
+const idleUs = [...selfUs].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0)
+process.stdout.write(`${file}: ${(totalUs / 1e6).toFixed(1)} s profiled, ${pct(totalUs - idleUs)} busy\n\nTop self time by function:\n`)
+for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`)
+process.stdout.write('\nSelf time by package / file:\n')
+for (const [k, us] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`)

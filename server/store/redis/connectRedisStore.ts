@@ -1,0 +1,45 @@
+import type { Store } from '../ports.ts'
+import { redisApiClients } from './apiClients.ts'
+import { redisAudit } from './audit.ts'
+import { redisChallenges } from './challenges.ts'
+import { openConnection } from './connection.ts'
+import { redisIdempotency } from './idempotency.ts'
+import { keyspace } from './keys.ts'
+import { redisPasskeys } from './passkeys.ts'
+import { redisRateLimits } from './rateLimits.ts'
+import { redisRecovery } from './recovery.ts'
+import { redisSessions } from './sessions.ts'
+import { redisUsers } from './users.ts'
+
+export interface ConnectRedisStoreOptions {
+  /** redis:// or rediss:// URL; with `cluster`, the first seed node. */
+  url: string
+  /** Prepended to every key, so that several deployments (or tests) can share a server; no braces. */
+  prefix?: string
+  /** Connect as a Redis Cluster client; `rootNodes` are further seed node URLs. */
+  cluster?: { rootNodes: string[] }
+}
+
+/**
+ * Connects to Redis (7.0 or later) or a Redis Cluster and returns the store. Several server instances can
+ * share it: single-use values are taken atomically, and expiring records carry key TTLs ten minutes past
+ * their expiry, leaving the decision to the services' clock.
+ */
+export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise<Store> {
+  const keys = keyspace(opts.prefix ?? 'sigil')
+  const conn = await openConnection({ url: opts.url, cluster: opts.cluster })
+  return {
+    kind: 'redis',
+    challenges: redisChallenges(conn, keys),
+    users: redisUsers(conn, keys),
+    passkeys: redisPasskeys(conn, keys),
+    sessions: redisSessions(conn, keys),
+    recovery: redisRecovery(conn, keys),
+    apiClients: redisApiClients(conn, keys),
+    rateLimits: redisRateLimits(conn, keys),
+    idempotency: redisIdempotency(conn, keys),
+    audit: redisAudit(conn, keys),
+    ping: () => conn.ping(),
+    close: () => conn.close(),
+  }
+}

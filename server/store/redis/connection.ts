@@ -1,0 +1,63 @@
+import { createClient, createCluster } from 'redis'
+import type { LuaScript } from './lua.ts'
+
+/** A raw RESP2 reply, as node-redis returns it from sendCommand. */
+export type Reply = string | number | null | Reply[]
+
+/**
+ * The few ways the adapter talks to Redis, the same for one server and for a cluster. Raw commands keep one
+ * code path for both node-redis client types; every command names the key whose slot it must run on.
+ */
+export interface RedisConn {
+  /** One command; on a cluster it goes to the node serving `key`'s hash slot. */
+  call(key: string, args: string[]): Promise<Reply>
+  /** Runs a script with EVALSHA (EVAL when the node has not cached it). All `keys` must share a slot. */
+  run(script: LuaScript, keys: string[], args: string[]): Promise<Reply>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenConnectionOptions {
+  url: string
+  /** Seed nodes besides `url`; when given, the connection is a cluster client. */
+  cluster?: { rootNodes: string[] }
+}
+
+// node-redis reconnects by itself and every failed command rejects; without a listener the 'error' event it
+// emits meanwhile would crash the process.
+const ignore = () => {}
+
+export async function openConnection(opts: OpenConnectionOptions): Promise<RedisConn> {
+  let send: (key: string | undefined, args: string[]) => Promise<Reply>
+  let close: () => Promise<void>
+  if (opts.cluster) {
+    const seeds = [...new Set([opts.url, ...opts.cluster.rootNodes])]
+    const cluster = createCluster({ rootNodes: seeds.map((url) => ({ url })) })
+    cluster.on('error', ignore)
+    await cluster.connect()
+    send = (key, args) => cluster.sendCommand<Reply>(key, false, args)
+    close = () => cluster.close()
+  } else {
+    const client = createClient({ url: opts.url })
+    client.on('error', ignore)
+    await client.connect()
+    send = (_key, args) => client.sendCommand<Reply>(args)
+    close = () => client.close()
+  }
+  return {
+    call: (key, args) => send(key, args),
+    async run(script, keys, args) {
+      const tail = [String(keys.length), ...keys, ...args]
+      try {
+        return await send(keys[0], ['EVALSHA', script.sha, ...tail])
+      } catch (err) {
+        if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err
+        return send(keys[0], ['EVAL', script.source, ...tail])
+      }
+    },
+    async ping() {
+      await send(undefined, ['PING'])
+    },
+    close,
+  }
+}

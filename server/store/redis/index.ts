@@ -1,0 +1,2 @@
+export { connectRedisStore } from './connectRedisStore.ts'
+export type { ConnectRedisStoreOptions } from './connectRedisStore.ts'

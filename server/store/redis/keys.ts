@@ -1,0 +1,53 @@
+/**
+ * How long after a record's own expiry its key is kept: the services decide expiry with their (injectable)
+ * clock, which may lag Redis's, so the key TTL is only garbage collection, as in the SQLite adapter.
+ */
+export const GRACE_MS = 10 * 60_000
+
+/** The PXAT / PEXPIREAT argument for a record that expires at `expiresAt` (epoch ms). */
+export function keyExpiry(expiresAt: number): string {
+  return String(Math.max(1, Math.trunc(expiresAt + GRACE_MS)))
+}
+
+/**
+ * The key layout. Every key has a hash tag (`{...}`), and the keys one script or reservation step touches
+ * share it, so they live in one Redis Cluster slot: `{u:<userId>}` for everything an account owns, and one tag
+ * per entity for global indexes and unaccompanied records. Only the first `{...}` of a key is its tag, so ids
+ * containing braces still keep all of one account's keys in one slot.
+ */
+export function keyspace(prefix: string) {
+  if (/[{}]/.test(prefix)) throw new Error(`redis key prefix must not contain braces: ${prefix}`)
+  const p = prefix
+  const account = (userId: string) => `${p}:{u:${userId}}`
+  return {
+    user: (id: string) => `${account(id)}:user`,
+    passkeys: (userId: string) => `${account(userId)}:passkeys`,
+    passkeyPrefix: (userId: string) => `${account(userId)}:passkey:`,
+    passkey: (userId: string, id: string) => `${account(userId)}:passkey:${id}`,
+    sessions: (userId: string) => `${account(userId)}:sessions`,
+    sessionPrefix: (userId: string) => `${account(userId)}:session:`,
+    session: (userId: string, idHash: string) => `${account(userId)}:session:${idHash}`,
+    recovery: (userId: string) => `${account(userId)}:recovery`,
+    recoveryUnused: (userId: string) => `${account(userId)}:recovery:unused`,
+    recoveryUsed: (userId: string) => `${account(userId)}:recovery:used`,
+    /** handle → user id */
+    handle: (handle: string) => `${p}:{h:${handle}}`,
+    /** credential id → user id */
+    credential: (id: string) => `${p}:{cred:${id}}`,
+    /** session idHash → user id */
+    sessionId: (idHash: string) => `${p}:{s:${idHash}}`,
+    /** session ref → idHash */
+    sessionRef: (ref: string) => `${p}:{ref:${ref}}`,
+    challenge: (challenge: string) => `${p}:{c:${challenge}}`,
+    apiClient: (id: string) => `${p}:{ac:${id}}`,
+    /** API key hash → client id */
+    apiKeyHash: (keyHash: string) => `${p}:{kh:${keyHash}}`,
+    apiClientIds: () => `${p}:{apiclients}`,
+    rateLimit: (key: string, windowStart: number) => `${p}:{rl:${key}}:${windowStart}`,
+    idempotency: (key: string) => `${p}:{idem:${key}}`,
+    auditLog: () => `${p}:{audit}:log`,
+    auditHead: () => `${p}:{audit}:head`,
+  }
+}
+
+export type Keyspace = ReturnType<typeof keyspace>

@@ -1,0 +1,84 @@
+import type { PasskeyRecord, PasskeyStore, RemovePasskeyResult } from '../ports.ts'
+import type { RedisConn } from './connection.ts'
+import type { Keyspace } from './keys.ts'
+import { HSET_IF_EXISTS, lua, MEMBER_RECORDS } from './lua.ts'
+import { passkeyFields, toPasskeyRecord } from './passkeyFields.ts'
+import { toHash, toText } from './reply.ts'
+import { withReservations } from './reserve.ts'
+
+/**
+ * Adds a passkey to an existing account: -1 when the user does not exist (SQLite's foreign key).
+ * KEYS: user, passkey, passkey set. ARGV: credential id, passkey field/values.
+ */
+const ADD = lua(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1`)
+
+/**
+ * Compare-and-set: two logins that read the same counter cannot both advance it (WebAuthn §6.1.1). A
+ * missing passkey has no counter, so it never matches. KEYS: passkey. ARGV: expected, counter, backedUp, at.
+ */
+const RECORD_USE = lua(`
+if redis.call('HGET', KEYS[1], 'counter') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'counter', ARGV[2], 'backedUp', ARGV[3], 'lastUsedAt', ARGV[4])
+return 1`)
+
+/**
+ * The membership check, the count and the removal in one script, so two removals cannot both see "two
+ * left". Keys are the account's own, so another user's passkey is simply not found.
+ * KEYS: passkey set, passkey. ARGV: credential id.
+ */
+const REMOVE_KEEPING_ONE = lua(`
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'not_found' end
+if redis.call('SCARD', KEYS[1]) <= 1 then return 'last_passkey' end
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return 'removed'`)
+
+const byCreated = (a: PasskeyRecord, b: PasskeyRecord) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
+
+export function redisPasskeys(conn: RedisConn, keys: Keyspace): PasskeyStore {
+  /** The owner of a credential id, from the index that also makes ids unique. */
+  const ownerOf = async (id: string) => {
+    const key = keys.credential(id)
+    return toText(await conn.call(key, ['GET', key]))
+  }
+  return {
+    async add(p) {
+      const unique = [{ key: keys.credential(p.id), value: p.userId, field: 'credential' as const }]
+      await withReservations(conn, unique, async () => {
+        const added = await conn.run(ADD, [keys.user(p.userId), keys.passkey(p.userId, p.id), keys.passkeys(p.userId)],
+          [p.id, ...passkeyFields(p)])
+        if (added !== 1) throw new Error(`no user ${p.userId} to add the passkey to`)
+      })
+    },
+    async get(id) {
+      const userId = await ownerOf(id)
+      if (userId === undefined) return undefined
+      const key = keys.passkey(userId, id)
+      return toPasskeyRecord(toHash(await conn.call(key, ['HGETALL', key])))
+    },
+    async listByUser(userId) {
+      const rows = await conn.run(MEMBER_RECORDS, [keys.passkeys(userId)], [keys.passkeyPrefix(userId)])
+      return (Array.isArray(rows) ? rows : []).map((r) => toPasskeyRecord(toHash(r))!).sort(byCreated)
+    },
+    async recordUse(id, u) {
+      const userId = await ownerOf(id)
+      if (userId === undefined) return false
+      return await conn.run(RECORD_USE, [keys.passkey(userId, id)],
+        [String(u.expectedCounter), String(u.counter), u.backedUp ? '1' : '0', String(u.lastUsedAt)]) === 1
+    },
+    async rename(userId, id, name) {
+      // The key is under the caller's account, so renaming another user's passkey finds nothing.
+      return await conn.run(HSET_IF_EXISTS, [keys.passkey(userId, id)], ['name', name]) === 1
+    },
+    async removeKeepingOne(userId, id) {
+      const result = await conn.run(REMOVE_KEEPING_ONE, [keys.passkeys(userId), keys.passkey(userId, id)], [id])
+      // The index is in another slot; until this DEL lands, get(id) finds the owner but no record.
+      if (result === 'removed') await conn.call(keys.credential(id), ['DEL', keys.credential(id)])
+      return result as RemovePasskeyResult
+    },
+  }
+}
