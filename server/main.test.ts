@@ -16,7 +16,7 @@ async function start(env: Record<string, string>): Promise<Started> {
   const logs: string[] = []
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${logs.join('')}`)), 20_000)
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${logs.join('')}`)), 60_000)
     const onData = (d: Buffer): void => {
       logs.push(d.toString())
       const m = /"port":(\d+)/.exec(d.toString())

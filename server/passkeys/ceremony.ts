@@ -2,16 +2,26 @@ import type { AppDeps } from '../http/context.ts'
 import { ProblemError } from '../http/problem.ts'
 import type { CeremonyKind, CeremonyRecord } from '../store/index.ts'
 
-/** Reads the challenge a response answers from its clientDataJSON, refusing anything malformed. */
+interface ClientData { challenge?: unknown; crossOrigin?: unknown; topOrigin?: unknown }
+
+/**
+ * Reads the challenge a response answers from its clientDataJSON, refusing anything malformed. Sigil's pages
+ * are never embedded (frame-ancestors 'none'), so a response made in a cross-origin iframe is refused too
+ * (WebAuthn L3 §7.1 step 10, §7.2 step 13): SimpleWebAuthn leaves that check to the relying party.
+ */
 export function challengeOf(clientDataJSON: string): string {
-  let challenge: unknown
+  let data: ClientData | undefined
   try {
-    challenge = (JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as { challenge?: unknown }).challenge
+    data = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as ClientData
   } catch {
-    challenge = undefined
+    data = undefined
   }
+  const challenge = data?.challenge
   if (typeof challenge !== 'string' || !/^[A-Za-z0-9_-]{16,128}$/.test(challenge)) {
     throw new ProblemError('client_data_malformed', 400, { detail: 'clientDataJSON is not valid client data.', field: 'response.response.clientDataJSON' })
+  }
+  if (data!.crossOrigin === true || data!.topOrigin !== undefined) {
+    throw new ProblemError('cross_origin_forbidden', 400, { detail: 'Passkey ceremonies in a cross-origin frame are not accepted.', field: 'response.response.clientDataJSON' })
   }
   return challenge
 }

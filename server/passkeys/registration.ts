@@ -81,6 +81,9 @@ async function verifiedPasskey(deps: AppDeps, response: RegistrationResponse, ex
     deps.metrics.ceremonies.inc({ ceremony: 'register', outcome: webauthnProblem(err).code })
     throw webauthnProblem(err)
   }
+  if (info.credential.id !== response.id) {
+    throw new ProblemError('credential_id_mismatch', 400, { detail: 'The response id is not the credential id in the authenticator data.', field: 'response.id' })
+  }
   enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, roles), { fmt: info.fmt, aaguid: info.aaguid, deviceType: info.credentialDeviceType })
   const now = deps.now()
   return {

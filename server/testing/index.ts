@@ -14,3 +14,11 @@ export type { TestApp, TestClock, TestResponse, StartTestAppOptions } from './te
 export { signUp, signIn } from './flows.ts'
 export { startRedisCluster, startRedisServer } from './redisServer.ts'
 export type { TestRedisCluster, TestRedisServer } from './redisServer.ts'
+export {
+  assertionFlags, attestedCredential, flipLastByte, flipLastByteOf, hexToUuid, swaVector, vectorsMissing, VECTORS_DIR,
+  w3cAuthenticationResponse, w3cRegistrationResponse, w3cVector,
+} from './vectors.ts'
+export type {
+  AttestedVectorCredential, AuthDataFlags, SwaAuthenticationVector, SwaRegistrationVector, SwaVectorFile, W3cAuthentication,
+  W3cRegistration, W3cVector, W3cVectorFile,
+} from './vectors.ts'
