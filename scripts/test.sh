@@ -8,6 +8,7 @@ shopt -s globstar nullglob
 
 files=(server/**/*.test.ts credentials/**/*.test.ts policies/**/*.test.ts)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+bash scripts/ensure-system-packages.sh redis-server
 echo "== unit, store contract and HTTP tests (${#files[@]} files)"
 node --import tsx --test --test-concurrency=2 "${files[@]}"
 

@@ -40,7 +40,7 @@ async function run(argv: string[]): Promise<void> {
     if (action === 'list') return out((await openKeys(config, log)).jwks())
     fail(`unknown keys command "${action ?? ''}"`)
   }
-  const store = openStore(config)
+  const store = await openStore(config)
   try {
     if (area === 'clients' && action === 'create') {
       if (!values.name) fail('clients create needs --name')

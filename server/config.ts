@@ -11,7 +11,10 @@ const zEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   SIGIL_DATA_DIR: z.string().min(1).default('./data'),
   SIGIL_KEYS_DIR: z.string().min(1).optional(),
-  SIGIL_STORE: z.enum(['sqlite']).default('sqlite'),
+  SIGIL_STORE: z.enum(['sqlite', 'redis']).default('sqlite'),
+  SIGIL_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+  SIGIL_REDIS_CLUSTER_NODES: zList.optional(),
+  SIGIL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('sigil'),
   SIGIL_RP_ID: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com').default('localhost'),
   SIGIL_RP_NAME: z.string().min(1).max(64).default('Sigil'),
   SIGIL_ORIGINS: zList.pipe(z.array(z.url()).min(1)).optional(),
@@ -35,7 +38,9 @@ export interface Config {
   host: string
   dataDir: string
   keysDir: string | undefined
-  store: 'sqlite'
+  store: 'sqlite' | 'redis'
+  /** Redis connection for SIGIL_STORE=redis; with cluster nodes, the url is one of the seeds. */
+  redis: { url: string; clusterNodes: string[]; prefix: string } | undefined
   rpId: string
   rpName: string
   /** Origins allowed in WebAuthn clientData and in the Origin header of cookie-authenticated calls. */
@@ -92,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     if (u.protocol !== 'https:' && host !== 'localhost') issues.push(`SIGIL_ORIGINS: ${o} must use https`)
   }
+  if (e.SIGIL_STORE === 'redis' && !e.SIGIL_REDIS_URL) issues.push('SIGIL_REDIS_URL: required when SIGIL_STORE=redis')
   if (e.SIGIL_SESSION_IDLE_SECONDS > e.SIGIL_SESSION_ABSOLUTE_SECONDS) {
     issues.push('SIGIL_SESSION_IDLE_SECONDS: must not exceed SIGIL_SESSION_ABSOLUTE_SECONDS')
   }
@@ -102,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: path.resolve(e.SIGIL_DATA_DIR),
     keysDir: e.SIGIL_KEYS_DIR ? path.resolve(e.SIGIL_KEYS_DIR) : undefined,
     store: e.SIGIL_STORE,
+    redis: e.SIGIL_REDIS_URL ? { url: e.SIGIL_REDIS_URL, clusterNodes: e.SIGIL_REDIS_CLUSTER_NODES ?? [], prefix: e.SIGIL_REDIS_PREFIX } : undefined,
     rpId: e.SIGIL_RP_ID,
     rpName: e.SIGIL_RP_NAME,
     origins: origins.map((o) => new URL(o).origin),

@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -8,15 +8,20 @@ import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
+const children: ChildProcess[] = []
+// A failed assertion must not leave a server running: the test file would never end.
+after(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') })
+
 interface Started { child: ChildProcess; url: string; logs: string[]; exited: Promise<number | null> }
 
 /** `npm start` as a user runs it (tsx server/main.ts), on a free port, with its own data dir. */
 async function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
   const logs: string[] = []
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${logs.join('')}`)), 60_000)
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no start within 60 s:\n${logs.join('')}`)) }, 60_000)
     const onData = (d: Buffer): void => {
       logs.push(d.toString())
       const m = /"port":(\d+)/.exec(d.toString())
@@ -74,9 +79,13 @@ test('SIGIL_WORKERS=2: two processes share the port and the store; ceremonies fi
       const r = await signIn(new TestClient(s.url), auth)
       assert.equal(r.status, 200)
     }))
-    for (const line of s.logs.join('').split('\n')) {
-      const m = /"pid":(\d+).*Sigil listening/.exec(line)
-      if (m) pids.add(m[1]!)
+    // The first worker may answer before the second has started: wait for both (60 s at most).
+    for (let i = 0; i < 600 && pids.size < 2; i++) {
+      for (const line of s.logs.join('').split('\n')) {
+        const m = /"pid":(\d+).*Sigil listening/.exec(line)
+        if (m) pids.add(m[1]!)
+      }
+      if (pids.size < 2) await new Promise((r) => setTimeout(r, 100))
     }
     assert.equal(pids.size, 2, 'two workers listening')
     s.child.kill('SIGTERM')

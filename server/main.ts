@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
-  const store = openStore(config)
+  const store = await openStore(config)
   const keys = await openKeys(config, log)
   const { app } = createApp({
     config, store, keys, log, now: Date.now, metrics: createMetrics(),
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
  * processes on the shared port, restarts one that dies, and passes SIGTERM on for a graceful stop.
  */
 async function supervise(config: Config, log: Logger): Promise<void> {
-  const store = openStore(config)
+  const store = await openStore(config)
   await openKeys(config, log)
   await store.close()
   let stopping = false

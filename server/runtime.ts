@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pino, type Logger } from 'pino'
 import type { Config } from './config.ts'
-import { openSqliteStore, type Store } from './store/index.ts'
+import { connectRedisStore, openSqliteStore, type Store } from './store/index.ts'
 import { openKeyRing, type KeyRing } from './keys/index.ts'
 
 /** Keys stay published this long after rotation: the longest lifetime of anything they sign, plus clock skew. */
@@ -20,7 +20,11 @@ export function createLogger(level: string, fd = 1): Logger {
   }, pino.destination({ fd, sync: true }))
 }
 
-export function openStore(config: Config): Store {
+export async function openStore(config: Config): Promise<Store> {
+  if (config.store === 'redis' && config.redis) {
+    const { url, clusterNodes, prefix } = config.redis
+    return connectRedisStore({ url, prefix, ...(clusterNodes.length ? { cluster: { rootNodes: clusterNodes } } : {}) })
+  }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   return openSqliteStore({ path: path.join(config.dataDir, 'sigil.db') })
 }

@@ -29,18 +29,24 @@ export interface TestApp {
 
 export interface StartTestAppOptions {
   env?: Record<string, string>
+  /** Another store (Redis); closed with the app unless `keepStore`. */
   store?: Store
+  keepStore?: boolean
+  /** Share signing keys between app instances (several instances behind one load balancer). */
+  keysDir?: string
+  /** Share a clock between app instances. */
+  clock?: TestClock
   attestationPolicies?: AppDeps['attestationPolicies']
 }
 
 /** The real app on a free loopback port, an in-memory SQLite store, real keys in a temp dir, and a clock the test moves. */
 export async function startTestApp(opts: StartTestAppOptions = {}): Promise<TestApp> {
   let t = Date.now()
-  const clock: TestClock = { now: () => t, advance: (ms) => { t += ms } }
+  const clock: TestClock = opts.clock ?? { now: () => t, advance: (ms) => { t += ms } }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-test-'))
   const config = loadConfig({ SIGIL_ORIGINS: TEST_ORIGIN, SIGIL_DATA_DIR: dir, SIGIL_RATE_LIMIT_PER_MINUTE: '100000', ...opts.env })
   const store = opts.store ?? openSqliteStore({ path: ':memory:' })
-  const keys = await openKeyRing({ dir, createIfMissing: true, retainSeconds: 600, now: clock.now })
+  const keys = await openKeyRing({ dir: opts.keysDir ?? dir, createIfMissing: true, retainSeconds: 600, now: clock.now })
   const deps: AppDeps = {
     config, store, keys, log: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }), now: clock.now,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,
@@ -55,7 +61,7 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
     async close() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))
-      await store.close()
+      if (!opts.keepStore) await store.close()
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
