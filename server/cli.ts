@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import { rotateKeys } from './keys/index.ts'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/apiKeys.ts'
+import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/attestationPolicy.ts'
 
 const USER_ROLES = ['compliance', 'auditor', 'approver']
 
@@ -70,7 +71,12 @@ async function run(argv: string[]): Promise<void> {
         if (bad.length) fail(`unknown roles: ${bad.join(', ')}`)
         await store.users.setRoles(user.id, roles)
         await store.audit.append({ type: 'user.roles_changed', actor: 'cli', subject: user.id, data: { roles } }, Date.now())
-        return out({ handle: user.handle, roles })
+        // Sign-in enforces the roles' attestation policy: say which passkeys will stop working.
+        const policy = effectivePolicy(loadAttestationPolicies(config.attestationPolicyFile), roles)
+        const refused = (await store.passkeys.listByUser(user.id)).filter((p) => {
+          try { enforceAttestationPolicy(policy, { fmt: p.attestationFmt, aaguid: p.aaguid, deviceType: p.deviceType }); return false } catch { return true }
+        }).map((p) => p.name)
+        return out({ handle: user.handle, roles, ...(refused.length ? { warning: 'These passkeys do not meet the policy of the new roles and will be refused at sign-in; the user must add a compliant one first.', refusedPasskeys: refused } : {}) })
       }
       return out({ handle: user.handle, roles: user.roles })
     }

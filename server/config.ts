@@ -24,7 +24,7 @@ const zEnv = z.object({
   SIGIL_ACCESS_TOKEN_SECONDS: zSeconds.max(3600).default(300),
   SIGIL_CHALLENGE_SECONDS: zSeconds.max(600).default(300),
   SIGIL_FRESH_AUTH_SECONDS: zSeconds.max(3600).default(300),
-  SIGIL_TRUST_PROXY: z.string().default('false'),
+  SIGIL_TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9a-f.:/]+(,\s*[0-9a-f.:/]+)*|loopback|linklocal|uniquelocal)$/i, 'true, false, a hop count, or comma-separated addresses/subnets').default('false'),
   SIGIL_ATTESTATION_POLICY: z.string().min(1).optional(),
   SIGIL_RATE_LIMIT_PER_MINUTE: zSeconds.default(60),
   SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

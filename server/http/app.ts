@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import helmet from 'helmet'
-import type { AppDeps } from './context.ts'
+import type { AppDeps } from '../deps.ts'
 import { Api } from './route.ts'
 import { ProblemError, problemHandler, sendProblem } from './problem.ts'
 import { buildOpenApi } from './openapi.ts'
@@ -29,9 +29,9 @@ function requestContext(deps: AppDeps) {
     const start = process.hrtime.bigint()
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9
-      const route = (res.locals.route as string | undefined) ?? (res.statusCode === 404 ? '(unmatched)' : req.path)
+      // Route templates only: a raw path would put ids or tokens in the logs and grow the metrics without bound.
+      const route = (res.locals.route as string | undefined) ?? '(other)'
       deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds)
-      // Route templates only: paths, query strings, bodies and headers may hold ids, codes or tokens.
       deps.log.info({ requestId: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request')
     })
     next()
@@ -56,7 +56,10 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
     },
     crossOriginEmbedderPolicy: false,
   }))
-  app.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }))
+  app.use(express.json({
+    limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf },
+  }))
 
   const router = express.Router()
   const api = new Api(router, deps)

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express'
 import type { z } from 'zod'
-import type { AppDeps, Principal } from './context.ts'
+import type { AppDeps, Principal } from '../deps.ts'
 import { ProblemError, parseWith, sendProblem } from './problem.ts'
 import { authenticate, requireFresh, type AuthMode } from './middleware/auth.ts'
 import { checkOrigin } from './middleware/origin.ts'
@@ -41,6 +41,8 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType =
   secretResponse?: boolean
   body?: B
   params?: P
+  /** Counted in sigil_ceremonies_total{ceremony, outcome}: `ok` or the problem code. */
+  ceremony?: string
   /** Success status (200 by default). */
   status?: number
   response?: z.ZodType
@@ -59,7 +61,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
   if (def.rateLimit) await rateLimitIp(deps, req, def.operationId)
   const principal = await authenticate(deps, req, res, def.auth, def.roles)
   res.locals.principal = principal
-  if (isMutating(def.method)) checkOrigin(deps, req, principal)
+  if (isMutating(def.method)) checkOrigin(deps, req, principal, def.auth)
   if (def.fresh) requireFresh(deps, principal)
   const params = def.params ? parseWith(def.params, req.params, 'params') : {}
   let body: unknown = undefined
@@ -92,7 +94,10 @@ export class Api {
     this.routes.push(d)
     this.router[def.method](def.path, (req, res, next) => {
       res.locals.route = def.path
-      run(d, this.deps, req, res).catch((err: unknown) => {
+      run(d, this.deps, req, res).then(() => {
+        if (d.ceremony) this.deps.metrics.ceremonies.inc({ ceremony: d.ceremony, outcome: 'ok' })
+      }, (err: unknown) => {
+        if (d.ceremony) this.deps.metrics.ceremonies.inc({ ceremony: d.ceremony, outcome: err instanceof ProblemError ? err.code : 'internal' })
         if (err instanceof ProblemError && !res.headersSent) return sendProblem(res, err)
         next(err)
       })

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express'
-import type { AppDeps } from './context.ts'
+import type { AppDeps } from '../deps.ts'
 import type { SessionKind, UserRecord } from '../store/index.ts'
 import { createSessions, hashSessionId, readCookie, serializeCookie, sessionCookie } from '../sessions/sessions.ts'
 import { sessionView, userView } from './views.ts'

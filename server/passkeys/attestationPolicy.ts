@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { z } from 'zod'
 import type { DeviceType } from '../store/index.ts'
-import { ProblemError } from '../http/problem.ts'
+import { ProblemError } from '../errors.ts'
 
 const zUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).transform((s) => s.toLowerCase())
 

@@ -1,5 +1,5 @@
-import type { AppDeps } from '../http/context.ts'
-import { ProblemError } from '../http/problem.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
 import type { CeremonyKind, CeremonyRecord } from '../store/index.ts'
 
 interface ClientData { challenge?: unknown; crossOrigin?: unknown; topOrigin?: unknown }

@@ -1,12 +1,13 @@
 import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server'
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
 import type { z } from 'zod'
-import type { AppDeps } from '../http/context.ts'
-import { ProblemError } from '../http/problem.ts'
-import { rateLimitAccount } from '../http/middleware/rateLimit.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
+import { hitLimit } from '../rateLimits.ts'
 import type { PasskeyRecord, UserRecord } from '../store/index.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
+import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
 import type { zAuthenticationResponse } from './wire.ts'
 
 type AuthenticationResponse = z.output<typeof zAuthenticationResponse>
@@ -35,6 +36,7 @@ export async function reauthOptions(deps: AppDeps, user: UserRecord): Promise<Pu
   return options
 }
 
+/** Per account and client, so a stranger who knows a credential id cannot lock its owner out. */
 const ACCOUNT_LOGINS_PER_MINUTE = 30
 
 /**
@@ -42,28 +44,31 @@ const ACCOUNT_LOGINS_PER_MINUTE = 30
  * synced passkeys; otherwise the new counter must exceed the stored one, or the passkey may be cloned:
  * refused and audited. The counter and backup state are written with a compare-and-set.
  */
-async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response: AuthenticationResponse, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord }> {
+async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord }> {
   requireSameId(response)
   const ceremony = await finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId)
   const passkey = await deps.store.passkeys.get(response.id)
   if (!passkey || (sessionUserId !== undefined && passkey.userId !== sessionUserId)) {
-    deps.metrics.ceremonies.inc({ ceremony: kind, outcome: 'credential_unknown' })
     throw new ProblemError('credential_unknown', 401, {
       detail: 'This passkey is not registered here (it may have been removed).', field: 'response.id', extra: { credentialId: response.id },
     })
   }
   const user = await deps.store.users.get(passkey.userId)
   if (!user) throw new ProblemError('credential_unknown', 401, { field: 'response.id', extra: { credentialId: response.id } })
+  // Discoverable login (empty allowCredentials) must name the user (WebAuthn L3 §7.2 step 6).
+  if (kind === 'login' && response.response.userHandle === undefined) {
+    throw new ProblemError('user_handle_missing', 400, { detail: 'A discoverable sign-in response must carry userHandle.', field: 'response.response.userHandle' })
+  }
   if (response.response.userHandle !== undefined && response.response.userHandle !== user.webauthnUserId) {
     throw new ProblemError('user_handle_mismatch', 400, { detail: 'The response names another user than the passkey belongs to.', field: 'response.response.userHandle' })
   }
-  await rateLimitAccount(deps, user.id, 'assertion', ACCOUNT_LOGINS_PER_MINUTE)
+  await hitLimit(deps, `assertion:${user.id}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
   let info
   try {
     const v = await verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON,
       expectedChallenge: ceremony.challenge,
-      expectedOrigin: deps.config.origins,
+      expectedOrigin: [...deps.config.origins, ...deps.config.relatedOrigins],
       expectedRPID: deps.config.rpId,
       credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports as never },
       requireUserVerification: true,
@@ -72,10 +77,11 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response
     info = v.authenticationInfo
   } catch (err) {
     const p = webauthnProblem(err, 401)
-    deps.metrics.ceremonies.inc({ ceremony: kind, outcome: p.code })
     if (p.code === 'counter_regression') await auditCloneSuspect(deps, passkey, user)
     throw p
   }
+  // A role granted after the passkey was registered may demand more of it (a hardware key for compliance).
+  enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType })
   const now = deps.now()
   const moved = await deps.store.passkeys.recordUse(passkey.id, { expectedCounter: passkey.counter, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now })
   if (!moved) {
@@ -83,7 +89,6 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response
     await auditCloneSuspect(deps, passkey, user)
     throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
   }
-  deps.metrics.ceremonies.inc({ ceremony: kind, outcome: 'ok' })
   return { user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now } }
 }
 
@@ -92,5 +97,5 @@ async function auditCloneSuspect(deps: AppDeps, passkey: PasskeyRecord, user: Us
   deps.log.warn({ event: 'passkey.counter_regression', userId: user.id }, 'possible cloned passkey')
 }
 
-export const verifyLogin = (deps: AppDeps, response: AuthenticationResponse) => verifyAssertion(deps, 'login', response)
-export const verifyReauth = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse) => verifyAssertion(deps, 'reauth', response, user.id)
+export const verifyLogin = (deps: AppDeps, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'login', response, client)
+export const verifyReauth = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'reauth', response, client, user.id)

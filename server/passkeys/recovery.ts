@@ -1,19 +1,36 @@
 import { randomBytes, randomInt, scrypt as scryptCb, type ScryptOptions } from 'node:crypto'
-import type { AppDeps } from '../http/context.ts'
-import { ProblemError } from '../http/problem.ts'
-import { rateLimitAccount } from '../http/middleware/rateLimit.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
+import { hitLimit } from '../rateLimits.ts'
 import type { UserRecord } from '../store/index.ts'
 
 /** Crockford base32 without I, L, O, U: no look-alike characters when a person types a code. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 export const RECOVERY_CODE_COUNT = 10
 const SCRYPT: ScryptOptions = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }
-const ATTEMPTS_PER_ACCOUNT_PER_MINUTE = 5
+/** Per account and client: stops guessing. Per account alone (looser): stops a spread-out attack, while one
+ * stranger cannot lock the owner out. Per client (any handle): each attempt costs a 32 MiB scrypt. */
+const LIMITS = { accountClient: 5, account: 30, client: 10 }
+/** scrypt runs on the libuv pool that WebCrypto also uses: at most this many at once, so sign-ins keep flowing. */
+const MAX_CONCURRENT_SCRYPT = 2
+let running = 0
+const waiting: (() => void)[] = []
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_SCRYPT) await new Promise<void>((resolve) => waiting.push(resolve))
+  running++
+  try {
+    return await work()
+  } finally {
+    running--
+    waiting.shift()?.()
+  }
+}
 
 function scrypt(code: string, salt: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return limited(() => new Promise((resolve, reject) => {
     scryptCb(code, Buffer.from(salt, 'base64url'), 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key.toString('base64url'))))
-  })
+  }))
 }
 
 /** 16 characters of 32 symbols: 80 bits each, shown as ABCD-EFGH-JKMN-PQRS. */
@@ -38,18 +55,19 @@ const DECOY_SALT = randomBytes(16).toString('base64url')
 
 /**
  * Checks a code for a handle and consumes it atomically. Unknown handle, no codes and a wrong code give
- * the same answer; attempts are limited per account (and per IP at the route).
+ * the same answer; attempts are limited per client, per account and client, and per account.
  */
-export async function redeemRecoveryCode(deps: AppDeps, handle: string, code: string): Promise<UserRecord> {
+export async function redeemRecoveryCode(deps: AppDeps, handle: string, code: string, client: string): Promise<UserRecord> {
   const user = await deps.store.users.getByHandle(handle)
-  await rateLimitAccount(deps, user?.id ?? `unknown:${handle}`, 'recovery', ATTEMPTS_PER_ACCOUNT_PER_MINUTE)
+  const account = user?.id ?? `unknown:${handle}`
+  await hitLimit(deps, `recovery:client:${client}`, LIMITS.client)
+  await hitLimit(deps, `recovery:acct:${account}:${client}`, LIMITS.accountClient)
+  await hitLimit(deps, `recovery:acct:${account}`, LIMITS.account)
   const salt = user ? await deps.store.recovery.getSalt(user.id) : undefined
   const hash = await scrypt(normalise(code), salt ?? DECOY_SALT)
   const ok = !!user && !!salt && (await deps.store.recovery.consume(user.id, hash, deps.now()))
   if (!ok) {
-    deps.metrics.ceremonies.inc({ ceremony: 'recovery', outcome: 'recovery_failed' })
     throw new ProblemError('recovery_failed', 401, { detail: 'That handle and recovery code do not match an unused code.' })
   }
-  deps.metrics.ceremonies.inc({ ceremony: 'recovery', outcome: 'ok' })
   return user
 }

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server'
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import type { z } from 'zod'
-import type { AppDeps } from '../http/context.ts'
-import { ProblemError } from '../http/problem.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
 import { StoreConflictError, type PasskeyRecord, type UserRecord } from '../store/index.ts'
 import { authenticatorName } from './aaguids.ts'
 import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
@@ -70,7 +70,7 @@ async function verifiedPasskey(deps: AppDeps, response: RegistrationResponse, ex
     const v = await verifyRegistrationResponse({
       response: response as RegistrationResponseJSON,
       expectedChallenge,
-      expectedOrigin: deps.config.origins,
+      expectedOrigin: [...deps.config.origins, ...deps.config.relatedOrigins],
       expectedRPID: deps.config.rpId,
       requireUserVerification: true,
       supportedAlgorithmIDs: SUPPORTED_ALGS,
@@ -78,7 +78,6 @@ async function verifiedPasskey(deps: AppDeps, response: RegistrationResponse, ex
     if (!v.verified) throw new ProblemError('attestation_invalid', 400, { detail: 'The attestation signature did not verify.' })
     info = v.registrationInfo
   } catch (err) {
-    deps.metrics.ceremonies.inc({ ceremony: 'register', outcome: webauthnProblem(err).code })
     throw webauthnProblem(err)
   }
   if (info.credential.id !== response.id) {
@@ -117,7 +116,6 @@ export async function verifyNewAccount(deps: AppDeps, response: RegistrationResp
   const user: UserRecord = { id: randomUUID(), handle: data.handle, displayName: data.displayName, webauthnUserId: data.webauthnUserId, roles: [], createdAt: deps.now() }
   const passkey = await verifiedPasskey(deps, response, ceremony.challenge, user.id, user.roles)
   await deps.store.users.createWithPasskey(user, passkey).catch(conflict)
-  deps.metrics.ceremonies.inc({ ceremony: 'register', outcome: 'ok' })
   return { user, passkey }
 }
 
@@ -126,6 +124,5 @@ export async function verifyAddPasskey(deps: AppDeps, user: UserRecord, response
   const ceremony = await finishCeremony(deps, 'add-passkey', response.response.clientDataJSON, user.id)
   const passkey = await verifiedPasskey(deps, response, ceremony.challenge, user.id, user.roles)
   await deps.store.passkeys.add(passkey).catch(conflict)
-  deps.metrics.ceremonies.inc({ ceremony: 'add-passkey', outcome: 'ok' })
   return passkey
 }

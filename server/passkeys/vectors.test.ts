@@ -45,7 +45,7 @@ interface StoredCredential {
 }
 
 /** A user holding the vector's credential, plus the login ceremony /login/options would have stored. */
-async function seedLogin(app: TestApp, cred: StoredCredential, challenge: string, webauthnUserId = randomBytes(32).toString('base64url')): Promise<string> {
+async function seedLogin(app: TestApp, cred: StoredCredential, challenge: string, webauthnUserId = VECTOR_USER_HANDLE): Promise<string> {
   const userId = randomUUID()
   const now = app.clock.now()
   await app.deps.store.users.createWithPasskey(
@@ -72,7 +72,16 @@ async function sendUnpadded<R extends { response: object }>(send: (r: R) => Prom
 }
 
 const register = (client: TestClient, response: RegistrationResponseJSON) => client.post('/v1/passkeys/register/verify', { response })
-const login = (client: TestClient, response: AuthenticationResponseJSON) => client.post('/v1/passkeys/login/verify', { response })
+/**
+ * Most vectors were recorded for a sign-in where the user was named first (allowCredentials), so they carry no
+ * userHandle; Sigil's sign-in is discoverable and requires it (WebAuthn L3 §7.2 step 6). userHandle is not
+ * covered by the signature, so the handle of the seeded user is added, as a browser does for a passkey.
+ */
+const VECTOR_USER_HANDLE = randomBytes(32).toString('base64url')
+const withUserHandle = (r: AuthenticationResponseJSON): AuthenticationResponseJSON =>
+  r.response.userHandle ? r : { ...r, response: { ...r.response, userHandle: VECTOR_USER_HANDLE } }
+const login = (client: TestClient, response: AuthenticationResponseJSON) => client.post('/v1/passkeys/login/verify', { response: withUserHandle(response) })
+const loginAsRecorded = (client: TestClient, response: AuthenticationResponseJSON) => client.post('/v1/passkeys/login/verify', { response })
 
 function assertProblem(r: TestResponse, status: number, code: string): void {
   assert.equal(r.status, status, JSON.stringify(r.body))
@@ -342,3 +351,10 @@ describe('tampered vectors and mismatched configuration are refused', () => {
     }))
   }
 })
+
+test('webauthn-w3c.json packed-es256 authentication as recorded, without userHandle: 400 user_handle_missing (discoverable sign-in must name the user)', { skip }, () => withApp(W3C_ENV, async (app, client) => {
+  const v = w3cVector('packed-es256')
+  const cred = w3cCredential('packed-es256')
+  await seedLogin(app, cred, v.authentication.challenge_b64url)
+  assertProblem(await loginAsRecorded(client, w3cAuthenticationResponse(cred.id, v.authentication)), 400, 'user_handle_missing')
+}))

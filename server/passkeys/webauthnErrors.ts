@@ -1,4 +1,4 @@
-import { ProblemError } from '../http/problem.ts'
+import { ProblemError } from '../errors.ts'
 
 /** SimpleWebAuthn throws plain Errors; their messages are mapped to our stable codes here, in one place. */
 const RULES: [RegExp, string, string][] = [

@@ -7,8 +7,8 @@ export const zHandle = z.string().trim().toLowerCase()
   .regex(/^[a-z0-9][a-z0-9._-]{2,31}$/, '3-32 characters: letters, digits, dot, dash, underscore; starting with a letter or digit')
   .describe('Unique account handle, case-insensitive')
 
-export const zDisplayName = z.string().trim().min(1).max(64)
-  .refine((s) => !/[\p{Cc}\p{Cf}]/u.test(s), 'must not contain control or format characters')
+export const zDisplayName = z.string().transform((s) => s.normalize('NFC').trim()).pipe(z.string().min(1).max(64)
+  .refine((s) => !/[\p{Cc}\p{Cs}\p{Co}\p{Zl}\p{Zp}]|(?![\u200c\u200d])\p{Cf}/u.test(s), 'must not contain control, format (bidi), surrogate, private-use or line-separator characters'))
 
 export const zPasskeyName = zDisplayName.describe('A name the user chooses for the passkey')
 

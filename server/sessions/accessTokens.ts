@@ -24,14 +24,23 @@ export async function issueAccessToken(keys: KeyRing, config: Config, session: S
 /** Verifies signature (ES256 only), typ, issuer, audience and lifetime; throws on anything else. */
 export async function verifyAccessToken(keys: KeyRing, config: Config, token: string, now: number): Promise<AccessTokenClaims> {
   if (token.length > 4096) throw new joseErrors.JWTInvalid('token too large')
-  const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), {
+  const options = {
     algorithms: ['ES256'],
     typ: ACCESS_TOKEN_TYP,
     issuer: config.publicUrl,
     audience: config.publicUrl,
     currentDate: new Date(now),
     requiredClaims: ['sub', 'sid', 'exp', 'iat'],
-  })
+  }
+  let payload
+  try {
+    ({ payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), options))
+  } catch (err) {
+    // Another instance may have rotated the key a moment ago: re-read the key set once.
+    if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err
+    await keys.refresh()
+    ;({ payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), options))
+  }
   if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new joseErrors.JWTClaimValidationFailed('bad claims', payload)
   return { sub: payload.sub, sid: payload.sid }
 }

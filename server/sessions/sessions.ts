@@ -47,6 +47,8 @@ export interface Sessions {
   start(s: StartSession): Promise<{ id: string; record: SessionRecord }>
   /** The live session for a raw id, or undefined when unknown, idle too long or past its absolute limit. */
   resolve(id: string): Promise<SessionRecord | undefined>
+  /** The same, by the stored hash (for access tokens, which name the session by its ref). */
+  resolveByHash(idHash: string): Promise<SessionRecord | undefined>
   end(idHash: string): Promise<boolean>
   endAll(userId: string, exceptIdHash?: string): Promise<number>
   markVerified(idHash: string): Promise<void>
@@ -81,7 +83,9 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     },
     async resolve(id) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined
-      const idHash = hashSessionId(id)
+      return this.resolveByHash(hashSessionId(id))
+    },
+    async resolveByHash(idHash) {
       const s = await store.sessions.get(idHash)
       if (!s) return undefined
       if (!isLive(s)) {

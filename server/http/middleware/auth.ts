@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express'
-import type { AppDeps, Principal } from '../context.ts'
+import type { AppDeps, Principal } from '../../deps.ts'
 import { ProblemError } from '../problem.ts'
 import { createSessions, readCookie, sessionCookie, serializeCookie } from '../../sessions/sessions.ts'
 import { verifyAccessToken } from '../../sessions/accessTokens.ts'
@@ -28,8 +28,10 @@ async function fromAccessToken(deps: AppDeps, token: string): Promise<Principal>
     throw unauthenticated('The access token is invalid or expired.')
   }
   const sessions = await deps.store.sessions.listByUser(claims.sub)
-  const session = sessions.find((s) => s.ref === claims.sid)
-  const user = session && createSessions(deps).isLive(session) ? await deps.store.users.get(claims.sub) : undefined
+  const ref = sessions.find((s) => s.ref === claims.sid)
+  // Resolved like a cookie: expiry checked, and API use counts as activity for the idle limit.
+  const session = ref ? await createSessions(deps).resolveByHash(ref.idHash) : undefined
+  const user = session ? await deps.store.users.get(claims.sub) : undefined
   if (!session || !user) throw unauthenticated('The session behind this access token has ended.')
   return { kind: 'session', session, user, via: 'token' }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Request, Response } from 'express'
-import type { AppDeps, Principal } from '../context.ts'
+import type { AppDeps, Principal } from '../../deps.ts'
 import type { RouteDef } from '../route.ts'
 import { ProblemError, problemBody } from '../problem.ts'
 
@@ -29,7 +29,9 @@ export async function withIdempotency(deps: AppDeps, req: Request, res: Response
     throw new ProblemError('idempotency_key_invalid', 400, { detail: 'Idempotency-Key must be 1-255 visible ASCII characters.', field: 'idempotency-key' })
   }
   const key = `${scopeOf(principal)}:${def.operationId}:${raw}`
-  const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('base64url')
+  // The raw bytes (kept by the JSON parser), not a re-serialisation: deep bodies cannot overflow the stack.
+  const rawBody = (req as { rawBody?: Buffer }).rawBody
+  const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n`).update(rawBody ?? '').digest('base64url')
   const begun = await deps.store.idempotency.begin(key, fingerprint, deps.now(), KEY_TTL_MS)
   if (begun.state !== 'new') {
     if (begun.fingerprint !== fingerprint) {

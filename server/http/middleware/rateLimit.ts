@@ -1,24 +1,19 @@
 import type { Request } from 'express'
-import type { AppDeps } from '../context.ts'
-import { ProblemError } from '../problem.ts'
-
-const WINDOW_MS = 60_000
-
-async function hit(deps: AppDeps, key: string, limit: number): Promise<void> {
-  const now = deps.now()
-  const { count, resetAt } = await deps.store.rateLimits.hit(key, WINDOW_MS, now)
-  if (count > limit) {
-    const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000))
-    throw new ProblemError('rate_limited', 429, { detail: 'Too many attempts; try again later.', headers: { 'Retry-After': String(retryAfter) }, extra: { retryAfter } })
-  }
-}
+import type { AppDeps } from '../../deps.ts'
+import { hitLimit } from '../../rateLimits.ts'
 
 /** Per client IP (express `trust proxy` decides which address that is), counted in the store. */
-export function rateLimitIp(deps: AppDeps, req: Request, bucket: string): Promise<void> {
-  return hit(deps, `ip:${req.ip ?? 'unknown'}:${bucket}`, deps.config.rateLimitPerMinute)
+export function rateLimitIp(deps: AppDeps, req: Request, bucket: string, limit = deps.config.rateLimitPerMinute): Promise<void> {
+  return hitLimit(deps, `ip:${clientBucket(req.ip)}:${bucket}`, limit)
 }
 
-/** Per account: guards one account from attempts spread over many addresses. */
-export function rateLimitAccount(deps: AppDeps, accountId: string, bucket: string, limit: number): Promise<void> {
-  return hit(deps, `acct:${accountId}:${bucket}`, limit)
+/** IPv6 clients usually hold a whole /64: count them per /64, not per address. */
+export function clientBucket(ip: string | undefined): string {
+  if (!ip) return 'unknown'
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip.replace(/^::ffff:/i, '')
+  const [head = '', tail = ''] = ip.split('::')
+  const h = head ? head.split(':') : []
+  const t = tail ? tail.split(':') : []
+  const full = [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t]
+  return full.slice(0, 4).map((x) => x.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64'
 }

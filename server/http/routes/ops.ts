@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Router } from 'express'
-import type { AppDeps } from '../context.ts'
+import type { AppDeps } from '../../deps.ts'
 import { ProblemError, sendProblem } from '../problem.ts'
 
 const docsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../docs')

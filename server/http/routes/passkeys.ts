@@ -3,6 +3,7 @@ import { newAccountOptions, verifyNewAccount } from '../../passkeys/registration
 import { loginOptions, verifyLogin } from '../../passkeys/login.ts'
 import { zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zRegisterOptionsRequest, zRegisterVerifyRequest, zRequestOptions, zSignedIn } from '../../passkeys/wire.ts'
 import { signIn } from '../signIn.ts'
+import { clientBucket } from '../middleware/rateLimit.ts'
 
 const VERIFY_ERRORS = ['challenge_unknown', 'challenge_expired', 'client_data_malformed', 'credential_id_mismatch', 'origin_mismatch',
   'rp_id_mismatch', 'user_presence_required', 'user_verification_required', 'challenge_mismatch', 'client_data_type_mismatch',
@@ -10,14 +11,14 @@ const VERIFY_ERRORS = ['challenge_unknown', 'challenge_expired', 'client_data_ma
 
 export function passkeyRoutes(api: Api): void {
   api.add({
-    method: 'post', path: '/v1/passkeys/register/options', operationId: 'registerOptions', tag: 'Passkeys', auth: 'none', rateLimit: true,
+    method: 'post', path: '/v1/passkeys/register/options', operationId: 'registerOptions', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'register-options',
     summary: 'Start creating an account: WebAuthn creation options for a new handle',
     description: 'Discoverable credential and user verification are required; ES256, EdDSA and RS256 are accepted. The challenge is kept server-side for SIGIL_CHALLENGE_SECONDS and verifies once.',
     body: zRegisterOptionsRequest, response: zCreationOptions, errors: ['request_invalid', 'handle_unavailable', 'rate_limited'],
     handler: ({ deps, body }) => newAccountOptions(deps, body.handle, body.displayName, body.authenticatorType),
   })
   api.add({
-    method: 'post', path: '/v1/passkeys/register/verify', operationId: 'registerVerify', tag: 'Passkeys', auth: 'none', rateLimit: true,
+    method: 'post', path: '/v1/passkeys/register/verify', operationId: 'registerVerify', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'register', secretResponse: true,
     summary: 'Finish creating an account: verify the new passkey, create the account and sign in',
     body: zRegisterVerifyRequest, response: zSignedIn, status: 201,
     errors: [...VERIFY_ERRORS, 'algorithm_unsupported', 'attestation_invalid', 'attestation_policy_violation', 'handle_unavailable', 'credential_already_registered'],
@@ -28,19 +29,19 @@ export function passkeyRoutes(api: Api): void {
     },
   })
   api.add({
-    method: 'post', path: '/v1/passkeys/login/options', operationId: 'loginOptions', tag: 'Passkeys', auth: 'none', rateLimit: true,
+    method: 'post', path: '/v1/passkeys/login/options', operationId: 'loginOptions', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'login-options',
     summary: 'Start a sign-in: discoverable request options (empty allowCredentials; works with conditional mediation)',
     body: zEmptyRequest, response: zRequestOptions, errors: ['rate_limited'],
     handler: ({ deps }) => loginOptions(deps),
   })
   api.add({
-    method: 'post', path: '/v1/passkeys/login/verify', operationId: 'loginVerify', tag: 'Passkeys', auth: 'none', rateLimit: true,
+    method: 'post', path: '/v1/passkeys/login/verify', operationId: 'loginVerify', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'login', secretResponse: true,
     summary: 'Finish a sign-in: verify the assertion and open a session',
     description: 'An unknown credential answers 401 credential_unknown with `credentialId`, so the browser can signal it (signalUnknownCredential).',
     body: zLoginVerifyRequest, response: zSignedIn,
     errors: [...VERIFY_ERRORS, 'credential_unknown', 'user_handle_mismatch', 'signature_invalid', 'counter_regression'],
     handler: async ({ deps, req, res, body }) => {
-      const { user, passkey } = await verifyLogin(deps, body.response)
+      const { user, passkey } = await verifyLogin(deps, body.response, clientBucket(req.ip))
       await deps.store.audit.append({ type: 'login', actor: user.id, subject: passkey.id, data: { method: 'passkey' } }, deps.now())
       return signIn(deps, req, res, user, 'full')
     },

@@ -5,6 +5,7 @@ import { zEmptyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys
 import { redeemRecoveryCode } from '../../passkeys/recovery.ts'
 import { issueAccessToken } from '../../sessions/accessTokens.ts'
 import { clearSessionCookie, signIn } from '../signIn.ts'
+import { clientBucket } from '../middleware/rateLimit.ts'
 
 export function sessionRoutes(api: Api): void {
   api.add({
@@ -44,11 +45,11 @@ export function sessionRoutes(api: Api): void {
     },
   })
   api.add({
-    method: 'post', path: '/v1/recovery/verify', operationId: 'recoveryVerify', tag: 'Sessions', auth: 'none', rateLimit: true,
+    method: 'post', path: '/v1/recovery/verify', operationId: 'recoveryVerify', tag: 'Sessions', auth: 'none', rateLimit: true, ceremony: 'recovery', secretResponse: true,
     summary: 'Sign in with a recovery code: opens a restricted session that can only add a new passkey',
     body: zRecoveryVerifyRequest, response: zSignedIn, errors: ['request_invalid', 'recovery_failed', 'rate_limited'],
     handler: async ({ deps, req, res, body }) => {
-      const user = await redeemRecoveryCode(deps, body.handle, body.code)
+      const user = await redeemRecoveryCode(deps, body.handle, body.code, clientBucket(req.ip))
       await deps.store.audit.append({ type: 'recovery.used', actor: user.id, subject: user.id }, deps.now())
       return signIn(deps, req, res, user, 'recovery')
     },
