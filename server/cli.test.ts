@@ -6,7 +6,7 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { openSqliteStore } from './store/index.ts'
-import { hashApiKey } from './clients/apiKeys.ts'
+import { hashApiKey } from './clients/index.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.ts'
 import { rotateKeys } from './keys/index.ts'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
-import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/apiKeys.ts'
-import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/attestationPolicy.ts'
+import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
+import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 
 const USER_ROLES = ['compliance', 'auditor', 'approver']
 

@@ -2,8 +2,8 @@ import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import type { Store, SessionRecord, UserRecord, ApiClientRecord } from './store/index.ts'
 import type { KeyRing } from './keys/index.ts'
-import type { Metrics } from './http/metrics.ts'
-import type { AttestationPolicies } from './passkeys/attestationPolicy.ts'
+import type { Metrics } from './http/index.ts'
+import type { AttestationPolicies } from './passkeys/index.ts'
 
 /** Everything the app needs from outside; tests build it with an in-memory store and a fake clock. */
 export interface AppDeps {

@@ -2,9 +2,9 @@ import cluster from 'node:cluster'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.ts'
-import { createApp } from './http/app.ts'
-import { createMetrics } from './http/metrics.ts'
-import { loadAttestationPolicies } from './passkeys/attestationPolicy.ts'
+import { createApp } from './http/index.ts'
+import { createMetrics } from './http/index.ts'
+import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
 
 async function main(): Promise<void> {

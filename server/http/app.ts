@@ -13,7 +13,7 @@ import { meRoutes } from './routes/me.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { opsRoutes } from './routes/ops.ts'
-import { sessionCookie } from '../sessions/sessions.ts'
+import { sessionCookie } from '../sessions/index.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const VERSION = (JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string }).version

@@ -1,7 +1,7 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createSoftAuthenticator, startTestApp, TestClient, signUp, type TestApp } from '../testing/index.ts'
-import { createApiClient } from '../clients/apiKeys.ts'
+import { createApiClient } from '../clients/index.ts'
 
 describe('HTTP contract', () => {
   let app: TestApp

@@ -1,7 +1,7 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createSoftAuthenticator, startTestApp, TestClient, signUp, signIn, TEST_ORIGIN, type TestApp } from '../testing/index.ts'
-import { createApiClient } from '../clients/apiKeys.ts'
+import { createApiClient } from '../clients/index.ts'
 import { loadConfig } from '../config.ts'
 
 /** Regressions for problems found in review: each test is named after the attack it stops. */

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express'
 import type { AppDeps } from '../deps.ts'
 import type { SessionKind, UserRecord } from '../store/index.ts'
-import { createSessions, hashSessionId, readCookie, serializeCookie, sessionCookie } from '../sessions/sessions.ts'
+import { createSessions, hashSessionId, readCookie, serializeCookie, sessionCookie } from '../sessions/index.ts'
 import { sessionView, userView } from './views.ts'
 
 /**

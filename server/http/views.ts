@@ -1,5 +1,5 @@
 import type { PasskeyRecord, SessionRecord, UserRecord } from '../store/index.ts'
-import { authenticatorName } from '../passkeys/aaguids.ts'
+import { authenticatorName } from '../passkeys/index.ts'
 
 const iso = (t: number): string => new Date(t).toISOString()
 

@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express'
 import type { AppDeps, Principal } from '../../deps.ts'
 import { ProblemError } from '../problem.ts'
-import { createSessions, readCookie, sessionCookie, serializeCookie } from '../../sessions/sessions.ts'
-import { verifyAccessToken } from '../../sessions/accessTokens.ts'
-import { API_KEY_PREFIX, hashApiKey } from '../../clients/apiKeys.ts'
+import { createSessions, readCookie, sessionCookie, serializeCookie } from '../../sessions/index.ts'
+import { verifyAccessToken } from '../../sessions/index.ts'
+import { API_KEY_PREFIX, hashApiKey } from '../../clients/index.ts'
 
 /**
  * none: anyone. session: a full session (cookie, or an access token bound to a live session).

@@ -1,18 +1,18 @@
 import { z } from 'zod'
 import type { Api } from '../route.ts'
 import { ProblemError } from '../problem.ts'
-import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/registration.ts'
-import { reauthOptions, verifyReauth } from '../../passkeys/login.ts'
-import { generateRecoveryCodes } from '../../passkeys/recovery.ts'
+import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/index.ts'
+import { reauthOptions, verifyReauth } from '../../passkeys/index.ts'
+import { generateRecoveryCodes } from '../../passkeys/index.ts'
 import {
   zAddPasskeyOptionsRequest, zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zPasskey, zPasskeyIdParams, zPasskeyList,
   zPublicUser, zRecoveryCodes, zRegisterVerifyRequest, zRenamePasskeyRequest, zRequestOptions, zSessionInfo, zSessionRefParams,
-} from '../../passkeys/wire.ts'
+} from '../../passkeys/index.ts'
 import { passkeyView, sessionView, userView } from '../views.ts'
 import { signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 import type { Principal } from '../../deps.ts'
-import { createSessions } from '../../sessions/sessions.ts'
+import { createSessions } from '../../sessions/index.ts'
 
 function me(p: Principal) {
   if (p.kind !== 'session') throw new ProblemError('unauthenticated', 401)

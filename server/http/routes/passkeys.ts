@@ -1,7 +1,7 @@
 import type { Api } from '../route.ts'
-import { newAccountOptions, verifyNewAccount } from '../../passkeys/registration.ts'
-import { loginOptions, verifyLogin } from '../../passkeys/login.ts'
-import { zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zRegisterOptionsRequest, zRegisterVerifyRequest, zRequestOptions, zSignedIn } from '../../passkeys/wire.ts'
+import { newAccountOptions, verifyNewAccount } from '../../passkeys/index.ts'
+import { loginOptions, verifyLogin } from '../../passkeys/index.ts'
+import { zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zRegisterOptionsRequest, zRegisterVerifyRequest, zRequestOptions, zSignedIn } from '../../passkeys/index.ts'
 import { signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 

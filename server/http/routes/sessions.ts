@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import type { Api } from '../route.ts'
 import { ProblemError } from '../problem.ts'
-import { zEmptyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys/wire.ts'
-import { redeemRecoveryCode } from '../../passkeys/recovery.ts'
-import { issueAccessToken } from '../../sessions/accessTokens.ts'
+import { zEmptyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys/index.ts'
+import { redeemRecoveryCode } from '../../passkeys/index.ts'
+import { issueAccessToken } from '../../sessions/index.ts'
 import { clearSessionCookie, signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 

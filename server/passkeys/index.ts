@@ -1,0 +1,13 @@
+export { newAccountOptions, verifyNewAccount, addPasskeyOptions, verifyAddPasskey, SUPPORTED_ALGS } from './registration.ts'
+export { loginOptions, verifyLogin, reauthOptions, verifyReauth } from './login.ts'
+export { generateRecoveryCodes, redeemRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.ts'
+export { authenticatorName } from './aaguids.ts'
+export {
+  DEFAULT_POLICIES, effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies, zAttestationPolicies,
+} from './attestationPolicy.ts'
+export type { AttestationPolicies, AttestationPolicy, AttestedCredential } from './attestationPolicy.ts'
+export {
+  zAddPasskeyOptionsRequest, zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zPasskey, zPasskeyIdParams, zPasskeyList,
+  zPublicUser, zRecoveryCodes, zRecoveryVerifyRequest, zRegisterOptionsRequest, zRegisterVerifyRequest, zRenamePasskeyRequest,
+  zRequestOptions, zSessionInfo, zSessionRefParams, zSignedIn,
+} from './wire.ts'
