@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.ts'
 import { rotateKeys } from './keys/index.ts'
+import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
+import { AuditVerificationError, createCheckpointer, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 
@@ -15,6 +17,10 @@ const HELP = `Usage: npm run sigil -- <command>
   clients list                            list API clients
   clients revoke ID                       revoke an API client's key
   users roles HANDLE [--set a,b]          show or set a user's roles (${USER_ROLES.join(', ')})
+  audit export [--after SEQ]              the audit log as NDJSON on stdout
+  audit checkpoint                        sign the head of the audit chain now
+  audit verify FILE [--jwks FILE]         check an NDJSON export offline: hashes, links, gaps, signed checkpoints
+                                          (keys: --jwks, else this deployment's key history)
 `
 
 function fail(message: string): never {
@@ -25,7 +31,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -40,6 +46,17 @@ async function run(argv: string[]): Promise<void> {
     }
     if (action === 'list') return out((await openKeys(config, log)).jwks())
     fail(`unknown keys command "${action ?? ''}"`)
+  }
+  if (area === 'audit' && action === 'verify') {
+    if (!arg) fail('audit verify needs the export file')
+    const jwks = values.jwks ? JSON.parse(fs.readFileSync(values.jwks, 'utf8')) : (await openKeys(config, log)).history()
+    try {
+      return out({ ok: true, ...(await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks)) })
+    } catch (err) {
+      if (!(err instanceof AuditVerificationError)) throw err
+      out({ ok: false, line: err.line, seq: err.seq, error: err.message })
+      process.exit(1)
+    }
   }
   const store = await openStore(config)
   try {
@@ -60,6 +77,19 @@ async function run(argv: string[]): Promise<void> {
       if (!(await store.apiClients.revoke(arg, Date.now()))) fail(`no active client ${arg}`)
       await store.audit.append({ type: 'client.revoked', actor: 'cli', subject: arg }, Date.now())
       return out({ revoked: arg })
+    }
+    if (area === 'audit' && action === 'export') {
+      let after = Number(values.after ?? 0)
+      for (;;) {
+        const page = await store.audit.list({ afterSeq: after, limit: 1000 })
+        for (const e of page) process.stdout.write(JSON.stringify(e) + '\n')
+        if (page.length < 1000) return
+        after = page.at(-1)!.seq
+      }
+    }
+    if (area === 'audit' && action === 'checkpoint') {
+      const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }).run()
+      return out(entry ? { checkpoint: entry.seq, covers: entry.data.seq } : { checkpoint: null, note: 'nothing new since the last checkpoint' })
     }
     if (area === 'users' && action === 'roles') {
       if (!arg) fail('users roles needs a handle')

@@ -31,6 +31,7 @@ const zEnv = z.object({
   SIGIL_PUBLIC_URL: z.url().optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
   SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  SIGIL_AUDIT_CHECKPOINT_SECONDS: zSeconds.default(300),
 })
 
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   devKeys: boolean
   /** Server processes on this host sharing the port (node:cluster); state is in the store, so any may answer. */
   workers: number
+  /** How often the head of the audit chain is signed (when it moved). */
+  auditCheckpointSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -125,5 +128,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.SIGIL_LOG_LEVEL,
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,
+    auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
   }
 }

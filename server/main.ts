@@ -6,6 +6,7 @@ import { createApp } from './http/index.ts'
 import { createMetrics } from './http/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
+import { createCheckpointer } from './audit/index.ts'
 
 async function main(): Promise<void> {
   let config: Config
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000
   const refresh = setInterval(() => void keys.refresh().catch((err: Error) => log.error({ err: err.message }, 'key refresh failed')), 30_000)
   refresh.unref()
+  const checkpointer = createCheckpointer({ store, keys, config, now: Date.now })
+  const checkpoints = setInterval(() => void checkpointer.run().catch((err: Error) => log.error({ err: err.message }, 'audit checkpoint failed')), config.auditCheckpointSeconds * 1000)
+  checkpoints.unref()
 
   let stopping = false
   const shutdown = (signal: string): void => {

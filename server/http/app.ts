@@ -13,6 +13,7 @@ import { meRoutes } from './routes/me.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { opsRoutes } from './routes/ops.ts'
+import { auditRoutes } from './routes/audit.ts'
 import { sessionCookie } from '../sessions/index.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   meRoutes(api)
   sessionRoutes(api)
   clientRoutes(api)
+  auditRoutes(api)
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
   app.use(router)
 

@@ -31,7 +31,7 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType =
   description?: string
   tag: string
   auth: AuthMode
-  /** API client roles allowed, for `auth: 'client'`. */
+  /** API client roles allowed, for `auth: 'client'`; user roles allowed, for session modes. */
   roles?: string[]
   /** Needs a user verification within SIGIL_FRESH_AUTH_SECONDS (re-verify at /v1/me/reauth). */
   fresh?: boolean
@@ -79,7 +79,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
   const result = isMutating(def.method)
     ? await withIdempotency(deps, req, res, principal, def, execute)
     : await execute()
-  if (result === undefined) return // replayed by the idempotency layer
+  if (result === undefined || res.headersSent) return // replayed by the idempotency layer, or streamed by the handler
   if (result.status === 204 || result.body === undefined) return void res.status(result.status === 200 ? 204 : result.status).end()
   res.status(result.status).json(result.body)
 }

@@ -50,5 +50,9 @@ test('rotation: the retired key stays in the JWKS until what it signed expires, 
   assert.deepEqual(ring.jwks().keys.map((k) => k.kid), [rotated.kid])
   await new Promise((r) => setTimeout(r, 5))
   const again = await rotateKeys(dir, now, 600)
-  assert.deepEqual(again.dropped, [oldKid], 'expired retired keys are dropped from the file')
+  assert.deepEqual(again.dropped, [oldKid], 'expired retired keys lose their private part')
+  const file = JSON.parse(fs.readFileSync(path.join(dir, KEYS_FILE), 'utf8')) as { keys: { kid: string; privateJwk: { d?: string } }[] }
+  assert.equal(file.keys.find((k) => k.kid === oldKid)!.privateJwk.d, undefined)
+  await ring.refresh()
+  assert.ok(ring.history().keys.some((k) => k.kid === oldKid), 'its public part stays in the history')
 })

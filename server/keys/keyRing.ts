@@ -23,6 +23,8 @@ export interface KeyRing {
   signer(): Signer
   /** Public keys: the active one and retired ones whose signatures may still be unexpired. */
   jwks(): { keys: JWK[] }
+  /** Every public key this deployment has signed with, for checking old signatures (audit checkpoints). */
+  history(): { keys: JWK[] }
   /** Re-reads the key file if it changed (a rotation by the CLI or another instance). */
   refresh(): Promise<void>
 }
@@ -59,6 +61,8 @@ function writeFile(file: string, data: KeysFile): void {
   fs.renameSync(tmp, file)
 }
 
+const publicJwk = (k: StoredKey): JWK => ({ kty: k.privateJwk.kty, crv: k.privateJwk.crv, x: k.privateJwk.x, y: k.privateJwk.y, kid: k.kid, alg: k.alg, use: 'sig' })
+
 function published(k: StoredKey, now: number, retainSeconds: number): boolean {
   return !k.retiredAt || k.retiredAt + retainSeconds * 1000 > now
 }
@@ -88,19 +92,16 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     signer: () => active,
     jwks() {
       const now = opts.now()
-      return {
-        keys: keys.filter((k) => published(k, now, opts.retainSeconds)).map((k) => ({
-          kty: k.privateJwk.kty, crv: k.privateJwk.crv, x: k.privateJwk.x, y: k.privateJwk.y,
-          kid: k.kid, alg: k.alg, use: 'sig',
-        })),
-      }
+      return { keys: keys.filter((k) => published(k, now, opts.retainSeconds)).map(publicJwk) }
     },
+    history: () => ({ keys: keys.map(publicJwk) }),
     refresh: load,
   }
 }
 
 /**
- * Makes a new active key and retires the old one; retired keys whose retention has passed are dropped.
+ * Makes a new active key and retires the old one. A retired key whose retention has passed leaves the JWKS and
+ * loses its private part; its public part stays in the file (history) so old audit checkpoints still verify.
  * Running servers pick the change up on their next refresh.
  */
 export async function rotateKeys(dir: string, now: number, retainSeconds: number): Promise<{ kid: string; retired: string[]; dropped: string[] }> {
@@ -111,12 +112,13 @@ export async function rotateKeys(dir: string, now: number, retainSeconds: number
   for (const k of data.keys) {
     if (!k.retiredAt) { k.retiredAt = now; retired.push(k.kid) }
   }
-  const kept = data.keys.filter((k) => {
-    const keep = published(k, now, retainSeconds)
-    if (!keep) dropped.push(k.kid)
-    return keep
-  })
+  for (const k of data.keys) {
+    if (!published(k, now, retainSeconds) && k.privateJwk.d) {
+      delete k.privateJwk.d
+      dropped.push(k.kid)
+    }
+  }
   const key = await newKey(now)
-  writeFile(file, { keys: [...kept, key] })
+  writeFile(file, { keys: [...data.keys, key] })
   return { kid: key.kid, retired, dropped }
 }

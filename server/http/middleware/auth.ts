@@ -75,6 +75,9 @@ export async function authenticate(deps: AppDeps, req: Request, res: Response, m
       if (mode === 'session' && principal.session.kind !== 'full') {
         throw new ProblemError('recovery_session_restricted', 403, { detail: 'A recovery session can only add a passkey.' })
       }
+      if (roles && !roles.some((r) => principal.user.roles.includes(r))) {
+        throw new ProblemError('role_forbidden', 403, { detail: `Needs one of the roles: ${roles.join(', ')}.` })
+      }
       return principal
   }
 }

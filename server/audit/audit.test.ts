@@ -1,0 +1,108 @@
+import { test, describe, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createSoftAuthenticator, startTestApp, TestClient, signUp, signIn, type TestApp } from '../testing/index.ts'
+import { createCheckpointer, verifyAuditExport, AuditVerificationError } from './index.ts'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+describe('tamper-evident audit log', () => {
+  let app: TestApp
+  let auditor: TestClient
+  let exported: string
+  before(async () => {
+    app = await startTestApp()
+    const auth = createSoftAuthenticator()
+    const user = await signUp(new TestClient(app.url), auth, 'audited-user', 'Alice Example')
+    await signIn(new TestClient(app.url), auth)
+    await createCheckpointer(app.deps).run()
+    await signIn(new TestClient(app.url), auth)
+    auditor = new TestClient(app.url)
+    const a = await signUp(auditor, createSoftAuthenticator(), 'the-auditor')
+    await app.deps.store.users.setRoles(a.user.id, ['auditor'])
+    await createCheckpointer(app.deps).run()
+    void user
+    const r = await auditor.get('/v1/audit')
+    assert.equal(r.status, 200)
+    assert.match(r.headers.get('content-type')!, /^application\/x-ndjson/)
+    exported = r.body as string
+  })
+  after(() => app.close())
+
+  test('only auditors export; entries carry opaque ids, no handles or names', async () => {
+    const other = new TestClient(app.url)
+    await signUp(other, createSoftAuthenticator(), 'not-an-auditor')
+    const r = await other.get('/v1/audit')
+    assert.equal(r.status, 403)
+    assert.equal(r.body.code, 'role_forbidden')
+    assert.doesNotMatch(exported, /audited-user|Alice Example|the-auditor/)
+    const types = exported.trim().split('\n').map((l) => JSON.parse(l).type)
+    assert.deepEqual(types.slice(0, 3), ['account.created', 'login', 'audit.checkpoint'])
+  })
+
+  test('a clean export verifies against the key history, with its checkpoints', async () => {
+    const keys = (await auditor.get('/v1/audit/keys')).body
+    const r = await verifyAuditExport(exported, keys)
+    assert.equal(r.firstSeq, 1)
+    assert.equal(r.checkpoints, 2)
+    assert.equal(r.signedThrough, r.lastSeq! - 1)
+  })
+
+  test('one changed byte anywhere is caught and the entry named', async () => {
+    const keys = (await auditor.get('/v1/audit/keys')).body
+    const lines = exported.trim().split('\n')
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!
+      const at = line.indexOf('"type":"') + 9 // a byte inside the type's value
+      const changed = [...lines]
+      changed[i] = line.slice(0, at) + (line[at] === 'x' ? 'y' : 'x') + line.slice(at + 1)
+      await assert.rejects(verifyAuditExport(changed.join('\n'), keys), (err: unknown) => {
+        assert.ok(err instanceof AuditVerificationError)
+        assert.equal(err.line, i + 1)
+        return true
+      })
+    }
+  })
+
+  test('a removed entry is named as missing; a rewritten chain fails its signed checkpoint', async () => {
+    const keys = (await auditor.get('/v1/audit/keys')).body
+    const lines = exported.trim().split('\n')
+    const gap = [...lines.slice(0, 1), ...lines.slice(2)]
+    await assert.rejects(verifyAuditExport(gap.join('\n'), keys), /entry 2 missing/)
+    // Someone with write access rewrites entry 1 and recomputes every hash: the checkpoint's signature does not follow.
+    const { auditEntryHash } = await import('../store/index.ts')
+    const entries = lines.map((l) => JSON.parse(l))
+    entries[0].data = { passkey: 'forged' }
+    for (let i = 0; i < entries.length; i++) {
+      if (i > 0) entries[i].prevHash = entries[i - 1].hash
+      entries[i].hash = auditEntryHash(entries[i])
+    }
+    await assert.rejects(verifyAuditExport(entries.map((e) => JSON.stringify(e)).join('\n'), keys), /signed checkpoint names hash/)
+  })
+
+  test('npm run sigil -- audit verify: exit 0 on a clean export, 1 naming the line on a changed byte', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-audit-'))
+    try {
+      const keys = path.join(dir, 'keys.json')
+      fs.writeFileSync(keys, JSON.stringify(app.deps.keys.history()))
+      const file = path.join(dir, 'export.ndjson')
+      fs.writeFileSync(file, exported)
+      const run = () => execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'audit', 'verify', file, '--jwks', keys], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, encoding: 'utf8', stdio: 'pipe' })
+      assert.equal(JSON.parse(run()).ok, true)
+      fs.writeFileSync(file, exported.replace('"login"', '"logon"'))
+      assert.throws(run, (err: { status: number; stdout: string }) => {
+        assert.equal(err.status, 1)
+        const out = JSON.parse(err.stdout)
+        assert.equal(out.ok, false)
+        assert.equal(out.line, 2)
+        return true
+      })
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,0 +1,84 @@
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose'
+import { AUDIT_GENESIS, auditEntryHash, type AuditEntry } from '../store/index.ts'
+import { CHECKPOINT_TYP, CHECKPOINT_TYPE, type CheckpointClaims } from './checkpoints.ts'
+
+export interface VerifyAuditExportResult {
+  entries: number
+  firstSeq: number | null
+  lastSeq: number | null
+  /** Checkpoints whose signature verified and whose seq/hash match the chain. */
+  checkpoints: number
+  /** The last entry a verified checkpoint vouches for. */
+  signedThrough: number | null
+}
+
+export class AuditVerificationError extends Error {
+  readonly line: number
+  readonly seq: number | null
+  constructor(line: number, seq: number | null, reason: string) {
+    super(`line ${line}${seq !== null ? ` (seq ${seq})` : ''}: ${reason}`)
+    this.name = 'AuditVerificationError'
+    this.line = line
+    this.seq = seq
+  }
+}
+
+const FIELDS = ['seq', 'at', 'type', 'actor', 'subject', 'data', 'prevHash', 'hash'] as const
+
+function parseLine(text: string, line: number): AuditEntry {
+  let v: unknown
+  try { v = JSON.parse(text) } catch { throw new AuditVerificationError(line, null, 'not valid JSON') }
+  const e = v as Record<string, unknown>
+  if (!e || typeof e !== 'object' || FIELDS.some((f) => !(f in e)) || !Number.isSafeInteger(e.seq)) {
+    throw new AuditVerificationError(line, typeof e?.seq === 'number' ? e.seq : null, `not an audit entry (needs ${FIELDS.join(', ')})`)
+  }
+  return e as unknown as AuditEntry
+}
+
+/**
+ * Checks an NDJSON export offline: every hash, every link to the previous entry, no gap in the sequence, and
+ * every checkpoint's signature against the JWKS (ES256, typ pinned) and against the entry it names. Throws
+ * AuditVerificationError naming the first broken or missing entry.
+ */
+export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet): Promise<VerifyAuditExportResult> {
+  const keys = createLocalJWKSet(jwks)
+  const lines = ndjson.split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  const byHash = new Map<number, string>()
+  let prev: AuditEntry | undefined
+  let checkpoints = 0
+  let signedThrough: number | null = null
+  for (const [i, text] of lines.entries()) {
+    const line = i + 1
+    const e = parseLine(text, line)
+    if (prev && e.seq !== prev.seq + 1) {
+      throw new AuditVerificationError(line, e.seq, `entry ${prev.seq + 1}${e.seq > prev.seq + 2 ? `-${e.seq - 1}` : ''} missing (after seq ${prev.seq})`)
+    }
+    if (!prev && e.seq === 1 && e.prevHash !== AUDIT_GENESIS) throw new AuditVerificationError(line, e.seq, 'the first entry does not start the chain')
+    if (prev && e.prevHash !== prev.hash) throw new AuditVerificationError(line, e.seq, 'prevHash does not match the previous entry')
+    if (auditEntryHash(e) !== e.hash) throw new AuditVerificationError(line, e.seq, 'hash does not match the entry: it was changed')
+    byHash.set(e.seq, e.hash)
+    if (e.type === CHECKPOINT_TYPE) {
+      const jws = (e.data as { jws?: unknown }).jws
+      if (typeof jws !== 'string') throw new AuditVerificationError(line, e.seq, 'checkpoint without a signature')
+      let claims: CheckpointClaims
+      try {
+        const { payload, protectedHeader } = await compactVerify(jws, keys, { algorithms: ['ES256'] })
+        if (protectedHeader.typ !== CHECKPOINT_TYP) throw new Error('wrong typ')
+        claims = JSON.parse(new TextDecoder().decode(payload)) as CheckpointClaims
+      } catch (err) {
+        throw new AuditVerificationError(line, e.seq, `checkpoint signature does not verify with the JWKS (${(err as Error).message})`)
+      }
+      const covered = byHash.get(claims.seq)
+      if (covered !== undefined && covered !== claims.hash) {
+        throw new AuditVerificationError(line, e.seq, `signed checkpoint names hash ${claims.hash} for seq ${claims.seq}, the export has another`)
+      }
+      if (covered !== undefined) {
+        checkpoints++
+        signedThrough = Math.max(signedThrough ?? 0, claims.seq)
+      }
+    }
+    prev = e
+  }
+  return { entries: lines.length, firstSeq: lines.length ? parseLine(lines[0]!, 1).seq : null, lastSeq: prev?.seq ?? null, checkpoints, signedThrough }
+}
