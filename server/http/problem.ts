@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express'
 import { z } from 'zod'
 import type { Logger } from 'pino'
 import { ProblemError } from '../errors.ts'
+import { StoreUnavailableError } from '../store/index.ts'
 
 export { ProblemError } from '../errors.ts'
 
@@ -42,6 +43,9 @@ export function problemBody(p: ProblemError, requestId: string | undefined): Rec
 
 /** Maps errors thrown by express' own parsers (body too large, bad JSON) to problems. */
 function fromExpress(err: unknown): ProblemError | undefined {
+  if (err instanceof StoreUnavailableError) {
+    return new ProblemError('store_unavailable', 503, { detail: 'The store cannot be reached; try again shortly.', headers: { 'Retry-After': '2' } })
+  }
   const e = err as { type?: string; status?: number; expose?: boolean }
   if (!e || typeof e !== 'object' || typeof e.status !== 'number') return undefined
   if (e.type === 'entity.too.large') return new ProblemError('body_too_large', 413, { detail: 'The request body exceeds the size limit.' })

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express'
 import type { z } from 'zod'
 import type { AppDeps, Principal } from '../deps.ts'
 import { ProblemError, parseWith, sendProblem } from './problem.ts'
+import { StoreUnavailableError } from '../store/index.ts'
 import { authenticate, requireFresh, type AuthMode } from './middleware/auth.ts'
 import { checkOrigin } from './middleware/origin.ts'
 import { rateLimitIp } from './middleware/rateLimit.ts'
@@ -97,7 +98,7 @@ export class Api {
       run(d, this.deps, req, res).then(() => {
         if (d.ceremony) this.deps.metrics.ceremonies.inc({ ceremony: d.ceremony, outcome: 'ok' })
       }, (err: unknown) => {
-        if (d.ceremony) this.deps.metrics.ceremonies.inc({ ceremony: d.ceremony, outcome: err instanceof ProblemError ? err.code : 'internal' })
+        if (d.ceremony) this.deps.metrics.ceremonies.inc({ ceremony: d.ceremony, outcome: err instanceof ProblemError ? err.code : err instanceof StoreUnavailableError ? 'store_unavailable' : 'internal' })
         if (err instanceof ProblemError && !res.headersSent) return sendProblem(res, err)
         next(err)
       })

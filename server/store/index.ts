@@ -4,7 +4,7 @@ export type {
   RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,
   SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore,
 } from './ports.ts'
-export { StoreConflictError } from './errors.ts'
+export { StoreConflictError, StoreUnavailableError } from './errors.ts'
 export { AUDIT_GENESIS, auditEntryHash } from './auditHash.ts'
 export { openSqliteStore } from './sqlite/index.ts'
 export type { OpenSqliteStoreOptions } from './sqlite/index.ts'

@@ -1,4 +1,5 @@
-import { createClient, createCluster } from 'redis'
+import { createClient, createCluster, ErrorReply } from 'redis'
+import { StoreUnavailableError } from '../errors.ts'
 import type { LuaScript } from './lua.ts'
 
 /** A raw RESP2 reply, as node-redis returns it from sendCommand. */
@@ -27,21 +28,40 @@ export interface OpenConnectionOptions {
 // emits meanwhile would crash the process.
 const ignore = () => {}
 
+/** A command that has not answered by then fails the request with 503 instead of holding it. */
+const COMMAND_TIMEOUT_MS = 2000
+/** Commands are refused at once while disconnected (no offline queue); reconnects are retried every ≤ 500 ms. */
+const SOCKET = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * (retries + 1), 500) }
+
+/** Server replies (ErrorReply: NOSCRIPT, WRONGTYPE…) pass through; lost connections and timeouts become StoreUnavailableError. */
+function failClosed(send: (key: string | undefined, args: string[]) => Promise<Reply>) {
+  return (key: string | undefined, args: string[]): Promise<Reply> => {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(new Error(`redis did not answer within ${COMMAND_TIMEOUT_MS} ms`))), COMMAND_TIMEOUT_MS)
+    })
+    const call = send(key, args).catch((err: unknown) => {
+      throw err instanceof ErrorReply ? err : new StoreUnavailableError(err)
+    })
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer))
+  }
+}
+
 export async function openConnection(opts: OpenConnectionOptions): Promise<RedisConn> {
   let send: (key: string | undefined, args: string[]) => Promise<Reply>
   let close: () => Promise<void>
   if (opts.cluster) {
     const seeds = [...new Set([opts.url, ...opts.cluster.rootNodes])]
-    const cluster = createCluster({ rootNodes: seeds.map((url) => ({ url })) })
+    const cluster = createCluster({ rootNodes: seeds.map((url) => ({ url })), defaults: { disableOfflineQueue: true, socket: SOCKET } })
     cluster.on('error', ignore)
     await cluster.connect()
-    send = (key, args) => cluster.sendCommand<Reply>(key, false, args)
+    send = failClosed((key, args) => cluster.sendCommand<Reply>(key, false, args))
     close = () => cluster.close()
   } else {
-    const client = createClient({ url: opts.url })
+    const client = createClient({ url: opts.url, disableOfflineQueue: true, socket: SOCKET })
     client.on('error', ignore)
     await client.connect()
-    send = (_key, args) => client.sendCommand<Reply>(args)
+    send = failClosed((_key, args) => client.sendCommand<Reply>(args))
     close = () => client.close()
   }
   return {
