@@ -5,6 +5,7 @@
  * fixed arrival rate whether or not earlier ones finished (latency at a given load, no coordinated
  * omission: latency counts from the scheduled start). One login = options → sign → verify.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { createSoftAuthenticator, type SoftAuthenticator } from '../server/testing/index.ts'
@@ -71,7 +72,8 @@ async function register(t: Target, i: number): Promise<SoftAuthenticator> {
 }
 
 async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<LoadReply> {
-  const pool = new Pool(c.url, { connections: c.connections, pipelining: 1, keepAliveTimeout: 4_000 })
+  // Timeouts keep every phase bounded even against a server that stops answering.
+  const pool = new Pool(c.url, { connections: c.connections, pipelining: 1, keepAliveTimeout: 4_000, headersTimeout: 30_000, bodyTimeout: 30_000 })
   const t: Target = { pool, origin: c.origin, paths: PATHS[c.flavor], flavor: c.flavor }
   const started = performance.now()
   const made: SoftAuthenticator[] = []
@@ -84,9 +86,15 @@ async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<LoadRep
   return { ok: true, accounts: made.length, setupSeconds: (performance.now() - started) / 1000 }
 }
 
-interface Recorder { latencies: number[]; errors: Map<string, number>; ok: number }
-const recorder = (): Recorder => ({ latencies: [], errors: new Map(), ok: 0 })
+interface Recorder { latencies: number[]; errors: Map<string, number>; ok: number; loopDelay: IntervalHistogram; closed: boolean }
+/** Also watches this process's own event loop from `fromMs` on: a generator that lags would inflate latencies. */
+function recorder(fromMs: number): Recorder {
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+  setTimeout(() => loopDelay.enable(), fromMs).unref()
+  return { latencies: [], errors: new Map(), ok: 0, loopDelay, closed: false }
+}
 function record(r: Recorder, err: string | undefined, ms: number): void {
+  if (r.closed) return
   if (err === undefined) { r.ok++; r.latencies.push(ms); return }
   r.errors.set(err, (r.errors.get(err) ?? 0) + 1)
 }
@@ -98,9 +106,7 @@ async function attempt(t: Target): Promise<string | undefined> {
 async function closed(t: Target, c: Extract<LoadCommand, { cmd: 'closed' }>): Promise<PhaseResult> {
   const measureFrom = performance.now() + c.warmupSeconds * 1000
   const end = measureFrom + c.seconds * 1000
-  const r = recorder()
-  let cpu: NodeJS.CpuUsage | undefined
-  const cpuTimer = setTimeout(() => { cpu = process.cpuUsage() }, c.warmupSeconds * 1000)
+  const r = recorder(c.warmupSeconds * 1000)
   await Promise.all(Array.from({ length: c.concurrency }, async () => {
     while (performance.now() < end) {
       const t0 = performance.now()
@@ -109,8 +115,8 @@ async function closed(t: Target, c: Extract<LoadCommand, { cmd: 'closed' }>): Pr
       if (t1 >= measureFrom && t1 <= end) record(r, err, t1 - t0) // completions in the window: unbiased throughput
     }
   }))
-  clearTimeout(cpuTimer)
-  return summarize({ mode: 'closed', concurrency: c.concurrency, seconds: c.seconds, ...r, cpu: process.cpuUsage(cpu) })
+  r.closed = true
+  return summarize({ mode: 'closed', concurrency: c.concurrency, seconds: c.seconds, ...r })
 }
 
 /** Open loop: arrivals every 1/rate s; a login that finds maxInFlight already running is counted as dropped. */
@@ -119,28 +125,28 @@ async function open(t: Target, c: Extract<LoadCommand, { cmd: 'open' }>): Promis
   const start = performance.now()
   const measureFrom = start + c.warmupSeconds * 1000
   const end = measureFrom + c.seconds * 1000
-  const r = recorder()
-  const running = new Set<Promise<void>>()
-  let cpu: NodeJS.CpuUsage | undefined
+  const r = recorder(c.warmupSeconds * 1000)
+  const running = new Map<Promise<void>, boolean>() // → counts in the measurement
   let maxSeen = 0
   let due = start
   while (due < end) {
     const now = performance.now()
-    if (cpu === undefined && now >= measureFrom) cpu = process.cpuUsage()
     for (; due <= now && due < end; due += interval) {
       const scheduled = due
       const measured = scheduled >= measureFrom
       if (running.size >= c.maxInFlight) { if (measured) record(r, 'dropped (max in flight)', 0); continue }
       const p: Promise<void> = attempt(t).then((err) => { if (measured) record(r, err, performance.now() - scheduled) })
         .finally(() => running.delete(p))
-      running.add(p)
+      running.set(p, measured)
       maxSeen = Math.max(maxSeen, running.size)
     }
     await sleep(1)
   }
-  const cpuUsed = process.cpuUsage(cpu)
-  await Promise.race([Promise.all(running), sleep(10_000)])
-  return summarize({ mode: 'open', rate: c.rate, seconds: c.seconds, ...r, cpu: cpuUsed, maxInFlight: maxSeen })
+  await Promise.race([Promise.all(running.keys()), sleep(10_000)])
+  // Logins still running 10 s after the last arrival count as errors rather than vanish from the latencies.
+  for (const measured of running.values()) if (measured) record(r, 'unfinished 10 s after the phase', 0)
+  r.closed = true
+  return summarize({ mode: 'open', rate: c.rate, seconds: c.seconds, ...r, maxInFlight: maxSeen })
 }
 
 async function handle(c: LoadCommand): Promise<LoadReply> {

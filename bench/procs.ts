@@ -95,3 +95,14 @@ export function treeCpuSeconds(pid: number): number {
   }
   return ticks / TICKS_PER_SECOND
 }
+
+/** CPU seconds every core of the machine has spent busy (not idle, not waiting for I/O) since boot. */
+export function machineBusySeconds(): number {
+  try {
+    const [, ...f] = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).map(Number)
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f
+    return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND
+  } catch {
+    return NaN
+  }
+}

@@ -1,3 +1,5 @@
+import type { IntervalHistogram } from 'node:perf_hooks'
+
 /** Figures of one measured phase, as the load generator reports them. */
 export interface PhaseResult {
   mode: 'closed' | 'open'
@@ -14,12 +16,12 @@ export interface PhaseResult {
   max: number
   errors: Record<string, number>
   errorCount: number
-  /** CPU the generator itself used during the window, in cores (1 = one core busy). */
-  generatorCores: number
+  /** p99 of the load generator's own event-loop delay, ms: if high, the generator, not the server, adds latency. */
+  generatorLoopDelayP99: number
   /** Open loop: the most logins that were in flight at once. */
   maxInFlight?: number
-  /** Filled in by the orchestrator: CPU of the server process tree during the phase, in cores. */
-  serverCores?: number
+  /** Filled in by the orchestrator: CPU used during the phase (warm-up included), in cores (1 = one core busy). */
+  cpu?: { server: number; generator: number; otherProcesses: number }
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -37,13 +39,14 @@ export interface RawPhase {
   ok: number
   latencies: number[]
   errors: Map<string, number>
-  cpu: NodeJS.CpuUsage
+  loopDelay: IntervalHistogram
   maxInFlight?: number
 }
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits
 
 export function summarize(raw: RawPhase): PhaseResult {
+  raw.loopDelay.disable()
   const sorted = Float64Array.from(raw.latencies).sort()
   const errors = Object.fromEntries(raw.errors)
   return {
@@ -59,7 +62,7 @@ export function summarize(raw: RawPhase): PhaseResult {
     max: round(sorted.at(-1) ?? NaN),
     errors,
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
-    generatorCores: round((raw.cpu.user + raw.cpu.system) / 1e6 / raw.seconds),
+    generatorLoopDelayP99: raw.loopDelay.count ? round(raw.loopDelay.percentile(99) / 1e6) : NaN,
     ...(raw.maxInFlight !== undefined ? { maxInFlight: raw.maxInFlight } : {}),
   }
 }
