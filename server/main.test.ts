@@ -94,3 +94,24 @@ test('SIGIL_WORKERS=2: two processes share the port and the store; ceremonies fi
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('SIGTERM drains requests in flight before exiting', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
+  try {
+    const s = await start({ SIGIL_DATA_DIR: dir, SIGIL_ORIGINS: 'http://localhost:8080' })
+    // A recovery attempt runs a 32 MiB scrypt: long enough to be in flight when the signal lands.
+    assert.equal((await fetch(`${s.url}/healthz`)).status, 200) // warm up
+    const inFlight = Array.from({ length: 2 }, () => fetch(`${s.url}/v1/recovery/verify`, {
+      method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost:8080' },
+      body: JSON.stringify({ handle: 'nobody', code: 'AAAA-BBBB-CCCC-DDDD' }),
+    }))
+    await new Promise((r) => setTimeout(r, 30))
+    s.child.kill('SIGTERM')
+    const answers = await Promise.all(inFlight)
+    assert.deepEqual(answers.map((r) => r.status), [401, 401], 'every request in flight got its answer')
+    assert.equal(await s.exited, 0)
+    await assert.rejects(fetch(`${s.url}/healthz`), 'no new connections after the drain')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

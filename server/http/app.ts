@@ -39,6 +39,27 @@ function requestContext(deps: AppDeps) {
   }
 }
 
+/**
+ * The built web app (web/dist). Hashed assets are immutable; pages are revalidated, so a deploy never leaves a
+ * cached page asking for assets the new build removed. Without a build, `/` says how to make one.
+ */
+function webApp(deps: AppDeps): express.RequestHandler {
+  const dist = path.join(here, '../../web/dist')
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    deps.log.warn({ dist }, 'web app not built: run `npm run build:web` (npm start does it)')
+    return (req, res, next) => {
+      if (req.method !== 'GET' || (req.path !== '/' && !req.path.endsWith('.html'))) return next()
+      sendProblem(res, new ProblemError('web_app_not_built', 503, { detail: 'The web app is not built: run `npm run build:web`.' }))
+    }
+  }
+  return express.static(dist, {
+    index: 'index.html',
+    setHeaders(res, file) {
+      res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+    },
+  })
+}
+
 /** Builds the whole HTTP app from its dependencies; tests call it in-process. */
 export function createApp(deps: AppDeps): { app: Express; api: Api } {
   const app = express()
@@ -72,9 +93,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
   app.use(router)
 
-  const webDir = path.join(here, '../../web/dist')
-  const staticDir = fs.existsSync(webDir) ? webDir : path.join(here, '../../web/public')
-  app.use(express.static(staticDir, { index: 'index.html', maxAge: '5m' }))
+  app.use(webApp(deps))
 
   app.use((req, res) => sendProblem(res, new ProblemError('not_found', 404, { detail: `No ${req.method} ${req.path.slice(0, 200)} here.` })))
   app.use(problemHandler(deps.log))

@@ -115,6 +115,8 @@ export async function verifyNewAccount(deps: AppDeps, response: RegistrationResp
   const data = ceremony.data as { handle: string; displayName: string; webauthnUserId: string }
   const user: UserRecord = { id: randomUUID(), handle: data.handle, displayName: data.displayName, webauthnUserId: data.webauthnUserId, roles: [], createdAt: deps.now() }
   const passkey = await verifiedPasskey(deps, response, ceremony.challenge, user.id, user.roles)
+  // The first passkey signs the new account in: it has been used.
+  passkey.lastUsedAt = passkey.createdAt
   await deps.store.users.createWithPasskey(user, passkey).catch(conflict)
   return { user, passkey }
 }

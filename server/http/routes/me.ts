@@ -20,7 +20,8 @@ function me(p: Principal) {
 }
 
 const zMe = z.object({
-  user: zPublicUser,
+  user: zPublicUser.extend({ webauthnUserId: z.string().describe('WebAuthn user.id (base64url), for the Signal API') }),
+  rpId: z.string().describe('WebAuthn relying-party id, for the Signal API'),
   session: zSessionInfo,
   passkeyCount: z.number().int(),
   recoveryCodesRemaining: z.number().int(),
@@ -34,7 +35,7 @@ export function meRoutes(api: Api): void {
     handler: async ({ deps, principal }) => {
       const { user, session } = me(principal)
       const [passkeys, remaining] = await Promise.all([deps.store.passkeys.listByUser(user.id), deps.store.recovery.remaining(user.id)])
-      return { user: userView(user), session: sessionView(session, deps.config.sessionIdleSeconds, session.ref), passkeyCount: passkeys.length, recoveryCodesRemaining: remaining }
+      return { user: { ...userView(user), webauthnUserId: user.webauthnUserId }, rpId: deps.config.rpId, session: sessionView(session, deps.config.sessionIdleSeconds, session.ref), passkeyCount: passkeys.length, recoveryCodesRemaining: remaining }
     },
   })
   api.add({

@@ -1,0 +1,105 @@
+/** The two servers under test, each started on 127.0.0.1 with a load generator child attached to it. */
+import { fork, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Flavor, LoadCommand, LoadReply } from './load.ts'
+import { freePort, machineBusySeconds, startServer, treeCpuSeconds, type ServerProcess } from './procs.ts'
+import type { PhaseResult } from './stats.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const root = path.resolve(here, '..')
+
+export interface Target {
+  flavor: Flavor
+  server: ServerProcess
+  accounts: number
+  setupSeconds: number
+  /** Runs one measured phase on this target's generator; adds CPU use over the phase (warm-up included). */
+  run: (c: Extract<LoadCommand, { cmd: 'closed' | 'open' }>) => Promise<PhaseResult>
+  close: () => Promise<void>
+}
+
+export interface TargetOptions {
+  accounts: number
+  connections: number
+  /** Write a V8 CPU profile of the server into this directory (one sub-directory per server). */
+  profileDir?: string
+  /** SIGIL_WORKERS, passed through to Sigil. */
+  workers?: string
+}
+
+function generator(): { send: (c: LoadCommand) => Promise<Extract<LoadReply, { ok: true }>>; child: ChildProcess } {
+  const child = fork(path.join(here, 'load.ts'), [], { execArgv: ['--import', 'tsx'], cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const send = (c: LoadCommand) => new Promise<Extract<LoadReply, { ok: true }>>((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new Error(`load generator exited with ${code}`))
+    child.once('exit', onExit)
+    child.once('message', (m: LoadReply) => {
+      child.off('exit', onExit)
+      if (m.ok) resolve(m)
+      else reject(new Error(m.error))
+    })
+    child.send(c)
+  })
+  return { send, child }
+}
+
+const cores = (cpuSeconds: number, wallMs: number): number => Math.round((cpuSeconds / (wallMs / 1000)) * 100) / 100
+
+async function attach(flavor: Flavor, server: ServerProcess, origin: string, opts: TargetOptions, cleanup: () => void): Promise<Target> {
+  const gen = generator()
+  try {
+    const setup = await gen.send({ cmd: 'setup', url: server.url, origin, flavor, accounts: opts.accounts, connections: opts.connections })
+    return {
+      flavor, server, accounts: setup.accounts!, setupSeconds: setup.setupSeconds!,
+      async run(c) {
+        const pids = [server.child.pid!, gen.child.pid!]
+        const [s0, g0, m0, t0] = [...pids.map(treeCpuSeconds), machineBusySeconds(), performance.now()]
+        const { result } = await gen.send(c)
+        const [s1, g1, m1, t1] = [...pids.map(treeCpuSeconds), machineBusySeconds(), performance.now()]
+        const server_ = cores(s1! - s0!, t1! - t0!)
+        const generator_ = cores(g1! - g0!, t1! - t0!)
+        return { ...result!, cpu: { server: server_, generator: generator_, otherProcesses: Math.max(0, cores(m1! - m0!, t1! - t0!) - server_ - generator_) } }
+      },
+      async close() {
+        await gen.send({ cmd: 'exit' }).catch(() => undefined)
+        gen.child.kill()
+        await server.stop()
+        cleanup()
+      },
+    }
+  } catch (err) {
+    gen.child.kill()
+    await server.stop()
+    cleanup()
+    throw err
+  }
+}
+
+/** One directory per server: tsx's loader thread writes a profile too, under its own thread id. */
+const profileArgs = (dir: string | undefined, name: string): string[] => dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, name)}`] : []
+
+export async function startReference(opts: TargetOptions): Promise<Target> {
+  const port = await freePort()
+  const origin = `http://localhost:${port}`
+  const server = await startServer({ name: 'reference', script: 'bench/reference/server.ts', port, cwd: root, readyPath: '/healthz',
+    nodeArgs: profileArgs(opts.profileDir, 'reference'),
+    env: { PORT: String(port), ORIGIN: origin, RP_ID: 'localhost', NODE_ENV: 'production' } })
+  return attach('reference', server, origin, opts, () => undefined)
+}
+
+export async function startSigil(opts: TargetOptions): Promise<Target> {
+  const port = await freePort()
+  const origin = `http://localhost:${port}`
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-bench-'))
+  const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
+    nodeArgs: profileArgs(opts.profileDir, 'sigil'),
+    env: {
+      PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
+      // All load comes from one address (127.0.0.1), so the per-IP ceremony limit is lifted; see login.ts.
+      SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production',
+      ...(opts.workers ? { SIGIL_WORKERS: opts.workers } : {}),
+    } }).catch((err: unknown) => { fs.rmSync(dataDir, { recursive: true, force: true }); throw err })
+  return attach('sigil', server, origin, opts, () => fs.rmSync(dataDir, { recursive: true, force: true }))
+}

@@ -1,0 +1,118 @@
+/**
+ * The one way the app talks to the server. Mutations always send a JSON body (`{}` when there is nothing to
+ * say) with Content-Type application/json; the browser adds Origin, which the server checks (CSRF defence).
+ * Failures become ApiError with the problem's stable `code` (RFC 9457 body), or `network`.
+ */
+
+export interface Problem {
+  code: string
+  status: number
+  detail?: string
+  field?: string
+  [extra: string]: unknown
+}
+
+export class ApiError extends Error {
+  readonly code: string
+  readonly status: number
+  readonly detail: string | undefined
+  readonly field: string | undefined
+  readonly problem: Problem
+  constructor(problem: Problem) {
+    super(problem.detail ?? problem.code)
+    this.name = 'ApiError'
+    this.code = problem.code
+    this.status = problem.status
+    this.detail = problem.detail
+    this.field = problem.field
+    this.problem = problem
+  }
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { Accept: 'application/json, application/problem+json' } }
+  if (method !== 'GET') {
+    init.headers = { ...init.headers, 'Content-Type': 'application/json' }
+    init.body = JSON.stringify(body ?? {})
+  }
+  let res: Response
+  try {
+    res = await fetch(path, init)
+  } catch {
+    throw new ApiError({ code: 'network', status: 0 })
+  }
+  if (res.status === 204) return undefined as T
+  const text = await res.text()
+  let json: unknown
+  try {
+    json = text ? JSON.parse(text) : undefined
+  } catch {
+    json = undefined
+  }
+  if (!res.ok) {
+    const p = (json && typeof json === 'object' ? json : {}) as Partial<Problem>
+    throw new ApiError({ ...p, code: typeof p.code === 'string' ? p.code : `http_${res.status}`, status: res.status })
+  }
+  return json as T
+}
+
+export const get = <T>(path: string): Promise<T> => request<T>('GET', path)
+export const post = <T>(path: string, body: unknown = {}): Promise<T> => request<T>('POST', path, body)
+export const patch = <T>(path: string, body: unknown): Promise<T> => request<T>('PATCH', path, body)
+export const del = (path: string): Promise<void> => request<void>('DELETE', path, {})
+
+// Wire types (server/passkeys/wire.ts is the source of truth; GET /openapi.json documents them).
+
+export interface PublicUser {
+  id: string
+  handle: string
+  displayName: string
+  roles: string[]
+  createdAt: string
+  /** base64url WebAuthn user.id, when the server sends it (used for the Signal API). */
+  webauthnUserId?: string
+}
+
+export interface SessionInfo {
+  ref: string
+  kind: 'full' | 'recovery'
+  createdAt: string
+  lastSeenAt: string
+  expiresAt: string
+  verifiedAt: string | null
+  userAgent: string
+  current: boolean
+}
+
+export interface Me {
+  user: PublicUser
+  session: SessionInfo
+  passkeyCount: number
+  recoveryCodesRemaining: number
+  /** The WebAuthn RP ID, when the server sends it. */
+  rpId?: string
+}
+
+export interface Passkey {
+  id: string
+  name: string
+  authenticatorName: string | null
+  aaguid: string
+  synced: boolean
+  backedUp: boolean
+  transports: string[]
+  createdAt: string
+  lastUsedAt: string | null
+}
+
+export interface SignedIn {
+  user: PublicUser
+  session: SessionInfo
+}
+
+export interface RecoveryCodes {
+  codes: string[]
+  createdAt: string
+}

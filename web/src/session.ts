@@ -1,0 +1,89 @@
+import { ApiError, get, post, type Me } from './api.ts'
+import { errorMessage } from './messages.ts'
+import { go, say } from './ui/status.ts'
+import { busy } from './ui/dom.ts'
+
+/** The signed-in user, or undefined when nobody is (the session cookie is HttpOnly: only the server knows). */
+export async function currentUser(): Promise<Me | undefined> {
+  try {
+    return await get<Me>('/v1/me')
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return undefined
+    throw err
+  }
+}
+
+/**
+ * Whether this browser was signed in when it last looked: the cookie is HttpOnly, so a 401 alone cannot tell
+ * "never signed in" from "the session ended" (timed out, or signed out on another device).
+ */
+const WAS_SIGNED_IN = 'sigil.signedIn'
+const ENDED = 'Your session has ended (it timed out, or you signed out on another device). Sign in again.'
+
+function setSignedIn(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(WAS_SIGNED_IN, '1')
+    else localStorage.removeItem(WAS_SIGNED_IN)
+  } catch {
+    // only the wording of one message depends on it
+  }
+}
+
+function wasSignedIn(): boolean {
+  try {
+    return localStorage.getItem(WAS_SIGNED_IN) === '1'
+  } catch {
+    return false
+  }
+}
+
+function toSignIn(): Promise<never> {
+  go('/', wasSignedIn() ? ENDED : 'Sign in to continue.', 'info')
+  setSignedIn(false)
+  return new Promise(() => {}) // the page is going away
+}
+
+/** For signed-in pages: the user, or a trip to the sign-in page saying why. */
+export async function requireUser(): Promise<Me> {
+  const me = await currentUser()
+  if (!me) return toSignIn()
+  setSignedIn(true)
+  return me
+}
+
+/** The sign-out calls: this browser is signed out on purpose. */
+export function signedOut(): void {
+  setSignedIn(false)
+}
+
+/** A call on a signed-in page failed because the session ended elsewhere: back to sign-in. */
+export function endedElsewhere(err: unknown): boolean {
+  if (err instanceof ApiError && err.code === 'unauthenticated') {
+    void toSignIn()
+    return true
+  }
+  return false
+}
+
+export async function signOut(button: HTMLButtonElement | null): Promise<void> {
+  try {
+    await busy(button, () => post('/v1/sessions/logout', {}))
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) {
+      say(errorMessage(err, 'get'), 'error')
+      return
+    }
+  }
+  signedOut()
+  go('/', 'You’re signed out.')
+}
+
+/** Checks the session again when the tab comes back into view, so a session ended elsewhere shows at once. */
+export function watchSession(): void {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') return
+    void currentUser().then((me) => {
+      if (!me) void toSignIn()
+    }, () => {})
+  })
+}
