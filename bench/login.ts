@@ -7,6 +7,9 @@
  *
  *   tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7]
  *                      [--workers N] [--only sigil|reference] [--cpu-prof]
+ * --workers sets SIGIL_WORKERS for Sigil (for a cluster mode; the server ignores it until it has one).
+ * --cpu-prof writes V8 profiles of each server's whole life (registration included) to bench/results/profiles/;
+ * the largest file per server is its main thread (the other is tsx's loader thread).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -34,6 +37,11 @@ const warmupSeconds = Number(args.warmup)
 const concurrency = Number(args.concurrency)
 const accounts = Number(args.accounts)
 const fraction = Number(args.fraction)
+if (![seconds, warmupSeconds, concurrency, accounts, fraction].every((n) => Number.isFinite(n) && n > 0)
+  || (args.only !== undefined && args.only !== 'sigil' && args.only !== 'reference')) {
+  process.stderr.write('usage: tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7] [--workers N] [--only sigil|reference] [--cpu-prof]\n')
+  process.exit(2)
+}
 const profileDir = args['cpu-prof'] ? path.join(root, 'bench', 'results', 'profiles') : undefined
 
 /** Sigil allows this many logins per account per minute (server/passkeys/login.ts); the bench keeps it. */
@@ -51,9 +59,9 @@ const log = (s: string): void => void process.stderr.write(s + '\n')
 
 /**
  * Waits (at most `maxSeconds`) until the machine is nearly idle between phases, so that another job on
- * the same cores does not land in a measurement. Returns the CPU, in cores, the rest of the machine used.
+ * the same cores does not land in a measurement.
  */
-async function waitForQuiet(maxSeconds = 10, idleCores = 0.2): Promise<number> {
+async function waitForQuiet(maxSeconds = 10, idleCores = 0.2): Promise<void> {
   let busy = Infinity
   for (let i = 0; i < maxSeconds * 2 && busy > idleCores; i++) {
     const b0 = machineBusySeconds()
@@ -61,8 +69,8 @@ async function waitForQuiet(maxSeconds = 10, idleCores = 0.2): Promise<number> {
     busy = (machineBusySeconds() - b0) / 0.5
   }
   if (busy > idleCores) log(`  (machine still busy: ${busy.toFixed(2)} cores in use by other processes; measuring anyway)`)
-  return busy
 }
+
 const fmt = (x: number | undefined, digits = 1): string => x === undefined || Number.isNaN(x) ? '-' : x.toFixed(digits)
 
 function table(s: Figures | undefined, r: Figures | undefined): string {
@@ -79,6 +87,8 @@ function table(s: Figures | undefined, r: Figures | undefined): string {
     // CPU per login is steadier than throughput when other jobs share the cores.
     ['server CPU ms per login, at peak', (f) => f.peak.cpu && (1000 * f.peak.cpu.server) / f.peak.loginsPerSecond, 2],
     ['CPU cores, server, at peak', (f) => f.peak.cpu?.server],
+    // Near 1.0 here means the paced rate already saturates the one event loop (queues build, p99 explodes).
+    ['CPU cores, server, paced', (f) => f.paced.cpu?.server],
     ['CPU cores, load generator, at peak', (f) => f.peak.cpu?.generator],
     ['CPU cores, other processes, at peak (noise)', (f) => f.peak.cpu?.otherProcesses],
     ['CPU cores, other processes, paced (noise)', (f) => f.paced.cpu?.otherProcesses],

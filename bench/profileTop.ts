@@ -21,6 +21,8 @@ if (!file) {
 }
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+const parentOf = new Map<number, number>()
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id)
 
 // Self time per node: each sample's time delta belongs to the node sampled.
 const selfUs = new Map<number, number>()
@@ -30,7 +32,7 @@ const totalUs = profile.endTime - profile.startTime
 /** Where a URL lives: the npm package, node internals, or the project file. */
 function area(url: string): string {
   if (!url) return '(native/VM)'
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0]
+  if (url.startsWith('node:')) return url
   const nm = url.lastIndexOf('node_modules/')
   if (nm >= 0) {
     const rest = url.slice(nm + 13).split('/')
@@ -41,10 +43,16 @@ function area(url: string): string {
 
 const byFunction = new Map<string, number>()
 const byArea = new Map<string, number>()
-for (const [id, us] of selfUs) {
+const label = (id: number): string => {
   const { functionName, url, lineNumber } = byId.get(id)!.callFrame
-  const where = url ? `${area(url)}:${lineNumber + 1}` : ''
-  const key = `${functionName || '(anonymous)'} ${where}`.trim()
+  return `${functionName || '(anonymous)'} ${url ? `${area(url)}:${lineNumber + 1}` : ''}`.trim()
+}
+for (const [id, us] of selfUs) {
+  const { functionName, url } = byId.get(id)!.callFrame
+  // A native function (SQLite's Statement.run, a crypto job) means little alone: name the JS that called it.
+  const caller = parentOf.get(id)
+  const native = !url && !functionName.startsWith('(') && caller !== undefined
+  const key = native ? `${label(id)} <- ${label(caller)}` : label(id)
   byFunction.set(key, (byFunction.get(key) ?? 0) + us)
   byArea.set(area(url), (byArea.get(area(url)) ?? 0) + us)
 }

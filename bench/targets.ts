@@ -60,7 +60,7 @@ async function attach(flavor: Flavor, server: ServerProcess, origin: string, opt
         const [s1, g1, m1, t1] = [...pids.map(treeCpuSeconds), machineBusySeconds(), performance.now()]
         const server_ = cores(s1! - s0!, t1! - t0!)
         const generator_ = cores(g1! - g0!, t1! - t0!)
-        return { ...result!, cpu: { server: server_, generator: generator_, otherProcesses: Math.max(0, cores(m1! - m0!, t1! - t0!) - server_ - generator_) } }
+        return { ...result!, cpu: { server: server_, generator: generator_, otherProcesses: Math.max(0, Math.round((cores(m1! - m0!, t1! - t0!) - server_ - generator_) * 100) / 100) } }
       },
       async close() {
         await gen.send({ cmd: 'exit' }).catch(() => undefined)

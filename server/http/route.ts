@@ -36,7 +36,10 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType =
   roles?: string[]
   /** Needs a user verification within SIGIL_FRESH_AUTH_SECONDS (re-verify at /v1/me/reauth). */
   fresh?: boolean
-  /** Ceremony endpoint: limited per client IP through the store. */
+  /**
+   * Ceremony endpoint: limited per client IP through the store. The verify steps are not: each needs a
+   * single-use challenge that its (limited) options step issued, and a wrong one costs one atomic delete.
+   */
   rateLimit?: boolean
   /** The success body holds a secret shown once: an idempotent retry cannot replay it. */
   secretResponse?: boolean

@@ -75,7 +75,7 @@ export function meRoutes(api: Api): void {
     handler: ({ deps, principal, body }) => addPasskeyOptions(deps, me(principal).user, body.authenticatorType),
   })
   api.add({
-    method: 'post', path: '/v1/me/passkeys/verify', operationId: 'addPasskeyVerify', tag: 'Account', auth: 'session-or-recovery', rateLimit: true, ceremony: 'add-passkey', secretResponse: true,
+    method: 'post', path: '/v1/me/passkeys/verify', operationId: 'addPasskeyVerify', tag: 'Account', auth: 'session-or-recovery', ceremony: 'add-passkey', secretResponse: true,
     summary: 'Finish adding a passkey. After a recovery-code sign-in this also turns the restricted session into a full one.',
     body: zRegisterVerifyRequest, status: 201, response: z.object({ passkey: zPasskey, session: zSessionInfo.optional() }),
     errors: ['unauthenticated', 'challenge_unknown', 'challenge_expired', 'attestation_policy_violation', 'credential_already_registered', 'user_verification_required', 'origin_mismatch', 'rp_id_mismatch'],
@@ -98,7 +98,7 @@ export function meRoutes(api: Api): void {
     handler: ({ deps, principal }) => reauthOptions(deps, me(principal).user),
   })
   api.add({
-    method: 'post', path: '/v1/me/reauth/verify', operationId: 'reauthVerify', tag: 'Account', auth: 'session', rateLimit: true, ceremony: 'reauth',
+    method: 'post', path: '/v1/me/reauth/verify', operationId: 'reauthVerify', tag: 'Account', auth: 'session', ceremony: 'reauth',
     summary: 'Finish a re-verification: sensitive actions are allowed for SIGIL_FRESH_AUTH_SECONDS',
     body: zLoginVerifyRequest, response: z.object({ verifiedAt: z.iso.datetime() }),
     errors: ['unauthenticated', 'challenge_unknown', 'challenge_expired', 'credential_unknown', 'user_verification_required', 'signature_invalid', 'counter_regression'],

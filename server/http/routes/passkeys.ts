@@ -18,7 +18,7 @@ export function passkeyRoutes(api: Api): void {
     handler: ({ deps, body }) => newAccountOptions(deps, body.handle, body.displayName, body.authenticatorType),
   })
   api.add({
-    method: 'post', path: '/v1/passkeys/register/verify', operationId: 'registerVerify', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'register', secretResponse: true,
+    method: 'post', path: '/v1/passkeys/register/verify', operationId: 'registerVerify', tag: 'Passkeys', auth: 'none', ceremony: 'register', secretResponse: true,
     summary: 'Finish creating an account: verify the new passkey, create the account and sign in',
     body: zRegisterVerifyRequest, response: zSignedIn, status: 201,
     errors: [...VERIFY_ERRORS, 'algorithm_unsupported', 'attestation_invalid', 'attestation_policy_violation', 'handle_unavailable', 'credential_already_registered'],
@@ -35,7 +35,7 @@ export function passkeyRoutes(api: Api): void {
     handler: ({ deps }) => loginOptions(deps),
   })
   api.add({
-    method: 'post', path: '/v1/passkeys/login/verify', operationId: 'loginVerify', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'login', secretResponse: true,
+    method: 'post', path: '/v1/passkeys/login/verify', operationId: 'loginVerify', tag: 'Passkeys', auth: 'none', ceremony: 'login', secretResponse: true,
     summary: 'Finish a sign-in: verify the assertion and open a session',
     description: 'An unknown credential answers 401 credential_unknown with `credentialId`, so the browser can signal it (signalUnknownCredential).',
     body: zLoginVerifyRequest, response: zSignedIn,

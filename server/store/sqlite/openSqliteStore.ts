@@ -4,6 +4,7 @@ import { sqliteApiClients } from './apiClients.ts'
 import { sqliteAudit } from './audit.ts'
 import { sqliteChallenges } from './challenges.ts'
 import { createGc } from './gc.ts'
+import { startCheckpointer } from './checkpointer.ts'
 import { sqliteIdempotency } from './idempotency.ts'
 import { migrate, migrations } from './migrations.ts'
 import { sqlitePasskeys } from './passkeys.ts'
@@ -39,6 +40,7 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
     db.close()
     throw err
   }
+  const stopCheckpointer = db.memory ? undefined : startCheckpointer(db, opts.path)
   const gc = createGc(db, now)
   const ping = db.prepare('SELECT 1')
   return {
@@ -56,6 +58,7 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
       ping.get()
     },
     async close() {
+      await stopCheckpointer?.()
       db.close()
     },
   }
