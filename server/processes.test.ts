@@ -1,0 +1,66 @@
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { openKeyRing } from './keys/index.ts'
+import { createSoftAuthenticator, startRedisServer, TestClient, TEST_ORIGIN } from './testing/index.ts'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const children: ChildProcess[] = []
+after(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') })
+
+/** A real Sigil process (`npm start`'s entry) on a free port. */
+async function sigil(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SIGIL_ORIGINS: TEST_ORIGIN, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  let log = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${log}`)), 60_000)
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d
+      const m = /"port":(\d+)/.exec(log)
+      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}`) }
+    })
+    child.stderr!.on('data', (d: Buffer) => { log += d })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)) })
+  })
+  return { url, child }
+}
+
+test('two Sigil processes over one Redis: ceremonies cross instances, single use and rate limits hold across them', async () => {
+  const redis = await startRedisServer()
+  const keys = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-keys-'))
+  try {
+    await openKeyRing({ dir: keys, createIfMissing: true, retainSeconds: 600, now: Date.now }) // the shared key set
+    const env = { SIGIL_STORE: 'redis', SIGIL_REDIS_URL: redis.url, SIGIL_KEYS_DIR: keys, SIGIL_RATE_LIMIT_PER_MINUTE: '200' }
+    const [a, b] = await Promise.all([sigil(env), sigil(env)])
+
+    const auth = createSoftAuthenticator()
+    const onA = new TestClient(a.url)
+    const opts = await onA.post('/v1/passkeys/register/options', { handle: 'two-procs', displayName: 'T' })
+    const onB = new TestClient(b.url)
+    assert.equal((await onB.post('/v1/passkeys/register/verify', { response: await auth.register(opts.body, { origin: TEST_ORIGIN }) })).status, 201)
+    const backOnA = new TestClient(a.url)
+    backOnA.cookie = onB.cookie
+    assert.equal((await backOnA.get('/v1/me')).status, 200, 'a session made on B works on A')
+
+    const login = await new TestClient(a.url).post('/v1/passkeys/login/options', {})
+    const response = await auth.authenticate(login.body, { origin: TEST_ORIGIN })
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => new TestClient(i % 2 ? a.url : b.url).post('/v1/passkeys/login/verify', { response })))
+    assert.equal(results.filter((r) => r.status === 200).length, 1, 'exactly one of 50 concurrent verifies over both processes')
+
+    // 200 options per IP per minute across both: the rest are refused whichever process answers.
+    const statuses = await Promise.all(Array.from({ length: 220 }, (_, i) => new TestClient(i % 2 ? a.url : b.url).post('/v1/passkeys/login/options', {}).then((r) => r.status)))
+    assert.equal(statuses.filter((s) => s === 200).length, 200 - 1, 'one options call was made above')
+    assert.ok(statuses.every((s) => s === 200 || s === 429))
+  } finally {
+    for (const c of children) c.kill('SIGTERM')
+    await redis.stop()
+    fs.rmSync(keys, { recursive: true, force: true })
+  }
+})
