@@ -55,6 +55,12 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType =
   handler: (ctx: RouteCtx<z.output<B>, z.output<P>>) => Promise<unknown>
 }
 
+/** The signed-in principal of a session route (authenticate() has already guaranteed it; this narrows the type). */
+export function sessionPrincipal(p: Principal): Extract<Principal, { kind: 'session' }> {
+  if (p.kind !== 'session') throw new ProblemError('unauthenticated', 401)
+  return p
+}
+
 export const isMutating = (m: Method): boolean => m !== 'get'
 
 function isJson(req: Request): boolean {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Api } from '../route.ts'
+import { sessionPrincipal as me, type Api } from '../route.ts'
 import { ProblemError } from '../problem.ts'
 import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/index.ts'
 import { reauthOptions, verifyReauth } from '../../passkeys/index.ts'
@@ -11,13 +11,8 @@ import {
 import { passkeyView, sessionView, userView } from '../views.ts'
 import { signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
-import type { Principal } from '../../deps.ts'
 import { createSessions } from '../../sessions/index.ts'
 
-function me(p: Principal) {
-  if (p.kind !== 'session') throw new ProblemError('unauthenticated', 401)
-  return p
-}
 
 const zMe = z.object({
   user: zPublicUser.extend({ webauthnUserId: z.string().describe('WebAuthn user.id (base64url), for the Signal API') }),

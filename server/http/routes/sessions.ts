@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import type { Api } from '../route.ts'
-import { ProblemError } from '../problem.ts'
+import { sessionPrincipal, type Api } from '../route.ts'
 import { zEmptyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys/index.ts'
 import { redeemRecoveryCode } from '../../passkeys/index.ts'
 import { issueAccessToken } from '../../sessions/index.ts'
@@ -12,8 +11,7 @@ export function sessionRoutes(api: Api): void {
     method: 'post', path: '/v1/sessions/logout', operationId: 'logout', tag: 'Sessions', auth: 'session-or-recovery',
     summary: 'Sign out this session', body: zEmptyRequest, status: 204, errors: ['unauthenticated'],
     handler: async ({ deps, res, principal }) => {
-      if (principal.kind !== 'session') throw new ProblemError('unauthenticated', 401)
-      await deps.store.sessions.delete(principal.session.idHash)
+      await deps.store.sessions.delete(sessionPrincipal(principal).session.idHash)
       clearSessionCookie(deps, res)
       return undefined
     },
@@ -23,9 +21,9 @@ export function sessionRoutes(api: Api): void {
     summary: 'Sign out everywhere: ends every session of mine, this one included',
     body: zEmptyRequest, response: z.object({ ended: z.number().int() }), errors: ['unauthenticated'],
     handler: async ({ deps, res, principal }) => {
-      if (principal.kind !== 'session') throw new ProblemError('unauthenticated', 401)
-      const ended = await deps.store.sessions.deleteAllForUser(principal.user.id)
-      await deps.store.audit.append({ type: 'sessions.revoked_all', actor: principal.user.id, subject: principal.user.id, data: { ended } }, deps.now())
+      const { user } = sessionPrincipal(principal)
+      const ended = await deps.store.sessions.deleteAllForUser(user.id)
+      await deps.store.audit.append({ type: 'sessions.revoked_all', actor: user.id, subject: user.id, data: { ended } }, deps.now())
       clearSessionCookie(deps, res)
       return { ended }
     },
@@ -38,8 +36,7 @@ export function sessionRoutes(api: Api): void {
     response: z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }),
     errors: ['unauthenticated'],
     handler: async ({ deps, res, principal }) => {
-      if (principal.kind !== 'session') throw new ProblemError('unauthenticated', 401)
-      const { token, expiresIn } = await issueAccessToken(deps.keys, deps.config, principal.session, deps.now())
+      const { token, expiresIn } = await issueAccessToken(deps.keys, deps.config, sessionPrincipal(principal).session, deps.now())
       res.setHeader('Cache-Control', 'no-store')
       return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn }
     },
