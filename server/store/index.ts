@@ -1,8 +1,9 @@
 export type {
   ApiClientRecord, ApiClientStore, AuditEntry, AuditInput, AuditStore, CeremonyKind, CeremonyRecord, ChallengeStore,
-  DeviceType, IdempotencyBegin, IdempotencyStore, PasskeyRecord, PasskeyStore, RateLimitHit, RateLimitStore,
+  DeliveryFilter, DeliveryOutcome, DeliveryState, DeviceType, IdempotencyBegin, OutboxEvent, OutboxStore, IdempotencyStore, PasskeyRecord, PasskeyStore, RateLimitHit, RateLimitStore,
   RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,
-  SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore,
+  SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore, WebhookDelivery, WebhookStore,
+  WebhookSubscription, WebhookSubscriptionPatch,
 } from './ports.ts'
 export { StoreConflictError, StoreUnavailableError } from './errors.ts'
 export { AUDIT_GENESIS, auditEntryHash } from './auditHash.ts'

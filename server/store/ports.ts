@@ -55,12 +55,27 @@ export interface ChallengeStore {
   consume(challenge: string): Promise<CeremonyRecord | undefined>
 }
 
+/**
+ * A domain event (account created, passkey removed, approval granted…). Mutating store methods take the events
+ * that describe their change and write them in the same transaction (SQLite) or script (Redis): the
+ * transactional outbox. Events carry opaque ids only, never handles, names or other PII.
+ */
+export interface OutboxEvent {
+  /** `evt_…`, unique; webhook receivers deduplicate on it (it is the `webhook-id`). */
+  id: string
+  type: string
+  at: number
+  /** The entity the event is about (user id, passkey id, approval id…). */
+  subject: string
+  data: Record<string, unknown>
+}
+
 export interface UserStore {
   /** Creates the user and its first passkey together; throws StoreConflictError('handle' | 'credential'). */
-  createWithPasskey(user: UserRecord, passkey: PasskeyRecord): Promise<void>
+  createWithPasskey(user: UserRecord, passkey: PasskeyRecord, events?: OutboxEvent[]): Promise<void>
   get(id: string): Promise<UserRecord | undefined>
   getByHandle(handle: string): Promise<UserRecord | undefined>
-  setRoles(id: string, roles: string[]): Promise<boolean>
+  setRoles(id: string, roles: string[], events?: OutboxEvent[]): Promise<boolean>
 }
 
 export interface RecordPasskeyUse {
@@ -75,14 +90,14 @@ export type RemovePasskeyResult = 'removed' | 'not_found' | 'last_passkey'
 
 export interface PasskeyStore {
   /** Throws StoreConflictError('credential') when the id exists. */
-  add(passkey: PasskeyRecord): Promise<void>
+  add(passkey: PasskeyRecord, events?: OutboxEvent[]): Promise<void>
   get(id: string): Promise<PasskeyRecord | undefined>
   listByUser(userId: string): Promise<PasskeyRecord[]>
   /** Compare-and-set on the counter; false when another login moved it first. */
   recordUse(id: string, use: RecordPasskeyUse): Promise<boolean>
-  rename(userId: string, id: string, name: string): Promise<boolean>
+  rename(userId: string, id: string, name: string, events?: OutboxEvent[]): Promise<boolean>
   /** Removes the passkey unless it is the user's last one, checked and done atomically. */
-  removeKeepingOne(userId: string, id: string): Promise<RemovePasskeyResult>
+  removeKeepingOne(userId: string, id: string, events?: OutboxEvent[]): Promise<RemovePasskeyResult>
 }
 
 export type SessionKind = 'full' | 'recovery'
@@ -108,13 +123,13 @@ export interface SessionPatch {
 }
 
 export interface SessionStore {
-  create(session: SessionRecord): Promise<void>
+  create(session: SessionRecord, events?: OutboxEvent[]): Promise<void>
   get(idHash: string): Promise<SessionRecord | undefined>
   update(idHash: string, patch: SessionPatch): Promise<boolean>
   delete(idHash: string): Promise<boolean>
-  deleteByRef(userId: string, ref: string): Promise<boolean>
+  deleteByRef(userId: string, ref: string, events?: OutboxEvent[]): Promise<boolean>
   /** Deletes every session of the user (but `exceptIdHash`); returns how many. */
-  deleteAllForUser(userId: string, exceptIdHash?: string): Promise<number>
+  deleteAllForUser(userId: string, exceptIdHash?: string, events?: OutboxEvent[]): Promise<number>
   listByUser(userId: string): Promise<SessionRecord[]>
 }
 
@@ -128,10 +143,10 @@ export interface RecoveryCodeSet {
 
 export interface RecoveryCodeStore {
   /** Replaces every code of the user with a new set. */
-  replace(userId: string, set: RecoveryCodeSet): Promise<void>
+  replace(userId: string, set: RecoveryCodeSet, events?: OutboxEvent[]): Promise<void>
   getSalt(userId: string): Promise<string | undefined>
   /** Marks the code used if it exists and is unused, atomically; true only for the one caller that did. */
-  consume(userId: string, hash: string, usedAt: number): Promise<boolean>
+  consume(userId: string, hash: string, usedAt: number, events?: OutboxEvent[]): Promise<boolean>
   remaining(userId: string): Promise<number>
 }
 
@@ -146,11 +161,11 @@ export interface ApiClientRecord {
 }
 
 export interface ApiClientStore {
-  create(client: ApiClientRecord): Promise<void>
+  create(client: ApiClientRecord, events?: OutboxEvent[]): Promise<void>
   get(id: string): Promise<ApiClientRecord | undefined>
   getByKeyHash(keyHash: string): Promise<ApiClientRecord | undefined>
   list(): Promise<ApiClientRecord[]>
-  revoke(id: string, at: number): Promise<boolean>
+  revoke(id: string, at: number, events?: OutboxEvent[]): Promise<boolean>
 }
 
 export interface RateLimitHit {
@@ -204,6 +219,93 @@ export interface AuditStore {
   list(opts: { afterSeq?: number; limit: number }): Promise<AuditEntry[]>
 }
 
+export interface OutboxStore {
+  /** Writes events that go with no other stored change. */
+  publish(events: OutboxEvent[]): Promise<void>
+  /**
+   * Hands up to `limit` pending events, oldest first, to `handle` and removes them once it resolves. At least
+   * once: a crash between the two hands them on again, so `handle` must be idempotent. Returns how many.
+   */
+  drain(handle: (events: OutboxEvent[]) => Promise<void>, limit: number): Promise<number>
+  /** Events written but not yet drained. */
+  pending(): Promise<number>
+}
+
+export interface WebhookSubscription {
+  /** `wh_…` */
+  id: string
+  url: string
+  description: string
+  /** Event types delivered; `['*']` for all. */
+  eventTypes: string[]
+  /** `whsec_…` (Standard Webhooks); kept to sign, shown once at creation. */
+  secret: string
+  createdAt: number
+  disabledAt: number | null
+}
+
+export interface WebhookSubscriptionPatch {
+  url?: string
+  description?: string
+  eventTypes?: string[]
+  disabledAt?: number | null
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'dead'
+
+export interface WebhookDelivery {
+  /** `dlv_…`, derived from the event and subscription ids, so handing an event on twice makes one delivery. */
+  id: string
+  subscriptionId: string
+  event: OutboxEvent
+  state: DeliveryState
+  attempts: number
+  /** Due time while pending; a claim moves it to the end of the claimer's lease. */
+  nextAttemptAt: number
+  lastAttemptAt: number | null
+  lastStatus: number | null
+  lastError: string | null
+  createdAt: number
+}
+
+export interface DeliveryOutcome {
+  state: DeliveryState
+  attempts: number
+  nextAttemptAt: number
+  lastAttemptAt: number
+  lastStatus: number | null
+  lastError: string | null
+}
+
+export interface DeliveryFilter {
+  subscriptionId?: string
+  state?: DeliveryState
+  limit: number
+}
+
+export interface WebhookStore {
+  createSubscription(sub: WebhookSubscription): Promise<void>
+  getSubscription(id: string): Promise<WebhookSubscription | undefined>
+  listSubscriptions(): Promise<WebhookSubscription[]>
+  updateSubscription(id: string, patch: WebhookSubscriptionPatch): Promise<WebhookSubscription | undefined>
+  /** Deletes the subscription and its deliveries. */
+  deleteSubscription(id: string): Promise<boolean>
+  /** Adds the deliveries whose id is not known yet. */
+  enqueue(deliveries: WebhookDelivery[]): Promise<void>
+  /**
+   * Takes up to `limit` pending deliveries due at `now` and leases each until `now + leaseMs` (its nextAttemptAt
+   * moves there), atomically: no other instance gets them while the lease runs; after it they are due again.
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]>
+  /** Records an attempt, only if the lease `leaseUntil` is still the delivery's (no one took it over). */
+  settle(id: string, leaseUntil: number, outcome: DeliveryOutcome): Promise<boolean>
+  getDelivery(id: string): Promise<WebhookDelivery | undefined>
+  /** Newest first. */
+  listDeliveries(filter: DeliveryFilter): Promise<WebhookDelivery[]>
+  /** Makes dead deliveries (of one subscription, or one delivery) pending and due at `now`; returns how many. */
+  replay(filter: { subscriptionId?: string; deliveryId?: string }, now: number): Promise<number>
+}
+
 export interface Store {
   readonly kind: string
   challenges: ChallengeStore
@@ -215,6 +317,8 @@ export interface Store {
   rateLimits: RateLimitStore
   idempotency: IdempotencyStore
   audit: AuditStore
+  outbox: OutboxStore
+  webhooks: WebhookStore
   /** Throws if the backing store cannot be reached. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -11,6 +11,8 @@ import { rateLimitsContract } from './rateLimits.ts'
 import { recoveryContract } from './recovery.ts'
 import { sessionsContract } from './sessions.ts'
 import { usersContract } from './users.ts'
+import { outboxContract } from './outbox.ts'
+import { webhooksContract } from './webhooks.ts'
 
 export interface StoreContractOptions {
   /**
@@ -37,4 +39,6 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: St
   rateLimitsContract(name, target)
   idempotencyContract(name, target)
   auditContract(name, target)
+  outboxContract(name, target)
+  webhooksContract(name, target)
 }

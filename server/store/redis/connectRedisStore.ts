@@ -10,6 +10,8 @@ import { redisRateLimits } from './rateLimits.ts'
 import { redisRecovery } from './recovery.ts'
 import { redisSessions } from './sessions.ts'
 import { redisUsers } from './users.ts'
+import { eventRunner, outboxMarker, redisOutbox } from './outbox.ts'
+import { redisWebhooks } from './webhooks.ts'
 
 export interface ConnectRedisStoreOptions {
   /** redis:// or rediss:// URL; with `cluster`, the first seed node. */
@@ -28,17 +30,21 @@ export interface ConnectRedisStoreOptions {
 export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise<Store> {
   const keys = keyspace(opts.prefix ?? 'sigil')
   const conn = await openConnection({ url: opts.url, cluster: opts.cluster })
+  const mark = outboxMarker(conn, keys)
+  const runWithEvents = eventRunner(conn, keys, mark)
   return {
     kind: 'redis',
     challenges: redisChallenges(conn, keys),
-    users: redisUsers(conn, keys),
-    passkeys: redisPasskeys(conn, keys),
-    sessions: redisSessions(conn, keys),
-    recovery: redisRecovery(conn, keys),
-    apiClients: redisApiClients(conn, keys),
+    users: redisUsers(conn, keys, runWithEvents),
+    passkeys: redisPasskeys(conn, keys, runWithEvents),
+    sessions: redisSessions(conn, keys, runWithEvents),
+    recovery: redisRecovery(conn, keys, runWithEvents),
+    apiClients: redisApiClients(conn, keys, runWithEvents),
     rateLimits: redisRateLimits(conn, keys),
     idempotency: redisIdempotency(conn, keys),
     audit: redisAudit(conn, keys),
+    outbox: redisOutbox(conn, keys, mark),
+    webhooks: redisWebhooks(conn, keys),
     ping: () => conn.ping(),
     close: () => conn.close(),
   }

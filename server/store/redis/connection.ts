@@ -15,6 +15,11 @@ export interface RedisConn {
   /** Runs a script with EVALSHA (EVAL when the node has not cached it). All `keys` must share a slot. */
   run(script: LuaScript, keys: string[], args: string[]): Promise<Reply>
   ping(): Promise<void>
+  /**
+   * Every key matching `match` of the given TYPE, on every master. SCAN walks the whole keyspace, so this is
+   * for recovery sweeps off the request path only.
+   */
+  scan(match: string, type: string): Promise<string[]>
   close(): Promise<void>
 }
 
@@ -50,6 +55,7 @@ function failClosed(send: (key: string | undefined, args: string[]) => Promise<R
 export async function openConnection(opts: OpenConnectionOptions): Promise<RedisConn> {
   let send: (key: string | undefined, args: string[]) => Promise<Reply>
   let close: () => Promise<void>
+  let scanNodes: () => Promise<ReturnType<typeof createClient>[]>
   if (opts.cluster) {
     const seeds = [...new Set([opts.url, ...opts.cluster.rootNodes])]
     const cluster = createCluster({ rootNodes: seeds.map((url) => ({ url })), defaults: { disableOfflineQueue: true, socket: SOCKET } })
@@ -57,12 +63,14 @@ export async function openConnection(opts: OpenConnectionOptions): Promise<Redis
     await cluster.connect()
     send = failClosed((key, args) => cluster.sendCommand<Reply>(key, false, args))
     close = () => cluster.close()
+    scanNodes = () => Promise.all(cluster.masters.map((m) => cluster.nodeClient(m))) as Promise<ReturnType<typeof createClient>[]>
   } else {
     const client = createClient({ url: opts.url, disableOfflineQueue: true, socket: SOCKET })
     client.on('error', ignore)
     await client.connect()
     send = failClosed((_key, args) => client.sendCommand<Reply>(args))
     close = () => client.close()
+    scanNodes = async () => [client as ReturnType<typeof createClient>]
   }
   return {
     call: (key, args) => send(key, args),
@@ -77,6 +85,17 @@ export async function openConnection(opts: OpenConnectionOptions): Promise<Redis
     },
     async ping() {
       await send(undefined, ['PING'])
+    },
+    async scan(match, type) {
+      const found: string[] = []
+      try {
+        for (const node of await scanNodes()) {
+          for await (const batch of node.scanIterator({ MATCH: match, TYPE: type, COUNT: 1000 })) found.push(...batch)
+        }
+      } catch (err) {
+        throw err instanceof ErrorReply ? err : new StoreUnavailableError(err)
+      }
+      return found
     },
     close,
   }

@@ -46,6 +46,15 @@ export function keyspace(prefix: string) {
     rateLimit: (key: string, windowStart: number) => `${p}:{rl:${key}}:${windowStart}`,
     idempotency: (key: string) => `${p}:{idem:${key}}`,
     auditLog: () => `${p}:{audit}:log`,
+    /** The outbox stream beside a record: same hash tag, so one script writes both. */
+    outboxOf: (recordKey: string) => `${recordKey.slice(0, recordKey.indexOf('}') + 1)}:outbox`,
+    /** Outbox of events that go with no record. */
+    outboxSystem: () => `${p}:{outbox:sys}:outbox`,
+    /** Outbox streams that may hold events: the drain's work list. */
+    outboxPartitions: () => `${p}:{outbox}:partitions`,
+    outboxPattern: () => `${p}:{*}:outbox`,
+    /** Webhook subscriptions and deliveries share one tag, so each step on them is one script. */
+    webhooks: () => `${p}:{wh}:`,
     auditHead: () => `${p}:{audit}:head`,
   }
 }

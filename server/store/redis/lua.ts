@@ -20,6 +20,26 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 return 1`)
 
+/**
+ * The same script, also appending outbox events to a stream in the same slot when the change happened: the
+ * transactional outbox. The caller adds the stream as the last key, and after its own arguments the events'
+ * JSON then their count (see outboxArgs). `ok` is a Lua expression over the script's result `r`.
+ */
+export function withOutbox(script: LuaScript, ok: string): LuaScript {
+  return lua(`
+local outbox = table.remove(KEYS)
+local n = tonumber(table.remove(ARGV))
+local events = {}
+for i = n, 1, -1 do events[i] = table.remove(ARGV) end
+local r = (function()
+${script.source}
+end)()
+if n > 0 and (${ok}) then
+  for i = 1, n do redis.call('XADD', outbox, '*', 'e', events[i]) end
+end
+return r`)
+}
+
 /** Creates the hash unless the key exists; 1 if it did. KEYS: record. ARGV: field/value pairs. */
 export const HSET_IF_ABSENT = lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end

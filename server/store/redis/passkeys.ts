@@ -1,7 +1,8 @@
 import type { PasskeyRecord, PasskeyStore, RemovePasskeyResult } from '../ports.ts'
 import type { RedisConn } from './connection.ts'
 import type { Keyspace } from './keys.ts'
-import { HSET_IF_EXISTS, lua, MEMBER_RECORDS } from './lua.ts'
+import { HSET_IF_EXISTS, lua, MEMBER_RECORDS, withOutbox } from './lua.ts'
+import type { RunWithEvents } from './outbox.ts'
 import { passkeyFields, toPasskeyRecord } from './passkeyFields.ts'
 import { toHash, toText } from './reply.ts'
 import { withReservations } from './reserve.ts'
@@ -10,11 +11,12 @@ import { withReservations } from './reserve.ts'
  * Adds a passkey to an existing account: -1 when the user does not exist (SQLite's foreign key).
  * KEYS: user, passkey, passkey set. ARGV: credential id, passkey field/values.
  */
-const ADD = lua(`
+const ADD = withOutbox(lua(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[2], unpack(ARGV, 2))
 redis.call('SADD', KEYS[3], ARGV[1])
-return 1`)
+return 1`), 'r == 1')
+const RENAME = withOutbox(HSET_IF_EXISTS, 'r == 1')
 
 /**
  * Compare-and-set: two logins that read the same counter cannot both advance it (WebAuthn §6.1.1). A
@@ -30,27 +32,27 @@ return 1`)
  * left". Keys are the account's own, so another user's passkey is simply not found.
  * KEYS: passkey set, passkey. ARGV: credential id.
  */
-const REMOVE_KEEPING_ONE = lua(`
+const REMOVE_KEEPING_ONE = withOutbox(lua(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'not_found' end
 if redis.call('SCARD', KEYS[1]) <= 1 then return 'last_passkey' end
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
-return 'removed'`)
+return 'removed'`), "r == 'removed'")
 
 const byCreated = (a: PasskeyRecord, b: PasskeyRecord) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
 
-export function redisPasskeys(conn: RedisConn, keys: Keyspace): PasskeyStore {
+export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): PasskeyStore {
   /** The owner of a credential id, from the index that also makes ids unique. */
   const ownerOf = async (id: string) => {
     const key = keys.credential(id)
     return toText(await conn.call(key, ['GET', key]))
   }
   return {
-    async add(p) {
+    async add(p, events) {
       const unique = [{ key: keys.credential(p.id), value: p.userId, field: 'credential' as const }]
       await withReservations(conn, unique, async () => {
-        const added = await conn.run(ADD, [keys.user(p.userId), keys.passkey(p.userId, p.id), keys.passkeys(p.userId)],
-          [p.id, ...passkeyFields(p)])
+        const added = await runWithEvents(ADD, [keys.user(p.userId), keys.passkey(p.userId, p.id), keys.passkeys(p.userId)],
+          [p.id, ...passkeyFields(p)], events)
         if (added !== 1) throw new Error(`no user ${p.userId} to add the passkey to`)
       })
     },
@@ -70,12 +72,12 @@ export function redisPasskeys(conn: RedisConn, keys: Keyspace): PasskeyStore {
       return await conn.run(RECORD_USE, [keys.passkey(userId, id)],
         [String(u.expectedCounter), String(u.counter), u.backedUp ? '1' : '0', String(u.lastUsedAt)]) === 1
     },
-    async rename(userId, id, name) {
+    async rename(userId, id, name, events) {
       // The key is under the caller's account, so renaming another user's passkey finds nothing.
-      return await conn.run(HSET_IF_EXISTS, [keys.passkey(userId, id)], ['name', name]) === 1
+      return await runWithEvents(RENAME, [keys.passkey(userId, id)], ['name', name], events) === 1
     },
-    async removeKeepingOne(userId, id) {
-      const result = await conn.run(REMOVE_KEEPING_ONE, [keys.passkeys(userId), keys.passkey(userId, id)], [id])
+    async removeKeepingOne(userId, id, events) {
+      const result = await runWithEvents(REMOVE_KEEPING_ONE, [keys.passkeys(userId), keys.passkey(userId, id)], [id], events)
       // The index is in another slot; until this DEL lands, get(id) finds the owner but no record.
       if (result === 'removed') await conn.call(keys.credential(id), ['DEL', keys.credential(id)])
       return result as RemovePasskeyResult

@@ -1,7 +1,8 @@
 import type { SessionKind, SessionRecord, SessionStore } from '../ports.ts'
 import type { RedisConn } from './connection.ts'
 import { type Keyspace, keyExpiry } from './keys.ts'
-import { HSET_IF_EXISTS, lua, MEMBER_RECORDS } from './lua.ts'
+import { HSET_IF_EXISTS, lua, MEMBER_RECORDS, withOutbox } from './lua.ts'
+import type { RunWithEvents } from './outbox.ts'
 import { toHash, toText } from './reply.ts'
 import { withReservations } from './reserve.ts'
 
@@ -12,12 +13,12 @@ import { withReservations } from './reserve.ts'
  * The record, its TTL and its set membership; the set lives as long as its longest session.
  * KEYS: session, session set. ARGV: idHash, PEXPIREAT, field/values.
  */
-const CREATE = lua(`
+const CREATE = withOutbox(lua(`
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 if redis.call('PEXPIRETIME', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIREAT', KEYS[2], ARGV[2]) end
-return 1`)
+return 1`), 'true')
 
 /**
  * Deletes the session, if it exists and (when ARGV[2] is given) has that ref; returns its ref or nil.
@@ -29,12 +30,13 @@ if not ref or (ARGV[2] and ref ~= ARGV[2]) then return false end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return ref`)
+const DELETE_WITH_EVENTS = withOutbox(DELETE, 'r')
 
 /**
  * Deletes every session in the set but ARGV[2]; returns idHash, ref pairs of those that still existed.
  * KEYS: session set. ARGV: session key prefix, [except idHash].
  */
-const DELETE_ALL = lua(`
+const DELETE_ALL = withOutbox(lua(`
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if id ~= ARGV[2] then
@@ -44,7 +46,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     if ref then out[#out + 1] = id; out[#out + 1] = ref end
   end
 end
-return out`)
+return out`), 'true')
 
 function sessionFields(s: SessionRecord): string[] {
   return ['idHash', s.idHash, 'ref', s.ref, 'userId', s.userId, 'kind', s.kind, 'createdAt', String(s.createdAt),
@@ -61,7 +63,7 @@ function toRecord(h: Record<string, string>): SessionRecord | undefined {
 
 const byCreated = (a: SessionRecord, b: SessionRecord) => a.createdAt - b.createdAt || (a.idHash < b.idHash ? -1 : 1)
 
-export function redisSessions(conn: RedisConn, keys: Keyspace): SessionStore {
+export function redisSessions(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): SessionStore {
   const ownerOf = async (idHash: string) => {
     const key = keys.sessionId(idHash)
     return toText(await conn.call(key, ['GET', key]))
@@ -71,13 +73,13 @@ export function redisSessions(conn: RedisConn, keys: Keyspace): SessionStore {
     return conn.call(key, ['DEL', key])
   }))
   return {
-    async create(s) {
+    async create(s, events) {
       const expiresAt = keyExpiry(s.absoluteExpiresAt)
       await withReservations(conn, [
         { key: keys.sessionRef(s.ref), value: s.idHash, field: 'id', expiresAt },
         { key: keys.sessionId(s.idHash), value: s.userId, field: 'id', expiresAt },
-      ], () => conn.run(CREATE, [keys.session(s.userId, s.idHash), keys.sessions(s.userId)],
-        [s.idHash, expiresAt, ...sessionFields(s)]))
+      ], () => runWithEvents(CREATE, [keys.session(s.userId, s.idHash), keys.sessions(s.userId)],
+        [s.idHash, expiresAt, ...sessionFields(s)], events))
     },
     async get(idHash) {
       const userId = await ownerOf(idHash)
@@ -101,20 +103,20 @@ export function redisSessions(conn: RedisConn, keys: Keyspace): SessionStore {
       await dropIndexes([idHash, ref])
       return true
     },
-    async deleteByRef(userId, ref) {
+    async deleteByRef(userId, ref, events) {
       const key = keys.sessionRef(ref)
       const idHash = toText(await conn.call(key, ['GET', key]))
       if (idHash === undefined) return false
       // Run under the caller's account: another user's session is not found there.
-      const deleted = await conn.run(DELETE, [keys.session(userId, idHash), keys.sessions(userId)], [idHash, ref])
+      const deleted = await runWithEvents(DELETE_WITH_EVENTS, [keys.session(userId, idHash), keys.sessions(userId)], [idHash, ref], events)
       if (deleted === null) return false
       await dropIndexes([idHash, ref])
       return true
     },
-    async deleteAllForUser(userId, exceptIdHash) {
+    async deleteAllForUser(userId, exceptIdHash, events) {
       const args = [keys.sessionPrefix(userId)]
       if (exceptIdHash !== undefined) args.push(exceptIdHash)
-      const deleted = await conn.run(DELETE_ALL, [keys.sessions(userId)], args)
+      const deleted = await runWithEvents(DELETE_ALL, [keys.sessions(userId)], args, events)
       const pairs = Array.isArray(deleted) ? deleted.map(String) : []
       await dropIndexes(pairs)
       return pairs.length / 2

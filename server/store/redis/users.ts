@@ -2,7 +2,8 @@ import { StoreConflictError } from '../errors.ts'
 import type { UserRecord, UserStore } from '../ports.ts'
 import type { RedisConn } from './connection.ts'
 import type { Keyspace } from './keys.ts'
-import { HSET_IF_EXISTS, lua } from './lua.ts'
+import { HSET_IF_EXISTS, lua, withOutbox } from './lua.ts'
+import type { RunWithEvents } from './outbox.ts'
 import { passkeyFields } from './passkeyFields.ts'
 import { toHash, toText } from './reply.ts'
 import { withReservations } from './reserve.ts'
@@ -12,13 +13,14 @@ import { withReservations } from './reserve.ts'
  * once the handle and credential id are reserved. All three keys carry the account's hash tag.
  * KEYS: user, passkey, passkey set. ARGV: credential id, n, n user field/values, passkey field/values.
  */
-const CREATE = lua(`
+const CREATE = withOutbox(lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local n = tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], unpack(ARGV, 3, n + 2))
 redis.call('HSET', KEYS[2], unpack(ARGV, n + 3))
 redis.call('SADD', KEYS[3], ARGV[1])
-return 1`)
+return 1`), 'r == 1')
+const SET_ROLES = withOutbox(HSET_IF_EXISTS, 'r == 1')
 
 function userFields(u: UserRecord): string[] {
   return ['id', u.id, 'handle', u.handle, 'displayName', u.displayName, 'webauthnUserId', u.webauthnUserId,
@@ -31,13 +33,13 @@ function toRecord(h: Record<string, string>): UserRecord | undefined {
     roles: JSON.parse(h.roles!) as string[], createdAt: Number(h.createdAt) }
 }
 
-export function redisUsers(conn: RedisConn, keys: Keyspace): UserStore {
+export function redisUsers(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): UserStore {
   const get = async (id: string) => {
     const key = keys.user(id)
     return toRecord(toHash(await conn.call(key, ['HGETALL', key])))
   }
   return {
-    async createWithPasskey(user, passkey) {
+    async createWithPasskey(user, passkey, events) {
       if (passkey.userId !== user.id) throw new Error('the first passkey must belong to the new user')
       // The handle and credential indexes live in their own slots: claim them first, release them on failure.
       const unique = [
@@ -46,9 +48,9 @@ export function redisUsers(conn: RedisConn, keys: Keyspace): UserStore {
       ]
       await withReservations(conn, unique, async () => {
         const u = userFields(user)
-        const created = await conn.run(CREATE,
+        const created = await runWithEvents(CREATE,
           [keys.user(user.id), keys.passkey(user.id, passkey.id), keys.passkeys(user.id)],
-          [passkey.id, String(u.length), ...u, ...passkeyFields(passkey)])
+          [passkey.id, String(u.length), ...u, ...passkeyFields(passkey)], events)
         if (created !== 1) throw new StoreConflictError('id')
       })
     },
@@ -60,8 +62,8 @@ export function redisUsers(conn: RedisConn, keys: Keyspace): UserStore {
       // A claim whose sign-up is still in flight (or failed mid-way) points to no user, or to another handle.
       return user?.handle === handle ? user : undefined
     },
-    async setRoles(id, roles) {
-      return await conn.run(HSET_IF_EXISTS, [keys.user(id)], ['roles', JSON.stringify(roles)]) === 1
+    async setRoles(id, roles, events) {
+      return await runWithEvents(SET_ROLES, [keys.user(id)], ['roles', JSON.stringify(roles)], events) === 1
     },
   }
 }

@@ -12,6 +12,8 @@ import { sqliteRateLimits } from './rateLimits.ts'
 import { sqliteRecovery } from './recovery.ts'
 import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
+import { outboxWriter, sqliteOutbox } from './outbox.ts'
+import { sqliteWebhooks } from './webhooks.ts'
 
 export interface OpenSqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
@@ -43,17 +45,20 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
   const stopCheckpointer = db.memory ? undefined : startCheckpointer(db, opts.path)
   const gc = createGc(db, now)
   const ping = db.prepare('SELECT 1')
+  const write = outboxWriter(db)
   return {
     kind: 'sqlite',
     challenges: sqliteChallenges(db, gc),
-    users: sqliteUsers(db),
-    passkeys: sqlitePasskeys(db),
-    sessions: sqliteSessions(db, gc),
-    recovery: sqliteRecovery(db),
-    apiClients: sqliteApiClients(db),
+    users: sqliteUsers(db, write),
+    passkeys: sqlitePasskeys(db, write),
+    sessions: sqliteSessions(db, gc, write),
+    recovery: sqliteRecovery(db, write),
+    apiClients: sqliteApiClients(db, write),
     rateLimits: sqliteRateLimits(db, gc),
     idempotency: sqliteIdempotency(db, gc),
     audit: sqliteAudit(db),
+    outbox: sqliteOutbox(db, write),
+    webhooks: sqliteWebhooks(db),
     async ping() {
       ping.get()
     },

@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3'
-import type { PasskeyStore, RecordPasskeyUse, RemovePasskeyResult } from '../ports.ts'
+import type { PasskeyRecord, PasskeyStore, RecordPasskeyUse, RemovePasskeyResult } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
+import { type WriteEvents, withEvents } from './outbox.ts'
 import { INSERT_PASSKEY, type PasskeyRow, toPasskeyRecord, toPasskeyRow } from './passkeyRow.ts'
 
 type UseParams = Omit<RecordPasskeyUse, 'backedUp'> & { id: string; backedUp: number }
 
-export function sqlitePasskeys(db: Database): PasskeyStore {
+export function sqlitePasskeys(db: Database, write: WriteEvents): PasskeyStore {
   const insert = db.prepare<[PasskeyRow]>(INSERT_PASSKEY)
   const byId = db.prepare<[string], PasskeyRow>('SELECT * FROM passkeys WHERE id = ?')
   const byUser = db.prepare<[string], PasskeyRow>(
@@ -20,17 +21,20 @@ export function sqlitePasskeys(db: Database): PasskeyStore {
     (SELECT count(*) FROM passkeys WHERE user_id = ?) AS total`)
   const deleteOne = db.prepare<[string]>('DELETE FROM passkeys WHERE id = ?')
   // IMMEDIATE takes the write lock before the count, so two removals cannot both see "two left".
-  const removeKeepingOne = db.transaction((userId: string, id: string): RemovePasskeyResult => {
+  const removeKeepingOne = withEvents(db, write, (userId: string, id: string): RemovePasskeyResult => {
     const { found, total } = probe.get(id, userId, userId)!
     if (!found) return 'not_found'
     if (total <= 1) return 'last_passkey'
     deleteOne.run(id)
     return 'removed'
-  })
+  }, (r) => r === 'removed')
+  const add = withEvents(db, write, (passkey: PasskeyRecord) => { insert.run(toPasskeyRow(passkey)) })
+  const rename = withEvents(db, write, (userId: string, id: string, name: string) =>
+    updateName.run(name, id, userId).changes === 1, (renamed) => renamed)
   return {
-    async add(passkey) {
+    async add(passkey, events) {
       try {
-        insert.run(toPasskeyRow(passkey))
+        add(events, passkey)
       } catch (err) {
         rethrowConflict(err, { 'passkeys.id': 'credential' })
       }
@@ -46,11 +50,11 @@ export function sqlitePasskeys(db: Database): PasskeyStore {
       return use.run({ id, expectedCounter: u.expectedCounter, counter: u.counter,
         backedUp: u.backedUp ? 1 : 0, lastUsedAt: u.lastUsedAt }).changes === 1
     },
-    async rename(userId, id, name) {
-      return updateName.run(name, id, userId).changes === 1
+    async rename(userId, id, name, events) {
+      return rename(events, userId, id, name)
     },
-    async removeKeepingOne(userId, id) {
-      return removeKeepingOne.immediate(userId, id)
+    async removeKeepingOne(userId, id, events) {
+      return removeKeepingOne(events, userId, id)
     },
   }
 }

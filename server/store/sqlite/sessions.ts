@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { SessionKind, SessionRecord, SessionStore } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
+import { type WriteEvents, withEvents } from './outbox.ts'
 
 interface SessionRow {
   id_hash: string
@@ -20,7 +21,7 @@ function toRecord(r: SessionRow): SessionRecord {
     absoluteExpiresAt: r.absolute_expires_at, userAgent: r.user_agent }
 }
 
-export function sqliteSessions(db: Database, gc: () => void): SessionStore {
+export function sqliteSessions(db: Database, gc: () => void, write: WriteEvents): SessionStore {
   const insert = db.prepare<[SessionRow]>(`INSERT INTO sessions (id_hash, ref, user_id, kind, created_at,
     last_seen_at, verified_at, absolute_expires_at, user_agent) VALUES (@id_hash, @ref, @user_id, @kind,
     @created_at, @last_seen_at, @verified_at, @absolute_expires_at, @user_agent)`)
@@ -34,13 +35,19 @@ export function sqliteSessions(db: Database, gc: () => void): SessionStore {
   const deleteAll = db.prepare<[string, string | null]>('DELETE FROM sessions WHERE user_id = ? AND id_hash IS NOT ?')
   const byUser = db.prepare<[string], SessionRow>(
     'SELECT * FROM sessions WHERE user_id = ? ORDER BY created_at, id_hash')
+  const create = withEvents(db, write, (s: SessionRecord) => {
+    insert.run({ id_hash: s.idHash, ref: s.ref, user_id: s.userId, kind: s.kind, created_at: s.createdAt,
+      last_seen_at: s.lastSeenAt, verified_at: s.verifiedAt, absolute_expires_at: s.absoluteExpiresAt,
+      user_agent: s.userAgent })
+  })
+  const byRef = withEvents(db, write, (userId: string, ref: string) => deleteRef.run(userId, ref).changes === 1,
+    (deleted) => deleted)
+  const all = withEvents(db, write, (userId: string, except: string | null) => deleteAll.run(userId, except).changes)
   return {
-    async create(s) {
+    async create(s, events) {
       gc()
       try {
-        insert.run({ id_hash: s.idHash, ref: s.ref, user_id: s.userId, kind: s.kind, created_at: s.createdAt,
-          last_seen_at: s.lastSeenAt, verified_at: s.verifiedAt, absolute_expires_at: s.absoluteExpiresAt,
-          user_agent: s.userAgent })
+        create(events, s)
       } catch (err) {
         rethrowConflict(err)
       }
@@ -55,11 +62,11 @@ export function sqliteSessions(db: Database, gc: () => void): SessionStore {
     async delete(idHash) {
       return deleteOne.run(idHash).changes === 1
     },
-    async deleteByRef(userId, ref) {
-      return deleteRef.run(userId, ref).changes === 1
+    async deleteByRef(userId, ref, events) {
+      return byRef(events, userId, ref)
     },
-    async deleteAllForUser(userId, exceptIdHash) {
-      return deleteAll.run(userId, exceptIdHash ?? null).changes
+    async deleteAllForUser(userId, exceptIdHash, events) {
+      return all(events, userId, exceptIdHash ?? null)
     },
     async listByUser(userId) {
       return byUser.all(userId).map(toRecord)

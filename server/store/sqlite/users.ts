@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { PasskeyRecord, UserRecord, UserStore } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
+import { type WriteEvents, withEvents } from './outbox.ts'
 import { INSERT_PASSKEY, type PasskeyRow, toPasskeyRow } from './passkeyRow.ts'
 
 interface UserRow {
@@ -19,7 +20,7 @@ function toRecord(r: UserRow): UserRecord {
 
 const CONFLICTS = { 'users.handle': 'handle', 'passkeys.id': 'credential' } as const
 
-export function sqliteUsers(db: Database): UserStore {
+export function sqliteUsers(db: Database, write: WriteEvents): UserStore {
   const insertUser = db.prepare<[UserRow]>(`INSERT INTO users
     (id, handle, display_name, webauthn_user_id, roles, created_at)
     VALUES (@id, @handle, @display_name, @webauthn_user_id, @roles, @created_at)`)
@@ -28,15 +29,17 @@ export function sqliteUsers(db: Database): UserStore {
   const byHandle = db.prepare<[string], UserRow>('SELECT * FROM users WHERE handle = ?')
   const updateRoles = db.prepare<[string, string]>('UPDATE users SET roles = ? WHERE id = ?')
   // Both rows or neither: a user without a passkey could never sign in, and would squat on the handle.
-  const create = db.transaction((user: UserRecord, passkey: PasskeyRecord) => {
+  const create = withEvents(db, write, (user: UserRecord, passkey: PasskeyRecord) => {
     insertUser.run({ id: user.id, handle: user.handle, display_name: user.displayName,
       webauthn_user_id: user.webauthnUserId, roles: JSON.stringify(user.roles), created_at: user.createdAt })
     insertPasskey.run(toPasskeyRow(passkey))
   })
+  const setRoles = withEvents(db, write, (id: string, roles: string[]) =>
+    updateRoles.run(JSON.stringify(roles), id).changes > 0, (changed) => changed)
   return {
-    async createWithPasskey(user, passkey) {
+    async createWithPasskey(user, passkey, events) {
       try {
-        create(user, passkey)
+        create(events, user, passkey)
       } catch (err) {
         rethrowConflict(err, CONFLICTS)
       }
@@ -49,8 +52,8 @@ export function sqliteUsers(db: Database): UserStore {
       const row = byHandle.get(handle)
       return row && toRecord(row)
     },
-    async setRoles(id, roles) {
-      return updateRoles.run(JSON.stringify(roles), id).changes > 0
+    async setRoles(id, roles, events) {
+      return setRoles(events, id, roles)
     },
   }
 }

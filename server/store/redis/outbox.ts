@@ -1,0 +1,104 @@
+import type { OutboxEvent, OutboxStore } from '../ports.ts'
+import type { Reply, RedisConn } from './connection.ts'
+import type { Keyspace } from './keys.ts'
+import type { LuaScript } from './lua.ts'
+
+/** The trailing script arguments withOutbox expects: each event's JSON, then how many. */
+export function outboxArgs(events: OutboxEvent[] | undefined): string[] {
+  return [...(events ?? []).map((e) => JSON.stringify(e)), String(events?.length ?? 0)]
+}
+
+/**
+ * Runs after a script that wrote events: lists their stream in the drain's work list. That list lives in
+ * another slot, so this is a second step; a crash between the two leaves events the drain does not know of,
+ * and the sweep (SCAN, at start-up and every few minutes) lists them again. Nothing is lost, only late.
+ */
+export type MarkOutbox = (outboxKey: string, events: OutboxEvent[] | undefined) => Promise<void>
+
+export function outboxMarker(conn: RedisConn, keys: Keyspace): MarkOutbox {
+  const list = keys.outboxPartitions()
+  return async (outboxKey, events) => {
+    if (events?.length) await conn.call(list, ['SADD', list, outboxKey])
+  }
+}
+
+/**
+ * Runs a withOutbox script with the outbox stream of its first key's slot, then lists that stream for the
+ * drain. Listing a stream the script did not write to (the change did not happen) only costs the drain a look.
+ */
+export type RunWithEvents = (script: LuaScript, keys: string[], args: string[], events: OutboxEvent[] | undefined) => Promise<Reply>
+
+export function eventRunner(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): RunWithEvents {
+  return async (script, scriptKeys, args, events) => {
+    const outbox = keys.outboxOf(scriptKeys[0]!)
+    const r = await conn.run(script, [...scriptKeys, outbox], [...args, ...outboxArgs(events)])
+    await mark(outbox, events)
+    return r
+  }
+}
+
+/** Streams read per drain call. */
+const PARTITIONS_PER_DRAIN = 64
+
+function toEvents(reply: Reply): { ids: string[]; events: OutboxEvent[] } {
+  const ids: string[] = []
+  const events: OutboxEvent[] = []
+  for (const entry of Array.isArray(reply) ? reply : []) {
+    const [id, fields] = entry as [string, Reply[]]
+    ids.push(id)
+    events.push(JSON.parse(String(fields[1])) as OutboxEvent)
+  }
+  return { ids, events }
+}
+
+export function redisOutbox(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): OutboxStore {
+  const list = keys.outboxPartitions()
+  const system = keys.outboxSystem()
+  let lastSweep = -Infinity
+  async function sweep(): Promise<void> {
+    const streams = await conn.scan(keys.outboxPattern(), 'stream')
+    for (const key of streams) {
+      if (Number(await conn.call(key, ['XLEN', key])) > 0) await conn.call(list, ['SADD', list, key])
+    }
+  }
+  return {
+    async publish(events) {
+      for (const e of events) await conn.call(system, ['XADD', system, '*', 'e', JSON.stringify(e)])
+      await mark(system, events)
+    },
+    async drain(handle, limit) {
+      const now = Date.now()
+      if (now - lastSweep > 5 * 60_000) {
+        lastSweep = now
+        await sweep()
+      }
+      const members = await conn.call(list, ['SRANDMEMBER', list, String(PARTITIONS_PER_DRAIN)])
+      let handled = 0
+      for (const key of (Array.isArray(members) ? members : []).map(String)) {
+        if (handled >= limit) break
+        // Unlisted first: an event written after this lands in the stream before its writer lists it again,
+        // so it is either in the read below or listed anew.
+        await conn.call(list, ['SREM', list, key])
+        const { ids, events } = toEvents(await conn.call(key, ['XRANGE', key, '-', '+', 'COUNT', String(limit - handled)]))
+        if (events.length) {
+          try {
+            await handle(events)
+          } catch (err) {
+            await conn.call(list, ['SADD', list, key])
+            throw err
+          }
+          await conn.call(key, ['XDEL', key, ...ids])
+          handled += events.length
+        }
+        if (Number(await conn.call(key, ['XLEN', key])) > 0) await conn.call(list, ['SADD', list, key])
+      }
+      return handled
+    },
+    async pending() {
+      const members = await conn.call(list, ['SMEMBERS', list])
+      let n = 0
+      for (const key of (Array.isArray(members) ? members : []).map(String)) n += Number(await conn.call(key, ['XLEN', key]))
+      return n
+    },
+  }
+}

@@ -1,0 +1,65 @@
+import type { Database } from 'better-sqlite3'
+import type { OutboxEvent, OutboxStore } from '../ports.ts'
+
+interface OutboxRow {
+  seq: number
+  id: string
+  type: string
+  at: number
+  subject: string
+  data: string
+}
+
+export type WriteEvents = (events: OutboxEvent[] | undefined) => void
+
+/**
+ * The insert that mutating methods run inside their own transaction, so a change and the events describing it
+ * commit together or not at all (the transactional outbox).
+ */
+export function outboxWriter(db: Database): WriteEvents {
+  const insert = db.prepare<[Omit<OutboxRow, 'seq'>]>(
+    'INSERT INTO outbox (id, type, at, subject, data) VALUES (@id, @type, @at, @subject, @data)')
+  return (events) => {
+    for (const e of events ?? []) {
+      insert.run({ id: e.id, type: e.type, at: e.at, subject: e.subject, data: JSON.stringify(e.data) })
+    }
+  }
+}
+
+/**
+ * Wraps a synchronous change so that it and its events are one IMMEDIATE transaction; the events are written
+ * only when `wrote(result)` says the change happened.
+ */
+export function withEvents<A extends unknown[], R>(db: Database, write: WriteEvents, change: (...args: A) => R,
+  wrote: (result: R) => boolean = () => true): (events: OutboxEvent[] | undefined, ...args: A) => R {
+  const tx = db.transaction((events: OutboxEvent[] | undefined, ...args: A): R => {
+    const result = change(...args)
+    if (events?.length && wrote(result)) write(events)
+    return result
+  })
+  return (events, ...args) => tx.immediate(events, ...args)
+}
+
+export function sqliteOutbox(db: Database, write: WriteEvents): OutboxStore {
+  const oldest = db.prepare<[number], OutboxRow>('SELECT * FROM outbox ORDER BY seq LIMIT ?')
+  const remove = db.prepare<[number]>('DELETE FROM outbox WHERE seq <= ?')
+  const count = db.prepare<[], number>('SELECT count(*) FROM outbox').pluck()
+  const publish = db.transaction(write)
+  return {
+    async publish(events) {
+      publish(events)
+    },
+    async drain(handle, limit) {
+      const rows = oldest.all(limit)
+      if (rows.length === 0) return 0
+      await handle(rows.map((r) => ({ id: r.id, type: r.type, at: r.at, subject: r.subject,
+        data: JSON.parse(r.data) as Record<string, unknown> })))
+      // Rows are only ever appended, so everything up to the last seq handed on is what was handled.
+      remove.run(rows.at(-1)!.seq)
+      return rows.length
+    },
+    async pending() {
+      return count.get() ?? 0
+    },
+  }
+}

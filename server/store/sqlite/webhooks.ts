@@ -1,0 +1,141 @@
+import type { Database } from 'better-sqlite3'
+import type { DeliveryState, OutboxEvent, WebhookDelivery, WebhookStore, WebhookSubscription } from '../ports.ts'
+import { rethrowConflict } from './conflict.ts'
+
+interface SubscriptionRow {
+  id: string
+  url: string
+  description: string
+  event_types: string
+  secret: string
+  created_at: number
+  disabled_at: number | null
+}
+
+interface DeliveryRow {
+  id: string
+  subscription_id: string
+  event: string
+  state: string
+  attempts: number
+  next_attempt_at: number
+  last_attempt_at: number | null
+  last_status: number | null
+  last_error: string | null
+  created_at: number
+}
+
+function toSubscription(r: SubscriptionRow): WebhookSubscription {
+  return { id: r.id, url: r.url, description: r.description, eventTypes: JSON.parse(r.event_types) as string[],
+    secret: r.secret, createdAt: r.created_at, disabledAt: r.disabled_at }
+}
+
+function toDelivery(r: DeliveryRow): WebhookDelivery {
+  return { id: r.id, subscriptionId: r.subscription_id, event: JSON.parse(r.event) as OutboxEvent,
+    state: r.state as DeliveryState, attempts: r.attempts, nextAttemptAt: r.next_attempt_at,
+    lastAttemptAt: r.last_attempt_at, lastStatus: r.last_status, lastError: r.last_error, createdAt: r.created_at }
+}
+
+function toRow(d: WebhookDelivery): DeliveryRow {
+  return { id: d.id, subscription_id: d.subscriptionId, event: JSON.stringify(d.event), state: d.state,
+    attempts: d.attempts, next_attempt_at: d.nextAttemptAt, last_attempt_at: d.lastAttemptAt,
+    last_status: d.lastStatus, last_error: d.lastError, created_at: d.createdAt }
+}
+
+/** Delivered deliveries are kept this long for the delivery log, then dropped. */
+const KEEP_DELIVERED_MS = 7 * 24 * 3600_000
+
+export function sqliteWebhooks(db: Database): WebhookStore {
+  const insertSub = db.prepare<[SubscriptionRow]>(`INSERT INTO webhook_subscriptions (id, url, description,
+    event_types, secret, created_at, disabled_at) VALUES (@id, @url, @description, @event_types, @secret,
+    @created_at, @disabled_at)`)
+  const subById = db.prepare<[string], SubscriptionRow>('SELECT * FROM webhook_subscriptions WHERE id = ?')
+  const allSubs = db.prepare<[], SubscriptionRow>('SELECT * FROM webhook_subscriptions ORDER BY created_at, id')
+  const updateSub = db.prepare<[SubscriptionRow]>(`UPDATE webhook_subscriptions SET url = @url,
+    description = @description, event_types = @event_types, disabled_at = @disabled_at WHERE id = @id`)
+  const deleteSub = db.prepare<[string]>('DELETE FROM webhook_subscriptions WHERE id = ?')
+  // A delivery of a subscription deleted meanwhile is dropped (the subquery finds no row to insert).
+  const insertDelivery = db.prepare<[DeliveryRow]>(`INSERT OR IGNORE INTO webhook_deliveries (id, subscription_id,
+    event, state, attempts, next_attempt_at, last_attempt_at, last_status, last_error, created_at)
+    SELECT @id, @subscription_id, @event, @state, @attempts, @next_attempt_at, @last_attempt_at, @last_status,
+    @last_error, @created_at WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE id = @subscription_id)`)
+  const claim = db.prepare<[number, number, number], DeliveryRow>(`UPDATE webhook_deliveries
+    SET next_attempt_at = ? WHERE id IN (SELECT id FROM webhook_deliveries
+      WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) RETURNING *`)
+  type SettleRow = Pick<DeliveryRow, 'id' | 'state' | 'attempts' | 'next_attempt_at' | 'last_attempt_at'
+    | 'last_status' | 'last_error'> & { lease: number }
+  const settle = db.prepare<[SettleRow]>(`UPDATE webhook_deliveries SET state = @state,
+    attempts = @attempts, next_attempt_at = @next_attempt_at, last_attempt_at = @last_attempt_at,
+    last_status = @last_status, last_error = @last_error
+    WHERE id = @id AND state = 'pending' AND next_attempt_at = @lease`)
+  const deliveryById = db.prepare<[string], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?')
+  const list = db.prepare<[{ sub: string | null; state: string | null; limit: number }], DeliveryRow>(`SELECT *
+    FROM webhook_deliveries WHERE (@sub IS NULL OR subscription_id = @sub) AND (@state IS NULL OR state = @state)
+    ORDER BY created_at DESC, id DESC LIMIT @limit`)
+  const replay = db.prepare<[{ now: number; sub: string | null; id: string | null }]>(`UPDATE webhook_deliveries
+    SET state = 'pending', next_attempt_at = @now, attempts = 0
+    WHERE state = 'dead' AND (@sub IS NULL OR subscription_id = @sub) AND (@id IS NULL OR id = @id)`)
+  const prune = db.prepare<[number]>(`DELETE FROM webhook_deliveries WHERE state = 'delivered' AND created_at < ?`)
+  const enqueue = db.transaction((rows: DeliveryRow[]) => {
+    for (const r of rows) insertDelivery.run(r)
+  })
+  const update = db.transaction((id: string, patch: Parameters<WebhookStore['updateSubscription']>[1]) => {
+    const row = subById.get(id)
+    if (!row) return undefined
+    const next: SubscriptionRow = { ...row, url: patch.url ?? row.url, description: patch.description ?? row.description,
+      event_types: patch.eventTypes ? JSON.stringify(patch.eventTypes) : row.event_types,
+      disabled_at: patch.disabledAt === undefined ? row.disabled_at : patch.disabledAt }
+    updateSub.run(next)
+    return toSubscription(next)
+  })
+  let lastPrune = -Infinity
+  return {
+    async createSubscription(s) {
+      try {
+        insertSub.run({ id: s.id, url: s.url, description: s.description, event_types: JSON.stringify(s.eventTypes),
+          secret: s.secret, created_at: s.createdAt, disabled_at: s.disabledAt })
+      } catch (err) {
+        rethrowConflict(err)
+      }
+    },
+    async getSubscription(id) {
+      const row = subById.get(id)
+      return row && toSubscription(row)
+    },
+    async listSubscriptions() {
+      return allSubs.all().map(toSubscription)
+    },
+    async updateSubscription(id, patch) {
+      return update.immediate(id, patch)
+    },
+    async deleteSubscription(id) {
+      return deleteSub.run(id).changes === 1
+    },
+    async enqueue(deliveries) {
+      enqueue.immediate(deliveries.map(toRow))
+      const t = deliveries[0]?.createdAt
+      if (t !== undefined && t - lastPrune > 60_000) {
+        lastPrune = t
+        prune.run(t - KEEP_DELIVERED_MS)
+      }
+    },
+    async claimDue(now, leaseMs, limit) {
+      return claim.all(now + leaseMs, now, limit).map(toDelivery)
+    },
+    async settle(id, leaseUntil, o) {
+      return settle.run({ id, lease: leaseUntil, state: o.state,
+        attempts: o.attempts, next_attempt_at: o.nextAttemptAt, last_attempt_at: o.lastAttemptAt,
+        last_status: o.lastStatus, last_error: o.lastError }).changes === 1
+    },
+    async getDelivery(id) {
+      const row = deliveryById.get(id)
+      return row && toDelivery(row)
+    },
+    async listDeliveries(f) {
+      return list.all({ sub: f.subscriptionId ?? null, state: f.state ?? null, limit: f.limit }).map(toDelivery)
+    },
+    async replay(f, now) {
+      return replay.run({ now, sub: f.subscriptionId ?? null, id: f.deliveryId ?? null }).changes
+    },
+  }
+}
