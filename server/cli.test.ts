@@ -48,3 +48,28 @@ test('keys rotate: a new active key, the old one still in the JWKS', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('webhooks list / deliveries / replay: a dead delivery is sent again from a fresh count; outbox status', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-cli-'))
+  try {
+    const store = openSqliteStore({ path: path.join(dir, 'sigil.db') })
+    const t = Date.now()
+    await store.webhooks.createSubscription({ id: 'wh_cli', url: 'https://hooks.example.com', description: 'ops', eventTypes: ['*'],
+      secret: 'whsec_AAAA', createdAt: t, disabledAt: null })
+    await store.webhooks.enqueue([{ id: 'dlv_cli', subscriptionId: 'wh_cli', event: { id: 'evt_1', type: 'login', at: t, subject: 'u', data: {} },
+      state: 'pending', attempts: 0, nextAttemptAt: t, lastAttemptAt: null, lastStatus: null, lastError: null, createdAt: t }])
+    const [claimed] = await store.webhooks.claimDue(t, 1000, 1)
+    await store.webhooks.settle(claimed!.id, claimed!.nextAttemptAt, { state: 'dead', attempts: 12, nextAttemptAt: t, lastAttemptAt: t, lastStatus: 500, lastError: 'HTTP 500' })
+    await store.outbox.publish([{ id: 'evt_2', type: 'login', at: t, subject: 'u', data: {} }])
+    await store.close()
+    const listed = cli(dir, 'webhooks', 'list')
+    assert.equal(listed[0].id, 'wh_cli')
+    assert.equal(listed[0].secret, undefined, 'no secret printed')
+    assert.deepEqual(cli(dir, 'webhooks', 'deliveries', 'wh_cli', '--state', 'dead').map((d: { id: string }) => d.id), ['dlv_cli'])
+    assert.deepEqual(cli(dir, 'webhooks', 'replay', 'wh_cli'), { replayed: 1 })
+    assert.deepEqual(cli(dir, 'webhooks', 'deliveries', 'wh_cli', '--state', 'pending').map((d: { attempts: number }) => d.attempts), [0])
+    assert.deepEqual(cli(dir, 'outbox', 'status'), { pending: 1 })
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

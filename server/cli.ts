@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import { rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
-import { AuditVerificationError, createCheckpointer, verifyAuditExport } from './audit/index.ts'
+import { AuditVerificationError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 
@@ -21,6 +21,10 @@ const HELP = `Usage: npm run sigil -- <command>
   audit checkpoint                        sign the head of the audit chain now
   audit verify FILE [--jwks FILE]         check an NDJSON export offline: hashes, links, gaps, signed checkpoints
                                           (keys: --jwks, else this deployment's key history)
+  webhooks list                           webhook subscriptions (no secrets)
+  webhooks deliveries ID [--state S]      recent deliveries of a subscription (S: pending, delivered, dead)
+  webhooks replay ID [--delivery DLV]     deliver dead deliveries again (all of the subscription, or one)
+  outbox status                           events not yet handed to subscriptions
 `
 
 function fail(message: string): never {
@@ -31,7 +35,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, delivery: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -74,7 +78,7 @@ async function run(argv: string[]): Promise<void> {
     }
     if (area === 'clients' && action === 'revoke') {
       if (!arg) fail('clients revoke needs the client id')
-      if (!(await store.apiClients.revoke(arg, Date.now()))) fail(`no active client ${arg}`)
+      if (!(await store.apiClients.revoke(arg, Date.now(), [domainEvent('client.revoked', arg, Date.now())]))) fail(`no active client ${arg}`)
       await store.audit.append({ type: 'client.revoked', actor: 'cli', subject: arg }, Date.now())
       return out({ revoked: arg })
     }
@@ -99,7 +103,7 @@ async function run(argv: string[]): Promise<void> {
         const roles = values.set.split(',').map((r) => r.trim()).filter(Boolean)
         const bad = roles.filter((r) => !USER_ROLES.includes(r))
         if (bad.length) fail(`unknown roles: ${bad.join(', ')}`)
-        await store.users.setRoles(user.id, roles)
+        await store.users.setRoles(user.id, roles, [domainEvent('user.roles_changed', user.id, Date.now(), { roles })])
         await store.audit.append({ type: 'user.roles_changed', actor: 'cli', subject: user.id, data: { roles } }, Date.now())
         // Sign-in enforces the roles' attestation policy: say which passkeys will stop working.
         const policy = effectivePolicy(loadAttestationPolicies(config.attestationPolicyFile), roles)
@@ -110,6 +114,24 @@ async function run(argv: string[]): Promise<void> {
       }
       return out({ handle: user.handle, roles: user.roles })
     }
+    if (area === 'webhooks' && action === 'list') {
+      return out((await store.webhooks.listSubscriptions()).map(({ secret: _s, ...w }) => ({ ...w,
+        createdAt: new Date(w.createdAt).toISOString(), disabledAt: w.disabledAt && new Date(w.disabledAt).toISOString() })))
+    }
+    if (area === 'webhooks' && action === 'deliveries') {
+      if (!arg) fail('webhooks deliveries needs the subscription id')
+      const state = values.state
+      if (state !== undefined && !['pending', 'delivered', 'dead'].includes(state)) fail('--state must be pending, delivered or dead')
+      const list = await store.webhooks.listDeliveries({ subscriptionId: arg, state: state as 'dead' | undefined, limit: 100 })
+      return out(list.map((d) => ({ id: d.id, event: d.event.id, type: d.event.type, state: d.state, attempts: d.attempts,
+        lastStatus: d.lastStatus, lastError: d.lastError, createdAt: new Date(d.createdAt).toISOString() })))
+    }
+    if (area === 'webhooks' && action === 'replay') {
+      if (!arg) fail('webhooks replay needs the subscription id')
+      if (!(await store.webhooks.getSubscription(arg))) fail(`no webhook subscription ${arg}`)
+      return out({ replayed: await store.webhooks.replay({ subscriptionId: arg, deliveryId: values.delivery }, Date.now()) })
+    }
+    if (area === 'outbox' && action === 'status') return out({ pending: await store.outbox.pending() })
     fail(`unknown command "${positionals.join(' ')}"; see --help`)
   } finally {
     await store.close()

@@ -32,6 +32,11 @@ const zEnv = z.object({
   SIGIL_DEV_KEYS: zBool.default(true),
   SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SIGIL_AUDIT_CHECKPOINT_SECONDS: zSeconds.default(300),
+  SIGIL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  SIGIL_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  SIGIL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  SIGIL_WEBHOOK_ALLOW_HTTP: zBool.default(false),
+  SIGIL_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
 })
 
 export interface Config {
@@ -65,6 +70,17 @@ export interface Config {
   workers: number
   /** How often the head of the audit chain is signed (when it moved). */
   auditCheckpointSeconds: number
+  webhooks: {
+    /** Attempts before a delivery is dead (replay with `npm run sigil -- webhooks replay`). */
+    maxAttempts: number
+    /** First retry delay; each next one doubles (with jitter), up to six hours. */
+    backoffMs: number
+    timeoutMs: number
+    /** Allow http:// receiver URLs besides loopback ones (never in production). */
+    allowHttp: boolean
+    /** How often an idle instance looks for new events and due deliveries. */
+    pollMs: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -129,5 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,
     auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
+    webhooks: { maxAttempts: e.SIGIL_WEBHOOK_MAX_ATTEMPTS, backoffMs: e.SIGIL_WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, pollMs: e.SIGIL_OUTBOX_POLL_MS },
   }
 }

@@ -15,6 +15,8 @@ export interface AppDeps {
   /** Epoch milliseconds. */
   now: () => number
   attestationPolicies: AttestationPolicies
+  /** The outbox dispatcher, told after each mutating request so events go out without waiting for its poll. */
+  outbox?: { kick(): void }
 }
 
 export type Principal =

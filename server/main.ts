@@ -6,7 +6,7 @@ import { createApp } from './http/index.ts'
 import { createMetrics } from './http/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
-import { createCheckpointer } from './audit/index.ts'
+import { createCheckpointer, startDispatcher } from './audit/index.ts'
 
 async function main(): Promise<void> {
   let config: Config
@@ -23,8 +23,10 @@ async function main(): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
   const store = await openStore(config)
   const keys = await openKeys(config, log)
+  const metrics = createMetrics()
+  const outbox = startDispatcher({ store, config, log, now: Date.now, onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }) })
   const { app } = createApp({
-    config, store, keys, log, now: Date.now, metrics: createMetrics(),
+    config, store, keys, log, now: Date.now, metrics, outbox,
     attestationPolicies: loadAttestationPolicies(config.attestationPolicyFile),
   })
   const server = app.listen(config.port, config.host, () => {
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => { log.warn('forced exit after 10 s'); process.exit(1) }, 10_000)
     force.unref()
     server.close(async () => {
+      await outbox.stop()
       await store.close()
       log.info('stopped')
       process.exit(0)

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { ApiClientRecord, Store } from '../store/index.ts'
+import { domainEvent } from '../audit/index.ts'
 
 /** Prefix of every API key, so a leaked key is recognisable by secret scanners. */
 export const API_KEY_PREFIX = 'sigil_sk_'
@@ -13,6 +14,6 @@ export const hashApiKey = (key: string): string => createHash('sha256').update(k
 export async function createApiClient(store: Store, name: string, roles: ApiClientRole[], now: number): Promise<{ client: ApiClientRecord; key: string }> {
   const key = API_KEY_PREFIX + randomBytes(32).toString('base64url')
   const client: ApiClientRecord = { id: randomUUID(), name, roles, keyHash: hashApiKey(key), createdAt: now, revokedAt: null }
-  await store.apiClients.create(client)
+  await store.apiClients.create(client, [domainEvent('client.created', client.id, now, { roles })])
   return { client, key }
 }

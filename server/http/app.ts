@@ -14,6 +14,7 @@ import { sessionRoutes } from './routes/sessions.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { opsRoutes } from './routes/ops.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { webhookRoutes } from './routes/webhooks.ts'
 import { sessionCookie } from '../sessions/index.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   sessionRoutes(api)
   clientRoutes(api)
   auditRoutes(api)
+  webhookRoutes(api)
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
   app.use(router)
 

@@ -4,6 +4,7 @@ export interface Metrics {
   registry: Registry
   ceremonies: Counter<'ceremony' | 'outcome'>
   httpDuration: Histogram<'method' | 'route' | 'status'>
+  webhookAttempts: Counter<'outcome'>
 }
 
 /** One registry per app, so two apps in one test process do not collide. */
@@ -16,6 +17,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       name: 'sigil_ceremonies_total',
       help: 'WebAuthn and recovery ceremonies by kind and outcome (ok or the problem code)',
       labelNames: ['ceremony', 'outcome'],
+      registers: [registry],
+    }),
+    webhookAttempts: new Counter({
+      name: 'sigil_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome: delivered, retry or dead',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     httpDuration: new Histogram({

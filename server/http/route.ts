@@ -89,6 +89,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
   const result = isMutating(def.method)
     ? await withIdempotency(deps, req, res, principal, def, execute)
     : await execute()
+  if (isMutating(def.method)) deps.outbox?.kick()
   if (result === undefined || res.headersSent) return // replayed by the idempotency layer, or streamed by the handler
   if (result.status === 204 || result.body === undefined) return void res.status(result.status === 200 ? 204 : result.status).end()
   res.status(result.status).json(result.body)

@@ -8,6 +8,7 @@ import type { PasskeyRecord, UserRecord } from '../store/index.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
 import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
+import { domainEvent } from '../audit/index.ts'
 import type { zAuthenticationResponse } from './wire.ts'
 
 type AuthenticationResponse = z.output<typeof zAuthenticationResponse>
@@ -94,6 +95,7 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response
 
 async function auditCloneSuspect(deps: AppDeps, passkey: PasskeyRecord, user: UserRecord): Promise<void> {
   await deps.store.audit.append({ type: 'passkey.counter_regression', actor: user.id, subject: passkey.id, data: { storedCounter: passkey.counter } }, deps.now())
+  await deps.store.outbox.publish([domainEvent('passkey.clone_suspected', passkey.id, deps.now(), { user: user.id })])
   deps.log.warn({ event: 'passkey.counter_regression', userId: user.id }, 'possible cloned passkey')
 }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomInt, scrypt as scryptCb, type ScryptOptions } from '
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { hitLimit } from '../rateLimits.ts'
+import { domainEvent } from '../audit/index.ts'
 import type { UserRecord } from '../store/index.ts'
 
 /** Crockford base32 without I, L, O, U: no look-alike characters when a person types a code. */
@@ -46,7 +47,8 @@ export async function generateRecoveryCodes(deps: AppDeps, userId: string): Prom
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode)
   const salt = randomBytes(16).toString('base64url')
   const hashes = await Promise.all(codes.map((c) => scrypt(normalise(c), salt)))
-  await deps.store.recovery.replace(userId, { salt, hashes, createdAt: deps.now() })
+  await deps.store.recovery.replace(userId, { salt, hashes, createdAt: deps.now() },
+    [domainEvent('recovery.codes_generated', userId, deps.now())])
   return codes
 }
 
@@ -65,7 +67,8 @@ export async function redeemRecoveryCode(deps: AppDeps, handle: string, code: st
   await hitLimit(deps, `recovery:acct:${account}`, LIMITS.account)
   const salt = user ? await deps.store.recovery.getSalt(user.id) : undefined
   const hash = await scrypt(normalise(code), salt ?? DECOY_SALT)
-  const ok = !!user && !!salt && (await deps.store.recovery.consume(user.id, hash, deps.now()))
+  const ok = !!user && !!salt && (await deps.store.recovery.consume(user.id, hash, deps.now(),
+    [domainEvent('recovery.used', user.id, deps.now())]))
   if (!ok) {
     throw new ProblemError('recovery_failed', 401, { detail: 'That handle and recovery code do not match an unused code.' })
   }

@@ -9,6 +9,7 @@ import { authenticatorName } from './aaguids.ts'
 import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
+import { domainEvent } from '../audit/index.ts'
 import type { zRegistrationResponse } from './wire.ts'
 
 /** ES256, EdDSA, RS256 (COSE algorithm ids), in order of preference. */
@@ -117,7 +118,8 @@ export async function verifyNewAccount(deps: AppDeps, response: RegistrationResp
   const passkey = await verifiedPasskey(deps, response, ceremony.challenge, user.id, user.roles)
   // The first passkey signs the new account in: it has been used.
   passkey.lastUsedAt = passkey.createdAt
-  await deps.store.users.createWithPasskey(user, passkey).catch(conflict)
+  await deps.store.users.createWithPasskey(user, passkey,
+    [domainEvent('account.created', user.id, deps.now(), { passkey: passkey.id, aaguid: passkey.aaguid })]).catch(conflict)
   return { user, passkey }
 }
 
@@ -125,6 +127,7 @@ export async function verifyAddPasskey(deps: AppDeps, user: UserRecord, response
   requireSameId(response)
   const ceremony = await finishCeremony(deps, 'add-passkey', response.response.clientDataJSON, user.id)
   const passkey = await verifiedPasskey(deps, response, ceremony.challenge, user.id, user.roles)
-  await deps.store.passkeys.add(passkey).catch(conflict)
+  await deps.store.passkeys.add(passkey,
+    [domainEvent('passkey.added', passkey.id, deps.now(), { user: user.id, aaguid: passkey.aaguid })]).catch(conflict)
   return passkey
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Config } from '../config.ts'
-import type { SessionKind, SessionRecord, Store } from '../store/index.ts'
+import type { OutboxEvent, SessionKind, SessionRecord, Store } from '../store/index.ts'
 
 /** lastSeenAt is written at most this often, so reads do not turn into writes on every request. */
 const TOUCH_EVERY_MS = 60_000
@@ -44,7 +44,8 @@ export interface StartSession {
 
 export interface Sessions {
   /** A new random id every time: a login never keeps an earlier id (no fixation). */
-  start(s: StartSession): Promise<{ id: string; record: SessionRecord }>
+  /** `events` are written with the session (the outbox), e.g. the login that opened it. */
+  start(s: StartSession, events?: OutboxEvent[]): Promise<{ id: string; record: SessionRecord }>
   /** The live session for a raw id, or undefined when unknown, idle too long or past its absolute limit. */
   resolve(id: string): Promise<SessionRecord | undefined>
   /** The same, by the stored hash (for access tokens, which name the session by its ref). */
@@ -63,7 +64,7 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     return t < s.absoluteExpiresAt && t - s.lastSeenAt < idleMs
   }
   return {
-    async start({ userId, kind, userAgent, verifiedAt }) {
+    async start({ userId, kind, userAgent, verifiedAt }, events) {
       const id = randomBytes(32).toString('base64url')
       const t = now()
       const record: SessionRecord = {
@@ -78,7 +79,7 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
         absoluteExpiresAt: t + (kind === 'recovery' ? 15 * 60_000 : config.sessionAbsoluteSeconds * 1000),
         userAgent: userAgent.slice(0, 200),
       }
-      await store.sessions.create(record)
+      await store.sessions.create(record, events)
       return { id, record }
     },
     async resolve(id) {

@@ -22,3 +22,5 @@ export type {
   AttestedVectorCredential, AuthDataFlags, SwaAuthenticationVector, SwaRegistrationVector, SwaVectorFile, W3cAuthentication,
   W3cRegistration, W3cVector, W3cVectorFile,
 } from './vectors.ts'
+export { startWebhookReceiver } from './webhookReceiver.ts'
+export type { ReceivedWebhook, WebhookReceiver } from './webhookReceiver.ts'

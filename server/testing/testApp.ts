@@ -11,6 +11,7 @@ import { createMetrics } from '../http/index.ts'
 import { openKeyRing } from '../keys/index.ts'
 import { DEFAULT_POLICIES } from '../passkeys/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
+import { startDispatcher } from '../audit/index.ts'
 
 /** The origin the test browser pretends to be; it need not match the port the app listens on. */
 export const TEST_ORIGIN = 'http://localhost:8080'
@@ -47,8 +48,10 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
   const config = loadConfig({ SIGIL_ORIGINS: TEST_ORIGIN, SIGIL_DATA_DIR: dir, SIGIL_RATE_LIMIT_PER_MINUTE: '100000', ...opts.env })
   const store = opts.store ?? openSqliteStore({ path: ':memory:' })
   const keys = await openKeyRing({ dir: opts.keysDir ?? dir, createIfMissing: true, retainSeconds: 600, now: clock.now })
+  const log = pino({ level: 'silent' })
+  const outbox = startDispatcher({ store, config, log, now: clock.now })
   const deps: AppDeps = {
-    config, store, keys, log: pino({ level: 'silent' }), metrics: createMetrics({ defaults: false }), now: clock.now,
+    config, store, keys, log, metrics: createMetrics({ defaults: false }), now: clock.now, outbox,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,
   }
   const { app } = createApp(deps)
@@ -61,6 +64,7 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
     async close() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))
+      await outbox.stop()
       if (!opts.keepStore) await store.close()
       fs.rmSync(dir, { recursive: true, force: true })
     },

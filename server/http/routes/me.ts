@@ -11,6 +11,7 @@ import {
 import { passkeyView, sessionView, userView } from '../views.ts'
 import { signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
+import { domainEvent } from '../../audit/index.ts'
 import { createSessions } from '../../sessions/index.ts'
 
 
@@ -45,7 +46,8 @@ export function meRoutes(api: Api): void {
     errors: ['unauthenticated', 'request_invalid', 'passkey_not_found'],
     handler: async ({ deps, principal, params, body }) => {
       const { user } = me(principal)
-      if (!(await deps.store.passkeys.rename(user.id, params.id, body.name))) throw new ProblemError('passkey_not_found', 404, { field: 'id' })
+      const event = domainEvent('passkey.renamed', params.id, deps.now(), { user: user.id })
+      if (!(await deps.store.passkeys.rename(user.id, params.id, body.name, [event]))) throw new ProblemError('passkey_not_found', 404, { field: 'id' })
       await deps.store.audit.append({ type: 'passkey.renamed', actor: user.id, subject: params.id }, deps.now())
       return passkeyView((await deps.store.passkeys.get(params.id))!)
     },
@@ -56,7 +58,8 @@ export function meRoutes(api: Api): void {
     params: zPasskeyIdParams, status: 204, errors: ['unauthenticated', 'reauthentication_required', 'passkey_not_found', 'last_passkey'],
     handler: async ({ deps, principal, params }) => {
       const { user } = me(principal)
-      const r = await deps.store.passkeys.removeKeepingOne(user.id, params.id)
+      const r = await deps.store.passkeys.removeKeepingOne(user.id, params.id,
+        [domainEvent('passkey.removed', params.id, deps.now(), { user: user.id })])
       if (r === 'not_found') throw new ProblemError('passkey_not_found', 404, { field: 'id' })
       if (r === 'last_passkey') throw new ProblemError('last_passkey', 409, { detail: 'Add another passkey before removing your last one.', field: 'id' })
       await deps.store.audit.append({ type: 'passkey.removed', actor: user.id, subject: params.id }, deps.now())
@@ -131,7 +134,8 @@ export function meRoutes(api: Api): void {
     summary: 'Sign out one of my sessions', params: zSessionRefParams, status: 204, errors: ['unauthenticated', 'session_not_found'],
     handler: async ({ deps, principal, params }) => {
       const { user } = me(principal)
-      if (!(await deps.store.sessions.deleteByRef(user.id, params.ref))) throw new ProblemError('session_not_found', 404, { field: 'ref' })
+      const event = domainEvent('session.revoked', params.ref, deps.now(), { user: user.id })
+      if (!(await deps.store.sessions.deleteByRef(user.id, params.ref, [event]))) throw new ProblemError('session_not_found', 404, { field: 'ref' })
       await deps.store.audit.append({ type: 'session.revoked', actor: user.id, subject: params.ref }, deps.now())
       return undefined
     },

@@ -3,6 +3,7 @@ import { newAccountOptions, verifyNewAccount } from '../../passkeys/index.ts'
 import { loginOptions, verifyLogin } from '../../passkeys/index.ts'
 import { zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zRegisterOptionsRequest, zRegisterVerifyRequest, zRequestOptions, zSignedIn } from '../../passkeys/index.ts'
 import { signIn } from '../signIn.ts'
+import { domainEvent } from '../../audit/index.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 
 const VERIFY_ERRORS = ['challenge_unknown', 'challenge_expired', 'client_data_malformed', 'credential_id_mismatch', 'origin_mismatch',
@@ -43,7 +44,7 @@ export function passkeyRoutes(api: Api): void {
     handler: async ({ deps, req, res, body }) => {
       const { user, passkey } = await verifyLogin(deps, body.response, clientBucket(req.ip))
       await deps.store.audit.append({ type: 'login', actor: user.id, subject: passkey.id, data: { method: 'passkey' } }, deps.now())
-      return signIn(deps, req, res, user, 'full')
+      return signIn(deps, req, res, user, 'full', [domainEvent('login', user.id, deps.now(), { passkey: passkey.id, method: 'passkey' })])
     },
   })
 }

@@ -5,6 +5,7 @@ import { redeemRecoveryCode } from '../../passkeys/index.ts'
 import { issueAccessToken } from '../../sessions/index.ts'
 import { clearSessionCookie, signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
+import { domainEvent } from '../../audit/index.ts'
 
 export function sessionRoutes(api: Api): void {
   api.add({
@@ -22,7 +23,8 @@ export function sessionRoutes(api: Api): void {
     body: zEmptyRequest, response: z.object({ ended: z.number().int() }), errors: ['unauthenticated'],
     handler: async ({ deps, res, principal }) => {
       const { user } = sessionPrincipal(principal)
-      const ended = await deps.store.sessions.deleteAllForUser(user.id)
+      const ended = await deps.store.sessions.deleteAllForUser(user.id, undefined,
+        [domainEvent('sessions.revoked_all', user.id, deps.now())])
       await deps.store.audit.append({ type: 'sessions.revoked_all', actor: user.id, subject: user.id, data: { ended } }, deps.now())
       clearSessionCookie(deps, res)
       return { ended }

@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto'
+import type { OutboxEvent } from '../store/index.ts'
+
+/**
+ * Every event type Sigil emits through the outbox, for webhook subscriptions to filter on. Events carry
+ * opaque ids only (user, passkey, session ref, client, approval); a receiver looks further data up by API.
+ */
+export const EVENT_TYPES = [
+  'account.created', 'login', 'passkey.added', 'passkey.renamed', 'passkey.removed', 'passkey.clone_suspected',
+  'recovery.codes_generated', 'recovery.used', 'session.revoked', 'sessions.revoked_all',
+  'user.roles_changed', 'client.created', 'client.revoked',
+] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** A new domain event, to hand to the store method that makes the change it describes. */
+export function domainEvent(type: EventType, subject: string, at: number, data: Record<string, unknown> = {}): OutboxEvent {
+  return { id: `evt_${randomBytes(16).toString('base64url')}`, type, at, subject, data }
+}
