@@ -14,6 +14,7 @@ import { summarize, type PhaseResult } from './stats.ts'
 export type Flavor = 'sigil' | 'reference'
 
 export type LoadCommand =
+  /** `url` may list several instances, comma-separated: each login's steps then go to different instances. */
   | { cmd: 'setup'; url: string; origin: string; flavor: Flavor; accounts: number; connections: number }
   | { cmd: 'closed'; concurrency: number; warmupSeconds: number; seconds: number }
   | { cmd: 'open'; rate: number; warmupSeconds: number; seconds: number; maxInFlight: number }
@@ -28,17 +29,21 @@ const PATHS = {
     loginOptions: '/login/options', loginVerify: '/login/verify', wrap: (r: unknown) => r },
 }
 
-interface Target { pool: Pool; origin: string; paths: (typeof PATHS)[Flavor]; flavor: Flavor }
+interface Target { pools: Pool[]; origin: string; paths: (typeof PATHS)[Flavor]; flavor: Flavor }
 interface Reply { status: number; json: any; cookie: string | undefined }
 
 let target: Target | undefined
 let authenticators: SoftAuthenticator[] = []
 let nextAccount = 0
 
+let turn = 0
+
+/** Round-robin over the instances, so with two a ceremony's options and verify land on different ones. */
 async function post(t: Target, path: string, body: unknown, cookie?: string): Promise<Reply> {
+  const pool = t.pools[turn++ % t.pools.length]!
   const headers: Record<string, string> = { 'content-type': 'application/json', origin: t.origin }
   if (cookie) headers.cookie = cookie
-  const res = await t.pool.request({ path, method: 'POST', headers, body: JSON.stringify(body) })
+  const res = await pool.request({ path, method: 'POST', headers, body: JSON.stringify(body) })
   const text = await res.body.text()
   const set = res.headers['set-cookie']
   const first = Array.isArray(set) ? set[0] : set
@@ -73,8 +78,8 @@ async function register(t: Target, i: number): Promise<SoftAuthenticator> {
 
 async function setup(c: Extract<LoadCommand, { cmd: 'setup' }>): Promise<LoadReply> {
   // Timeouts keep every phase bounded even against a server that stops answering.
-  const pool = new Pool(c.url, { connections: c.connections, pipelining: 1, keepAliveTimeout: 4_000, headersTimeout: 30_000, bodyTimeout: 30_000 })
-  const t: Target = { pool, origin: c.origin, paths: PATHS[c.flavor], flavor: c.flavor }
+  const pools = c.url.split(',').map((u) => new Pool(u, { connections: c.connections, pipelining: 1, keepAliveTimeout: 4_000, headersTimeout: 30_000, bodyTimeout: 30_000 }))
+  const t: Target = { pools, origin: c.origin, paths: PATHS[c.flavor], flavor: c.flavor }
   const started = performance.now()
   const made: SoftAuthenticator[] = []
   let i = 0
@@ -152,7 +157,7 @@ async function open(t: Target, c: Extract<LoadCommand, { cmd: 'open' }>): Promis
 async function handle(c: LoadCommand): Promise<LoadReply> {
   if (c.cmd === 'setup') return setup(c)
   if (c.cmd === 'exit') {
-    await target?.pool.close()
+    await Promise.all(target?.pools.map((p) => p.close()) ?? [])
     setImmediate(() => process.exit(0))
     return { ok: true }
   }

@@ -47,7 +47,7 @@ function generator(): { send: (c: LoadCommand) => Promise<Extract<LoadReply, { o
 
 const cores = (cpuSeconds: number, wallMs: number): number => Math.round((cpuSeconds / (wallMs / 1000)) * 100) / 100
 
-async function attach(flavor: Flavor, server: ServerProcess, origin: string, opts: TargetOptions, cleanup: () => void): Promise<Target> {
+export async function attach(flavor: Flavor, server: ServerProcess, origin: string, opts: TargetOptions, cleanup: () => void): Promise<Target> {
   const gen = generator()
   try {
     const setup = await gen.send({ cmd: 'setup', url: server.url, origin, flavor, accounts: opts.accounts, connections: opts.connections })

@@ -56,9 +56,10 @@ async function crashAndRecover(name: string, env: Record<string, string>, open: 
   // Sign-ups keep going while the process is killed: some commit, some do not; the kill lands mid-flight.
   const signUps = Array.from({ length: 30 }, (_, i) => signUp(new TestClient(first.url), createSoftAuthenticator(), `crash-${name}-${i}`).catch(() => undefined))
   await Promise.race([Promise.all(signUps.slice(0, 10)), new Promise((r) => setTimeout(r, 3000))])
+  const exited = new Promise((r) => first.child.once('exit', r))
   first.child.kill('SIGKILL')
   await Promise.all(signUps)
-  await new Promise((r) => first.child.once('exit', r))
+  await exited
 
   // The receiver comes back on the same port, answering now; a new process picks up what the dead one left.
   await hanging.close()

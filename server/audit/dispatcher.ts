@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
+import { Agent, request } from 'undici'
 import type { Config } from '../config.ts'
 import type { DeliveryOutcome, OutboxEvent, Store, WebhookDelivery, WebhookSubscription } from '../store/index.ts'
 import { signWebhook } from './webhookSignature.ts'
@@ -11,8 +12,6 @@ export interface DispatcherDeps {
   now: () => number
   /** Counts attempts by outcome (delivered, retry, dead); optional. */
   onAttempt?: (outcome: 'delivered' | 'retry' | 'dead') => void
-  /** Defaults to the global fetch. */
-  fetch?: typeof fetch
 }
 
 export interface Dispatcher {
@@ -27,7 +26,7 @@ export interface Dispatcher {
 const MAX_BACKOFF_MS = 6 * 3600_000
 const BATCH = 100
 /** Parallel deliveries per instance. */
-const CONCURRENCY = 8
+const CONCURRENCY = 16
 
 /** The delivery id is a function of event and subscription, so handing an event on twice makes one delivery. */
 export function deliveryId(eventId: string, subscriptionId: string): string {
@@ -58,7 +57,8 @@ export function backoffMs(base: number, attempts: number, rnd: number = Math.ran
 export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   const { store, log } = deps
   const cfg = deps.config.webhooks
-  const doFetch = deps.fetch ?? fetch
+  // Keep-alive connections to receivers; redirects are not followed (a receiver must answer where it is).
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: cfg.timeoutMs, bodyTimeout: cfg.timeoutMs })
   // A lease outlives the longest attempt, so no other instance takes the delivery while it is in flight.
   const leaseMs = cfg.timeoutMs * 2 + 5000
   let timer: NodeJS.Timeout | undefined
@@ -96,17 +96,19 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     let status: number | null = null
     let error: string | null = null
     try {
-      const res = await doFetch(sub.url, {
-        method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(cfg.timeoutMs),
+      const res = await request(sub.url, {
+        method: 'POST', body, dispatcher: agent, signal: AbortSignal.timeout(cfg.timeoutMs),
         headers: { 'content-type': 'application/json', 'user-agent': 'Sigil-Webhooks/1', 'webhook-id': d.event.id,
           'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(sub.secret, d.event.id, ts, body) },
       })
-      status = res.status
-      await res.body?.cancel().catch(() => {})
+      status = res.statusCode
+      await res.body.dump().catch(() => {})
       if (status < 200 || status > 299) error = `HTTP ${status}`
     } catch (err) {
-      error = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${cfg.timeoutMs} ms`
-        : `connection failed: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`
+      const e = err as { name?: string; code?: string; message?: string }
+      error = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
+        ? `no answer within ${cfg.timeoutMs} ms`
+        : `connection failed: ${e.code ?? e.message ?? String(err)}`
     }
     const attempts = d.attempts + 1
     const t = deps.now()
@@ -132,11 +134,16 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const due = await store.webhooks.claimDue(deps.now(), leaseMs, BATCH)
     const subs = new Map<string, WebhookSubscription | undefined>()
-    for (let i = 0; i < due.length; i += CONCURRENCY) {
-      await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => attempt(d, subs).catch((err: unknown) => {
-        log.error({ err, delivery: d.id }, 'webhook attempt could not be recorded')
-      })))
-    }
+    // A small pool of workers over the claimed batch: a slow receiver holds one worker, not the batch.
+    let next = 0
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, async () => {
+      while (next < due.length) {
+        const d = due[next++]!
+        await attempt(d, subs).catch((err: unknown) => {
+          log.error({ err, delivery: d.id }, 'webhook attempt could not be recorded')
+        })
+      }
+    }))
     return { events, attempts: due.length }
   }
 
@@ -172,6 +179,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       stopped = true
       clearTimeout(timer)
       await running
+      await agent.close()
     },
   }
 }

@@ -127,9 +127,10 @@ async function startNode(port: number, extra: string[]): Promise<Node> {
 }
 
 /** A throwaway redis-server on a free loopback port; stop() kills it and removes its directory. */
-export async function startRedisServer(): Promise<TestRedisServer> {
+/** A redis-server on a free port; `args` are extra redis-server options (e.g. `--appendonly yes`). */
+export async function startRedisServer(opts: { args?: string[] } = {}): Promise<TestRedisServer> {
   requireBinary('redis-server')
-  const node = await startNode(await freePort(), [])
+  const node = await startNode(await freePort(), opts.args ?? [])
   return { url: `redis://127.0.0.1:${node.port}`, stop: node.stop }
 }
 

@@ -38,7 +38,7 @@ export function eventRunner(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): 
 }
 
 /** Streams read per drain call. */
-const PARTITIONS_PER_DRAIN = 64
+const PARTITIONS_PER_DRAIN = 100
 
 function toEvents(reply: Reply): { ids: string[]; events: OutboxEvent[] } {
   const ids: string[] = []
@@ -73,26 +73,32 @@ export function redisOutbox(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): 
         await sweep()
       }
       const members = await conn.call(list, ['SRANDMEMBER', list, String(PARTITIONS_PER_DRAIN)])
-      let handled = 0
-      for (const key of (Array.isArray(members) ? members : []).map(String)) {
-        if (handled >= limit) break
-        // Unlisted first: an event written after this lands in the stream before its writer lists it again,
-        // so it is either in the read below or listed anew.
-        await conn.call(list, ['SREM', list, key])
-        const { ids, events } = toEvents(await conn.call(key, ['XRANGE', key, '-', '+', 'COUNT', String(limit - handled)]))
-        if (events.length) {
-          try {
-            await handle(events)
-          } catch (err) {
-            await conn.call(list, ['SADD', list, key])
-            throw err
-          }
-          await conn.call(key, ['XDEL', key, ...ids])
-          handled += events.length
-        }
-        if (Number(await conn.call(key, ['XLEN', key])) > 0) await conn.call(list, ['SADD', list, key])
+      const streams = (Array.isArray(members) ? members : []).map(String)
+      if (streams.length === 0) return 0
+      // Unlisted first: an event written after this lands in its stream before its writer lists it again, so
+      // it is either in the reads below or listed anew. The streams are read in parallel (one pipeline).
+      await conn.call(list, ['SREM', list, ...streams])
+      const reads = await Promise.all(streams.map(async (key) =>
+        ({ key, ...toEvents(await conn.call(key, ['XRANGE', key, '-', '+', 'COUNT', String(limit)])) })))
+      const taken: { key: string; ids: string[] }[] = []
+      const events: OutboxEvent[] = []
+      for (const r of reads) {
+        const room = limit - events.length
+        if (room <= 0) break
+        taken.push({ key: r.key, ids: r.ids.slice(0, room) })
+        events.push(...r.events.slice(0, room))
       }
-      return handled
+      try {
+        if (events.length) await handle(events)
+      } catch (err) {
+        await conn.call(list, ['SADD', list, ...streams])
+        throw err
+      }
+      await Promise.all(taken.filter((t) => t.ids.length).map((t) => conn.call(t.key, ['XDEL', t.key, ...t.ids])))
+      const left = await Promise.all(streams.map(async (key) => ({ key, n: Number(await conn.call(key, ['XLEN', key])) })))
+      const again = left.filter((l) => l.n > 0).map((l) => l.key)
+      if (again.length) await conn.call(list, ['SADD', list, ...again])
+      return events.length
     },
     async pending() {
       const members = await conn.call(list, ['SMEMBERS', list])

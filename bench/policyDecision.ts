@@ -1,0 +1,62 @@
+/**
+ * `npx tsx bench/policyDecision.ts`: latency of one approval policy decision, in microseconds, measured
+ * one call at a time: building the Cedar context from a transaction intent (amount to Cedar decimal, 24-hour
+ * total, UTC hour) plus cedar-wasm evaluation over the preparsed policy set plus reading the requirements from
+ * the determining policies' annotations. The shipped policy set; intents rotate over assets, amounts, times
+ * and destinations so every tier and a block are exercised. Prints figures; asserts nothing. Goal: p50 < 100 µs.
+ *
+ *   tsx bench/policyDecision.ts [--decisions 20000] [--warmup 5000]
+ */
+import os from 'node:os'
+import { parseArgs } from 'node:util'
+import { loadPolicies, type ApprovalInput } from '../policies/index.ts'
+import { percentile } from './stats.ts'
+
+const { values: args } = parseArgs({ options: { decisions: { type: 'string', default: '20000' }, warmup: { type: 'string', default: '5000' } } })
+const decisions = Number(args.decisions)
+const warmup = Number(args.warmup)
+
+const engine = await loadPolicies()
+const EVM = '0x52908400098527886E0F7030069857D2E4169EE7'
+const inputs: ApprovalInput[] = [
+  { asset: 'eth', amount: '1.5', destination: EVM, hour: 10 },
+  { asset: 'eth', amount: '25.123456789012345678', destination: EVM, hour: 11 },
+  { asset: 'usdc', amount: '1250000', destination: EVM, hour: 14 },
+  { asset: 'eth', amount: '3', destination: EVM, hour: 22 },
+  { asset: 'eth', amount: '600', destination: EVM, hour: 23 },
+  { asset: 'btc', amount: '0.25', destination: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', hour: 9, chain: 'bitcoin' },
+  { asset: 'eth', amount: '1', destination: '0x000000000000000000000000000000000000dEaD', hour: 10 },
+].map(({ asset, amount, destination, hour, chain }, i) => ({
+  intent: { chain: chain ?? 'ethereum', asset, amount, source: { walletId: `hot-${i}` }, destination },
+  requester: { type: 'apiClient', id: 'wallet-backend' },
+  now: new Date(Date.UTC(2026, 2, 4, hour)),
+  approvedLast24h: i % 2 ? '97.5' : '0',
+  destinationAllowlisted: i === 3,
+}))
+
+const outcomes = new Map<string, number>()
+for (let i = 0; i < warmup; i++) engine.evaluateApproval(inputs[i % inputs.length]!)
+const samples = new Float64Array(decisions)
+const cpuStart = process.cpuUsage()
+const started = process.hrtime.bigint()
+for (let i = 0; i < decisions; i++) {
+  const t0 = process.hrtime.bigint()
+  const d = engine.evaluateApproval(inputs[i % inputs.length]!)
+  samples[i] = Number(process.hrtime.bigint() - t0) / 1000
+  outcomes.set(d.outcome, (outcomes.get(d.outcome) ?? 0) + 1)
+}
+const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
+const cpu = process.cpuUsage(cpuStart)
+samples.sort()
+
+const fmt = (n: number): string => n.toFixed(1).padStart(8)
+console.log(`approval policy decision, ${decisions} decisions after ${warmup} warm-up, ${Object.keys(engine.texts.policies).length} policies (version ${engine.version.slice(0, 19)}…)`)
+console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load average ${os.loadavg()[0]!.toFixed(2)}`)
+console.log(`  p50 ${fmt(percentile(samples, 50))} µs`)
+console.log(`  p90 ${fmt(percentile(samples, 90))} µs`)
+console.log(`  p99 ${fmt(percentile(samples, 99))} µs`)
+console.log(`  max ${fmt(samples[samples.length - 1]!)} µs`)
+// CPU time per decision is less disturbed than wall time when other processes share the cores.
+console.log(`  cpu ${fmt((cpu.user + cpu.system) / decisions)} µs per decision (mean, this process)`)
+console.log(`  ${Math.round(decisions / wallSeconds)} decisions/s on one thread; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`)
+console.log(`  goal p50 < 100 µs: ${percentile(samples, 50) < 100 ? 'met' : 'NOT met'}`)

@@ -1,0 +1,5 @@
+export { decodeBase58btc, encodeBase58btc } from './base58.ts'
+export { didJwkDocument, didJwkDriver, didJwkFromJwk, jwkFromDidJwk } from './didJwk.ts'
+export { didKeyDocument, didKeyDriver, didKeyFromJwk, jwkFromDidKey } from './didKey.ts'
+export { createDidWebDocument, didWebDocumentUrl, didWebDriver, didWebFromUrl, type DidWebFetch } from './didWeb.ts'
+export { createResolver, resolveDidKey, type CreateResolverOptions, type ResolveDidKeyOptions } from './resolver.ts'

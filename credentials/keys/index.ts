@@ -1,0 +1,5 @@
+export { SIGNING_ALGS, algOfJwk, assertAlgAllowed, importParams, publicJwk, signParams, type SigningAlg } from './algorithms.ts'
+export { generateKeyPair, type GeneratedKeyPair } from './generate.ts'
+export { PublicKeyCache, importPrivateJwk, importPublicJwk } from './importKey.ts'
+export { assertSigner, createLocalSigner, type LocalSigner, type Signer } from './signer.ts'
+export { jwkThumbprint } from './thumbprint.ts'

@@ -1,0 +1,1 @@
+export { verifyPresentation, type VerifyPresentationOptions, type VerifyPresentationResult } from './verifyPresentation.ts'

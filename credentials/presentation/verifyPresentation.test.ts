@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createDidWebDocument, createResolver } from '../dids/index.ts'
+import { createLocalSigner, generateKeyPair } from '../keys/index.ts'
+import { issueKycSdJwtVc } from '../kyc/index.ts'
+import { presentSdJwtVc, type ClaimPath } from '../sdjwt/index.ts'
+import { createStatusList, createStatusListToken, setStatus } from '../statusList/index.ts'
+import { ISSUER, NOW, SUBJECT, VCT } from '../testing/index.ts'
+import { verifyPresentation, type VerifyPresentationOptions } from './index.ts'
+
+// A relying app verifying on its own: no server, no network. It brings its trust list, a fetch that serves
+// what it has cached of the issuer's did.json and status list, and its clock.
+const did = 'did:web:sigil.example'
+const issuerKey = await generateKeyPair('ES256')
+const issuer = await createLocalSigner(issuerKey.privateJwk, { kid: `${did}#${issuerKey.kid}` })
+const holderKey = await generateKeyPair('EdDSA')
+const holder = await createLocalSigner(holderKey.privateJwk)
+const statusUri = 'https://sigil.example/status-lists/1'
+const list = createStatusList(64, 2)
+const credential = await issueKycSdJwtVc(SUBJECT, { signer: issuer, issuer: did, issuerUrl: ISSUER, holderJwk: holderKey.publicJwk, now: NOW, status: { idx: 9, uri: statusUri } })
+
+let didFetches = 0
+const fetch = async (url: string) => {
+  didFetches++
+  return { status: url === 'https://sigil.example/.well-known/did.json' ? 200 : 404, json: async () => createDidWebDocument(did, [issuerKey.publicJwk]) }
+}
+const base = {
+  trustedIssuers: [{ issuer: did, vcts: [VCT] }],
+  resolver: createResolver({ fetch }),
+  fetchStatusList: (uri: string) => createStatusListToken({ signer: issuer, uri, issuer: did, list, now: NOW, ttlSeconds: 1 }),
+  expectedAudience: 'https://shop.example',
+}
+const options = (nonce: string, extra: Partial<VerifyPresentationOptions> = {}): VerifyPresentationOptions => ({ ...base, now: NOW, expectedNonce: nonce, ...extra })
+const present = (nonce: string, disclose: readonly ClaimPath[] = [['age_equal_or_over', '18'], ['sanctions_screened']]) =>
+  presentSdJwtVc(credential, { disclose, keyBinding: { holder, nonce, audience: base.expectedAudience, now: NOW } })
+
+test('offline: a relying app verifies age and sanctions screening, and learns nothing else', async () => {
+  const r = await verifyPresentation(await present('n1'), options('n1', { expectedClaims: [['age_equal_or_over', '18'], ['sanctions_screened']] }))
+  assert.equal(r.issuer, did)
+  assert.deepEqual(r.claims.age_equal_or_over, { 18: true })
+  assert.equal(r.claims.sanctions_screened, true)
+  for (const pii of ['given_name', 'family_name', 'birthdate', 'nationalities']) assert.equal(r.claims[pii], undefined, pii)
+  assert.deepEqual(r.claims.address, {}) // the container is visible (each field is disclosed on its own); no field is
+  assert.equal(r.status?.checked, true)
+  // Same configuration → same verifier: the DID document was fetched once for both calls.
+  await verifyPresentation(await present('n2'), options('n2'))
+  assert.equal(didFetches, 1)
+})
+
+test('offline: over-disclosure, replay with another nonce, and revocation are refused', async () => {
+  const p = await present('n3', [['age_equal_or_over', '18'], ['birthdate']])
+  await assert.rejects(verifyPresentation(p, options('n3', { expectedClaims: [['age_equal_or_over', '18']] })), { code: 'claims_not_requested' })
+  await assert.rejects(verifyPresentation(p, options('n4')), { code: 'nonce_mismatch' })
+  setStatus(list, 9, 1)
+  await assert.rejects(verifyPresentation(await present('n5'), options('n5', { now: new Date(NOW.getTime() + 2000) })), { code: 'credential_revoked' })
+  setStatus(list, 9, 0)
+})

@@ -1,0 +1,2 @@
+export { IssuerKeys } from './issuerKeys.ts'
+export { assertVctTrusted, findTrustedIssuer, type TrustedIssuer, type TrustedIssuerList } from './trustedIssuers.ts'

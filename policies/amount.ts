@@ -1,0 +1,32 @@
+import { PolicyError } from './errors.ts'
+
+/** A non-negative decimal with up to 18 fractional digits, as transaction intents carry amounts. */
+const DECIMAL = /^(0|[1-9][0-9]{0,39})(\.[0-9]{1,18})?$/
+const SCALE = 18
+const TEN_POW_14 = 10n ** 14n
+const ONE = 10n ** BigInt(SCALE)
+/** Cedar's decimal is an i64 count of 1/10 000ths: the largest is 922337203685477.5807. */
+const CEDAR_DECIMAL_MAX = 9_223_372_036_854_775_807n
+
+/** Parses a decimal string exactly into units of 10^-18 (so 18-decimal tokens lose nothing). */
+export function parseAmount(amount: string): bigint {
+  const m = typeof amount === 'string' ? DECIMAL.exec(amount) : null
+  if (!m) throw new PolicyError('amount_invalid', `not a decimal amount: ${JSON.stringify(amount).slice(0, 64)}`)
+  const frac = (m[2] ?? '.').slice(1).padEnd(SCALE, '0')
+  return BigInt(m[1]!) * ONE + BigInt(frac)
+}
+
+/**
+ * Turns an exact amount (units of 10^-18) into the argument of a Cedar `decimal(...)`, rounding UP to Cedar's
+ * 4 fractional digits. Rounding up keeps every policy comparison against a threshold of at most 4 decimals
+ * safe: `amount > T` is exact, and `amount >= T` can only ask for more approvals, never fewer. An amount past
+ * Cedar's decimal range (about 9.2 × 10^14 units) cannot be compared at all, so it throws, and the caller denies.
+ */
+export function cedarDecimal(scaled: bigint): string {
+  if (scaled < 0n) throw new PolicyError('amount_invalid', 'negative amount')
+  const units4 = (scaled + TEN_POW_14 - 1n) / TEN_POW_14
+  if (units4 > CEDAR_DECIMAL_MAX) throw new PolicyError('amount_out_of_range', 'amount is past the range of Cedar decimals')
+  const whole = units4 / 10_000n
+  const frac = (units4 % 10_000n).toString().padStart(4, '0')
+  return `${whole}.${frac}`
+}

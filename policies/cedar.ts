@@ -1,0 +1,86 @@
+import {
+  preparsePolicySet, preparseSchema, statefulIsAuthorized,
+  type Context, type EntityJson, type EntityUidJson,
+} from '@cedar-policy/cedar-wasm/nodejs'
+import { PolicyError } from './errors.ts'
+import { ACTIONS, type CompiledPolicySet } from './policySet.ts'
+
+/** Names of the per-action policy subsets and the schema parsed once into cedar-wasm's cache. */
+export interface PreparsedIds {
+  /** action id → preparsed policy set id */
+  policySets: ReadonlyMap<string, string>
+  schemaName: string
+}
+
+/** A Cedar request; `action` is the id of a `Sigil::Action`. */
+export interface CedarRequest {
+  principal: EntityUidJson
+  action: string
+  resource: EntityUidJson
+  context: Context
+  entities: EntityJson[]
+  /**
+   * Set only by request builders that check every input's type themselves (transferRequest): Cedar then
+   * skips schema-based request validation, which costs about a quarter of the approval hot path. The
+   * policies were validated against the schema in strict mode at load, and a test checks that what the
+   * builder produces validates, so the two checks stay equivalent.
+   */
+  shapeChecked?: boolean
+}
+
+/** Cedar's answer, with every kind of failure folded into `error`. */
+export type Authorization =
+  | { kind: 'allow' | 'deny'; determining: string[] }
+  | { kind: 'error'; message: string }
+
+/**
+ * Parses the schema and, per action, the subset of policies whose scope can match it into cedar-wasm's
+ * per-thread cache (4.13's `preparseSchema`/`preparsePolicySet`), keyed by the version, so a decision neither
+ * parses policies nor walks policies of other actions. A policy outside an action's subset could never match
+ * that action, so the answers are those of the whole set.
+ */
+export function preparse(compiled: CompiledPolicySet, version: string): PreparsedIds {
+  const schemaName = `sigil-schema:${version}`
+  const s = preparseSchema(schemaName, compiled.texts.schema)
+  if (s.type === 'failure') throw new PolicyError('schema_invalid', s.errors[0]?.message ?? 'schema does not parse')
+  const policySets = new Map<string, string>()
+  for (const action of ACTIONS) {
+    const subset = [...compiled.policies.values()].filter((p) => p.actions === 'all' || p.actions.includes(action))
+    const id = `sigil:${version}:${action}`
+    const p = preparsePolicySet(id, { staticPolicies: Object.fromEntries(subset.map((x) => [x.id, x.text])) })
+    if (p.type === 'failure') throw new PolicyError('policy_syntax_error', p.errors[0]?.message ?? 'policy set does not parse')
+    policySets.set(action, id)
+  }
+  return { policySets, schemaName }
+}
+
+/**
+ * Asks Cedar, validating the request (context types included) against the schema unless the builder
+ * already did (`shapeChecked`). Cedar skips a policy
+ * whose condition errors, which for a forbid would fail open, so any error at all — a request that does
+ * not match the schema, a policy that errors (overflow, missing attribute), or a thrown exception — comes
+ * back as `error`, and every caller treats `error` as deny.
+ */
+export function authorize(ids: PreparsedIds, req: CedarRequest): Authorization {
+  try {
+    const policySetId = ids.policySets.get(req.action)
+    if (policySetId === undefined) return { kind: 'error', message: `unknown action ${req.action}` }
+    const answer = statefulIsAuthorized({
+      principal: req.principal,
+      action: { type: 'Sigil::Action', id: req.action },
+      resource: req.resource,
+      context: req.context,
+      entities: req.entities,
+      preparsedPolicySetId: policySetId,
+      ...(req.shapeChecked ? { validateRequest: false } : { preparsedSchemaName: ids.schemaName, validateRequest: true }),
+    })
+    if (answer.type === 'failure') return { kind: 'error', message: answer.errors.map((e) => e.message).join('; ') || 'evaluation failed' }
+    const { decision, diagnostics } = answer.response
+    if (diagnostics.errors.length > 0) {
+      return { kind: 'error', message: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ') }
+    }
+    return { kind: decision, determining: diagnostics.reason }
+  } catch (e) {
+    return { kind: 'error', message: e instanceof Error ? e.message : String(e) }
+  }
+}

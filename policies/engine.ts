@@ -1,0 +1,91 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { evaluateApprovalRequest, type ApprovalDecision } from './approval.ts'
+import { transferRequest, type ApprovalInput } from './approvalContext.ts'
+import type { PolicyAnswer } from './answer.ts'
+import { preparse } from './cedar.ts'
+import { evaluateDisclosure, type DisclosureDecision, type DisclosureInput } from './disclosure.ts'
+import { evaluateIssuance, type IssuanceInput } from './issuance.ts'
+import { compilePolicySet, compilePolicyTexts, validatePolicySet, type CompiledPolicySet, type ValidatePolicySetResult } from './policySet.ts'
+import { policyVersion, type PolicyTexts } from './version.ts'
+
+/** Someone proposing to replace the policy set. */
+export interface PolicyChangeInput {
+  proposer: { id: string }
+}
+
+/** A compiled, schema-validated policy set, parsed once, that answers every policy question. Never throws when evaluating. */
+export interface PolicyEngine {
+  /** `sha256:<hex>`, see {@link policyVersion}. */
+  readonly version: string
+  /** The schema and each policy's text by id: what the version covers, for evidence bundles. */
+  readonly texts: PolicyTexts
+  /** Who must approve a transfer, or why it is blocked. */
+  evaluateApproval(input: ApprovalInput): ApprovalDecision
+  /** Who must approve replacing the policy set (action ChangePolicy on `Sigil::PolicyStore::"default"`). */
+  evaluatePolicyChange(input: PolicyChangeInput): ApprovalDecision
+  /** Whether a relying app may ask for these claims. */
+  evaluateDisclosure(input: DisclosureInput): DisclosureDecision
+  /** Whether a user or API client may issue, or submit subjects for, a credential type. */
+  evaluateIssuance(input: IssuanceInput): PolicyAnswer
+  /** Checks a replacement policy set, submitted as text, against this engine's schema. */
+  validatePolicySet(text: string): ValidatePolicySetResult
+}
+
+/** Where the shipped schema and policies live: this folder. */
+export const DEFAULT_POLICY_DIR = fileURLToPath(new URL('.', import.meta.url))
+
+/**
+ * Builds an engine from texts keyed by id (as {@link PolicyEngine.texts} or an evidence bundle holds them).
+ * Compiles, validates in strict mode and preparses once; throws PolicyError naming every problem.
+ */
+export function createPolicyEngine(texts: PolicyTexts): PolicyEngine {
+  const compiled = compilePolicyTexts(texts)
+  return engineOf(compiled)
+}
+
+function engineOf(compiled: CompiledPolicySet): PolicyEngine {
+  const { texts, policies } = compiled
+  const version = policyVersion(texts)
+  const ids = preparse(compiled, version)
+  return {
+    version,
+    texts,
+    evaluateApproval: (input) => evaluateApprovalRequest(ids, policies, version, () => transferRequest(input)),
+    evaluatePolicyChange: (input) => evaluateApprovalRequest(ids, policies, version, () => ({
+      principal: { type: 'Sigil::User', id: input.proposer.id },
+      action: 'ChangePolicy',
+      resource: { type: 'Sigil::PolicyStore', id: 'default' },
+      context: {},
+      entities: [],
+    })),
+    evaluateDisclosure: (input) => evaluateDisclosure(ids, policies, input),
+    evaluateIssuance: (input) => evaluateIssuance(ids, policies, input),
+    validatePolicySet: (text) => validatePolicySet(text, texts.schema),
+  }
+}
+
+async function cedarFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true })
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.cedar'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
+
+/** Options of {@link loadPolicies}: `texts` wins over `dir`. */
+export interface LoadPoliciesOptions {
+  /** A folder holding `sigil.cedarschema` and `**\/*.cedar`; default the shipped policies. */
+  dir?: string
+  texts?: PolicyTexts
+}
+
+/** Loads the policy set at startup (from files) or after a change (from texts), ready to evaluate. */
+export async function loadPolicies(opts: LoadPoliciesOptions = {}): Promise<PolicyEngine> {
+  if (opts.texts) return createPolicyEngine(opts.texts)
+  const dir = opts.dir ?? DEFAULT_POLICY_DIR
+  const schema = await readFile(join(dir, 'sigil.cedarschema'), 'utf8')
+  const sources = await Promise.all((await cedarFiles(dir)).map((f) => readFile(f, 'utf8')))
+  return engineOf(compilePolicySet(schema, sources))
+}

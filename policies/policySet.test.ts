@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createPolicyEngine, loadPolicies } from './engine.ts'
+import { validatePolicySet } from './policySet.ts'
+import { shippedSchema } from './testing.ts'
+import { policyVersion } from './version.ts'
+
+const schema = shippedSchema()
+const codes = (text: string): string[] => {
+  const r = validatePolicySet(text, schema)
+  return r.valid ? [] : r.problems.map((p) => `${p.code}${p.policyId ? `:${p.policyId}` : ''}`)
+}
+
+test('the shipped policy set loads and validates', async () => {
+  const e = await loadPolicies()
+  assert.match(e.version, /^sha256:[0-9a-f]{64}$/)
+  assert.ok(Object.keys(e.texts.policies).includes('large-transfer'))
+  assert.equal(e.texts.schema, schema)
+})
+
+test('the version is stable: the same texts in any order hash the same, across loads', async () => {
+  const a = await loadPolicies()
+  const b = await loadPolicies()
+  assert.equal(a.version, b.version)
+  const reversed = Object.fromEntries(Object.entries(a.texts.policies).reverse())
+  assert.equal(policyVersion({ schema, policies: reversed }), a.version)
+  assert.equal(createPolicyEngine({ schema, policies: reversed }).version, a.version)
+})
+
+test('the version changes with any policy text or the schema', async () => {
+  const a = await loadPolicies()
+  const policies = { ...a.texts.policies, 'transfer-base': a.texts.policies['transfer-base']!.replace('one treasury', 'one  treasury') }
+  assert.notEqual(policyVersion({ schema, policies }), a.version)
+  assert.notEqual(policyVersion({ schema: `${schema} `, policies: a.texts.policies }), a.version)
+})
+
+test('texts whose keys do not name the policy they hold are refused', async () => {
+  const a = await loadPolicies()
+  const { 'transfer-base': base, ...rest } = a.texts.policies
+  assert.throws(() => createPolicyEngine({ schema, policies: { ...rest, 'renamed': base! } }), { code: 'policy_id_invalid' })
+  assert.throws(() => createPolicyEngine({ schema, policies: { ...rest, 'transfer-base': `${base!}\n@id("x") permit (principal, action == Sigil::Action::"Disclose", resource);` } }), { code: 'policy_id_invalid' })
+})
+
+test('a valid replacement policy set is accepted with its texts by id', () => {
+  const r = validatePolicySet('@id("p") @group("treasury") @quorum("3") permit (principal, action == Sigil::Action::"CreateTransfer", resource);', schema)
+  assert.ok(r.valid)
+  assert.deepEqual(Object.keys(r.texts.policies), ['p'])
+})
+
+test('submitted policy sets are refused with every problem named', () => {
+  assert.deepEqual(codes('permit (principal, action, resource'), ['policy_syntax_error'])
+  assert.deepEqual(codes('@group("treasury") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'), ['policy_id_missing'])
+  assert.deepEqual(codes('@id("Bad Id") permit (principal, action == Sigil::Action::"Disclose", resource);'), ['policy_id_invalid:Bad Id'])
+  assert.deepEqual(codes('@id("a") permit (principal, action == Sigil::Action::"Disclose", resource);\n@id("a") permit (principal, action == Sigil::Action::"Issue", resource);'), ['policy_id_duplicate:a'])
+  assert.deepEqual(codes('@id("f") forbid (principal, action, resource);'), ['policy_annotation_invalid:f'])
+  assert.deepEqual(codes('@id("p") @group("treasury") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'), ['policy_annotation_invalid:p'])
+  assert.deepEqual(codes('@id("p") @group("treasury") @quorum("0") permit (principal, action, resource);'), ['policy_annotation_invalid:p'])
+  assert.deepEqual(codes('@id("t") permit (principal, action, resource) when { ?principal == principal };'), ['policy_syntax_error'])
+  assert.deepEqual(codes(''), ['policy_set_empty'])
+})
+
+test('a policy that reads a missing attribute or mistypes one fails strict validation', () => {
+  assert.deepEqual(codes('@id("m") @group("g") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.usdValue > 5 };'), ['policy_invalid:m'])
+  assert.deepEqual(codes('@id("t") @group("g") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.hourUtc == "ten" };'), ['policy_invalid:t'])
+  assert.deepEqual(codes('@id("u") permit (principal, action == Sigil::Action::"Launch", resource);'), ['policy_invalid:u'])
+})
+
+test('an invalid schema is refused', () => {
+  const r = validatePolicySet('@id("a") permit (principal, action, resource);', 'namespace {')
+  assert.ok(!r.valid && r.problems[0]?.code === 'schema_invalid')
+})

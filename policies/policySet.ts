@@ -1,0 +1,150 @@
+import {
+  checkParseSchema, policySetTextToParts, policyToJson, validate,
+  type ActionConstraint, type DetailedError, type EntityUidJson,
+} from '@cedar-policy/cedar-wasm/nodejs'
+import { PolicyError, type PolicyProblem } from './errors.ts'
+import type { PolicyTexts } from './version.ts'
+
+/** Actions whose permits name approvers, so they must carry `@group` and `@quorum`. */
+export const APPROVAL_ACTIONS: readonly string[] = ['CreateTransfer', 'ChangePolicy']
+/** Every action the schema declares; each gets its own preparsed subset of the policy set. */
+export const ACTIONS: readonly string[] = [...APPROVAL_ACTIONS, 'Disclose', 'Issue', 'SubmitSubject']
+
+/** One policy of a compiled set: its text and the annotations evaluation reads. */
+export interface CompiledPolicy {
+  id: string
+  text: string
+  effect: 'permit' | 'forbid'
+  annotations: Record<string, string>
+  /** The actions its scope can match; `all` when unconstrained. */
+  actions: string[] | 'all'
+}
+
+/** A policy set that parsed, named every policy, and validated against its schema in strict mode. */
+export interface CompiledPolicySet {
+  texts: PolicyTexts
+  policies: Map<string, CompiledPolicy>
+}
+
+const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/
+const GROUP = /^[a-z0-9][a-z0-9_-]{0,63}$/
+const QUORUM = /^[1-9][0-9]?$/
+
+const message = (e: DetailedError): string => (e.help ? `${e.message} (${e.help})` : e.message)
+
+const uidOf = (e: EntityUidJson): { type?: string; id: string } => ('__entity' in e ? e.__entity : e)
+
+/** Which actions a policy's scope can match; `all` for an unconstrained action. */
+function actionsOf(c: ActionConstraint): string[] | 'all' {
+  if (c.op === 'All') return 'all'
+  if (c.op === '==') return 'entity' in c ? [uidOf(c.entity).id] : 'all'
+  return 'entities' in c ? c.entities.map((e) => uidOf(e).id) : [uidOf(c.entity).id]
+}
+
+/** The annotation rules evaluation relies on: an id everywhere, a reason on forbids, approvers on approval permits. */
+function annotationProblems(p: CompiledPolicy): PolicyProblem[] {
+  const out: PolicyProblem[] = []
+  const a = p.annotations
+  const bad = (msg: string) => out.push({ code: 'policy_annotation_invalid', policyId: p.id, message: msg })
+  if (a.reason !== undefined && (a.reason.length === 0 || a.reason.length > 500)) bad('@reason must be 1 to 500 characters')
+  if (p.effect === 'forbid' && !a.reason) bad('a forbid policy needs a @reason, which is shown when it blocks')
+  const approval = p.actions === 'all' || p.actions.some((x) => APPROVAL_ACTIONS.includes(x))
+  if (p.effect === 'permit' && approval) {
+    if (!a.group || !GROUP.test(a.group)) bad('a permit on an approval action needs @group("<group id>")')
+    if (!a.quorum || !QUORUM.test(a.quorum)) bad('a permit on an approval action needs @quorum("<1 to 99>")')
+  }
+  if (a.separationOfDuties !== undefined && a.separationOfDuties !== 'true' && a.separationOfDuties !== 'false') {
+    bad('@separationOfDuties must be "true" or "false"')
+  }
+  return out
+}
+
+/** Splits policy source texts into policies, each named by its `@id` annotation. */
+function splitPolicies(sources: readonly string[], problems: PolicyProblem[]): Map<string, CompiledPolicy> {
+  const policies = new Map<string, CompiledPolicy>()
+  for (const source of sources) {
+    const parts = policySetTextToParts(source)
+    if (parts.type === 'failure') {
+      for (const e of parts.errors) problems.push({ code: 'policy_syntax_error', message: message(e) })
+      continue
+    }
+    if (parts.policy_templates.length > 0) {
+      problems.push({ code: 'policy_template_unsupported', message: 'policy templates are not supported' })
+    }
+    for (const text of parts.policies) {
+      const json = policyToJson(text)
+      if (json.type === 'failure') {
+        for (const e of json.errors) problems.push({ code: 'policy_syntax_error', message: message(e) })
+        continue
+      }
+      const annotations = json.json.annotations ?? {}
+      const id = annotations.id
+      if (id === undefined) {
+        problems.push({ code: 'policy_id_missing', message: `a policy has no @id: ${text.slice(0, 80)}` })
+        continue
+      }
+      if (!ID.test(id)) { problems.push({ code: 'policy_id_invalid', policyId: id, message: '@id must be a lower-case slug of at most 64 characters' }); continue }
+      if (policies.has(id)) { problems.push({ code: 'policy_id_duplicate', policyId: id, message: `two policies have @id("${id}")` }); continue }
+      const policy: CompiledPolicy = { id, text, effect: json.json.effect, annotations, actions: actionsOf(json.json.action) }
+      problems.push(...annotationProblems(policy))
+      policies.set(id, policy)
+    }
+  }
+  return policies
+}
+
+/**
+ * Parses policy source texts (each may hold many policies), names each policy by `@id`, checks the
+ * annotations evaluation relies on, and validates the set against the schema in Cedar's strict mode.
+ * Throws {@link PolicyError} listing every problem found; its code is that of the first.
+ */
+export function compilePolicySet(schema: string, sources: readonly string[]): CompiledPolicySet {
+  const schemaCheck = checkParseSchema(schema)
+  if (schemaCheck.type === 'failure') {
+    const problems = schemaCheck.errors.map((e): PolicyProblem => ({ code: 'schema_invalid', message: message(e) }))
+    throw new PolicyError('schema_invalid', problems[0]?.message ?? 'schema does not parse', problems)
+  }
+  const problems: PolicyProblem[] = []
+  const policies = splitPolicies(sources, problems)
+  if (problems.length === 0 && policies.size === 0) problems.push({ code: 'policy_set_empty', message: 'the policy set has no policies' })
+  const texts: PolicyTexts = { schema, policies: Object.fromEntries([...policies].map(([id, p]) => [id, p.text])) }
+  if (problems.length === 0) {
+    const v = validate({ schema, policies: { staticPolicies: texts.policies }, validationSettings: { mode: 'strict' } })
+    if (v.type === 'failure') for (const e of v.errors) problems.push({ code: 'policy_invalid', message: message(e) })
+    else for (const e of v.validationErrors) problems.push({ code: 'policy_invalid', policyId: e.policyId, message: message(e.error) })
+  }
+  const first = problems[0]
+  if (first) throw new PolicyError(first.code, first.message, problems)
+  return { texts, policies }
+}
+
+/**
+ * Compiles texts that are already keyed by id (as an evidence bundle or the store carries them) and checks
+ * that each key names exactly the one policy its text holds, so the texts hash to the version they claim.
+ */
+export function compilePolicyTexts(texts: PolicyTexts): CompiledPolicySet {
+  const compiled = compilePolicySet(texts.schema, Object.values(texts.policies))
+  const given = Object.entries(texts.policies)
+  const same = given.length === compiled.policies.size && given.every(([id, text]) => compiled.policies.get(id)?.text === text)
+  if (!same) throw new PolicyError('policy_id_invalid', 'each policy text must hold exactly the one policy its key names')
+  return compiled
+}
+
+/** The outcome of {@link validatePolicySet}. */
+export type ValidatePolicySetResult =
+  | { valid: true; texts: PolicyTexts }
+  | { valid: false; problems: PolicyProblem[] }
+
+/**
+ * Checks a policy set an admin submits as text: it must parse, every policy needs a unique `@id` and the
+ * annotations evaluation relies on, and it must validate against `schema` in strict mode. Returns every
+ * problem, each naming the policy, instead of throwing, so the console can show them all at once.
+ */
+export function validatePolicySet(text: string, schema: string): ValidatePolicySetResult {
+  try {
+    return { valid: true, texts: compilePolicySet(schema, [text]).texts }
+  } catch (e) {
+    if (e instanceof PolicyError) return { valid: false, problems: e.problems.length ? e.problems : [{ code: e.code, message: e.message }] }
+    throw e
+  }
+}

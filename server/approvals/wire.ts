@@ -1,0 +1,67 @@
+import { z } from 'zod'
+
+/** Chains whose addresses are EVM hex addresses (0x + 40 hex digits; EIP-55 casing is not checked). */
+export const EVM_CHAINS: readonly string[] = ['ethereum', 'sepolia', 'polygon', 'arbitrum', 'optimism', 'base', 'avalanche', 'bsc']
+
+const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
+const BASE58 = '1-9A-HJ-NP-Za-km-z'
+/** Bech32/bech32m (BIP 173/350) shape: one case only, data part from the bech32 alphabet. No checksum check. */
+const bech32 = (hrps: string) => new RegExp(`^(?:(?:${hrps})1[02-9ac-hj-np-z]{6,87}|(?:${hrps.toUpperCase()})1[02-9AC-HJ-NP-Z]{6,87})$`)
+/** Per chain, the basic shape of a destination address; other chains get {@link GENERIC_ADDRESS}. */
+const ADDRESS_SHAPES: Record<string, RegExp[]> = {
+  bitcoin: [bech32('bc'), new RegExp(`^[13][${BASE58}]{25,34}$`)],
+  'bitcoin-testnet': [bech32('tb|bcrt'), new RegExp(`^[mn2][${BASE58}]{25,34}$`)],
+  solana: [new RegExp(`^[${BASE58}]{32,44}$`)],
+  ...Object.fromEntries(EVM_CHAINS.map((c) => [c, [EVM_ADDRESS]])),
+}
+/** Letters, digits and `:._-` only: nothing that could hide or reorder characters on the approval page. */
+const GENERIC_ADDRESS = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/
+
+/** Control, format (bidi overrides, zero-width), surrogate, private-use and line/paragraph separators. */
+const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u
+const zText = (max: number) => z.string().min(1).max(max)
+  .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control, format (bidi, zero-width), private-use or line-separator characters')
+
+const zId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, '1-64 letters, digits, dash or underscore')
+
+/** A chain as a lower-case slug (`ethereum`, `bitcoin`, `solana`, `polygon`, ...). */
+export const zChain = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'a lower-case slug such as ethereum, bitcoin or solana')
+
+/** A lower-case symbol slug (`eth`, `usdc`), an EVM contract address, or a base58 mint address. */
+export const zAsset = z.string().max(64)
+  .regex(new RegExp(`^(?:[a-z0-9][a-z0-9._-]{0,31}|0x[0-9a-fA-F]{40}|[${BASE58}]{32,44})$`), 'a lower-case symbol or a token contract address')
+
+/** A positive decimal in the asset's whole units, at most 18 fractional digits, no exponent or sign. */
+export const zAmount = z.string().max(60)
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]{1,18})?$/, 'a decimal string such as "1.5", at most 18 fractional digits')
+  .refine((s) => /[1-9]/.test(s), 'must be greater than zero')
+
+/** Who the funds go to, for the Travel Rule (FATF R.16). Optional; at least one field when present. */
+export const zBeneficiary = z.strictObject({
+  name: zText(140).optional(),
+  accountRef: zText(128).optional(),
+  vasp: zText(140).optional(),
+  country: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2').optional(),
+}).refine((b) => Object.keys(b).length > 0, 'give at least one beneficiary field')
+
+/**
+ * What a wallet backend asks to have signed. Strict: unknown keys are refused at every level, so the digest
+ * covers everything the signer will see. The destination must have the shape of an address on its chain.
+ */
+export const zTransactionIntent = z.strictObject({
+  chain: zChain,
+  asset: zAsset,
+  amount: zAmount,
+  source: z.strictObject({ walletId: zId, accountId: zId.optional() }),
+  destination: z.string().max(128),
+  memo: zText(256).optional(),
+  beneficiary: zBeneficiary.optional(),
+}).superRefine((intent, ctx) => {
+  const shapes = ADDRESS_SHAPES[intent.chain] ?? [GENERIC_ADDRESS]
+  if (!shapes.some((re) => re.test(intent.destination))) {
+    ctx.addIssue({ code: 'custom', path: ['destination'], message: `not an address on ${intent.chain}` })
+  }
+})
+
+/** A parsed transaction intent. */
+export type TransactionIntent = z.output<typeof zTransactionIntent>
