@@ -6,8 +6,12 @@ import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from '
 import { AuditVerificationError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
+import { verifyEvidence } from './approvals/index.ts'
+import { ProblemError } from './errors.ts'
 
-const USER_ROLES = ['compliance', 'auditor', 'approver']
+/** Roles Sigil knows; approval groups named by policies (treasury, risk, policy-admin…) are roles too. */
+const USER_ROLES = ['compliance', 'auditor', 'approver', 'treasury', 'risk', 'policy-admin']
+const ROLE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 
 const HELP = `Usage: npm run sigil -- <command>
 
@@ -16,7 +20,8 @@ const HELP = `Usage: npm run sigil -- <command>
   clients create --name NAME --role ROLE  create an API client (roles: ${API_CLIENT_ROLES.join(', ')}); prints the key once
   clients list                            list API clients
   clients revoke ID                       revoke an API client's key
-  users roles HANDLE [--set a,b]          show or set a user's roles (${USER_ROLES.join(', ')})
+  users roles HANDLE [--set a,b]          show or set a user's roles and approval groups (${USER_ROLES.join(', ')}, or any group a policy names)
+  evidence verify FILE [--rp-id ID]       re-check an approval evidence bundle offline: intent digest, policy, every signature, quorum
   audit export [--after SEQ]              the audit log as NDJSON on stdout
   audit checkpoint                        sign the head of the audit chain now
   audit verify FILE [--jwks FILE]         check an NDJSON export offline: hashes, links, gaps, signed checkpoints
@@ -35,7 +40,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, delivery: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -50,6 +55,24 @@ async function run(argv: string[]): Promise<void> {
     }
     if (action === 'list') return out((await openKeys(config, log)).jwks())
     fail(`unknown keys command "${action ?? ''}"`)
+  }
+  if (area === 'evidence' && action === 'verify') {
+    if (!arg) fail('evidence verify needs the bundle file')
+    let bundle: unknown
+    try {
+      bundle = JSON.parse(fs.readFileSync(arg, 'utf8'))
+    } catch (err) {
+      fail(`cannot read ${arg}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    try {
+      const r = await verifyEvidence(bundle, values['rp-id'] ? { expectedRPID: values['rp-id'] } : {})
+      return out({ ok: true, requestId: r.requestId, digest: r.digest, policyVersion: r.policyVersion, requirements: r.requirements,
+        approvedBy: r.quorum.groups.map((g) => ({ group: g.group, quorum: g.quorum, approvedBy: g.approvedBy })) })
+    } catch (err) {
+      if (!(err instanceof ProblemError)) throw err
+      out({ ok: false, code: err.code, field: err.field, error: err.detail })
+      process.exit(1)
+    }
   }
   if (area === 'audit' && action === 'verify') {
     if (!arg) fail('audit verify needs the export file')
@@ -101,8 +124,8 @@ async function run(argv: string[]): Promise<void> {
       if (!user) fail(`no user ${arg}`)
       if (values.set !== undefined) {
         const roles = values.set.split(',').map((r) => r.trim()).filter(Boolean)
-        const bad = roles.filter((r) => !USER_ROLES.includes(r))
-        if (bad.length) fail(`unknown roles: ${bad.join(', ')}`)
+        const bad = roles.filter((r) => !ROLE_NAME.test(r))
+        if (bad.length) fail(`role names are lower-case letters, digits, - and _: ${bad.join(', ')}`)
         await store.users.setRoles(user.id, roles, [domainEvent('user.roles_changed', user.id, Date.now(), { roles })])
         await store.audit.append({ type: 'user.roles_changed', actor: 'cli', subject: user.id, data: { roles } }, Date.now())
         // Sign-in enforces the roles' attestation policy: say which passkeys will stop working.

@@ -7,6 +7,7 @@ import { createMetrics } from './http/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
 import { createCheckpointer, startDispatcher } from './audit/index.ts'
+import { expireDueApprovals } from './approvals/index.ts'
 
 async function main(): Promise<void> {
   let config: Config
@@ -25,10 +26,14 @@ async function main(): Promise<void> {
   const keys = await openKeys(config, log)
   const metrics = createMetrics()
   const outbox = startDispatcher({ store, config, log, now: Date.now, onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }) })
-  const { app } = createApp({
+  const deps = {
     config, store, keys, log, now: Date.now, metrics, outbox,
     attestationPolicies: loadAttestationPolicies(config.attestationPolicyFile),
-  })
+  }
+  const { app } = createApp(deps)
+  // Pending approval requests past their time become `expired` (and say so through the outbox).
+  const expiries = setInterval(() => void expireDueApprovals(deps).catch((err: Error) => log.warn({ err: err.message }, 'approval expiry sweep failed')), 15_000)
+  expiries.unref()
   const server = app.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo
     log.info({ port, store: store.kind, rpId: config.rpId, origins: config.origins }, `Sigil listening on http://localhost:${port}`)

@@ -65,3 +65,60 @@ export const zTransactionIntent = z.strictObject({
 
 /** A parsed transaction intent. */
 export type TransactionIntent = z.output<typeof zTransactionIntent>
+
+/** `POST /v1/approvals`: what a wallet backend asks to have approved. */
+export const zCreateApprovalRequest = z.strictObject({
+  intent: zTransactionIntent,
+  /** API client id of the signing service that will redeem the token (its `aud`). */
+  signer: z.string().min(1).max(64),
+  /** Sigil user id of the person who initiated the transfer, for separation of duties. */
+  initiatorUserId: z.string().min(1).max(64).optional(),
+  expiresInSeconds: z.number().int().min(60).max(86_400).default(900),
+})
+
+export const zSimulateRequest = z.strictObject({
+  intent: zTransactionIntent,
+  initiatorUserId: z.string().min(1).max(64).optional(),
+})
+
+export const zApprovalIdParams = z.strictObject({ id: z.string().regex(/^apr_[A-Za-z0-9_-]{1,60}$/, 'an approval id (apr_…)') })
+
+export const zApprovalOptionsRequest = z.strictObject({ decision: z.enum(['approve', 'reject']).default('approve') })
+
+export const zRedeemRequest = z.strictObject({ token: z.string().min(1).max(8192) })
+
+export const zPolicyChangeRequest = z.strictObject({
+  /** The whole replacement policy set as Cedar text; every policy carries `@id`. */
+  policies: z.string().min(1).max(500_000),
+  expiresInSeconds: z.number().int().min(60).max(7 * 86_400).default(86_400),
+})
+
+const zRequirementView = z.object({
+  group: z.string(), quorum: z.number().int(), reasons: z.array(z.string()), missing: z.number().int(),
+  approvedBy: z.array(z.object({ userId: z.string(), displayName: z.string() })),
+})
+
+/** What `GET /v1/approvals/:id` and the mutating approval calls answer. */
+export const zApprovalView = z.object({
+  id: z.string(),
+  kind: z.enum(['transfer', 'policy-change']),
+  status: z.enum(['pending', 'approved', 'rejected', 'blocked', 'expired']),
+  summary: z.string(),
+  intent: z.record(z.string(), z.unknown()),
+  digest: z.string(),
+  policyVersion: z.string(),
+  requirements: z.array(zRequirementView),
+  blocks: z.array(z.object({ code: z.string(), reason: z.string(), policyId: z.string().optional() })),
+  separationOfDuties: z.boolean(),
+  approvals: z.array(z.object({ userId: z.string(), displayName: z.string(), decision: z.enum(['approve', 'reject']),
+    at: z.iso.datetime(), credentialId: z.string() })),
+  signer: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  settledAt: z.iso.datetime().nullable(),
+  redeemedAt: z.iso.datetime().nullable(),
+  tokenIssued: z.boolean(),
+  me: z.object({ eligible: z.boolean(), decided: z.enum(['approve', 'reject']).nullable(), reason: z.string().nullable() }).optional(),
+})
+
+export type ApprovalView = z.output<typeof zApprovalView>

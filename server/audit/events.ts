@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'account.created', 'login', 'passkey.added', 'passkey.renamed', 'passkey.removed', 'passkey.clone_suspected',
   'recovery.codes_generated', 'recovery.used', 'session.revoked', 'sessions.revoked_all',
   'user.roles_changed', 'client.created', 'client.revoked',
+  'approval.created', 'approval.blocked', 'approval.decision', 'approval.approved', 'approval.rejected', 'approval.expired',
+  'approval.token_issued', 'approval.redeemed', 'policy.changed',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -15,6 +15,7 @@ import { clientRoutes } from './routes/clients.ts'
 import { opsRoutes } from './routes/ops.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
+import { approvalRoutes } from './routes/approvals.ts'
 import { sessionCookie } from '../sessions/index.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   clientRoutes(api)
   auditRoutes(api)
   webhookRoutes(api)
+  approvalRoutes(api)
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
   app.use(router)
 

@@ -14,6 +14,7 @@ const SECURITY: Record<string, Record<string, string[]>[]> = {
   session: [{ sessionCookie: [] }, { accessToken: [] }],
   'session-or-recovery': [{ sessionCookie: [] }, { accessToken: [] }],
   client: [{ apiKey: [] }],
+  'session-or-client': [{ sessionCookie: [] }, { accessToken: [] }, { apiKey: [] }],
 }
 
 const COMMON_ERRORS = ['request_invalid', 'body_malformed', 'body_too_large', 'content_type_unsupported', 'origin_required',

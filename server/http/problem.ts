@@ -19,7 +19,9 @@ function issuePath(path: PropertyKey[]): string {
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'params' | 'query'): z.output<S> {
   const r = schema.safeParse(value)
   if (r.success) return r.data
-  const issues: FieldIssue[] = r.error.issues.slice(0, 20).map((i) => ({ field: issuePath(i.path), message: i.message }))
+  // An unknown member is named itself, not its parent object.
+  const issues: FieldIssue[] = r.error.issues.slice(0, 20).map((i) => ({
+    field: issuePath(i.code === 'unrecognized_keys' && i.keys.length ? [...i.path, i.keys[0]!] : i.path), message: i.message }))
   const first = issues[0]!
   throw new ProblemError('request_invalid', 400, {
     detail: `Invalid ${where}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,

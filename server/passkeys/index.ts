@@ -1,5 +1,5 @@
 export { newAccountOptions, verifyNewAccount, addPasskeyOptions, verifyAddPasskey, SUPPORTED_ALGS } from './registration.ts'
-export { loginOptions, verifyLogin, reauthOptions, verifyReauth } from './login.ts'
+export { approvalAssertionOptions, loginOptions, verifyApprovalAssertion, verifyLogin, reauthOptions, verifyReauth } from './login.ts'
 export { generateRecoveryCodes, redeemRecoveryCode, RECOVERY_CODE_COUNT } from './recovery.ts'
 export { authenticatorName } from './aaguids.ts'
 export {

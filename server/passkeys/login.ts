@@ -4,7 +4,7 @@ import type { z } from 'zod'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { hitLimit } from '../rateLimits.ts'
-import type { PasskeyRecord, UserRecord } from '../store/index.ts'
+import type { CeremonyRecord, PasskeyRecord, UserRecord } from '../store/index.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
 import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
@@ -45,7 +45,7 @@ const ACCOUNT_LOGINS_PER_MINUTE = 30
  * synced passkeys; otherwise the new counter must exceed the stored one, or the passkey may be cloned:
  * refused and audited. The counter and backup state are written with a compare-and-set.
  */
-async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord }> {
+async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approval', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord; ceremony: CeremonyRecord }> {
   requireSameId(response)
   const ceremony = await finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId)
   const passkey = await deps.store.passkeys.get(response.id)
@@ -90,7 +90,7 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth', response
     await auditCloneSuspect(deps, passkey, user)
     throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
   }
-  return { user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now } }
+  return { user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now }, ceremony }
 }
 
 async function auditCloneSuspect(deps: AppDeps, passkey: PasskeyRecord, user: UserRecord): Promise<void> {
@@ -101,3 +101,25 @@ async function auditCloneSuspect(deps: AppDeps, passkey: PasskeyRecord, user: Us
 
 export const verifyLogin = (deps: AppDeps, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'login', response, client)
 export const verifyReauth = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'reauth', response, client, user.id)
+
+/**
+ * Request options for approving or rejecting a signing request: `challenge` is the approval challenge
+ * (bound to the request, its intent digest, policy version, decision and a fresh nonce), only the approver's
+ * own passkeys are allowed, user verification is required. `data` is kept with the ceremony.
+ */
+export async function approvalAssertionOptions(deps: AppDeps, user: UserRecord, challenge: string, data: Record<string, unknown>): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const passkeys = await deps.store.passkeys.listByUser(user.id)
+  const options = await generateAuthenticationOptions({
+    rpID: deps.config.rpId,
+    userVerification: 'required',
+    timeout: deps.config.challengeSeconds * 1000,
+    allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports })),
+    challenge: Buffer.from(challenge, 'base64url'),
+  })
+  await startCeremony(deps, 'approval', options.challenge, { userId: user.id, data })
+  return options
+}
+
+/** Verifies an approver's assertion over an approval challenge that this user started; consumes it once. */
+export const verifyApprovalAssertion = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse, client: string) =>
+  verifyAssertion(deps, 'approval', response, client, user.id)

@@ -36,7 +36,7 @@ export interface PasskeyRecord {
   lastUsedAt: number | null
 }
 
-export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth'
+export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth' | 'approval'
 
 export interface CeremonyRecord {
   /** The WebAuthn challenge, base64url; also the record's key. */
@@ -306,6 +306,100 @@ export interface WebhookStore {
   replay(filter: { subscriptionId?: string; deliveryId?: string }, now: number): Promise<number>
 }
 
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'blocked' | 'expired'
+
+/** One approver's signed decision, kept whole so that anyone can re-check it (the evidence bundle). */
+export interface ApprovalDecisionRecord {
+  userId: string
+  /** The approver's groups when they decided. */
+  groups: string[]
+  decision: 'approve' | 'reject'
+  /** The fresh nonce bound into this approver's challenge, base64url. */
+  nonce: string
+  at: number
+  credentialId: string
+  /** COSE public key of the passkey, base64url. */
+  publicKey: string
+  /** The WebAuthn assertion as the browser sent it (AuthenticationResponseJSON). */
+  assertion: Record<string, unknown>
+}
+
+export interface ApprovalPolicyDecision {
+  requester: { type: 'apiClient' | 'user'; id: string }
+  decidedAt: number
+  /** Velocity input: amount of the same asset approved for the wallet in the 24 h before. */
+  approvedLast24h: string
+  destinationAllowlisted: boolean
+  requirements: { group: string; quorum: number; reasons: string[]; policyIds: string[] }[]
+  separationOfDuties: boolean
+  blocks: { code: string; reason: string; policyId?: string }[]
+}
+
+/** A request to sign something (a transfer) or to change the policy set, and everything decided about it. */
+export interface ApprovalRecord {
+  /** `apr_…` */
+  id: string
+  kind: 'transfer' | 'policy-change'
+  status: ApprovalStatus
+  /** Transfer: the transaction intent. Policy change: `{ policies: { id: text } }`. */
+  intent: Record<string, unknown>
+  /** `sha256:<hex>` of the intent's RFC 8785 bytes. */
+  digest: string
+  policyVersion: string
+  decision: ApprovalPolicyDecision
+  /** Who asked: an API client id, or a user id for policy changes. */
+  requestedBy: string
+  /** The user on whose behalf the request was made, when known (separation of duties). */
+  initiatorUserId: string | null
+  /** The signing service's API client id: the approval token's audience. */
+  signer: string | null
+  /** Velocity keys (empty for policy changes). */
+  walletId: string
+  asset: string
+  amount: string
+  createdAt: number
+  expiresAt: number
+  /** When the request was approved or rejected. */
+  settledAt: number | null
+  decisions: ApprovalDecisionRecord[]
+  token: { jti: string; issuedAt: number; expiresAt: number } | null
+  redeemedAt: number | null
+  /** Compare-and-set version: each update must name the version it read. */
+  version: number
+}
+
+export interface ApprovalStore {
+  create(approval: ApprovalRecord, events?: OutboxEvent[]): Promise<void>
+  get(id: string): Promise<ApprovalRecord | undefined>
+  /** Replaces the record if its stored version is still `next.version - 1`; false when another writer won. */
+  update(next: ApprovalRecord, events?: OutboxEvent[]): Promise<boolean>
+  /** Pending requests, newest first (expired ones too: callers decide expiry with their clock). */
+  listPending(limit: number): Promise<ApprovalRecord[]>
+  /** Recent requests of any status, newest first. */
+  listRecent(limit: number): Promise<ApprovalRecord[]>
+  /** Marks the approved request's token `jti` redeemed; true for exactly one caller, ever. */
+  redeem(id: string, jti: string, at: number, events?: OutboxEvent[]): Promise<boolean>
+  /** Amounts of the wallet's approved transfers of `asset` settled at or after `since` (velocity). */
+  approvedAmounts(walletId: string, asset: string, since: number): Promise<string[]>
+}
+
+export interface PolicySetRecord {
+  version: string
+  /** The schema and each policy's text by id. */
+  texts: { schema: string; policies: Record<string, string> }
+  activatedAt: number
+  /** The policy-change approval that put it in force. */
+  approvalId: string | null
+}
+
+export interface PolicySetStore {
+  getActive(): Promise<PolicySetRecord | undefined>
+  /** Any set that was ever active, by version (evidence of old requests names theirs). */
+  getVersion(version: string): Promise<PolicySetRecord | undefined>
+  /** Puts `set` in force if the active version is still `expectedVersion` (null: none stored yet). */
+  activate(set: PolicySetRecord, expectedVersion: string | null, events?: OutboxEvent[]): Promise<boolean>
+}
+
 export interface Store {
   readonly kind: string
   challenges: ChallengeStore
@@ -319,6 +413,8 @@ export interface Store {
   audit: AuditStore
   outbox: OutboxStore
   webhooks: WebhookStore
+  approvals: ApprovalStore
+  policySets: PolicySetStore
   /** Throws if the backing store cannot be reached. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -8,8 +8,9 @@ import { API_KEY_PREFIX, hashApiKey } from '../../clients/index.ts'
 /**
  * none: anyone. session: a full session (cookie, or an access token bound to a live session).
  * session-or-recovery: also the restricted session a recovery code opens. client: an API key.
+ * session-or-client: a full session or an API key (the handler decides what each may see); no role check.
  */
-export type AuthMode = 'none' | 'session' | 'session-or-recovery' | 'client'
+export type AuthMode = 'none' | 'session' | 'session-or-recovery' | 'client' | 'session-or-client'
 
 const unauthenticated = (detail: string): ProblemError =>
   new ProblemError('unauthenticated', 401, { detail, headers: { 'WWW-Authenticate': 'Bearer realm="sigil"' } })
@@ -62,6 +63,13 @@ export async function authenticate(deps: AppDeps, req: Request, res: Response, m
   }
   switch (mode) {
     case 'none':
+      return principal
+    case 'session-or-client':
+      if (principal.kind === 'client') return principal
+      if (principal.kind !== 'session') throw unauthenticated('Sign in, or send an API key.')
+      if (principal.session.kind !== 'full') {
+        throw new ProblemError('recovery_session_restricted', 403, { detail: 'A recovery session can only add a passkey.' })
+      }
       return principal
     case 'client':
       if (principal.kind !== 'client') throw unauthenticated('This operation needs an API key.')

@@ -13,6 +13,7 @@ import { sessionsContract } from './sessions.ts'
 import { usersContract } from './users.ts'
 import { outboxContract } from './outbox.ts'
 import { webhooksContract } from './webhooks.ts'
+import { approvalsContract } from './approvals.ts'
 
 export interface StoreContractOptions {
   /**
@@ -41,4 +42,5 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: St
   auditContract(name, target)
   outboxContract(name, target)
   webhooksContract(name, target)
+  approvalsContract(name, target)
 }

@@ -12,6 +12,7 @@ import { redisSessions } from './sessions.ts'
 import { redisUsers } from './users.ts'
 import { eventRunner, outboxMarker, redisOutbox } from './outbox.ts'
 import { redisWebhooks } from './webhooks.ts'
+import { redisApprovals, redisPolicySets } from './approvals.ts'
 
 export interface ConnectRedisStoreOptions {
   /** redis:// or rediss:// URL; with `cluster`, the first seed node. */
@@ -45,6 +46,8 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
     audit: redisAudit(conn, keys),
     outbox: redisOutbox(conn, keys, mark),
     webhooks: redisWebhooks(conn, keys),
+    approvals: redisApprovals(conn, keys, runWithEvents),
+    policySets: redisPolicySets(conn, keys, runWithEvents),
     ping: () => conn.ping(),
     close: () => conn.close(),
   }

@@ -45,6 +45,12 @@ export function keyspace(prefix: string) {
     apiClientIds: () => `${p}:{apiclients}`,
     rateLimit: (key: string, windowStart: number) => `${p}:{rl:${key}}:${windowStart}`,
     idempotency: (key: string) => `${p}:{idem:${key}}`,
+    approval: (id: string) => `${p}:{ap:${id}}`,
+    approvalsPending: () => `${p}:{approvals}:pending`,
+    approvalsRecent: () => `${p}:{approvals}:recent`,
+    /** Approved amounts of a wallet and asset, scored by settle time. */
+    velocity: (walletId: string, asset: string) => `${p}:{vel:${walletId}|${asset}}`,
+    policySet: () => `${p}:{policyset}`,
     auditLog: () => `${p}:{audit}:log`,
     /** The outbox stream beside a record: same hash tag, so one script writes both. */
     outboxOf: (recordKey: string) => `${recordKey.slice(0, recordKey.indexOf('}') + 1)}:outbox`,

@@ -143,6 +143,31 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_created ON webhook_deliveries(created_at);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        wallet_id TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        settled_at INTEGER,
+        version INTEGER NOT NULL,
+        token_jti TEXT,
+        redeemed_at INTEGER,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX approvals_status ON approvals(status, created_at);
+      CREATE INDEX approvals_created ON approvals(created_at);
+      CREATE INDEX approvals_velocity ON approvals(wallet_id, asset, status, settled_at);
+      CREATE TABLE policy_sets (
+        slot TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ]
 
 /**

@@ -14,6 +14,7 @@ import { sqliteSessions } from './sessions.ts'
 import { sqliteUsers } from './users.ts'
 import { outboxWriter, sqliteOutbox } from './outbox.ts'
 import { sqliteWebhooks } from './webhooks.ts'
+import { sqliteApprovals, sqlitePolicySets } from './approvals.ts'
 
 export interface OpenSqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
@@ -59,6 +60,8 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
     audit: sqliteAudit(db),
     outbox: sqliteOutbox(db, write),
     webhooks: sqliteWebhooks(db),
+    approvals: sqliteApprovals(db, write),
+    policySets: sqlitePolicySets(db, write),
     async ping() {
       ping.get()
     },

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import canonicalize from 'canonicalize'
+import type { ApprovalDecision, PolicyEngine } from '../../policies/index.ts'
+import { domainEvent } from '../audit/index.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
+import type { ApprovalPolicyDecision, ApprovalRecord, UserRecord } from '../store/index.ts'
+import { digestOf, intentDigest } from './intent.ts'
+import { policySourceFor } from './policySource.ts'
+import { sumAmounts } from './velocity.ts'
+import type { TransactionIntent } from './wire.ts'
+
+const DAY_MS = 24 * 3600_000
+
+export const newApprovalId = (): string => `apr_${randomBytes(16).toString('base64url')}`
+
+export interface TransferInput {
+  intent: TransactionIntent
+  requester: { type: 'apiClient' | 'user'; id: string }
+  initiatorUserId?: string
+}
+
+/** Builds the policy decision's inputs (velocity from the store) and evaluates it; evaluation errors deny. */
+export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input: TransferInput): Promise<{ result: ApprovalDecision; decision: ApprovalPolicyDecision }> {
+  const now = deps.now()
+  const approvedLast24h = sumAmounts(await deps.store.approvals.approvedAmounts(input.intent.source.walletId, input.intent.asset, now - DAY_MS))
+  const result = engine.evaluateApproval({ intent: input.intent, requester: input.requester, now: new Date(now), approvedLast24h, destinationAllowlisted: false })
+  return { result, decision: policyDecision(result, input.requester, now, approvedLast24h) }
+}
+
+function policyDecision(result: ApprovalDecision, requester: ApprovalPolicyDecision['requester'], now: number, approvedLast24h: string): ApprovalPolicyDecision {
+  return {
+    requester, decidedAt: now, approvedLast24h, destinationAllowlisted: false,
+    requirements: result.outcome === 'approval_required'
+      ? result.requirements.map((r) => ({ group: r.group, quorum: r.quorum, reasons: r.reasons, policyIds: r.policyIds })) : [],
+    separationOfDuties: result.outcome === 'approval_required' ? result.separationOfDuties : false,
+    blocks: result.outcome === 'blocked' ? result.blocks.map((b) => ({ code: b.code, reason: b.reason, ...(b.policyId ? { policyId: b.policyId } : {}) })) : [],
+  }
+}
+
+async function requireInitiator(deps: AppDeps, id: string | undefined): Promise<void> {
+  if (id !== undefined && !(await deps.store.users.get(id))) {
+    throw new ProblemError('initiator_unknown', 400, { detail: 'No user has this id.', field: 'initiatorUserId' })
+  }
+}
+
+/** `POST /v1/approvals`: validates the signer, decides by policy, stores the request (pending or blocked). */
+export async function createTransferApproval(deps: AppDeps, clientId: string, body: { intent: TransactionIntent; signer: string; initiatorUserId?: string; expiresInSeconds: number }): Promise<ApprovalRecord> {
+  const signer = await deps.store.apiClients.get(body.signer)
+  if (!signer || signer.revokedAt !== null || !signer.roles.includes('signing-service')) {
+    throw new ProblemError('signer_unknown', 400, { detail: 'signer must be the id of an active API client with role signing-service.', field: 'signer' })
+  }
+  await requireInitiator(deps, body.initiatorUserId)
+  const engine = await policySourceFor(deps.store).current()
+  const { result, decision } = await decideTransfer(deps, engine, { intent: body.intent, requester: { type: 'apiClient', id: clientId }, initiatorUserId: body.initiatorUserId })
+  const now = deps.now()
+  const a: ApprovalRecord = {
+    id: newApprovalId(), kind: 'transfer', status: result.outcome === 'blocked' ? 'blocked' : 'pending',
+    intent: body.intent as unknown as Record<string, unknown>, digest: intentDigest(body.intent), policyVersion: result.policyVersion,
+    decision, requestedBy: clientId, initiatorUserId: body.initiatorUserId ?? null, signer: signer.id,
+    walletId: body.intent.source.walletId, asset: body.intent.asset, amount: body.intent.amount,
+    createdAt: now, expiresAt: now + body.expiresInSeconds * 1000, settledAt: result.outcome === 'blocked' ? now : null,
+    decisions: [], token: null, redeemedAt: null, version: 1,
+  }
+  const data = { kind: a.kind, status: a.status, digest: a.digest, policyVersion: a.policyVersion, requirements: decision.requirements.map(({ group, quorum }) => ({ group, quorum })) }
+  await deps.store.approvals.create(a, [domainEvent(a.status === 'blocked' ? 'approval.blocked' : 'approval.created', a.id, now, data)])
+  await deps.store.audit.append({ type: a.status === 'blocked' ? 'approval.blocked' : 'approval.created', actor: clientId, subject: a.id, data }, now)
+  return a
+}
+
+/** `POST /v1/policies/simulate`: what an intent would need, creating nothing. */
+export async function simulateTransfer(deps: AppDeps, clientId: string, intent: TransactionIntent, initiatorUserId?: string) {
+  const engine = await policySourceFor(deps.store).current()
+  const { result, decision } = await decideTransfer(deps, engine, { intent, requester: { type: 'apiClient', id: clientId }, initiatorUserId })
+  return { outcome: result.outcome, policyVersion: result.policyVersion, digest: intentDigest(intent),
+    requirements: decision.requirements, separationOfDuties: decision.separationOfDuties, blocks: decision.blocks,
+    approvedLast24h: decision.approvedLast24h }
+}
+
+/**
+ * `POST /v1/policies/changes`: a replacement policy set is itself an approval request, decided by the policy
+ * in force (ChangePolicy: a quorum of policy-admin). It takes effect when approved.
+ */
+export async function proposePolicyChange(deps: AppDeps, user: UserRecord, text: string, expiresInSeconds: number): Promise<ApprovalRecord> {
+  const engine = await policySourceFor(deps.store).current()
+  const checked = engine.validatePolicySet(text)
+  if (!checked.valid) {
+    throw new ProblemError('policy_invalid', 400, { detail: checked.problems.map((p) => p.message).join('; ').slice(0, 2000), field: 'policies',
+      extra: { problems: checked.problems.slice(0, 50) } })
+  }
+  const result = engine.evaluatePolicyChange({ proposer: { id: user.id } })
+  const now = deps.now()
+  const decision = policyDecision(result, { type: 'user', id: user.id }, now, '0')
+  const intent = { policies: checked.texts.policies }
+  const a: ApprovalRecord = {
+    id: newApprovalId(), kind: 'policy-change', status: result.outcome === 'blocked' ? 'blocked' : 'pending', intent,
+    digest: digestOf(new TextEncoder().encode(canonicalize({ policies: checked.texts.policies, schema: checked.texts.schema })!)),
+    policyVersion: engine.version, decision, requestedBy: user.id, initiatorUserId: user.id, signer: null,
+    walletId: '', asset: '', amount: '0', createdAt: now, expiresAt: now + expiresInSeconds * 1000,
+    settledAt: result.outcome === 'blocked' ? now : null, decisions: [], token: null, redeemedAt: null, version: 1,
+  }
+  await deps.store.approvals.create(a, [domainEvent('approval.created', a.id, now, { kind: a.kind, status: a.status, digest: a.digest })])
+  await deps.store.audit.append({ type: 'policy.change_proposed', actor: user.id, subject: a.id, data: { digest: a.digest, from: engine.version } }, now)
+  return a
+}

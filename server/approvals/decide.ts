@@ -1,0 +1,110 @@
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
+import { createPolicyEngine } from '../../policies/index.ts'
+import { domainEvent } from '../audit/index.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
+import { approvalAssertionOptions, verifyApprovalAssertion } from '../passkeys/index.ts'
+import type { ApprovalDecisionRecord, ApprovalRecord, UserRecord } from '../store/index.ts'
+import { expireIfDue, ineligibility } from './access.ts'
+import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
+import { policySourceFor } from './policySource.ts'
+import { tally } from './view.ts'
+
+type Decision = 'approve' | 'reject'
+
+function refuse(a: ApprovalRecord, user: UserRecord): void {
+  if (a.status === 'expired') throw new ProblemError('approval_expired', 409, { detail: 'The request has expired; ask for a new one.' })
+  const why = ineligibility(a, user)
+  if (why) throw why
+}
+
+/**
+ * `POST /v1/approvals/:id/options`: WebAuthn request options whose challenge is bound to this request, its
+ * intent digest, the policy version, the decision and a fresh nonce (see challenge.ts for the construction).
+ */
+export async function approvalOptions(deps: AppDeps, user: UserRecord, approval: ApprovalRecord, decision: Decision): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const a = await expireIfDue(deps, approval)
+  refuse(a, user)
+  const nonce = newApprovalNonce()
+  const challenge = expectedApprovalChallenge({ requestId: a.id, digest: a.digest, policyVersion: a.policyVersion, decision, nonce })
+  return approvalAssertionOptions(deps, user, challenge, { approvalId: a.id, decision, nonce })
+}
+
+/** Retries of the compare-and-set when other approvers' decisions land at the same moment. */
+const MAX_ROUNDS = 20
+
+/**
+ * `POST /v1/approvals/:id/verify` (approve) and `/reject`: verifies the approver's assertion over the bound
+ * challenge (user verification required, only this user's passkeys), records the decision with the whole
+ * assertion (the evidence), and settles the request when the quorum is met or a required group rejects.
+ */
+export async function decide(deps: AppDeps, user: UserRecord, id: string, response: Parameters<typeof verifyApprovalAssertion>[2], decision: Decision, client: string): Promise<ApprovalRecord> {
+  let a = await deps.store.approvals.get(id)
+  if (!a) throw new ProblemError('approval_not_found', 404, { field: 'id' })
+  a = await expireIfDue(deps, a)
+  refuse(a, user)
+  const { passkey, ceremony } = await verifyApprovalAssertion(deps, user, response, client)
+  const data = ceremony.data as { approvalId?: string; decision?: string; nonce?: string } | undefined
+  if (data?.approvalId !== id) {
+    throw new ProblemError('challenge_unknown', 400, { detail: 'This challenge was issued for another request.', field: 'response.response.clientDataJSON' })
+  }
+  if (data.decision !== decision) {
+    throw new ProblemError('approval_decision_mismatch', 400, { detail: `The passkey signed a "${data.decision}" decision; send it to /${data.decision === 'reject' ? 'reject' : 'verify'}.`, field: 'response' })
+  }
+  const record: ApprovalDecisionRecord = {
+    userId: user.id, groups: [...user.roles], decision, nonce: data.nonce!, at: deps.now(), credentialId: passkey.id,
+    publicKey: Buffer.from(passkey.publicKey).toString('base64url'), assertion: response as unknown as Record<string, unknown>,
+  }
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    // The challenge binds digest and policy version as they were when it was made; they never change, but a
+    // request replaced meanwhile must not take this signature.
+    if (expectedApprovalChallenge({ requestId: a.id, digest: a.digest, policyVersion: a.policyVersion, decision, nonce: record.nonce }) !== ceremony.challenge) {
+      throw new ProblemError('challenge_unknown', 400, { detail: 'The request changed since the challenge was made.', field: 'response.response.clientDataJSON' })
+    }
+    refuse(a, user)
+    const next: ApprovalRecord = { ...a, decisions: [...a.decisions, record], version: a.version + 1 }
+    const status = tally(next).status
+    const now = deps.now()
+    if (status !== 'pending') Object.assign(next, { status: status === 'satisfied' ? 'approved' : 'rejected', settledAt: now })
+    const events = [domainEvent('approval.decision', a.id, now, { user: user.id, decision, credential: passkey.id })]
+    if (next.status === 'approved') events.push(domainEvent('approval.approved', a.id, now, { kind: a.kind, digest: a.digest, approvers: approversOf(next) }))
+    if (next.status === 'rejected') events.push(domainEvent('approval.rejected', a.id, now, { kind: a.kind, digest: a.digest }))
+    if (await deps.store.approvals.update(next, events)) {
+      await deps.store.audit.append({ type: `approval.${decision === 'approve' ? 'approved_by' : 'rejected_by'}`, actor: user.id, subject: a.id,
+        data: { credential: passkey.id, digest: a.digest, policyVersion: a.policyVersion } }, now)
+      if (next.status !== 'pending') await deps.store.audit.append({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } }, now)
+      if (next.status === 'approved' && next.kind === 'policy-change') return applyPolicyChange(deps, next)
+      return next
+    }
+    const fresh = await deps.store.approvals.get(id)
+    if (!fresh) throw new ProblemError('approval_not_found', 404, { field: 'id' })
+    a = fresh
+  }
+  throw new ProblemError('approval_busy', 503, { detail: 'Too many concurrent decisions; try again.', headers: { 'Retry-After': '1' } })
+}
+
+/** The people whose approval counted, sorted. */
+export function approversOf(a: ApprovalRecord): string[] {
+  return [...new Set(tally(a).groups.flatMap((g) => g.approvedBy))].sort()
+}
+
+/**
+ * An approved policy change takes effect: the set becomes active if the set it was decided under is still
+ * the active one; if another change won meanwhile, this one is blocked (decide again under the new set).
+ */
+async function applyPolicyChange(deps: AppDeps, a: ApprovalRecord): Promise<ApprovalRecord> {
+  const current = await policySourceFor(deps.store).current()
+  const texts = { schema: current.texts.schema, policies: (a.intent as { policies: Record<string, string> }).policies }
+  const engine = createPolicyEngine(texts)
+  const now = deps.now()
+  const ok = await deps.store.policySets.activate({ version: engine.version, texts: engine.texts, activatedAt: now, approvalId: a.id }, a.policyVersion,
+    [domainEvent('policy.changed', engine.version, now, { approval: a.id, from: a.policyVersion })])
+  if (ok) {
+    await deps.store.audit.append({ type: 'policy.changed', actor: 'system', subject: engine.version, data: { approval: a.id, from: a.policyVersion, approvers: approversOf(a) } }, now)
+    return a
+  }
+  const blocked: ApprovalRecord = { ...a, status: 'blocked', version: a.version + 1,
+    decision: { ...a.decision, blocks: [{ code: 'policy_changed_meanwhile', reason: 'Another policy change took effect first; propose this one again.' }] } }
+  await deps.store.approvals.update(blocked)
+  return blocked
+}

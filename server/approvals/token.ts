@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto'
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import { domainEvent } from '../audit/index.ts'
+import type { AppDeps } from '../deps.ts'
+import { ProblemError } from '../errors.ts'
+import { signJwt } from '../keys/index.ts'
+import type { ApprovalRecord } from '../store/index.ts'
+import { approversOf } from './decide.ts'
+
+/** The approval token's media type (`typ` header); a signer pins it with alg ES256 and its own id as `aud`. */
+export const APPROVAL_TOKEN_TYP = 'sigil-approval+jwt'
+/** Longest life of an approval token. */
+export const APPROVAL_TOKEN_SECONDS = 300
+
+export interface ApprovalTokenClaims extends JWTPayload {
+  iss: string
+  aud: string
+  /** The approval request id. */
+  sub: string
+  jti: string
+  iat: number
+  exp: number
+  intent_digest: string
+  policy_version: string
+  approvers: string[]
+}
+
+function claimsOf(deps: AppDeps, a: ApprovalRecord, token: NonNullable<ApprovalRecord['token']>): ApprovalTokenClaims {
+  return { iss: deps.config.publicUrl, aud: a.signer!, sub: a.id, jti: token.jti, iat: Math.floor(token.issuedAt / 1000),
+    exp: Math.floor(token.expiresAt / 1000), intent_digest: a.digest, policy_version: a.policyVersion, approvers: approversOf(a) }
+}
+
+/**
+ * `GET /v1/approvals/:id/token`: a short-lived JWS for the signing service. One token id per request: asked
+ * again while it is valid, the same claims are signed again; after it expires unredeemed, a new id replaces it.
+ */
+export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord): Promise<{ token: string; jti: string; expiresAt: number }> {
+  let a = approval
+  for (let round = 0; round < 10; round++) {
+    if (a.kind !== 'transfer' || a.status !== 'approved') {
+      throw new ProblemError('approval_not_approved', 409, { detail: `The request is ${a.status}; a token needs an approved transfer.` })
+    }
+    if (a.redeemedAt !== null) throw new ProblemError('approval_token_redeemed', 409, { detail: 'The approval was already redeemed.' })
+    const now = deps.now()
+    if (a.token && a.token.expiresAt > now) {
+      return { token: await signJwt(deps.keys.signer(), APPROVAL_TOKEN_TYP, claimsOf(deps, a, a.token)), jti: a.token.jti, expiresAt: a.token.expiresAt }
+    }
+    const token = { jti: randomUUID(), issuedAt: now, expiresAt: now + APPROVAL_TOKEN_SECONDS * 1000 }
+    const next = { ...a, token, version: a.version + 1 }
+    if (await deps.store.approvals.update(next, [domainEvent('approval.token_issued', a.id, now, { jti: token.jti, signer: a.signer })])) {
+      await deps.store.audit.append({ type: 'approval.token_issued', actor: a.requestedBy, subject: a.id, data: { jti: token.jti } }, now)
+      return { token: await signJwt(deps.keys.signer(), APPROVAL_TOKEN_TYP, claimsOf(deps, next, token)), jti: token.jti, expiresAt: token.expiresAt }
+    }
+    a = (await deps.store.approvals.get(a.id)) ?? a
+  }
+  throw new ProblemError('approval_busy', 503, { detail: 'Try again.', headers: { 'Retry-After': '1' } })
+}
+
+const invalid = (detail: string) => new ProblemError('approval_token_invalid', 400, { detail, field: 'token' })
+
+/** Verifies an approval token for `signerId`: ES256 only, our `typ`, issuer, audience = the signer, lifetime. */
+export async function verifyApprovalToken(deps: AppDeps, token: string, signerId: string): Promise<ApprovalTokenClaims> {
+  const options = { algorithms: ['ES256'], typ: APPROVAL_TOKEN_TYP, issuer: deps.config.publicUrl, audience: signerId,
+    currentDate: new Date(deps.now()), requiredClaims: ['sub', 'jti', 'exp', 'iat', 'intent_digest'] }
+  try {
+    let verified
+    try {
+      verified = await jwtVerify(token, createLocalJWKSet(deps.keys.jwks()), options)
+    } catch (err) {
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err
+      await deps.keys.refresh()
+      verified = await jwtVerify(token, createLocalJWKSet(deps.keys.jwks()), options)
+    }
+    return verified.payload as ApprovalTokenClaims
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw new ProblemError('approval_token_expired', 400, { detail: 'The approval token has expired; fetch a new one.', field: 'token' })
+    if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'aud') throw invalid('The token is for another signing service.')
+    throw invalid('The approval token is not valid.')
+  }
+}
+
+/**
+ * `POST /v1/approvals/:id/redeem`: the signing service proves the token and spends it, atomically, once: 200
+ * the first time, 409 ever after, whichever instance answers.
+ */
+export async function redeemApprovalToken(deps: AppDeps, signerId: string, id: string, token: string): Promise<ApprovalTokenClaims> {
+  const claims = await verifyApprovalToken(deps, token, signerId)
+  if (claims.sub !== id) throw invalid('The token is for another request.')
+  const a = await deps.store.approvals.get(id)
+  if (!a || a.signer !== signerId) throw new ProblemError('approval_not_found', 404, { field: 'id' })
+  if (a.redeemedAt !== null) throw new ProblemError('approval_token_redeemed', 409, { detail: 'This approval was already redeemed.' })
+  if (a.token?.jti !== claims.jti || a.digest !== claims.intent_digest) throw invalid('The token was replaced or does not match the request.')
+  const now = deps.now()
+  if (!(await deps.store.approvals.redeem(id, claims.jti, now, [domainEvent('approval.redeemed', id, now, { jti: claims.jti, signer: signerId })]))) {
+    throw new ProblemError('approval_token_redeemed', 409, { detail: 'This approval was already redeemed.' })
+  }
+  await deps.store.audit.append({ type: 'approval.redeemed', actor: signerId, subject: id, data: { jti: claims.jti, digest: a.digest } }, now)
+  return claims
+}

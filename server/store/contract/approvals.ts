@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import type { ApprovalRecord, OutboxEvent, Store } from '../ports.ts'
+import { uid } from './fixtures.ts'
+import { type ContractTarget, race, RACERS, withStores } from './harness.ts'
+
+export function makeApproval(over: Partial<ApprovalRecord> = {}): ApprovalRecord {
+  const t = Date.now()
+  return {
+    id: uid('apr'), kind: 'transfer', status: 'pending',
+    intent: { chain: 'ethereum', asset: 'eth', amount: '1.5', source: { walletId: 'w1' }, destination: '0x' + 'ab'.repeat(20) },
+    digest: 'sha256:' + 'a'.repeat(64), policyVersion: 'sha256:' + 'b'.repeat(64),
+    decision: { requester: { type: 'apiClient', id: 'c1' }, decidedAt: t, approvedLast24h: '0', destinationAllowlisted: false,
+      requirements: [{ group: 'treasury', quorum: 2, reasons: ['large'], policyIds: ['p1'] }], separationOfDuties: true, blocks: [] },
+    requestedBy: 'c1', initiatorUserId: null, signer: 's1', walletId: 'w1', asset: 'eth', amount: '1.5',
+    createdAt: t, expiresAt: t + 900_000, settledAt: null, decisions: [], token: null, redeemedAt: null, version: 1, ...over,
+  }
+}
+
+const event = (type: string): OutboxEvent => ({ id: uid('evt'), type, at: Date.now(), subject: 's', data: {} })
+
+async function drainTypes(store: Store): Promise<string[]> {
+  const seen: string[] = []
+  while (await store.outbox.drain(async (es) => { seen.push(...es.map((e) => e.type)) }, 100) > 0);
+  return seen.sort()
+}
+
+export function approvalsContract(name: string, target: ContractTarget) {
+  describe(`${name}: approvals`, () => {
+    test('create, get and a duplicate id', () => withStores(target, async (store) => {
+      const a = makeApproval()
+      await store.approvals.create(a, [event('approval.created')])
+      assert.deepEqual(await store.approvals.get(a.id), a)
+      await assert.rejects(store.approvals.create(a))
+      assert.equal(await store.approvals.get('apr_missing'), undefined)
+      assert.deepEqual(await drainTypes(store), ['approval.created'])
+    }))
+
+    test('update is a compare-and-set on the version', () => withStores(target, async (store, all) => {
+      const a = makeApproval()
+      await store.approvals.create(a)
+      const results = await race(all, RACERS, (s, i) => s.approvals.update({ ...a, version: 2, decisions: [{ userId: `u${i}`,
+        groups: ['treasury'], decision: 'approve', nonce: 'n', at: i, credentialId: 'c', publicKey: 'k', assertion: {} }] }))
+      assert.equal(results.filter(Boolean).length, 1, 'one writer wins')
+      const got = (await store.approvals.get(a.id))!
+      assert.equal(got.version, 2)
+      assert.equal(got.decisions.length, 1)
+      assert.equal(await store.approvals.update({ ...a, version: 2 }, [event('never')]), false, 'stale version')
+      assert.deepEqual(await drainTypes(store), [])
+    }))
+
+    test('pending and recent lists, newest first; settled requests leave the pending list', () => withStores(target, async (store) => {
+      const t = Date.now()
+      const a = makeApproval({ createdAt: t - 2000 })
+      const b = makeApproval({ createdAt: t - 1000 })
+      const blocked = makeApproval({ createdAt: t, status: 'blocked' })
+      for (const x of [a, b, blocked]) await store.approvals.create(x)
+      assert.deepEqual((await store.approvals.listPending(10)).map((x) => x.id), [b.id, a.id])
+      assert.deepEqual((await store.approvals.listRecent(10)).map((x) => x.id), [blocked.id, b.id, a.id])
+      assert.equal(await store.approvals.update({ ...b, status: 'rejected', settledAt: t, version: 2 }), true)
+      assert.deepEqual((await store.approvals.listPending(10)).map((x) => x.id), [a.id])
+    }))
+
+    test('a token is redeemed exactly once under 50 concurrent redeems, and only the current one', () => withStores(target, async (store, all) => {
+      const a = makeApproval()
+      await store.approvals.create(a)
+      const approved = { ...a, status: 'approved' as const, settledAt: Date.now(), token: { jti: 'jti-1', issuedAt: 1, expiresAt: 2 }, version: 2 }
+      assert.equal(await store.approvals.redeem(a.id, 'jti-1', 5), false, 'not approved yet')
+      assert.equal(await store.approvals.update(approved), true)
+      assert.equal(await store.approvals.redeem(a.id, 'jti-other', 5), false, 'another token')
+      const results = await race(all, RACERS, (s, i) => s.approvals.redeem(a.id, 'jti-1', 100 + i, [event('approval.redeemed')]))
+      assert.equal(results.filter(Boolean).length, 1)
+      assert.ok(((await store.approvals.get(a.id))!.redeemedAt ?? 0) >= 100)
+      assert.deepEqual(await drainTypes(store), ['approval.redeemed'])
+    }))
+
+    test('approved amounts per wallet and asset since a time (velocity)', () => withStores(target, async (store) => {
+      const t = Date.now()
+      const wallet = uid('wallet')
+      const mk = async (amount: string, settledAt: number, asset = 'eth') => {
+        const a = makeApproval({ walletId: wallet, asset, amount })
+        await store.approvals.create(a)
+        await store.approvals.update({ ...a, status: 'approved', settledAt, version: 2 })
+      }
+      await mk('1.5', t - 1000)
+      await mk('2', t - 500)
+      await mk('7', t - 48 * 3600_000)
+      await mk('9', t, 'btc')
+      const pending = makeApproval({ walletId: wallet, amount: '100' })
+      await store.approvals.create(pending)
+      assert.deepEqual((await store.approvals.approvedAmounts(wallet, 'eth', t - 24 * 3600_000)).sort(), ['1.5', '2'])
+    }))
+
+    test('policy sets: activate with compare-and-set on the active version', () => withStores(target, async (store) => {
+      assert.equal(await store.policySets.getActive(), undefined)
+      const v1 = { version: 'sha256:1', texts: { schema: 's', policies: { a: 'permit(principal, action, resource);' } }, activatedAt: 1, approvalId: null }
+      const v2 = { ...v1, version: 'sha256:2', approvalId: 'apr_1' }
+      assert.equal(await store.policySets.activate(v1, null), true)
+      assert.equal(await store.policySets.activate(v1, null), false)
+      assert.equal(await store.policySets.activate(v2, 'sha256:0'), false)
+      assert.equal(await store.policySets.activate(v2, 'sha256:1', [event('policy.changed')]), true)
+      assert.deepEqual(await store.policySets.getActive(), v2)
+      assert.deepEqual(await store.policySets.getVersion('sha256:1'), v1, 'history keeps every version')
+      assert.deepEqual(await store.policySets.getVersion('sha256:2'), v2)
+      assert.equal(await store.policySets.getVersion('sha256:9'), undefined)
+      assert.deepEqual(await drainTypes(store), ['policy.changed'])
+    }))
+  })
+}

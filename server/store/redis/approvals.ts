@@ -1,0 +1,107 @@
+import { StoreConflictError } from '../errors.ts'
+import type { ApprovalRecord, ApprovalStore, PolicySetRecord, PolicySetStore } from '../ports.ts'
+import type { Reply, RedisConn } from './connection.ts'
+import type { Keyspace } from './keys.ts'
+import { lua, withOutbox } from './lua.ts'
+import type { RunWithEvents } from './outbox.ts'
+import { toHash } from './reply.ts'
+
+// An approval is one hash under its own tag: the JSON document plus the fields scripts compare on
+// (`version`, `status`, `jti`, `redeemedAt`). The pending and recent indexes and the velocity sets live in
+// other slots: they are written after the record, and readers check the record itself.
+
+/** KEYS: record. ARGV: doc, status, version. */
+const CREATE = withOutbox(lua(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[1], 'status', ARGV[2], 'version', ARGV[3])
+return 1`), 'r == 1')
+
+/** Compare-and-set on the version. KEYS: record. ARGV: expected version, doc, status, version, jti. */
+const UPDATE = withOutbox(lua(`
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'status', ARGV[3], 'version', ARGV[4], 'jti', ARGV[5])
+return 1`), 'r == 1')
+
+/** Once, for the current token of an approved request. KEYS: record. ARGV: jti, at. */
+const REDEEM = withOutbox(lua(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'jti', 'redeemedAt')
+if f[1] ~= 'approved' or f[2] ~= ARGV[1] or f[3] then return 0 end
+redis.call('HSET', KEYS[1], 'redeemedAt', ARGV[2])
+return 1`), 'r == 1')
+
+/** KEYS: active set, history hash (same tag). ARGV: expected version ('' = none yet), version, doc. */
+const ACTIVATE = withOutbox(lua(`
+local cur = redis.call('HGET', KEYS[1], 'version')
+if (cur or '') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'doc', ARGV[3])
+redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
+return 1`), 'r == 1')
+
+const RECENT_KEPT = 5000
+
+function toRecord(h: Record<string, string>): ApprovalRecord | undefined {
+  if (h.doc === undefined) return undefined
+  return { ...(JSON.parse(h.doc) as ApprovalRecord), version: Number(h.version),
+    redeemedAt: h.redeemedAt === undefined ? null : Number(h.redeemedAt) }
+}
+
+export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): ApprovalStore {
+  const get = async (id: string) => toRecord(toHash(await conn.call(keys.approval(id), ['HGETALL', keys.approval(id)])))
+  const pendingKey = keys.approvalsPending()
+  const recentKey = keys.approvalsRecent()
+  const listFrom = async (index: string, limit: number, keep: (a: ApprovalRecord) => boolean) => {
+    const ids = await conn.call(index, ['ZRANGE', index, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', '0', String(limit)])
+    const all = await Promise.all((Array.isArray(ids) ? ids : []).map((id: Reply) => get(String(id))))
+    return all.filter((a): a is ApprovalRecord => a !== undefined && keep(a))
+  }
+  return {
+    async create(a, events) {
+      const created = await runWithEvents(CREATE, [keys.approval(a.id)], [JSON.stringify(a), a.status, String(a.version)], events)
+      if (created !== 1) throw new StoreConflictError('id')
+      await conn.call(recentKey, ['ZADD', recentKey, String(a.createdAt), a.id])
+      await conn.call(recentKey, ['ZREMRANGEBYRANK', recentKey, '0', String(-RECENT_KEPT - 1)])
+      if (a.status === 'pending') await conn.call(pendingKey, ['ZADD', pendingKey, String(a.createdAt), a.id])
+    },
+    get,
+    async update(next, events) {
+      // Counted before the record says approved, so a crash between the two over-counts velocity (the safe side).
+      const approving = next.status === 'approved' && next.settledAt !== null && next.kind === 'transfer'
+      const vel = keys.velocity(next.walletId, next.asset)
+      if (approving) await conn.call(vel, ['ZADD', vel, String(next.settledAt), `${next.id}|${next.amount}`])
+      const ok = await runWithEvents(UPDATE, [keys.approval(next.id)],
+        [String(next.version - 1), JSON.stringify(next), next.status, String(next.version), next.token?.jti ?? ''], events) === 1
+      if (!ok && approving) await conn.call(vel, ['ZREM', vel, `${next.id}|${next.amount}`])
+      if (ok && next.status !== 'pending') await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
+      return ok
+    },
+    listPending: (limit) => listFrom(pendingKey, limit, (a) => a.status === 'pending'),
+    listRecent: (limit) => listFrom(recentKey, limit, () => true),
+    async redeem(id, jti, at, events) {
+      return await runWithEvents(REDEEM, [keys.approval(id)], [jti, String(at)], events) === 1
+    },
+    async approvedAmounts(walletId, asset, since) {
+      const vel = keys.velocity(walletId, asset)
+      await conn.call(vel, ['ZREMRANGEBYSCORE', vel, '-inf', `(${since - 7 * 24 * 3600_000}`])
+      const members = await conn.call(vel, ['ZRANGE', vel, String(since), '+inf', 'BYSCORE'])
+      return (Array.isArray(members) ? members : []).map((m) => String(m).slice(String(m).lastIndexOf('|') + 1))
+    },
+  }
+}
+
+export function redisPolicySets(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): PolicySetStore {
+  const key = keys.policySet()
+  const history = `${key}:history`
+  return {
+    async getVersion(version) {
+      const doc = await conn.call(history, ['HGET', history, version])
+      return typeof doc === 'string' ? (JSON.parse(doc) as PolicySetRecord) : undefined
+    },
+    async getActive() {
+      const doc = await conn.call(key, ['HGET', key, 'doc'])
+      return typeof doc === 'string' ? (JSON.parse(doc) as PolicySetRecord) : undefined
+    },
+    async activate(set, expectedVersion, events) {
+      return await runWithEvents(ACTIVATE, [key, history], [expectedVersion ?? '', set.version, JSON.stringify(set)], events) === 1
+    },
+  }
+}

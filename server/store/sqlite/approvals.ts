@@ -1,0 +1,106 @@
+import type { Database } from 'better-sqlite3'
+import type { ApprovalRecord, ApprovalStore, PolicySetRecord, PolicySetStore } from '../ports.ts'
+import { rethrowConflict } from './conflict.ts'
+import { type WriteEvents, withEvents } from './outbox.ts'
+
+interface ApprovalRow {
+  id: string
+  status: string
+  created_at: number
+  wallet_id: string
+  asset: string
+  settled_at: number | null
+  version: number
+  token_jti: string | null
+  redeemed_at: number | null
+  doc: string
+}
+
+// The record is one JSON document; the columns beside it are what queries filter on. `version` and
+// `redeemed_at` are authoritative in their columns (redeem changes only the column).
+function toRecord(r: ApprovalRow): ApprovalRecord {
+  return { ...(JSON.parse(r.doc) as ApprovalRecord), version: r.version, redeemedAt: r.redeemed_at }
+}
+
+function toRow(a: ApprovalRecord): ApprovalRow {
+  return { id: a.id, status: a.status, created_at: a.createdAt, wallet_id: a.walletId, asset: a.asset,
+    settled_at: a.settledAt, version: a.version, token_jti: a.token?.jti ?? null, redeemed_at: a.redeemedAt, doc: JSON.stringify(a) }
+}
+
+export function sqliteApprovals(db: Database, write: WriteEvents): ApprovalStore {
+  const insert = db.prepare<[ApprovalRow]>(`INSERT INTO approvals (id, status, created_at, wallet_id, asset, settled_at,
+    version, token_jti, redeemed_at, doc) VALUES (@id, @status, @created_at, @wallet_id, @asset, @settled_at, @version,
+    @token_jti, @redeemed_at, @doc)`)
+  const byId = db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?')
+  const replace = db.prepare<[ApprovalRow & { expected: number }]>(`UPDATE approvals SET status = @status,
+    settled_at = @settled_at, version = @version, token_jti = @token_jti, doc = @doc
+    WHERE id = @id AND version = @expected`)
+  const pending = db.prepare<[number], ApprovalRow>(
+    `SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC, id DESC LIMIT ?`)
+  const recent = db.prepare<[number], ApprovalRow>('SELECT * FROM approvals ORDER BY created_at DESC, id DESC LIMIT ?')
+  // Only the current token of an approved request, and only once: of concurrent redeems one changes the row.
+  const redeem = db.prepare<[number, string, string]>(`UPDATE approvals SET redeemed_at = ?
+    WHERE id = ? AND token_jti = ? AND status = 'approved' AND redeemed_at IS NULL`)
+  const amounts = db.prepare<[string, string, number], string>(`SELECT json_extract(doc, '$.amount') FROM approvals
+    WHERE wallet_id = ? AND asset = ? AND status = 'approved' AND settled_at >= ?`).pluck()
+  const create = withEvents(db, write, (a: ApprovalRecord) => { insert.run(toRow(a)) })
+  const update = withEvents(db, write, (a: ApprovalRecord) => replace.run({ ...toRow(a), expected: a.version - 1 }).changes === 1,
+    (changed) => changed)
+  const redeemOne = withEvents(db, write, (id: string, jti: string, at: number) => redeem.run(at, id, jti).changes === 1,
+    (changed) => changed)
+  return {
+    async create(a, events) {
+      try {
+        create(events, a)
+      } catch (err) {
+        rethrowConflict(err)
+      }
+    },
+    async get(id) {
+      const row = byId.get(id)
+      return row && toRecord(row)
+    },
+    async update(next, events) {
+      return update(events, next)
+    },
+    async listPending(limit) {
+      return pending.all(limit).map(toRecord)
+    },
+    async listRecent(limit) {
+      return recent.all(limit).map(toRecord)
+    },
+    async redeem(id, jti, at, events) {
+      return redeemOne(events, id, jti, at)
+    },
+    async approvedAmounts(walletId, asset, since) {
+      return amounts.all(walletId, asset, since)
+    },
+  }
+}
+
+export function sqlitePolicySets(db: Database, write: WriteEvents): PolicySetStore {
+  const active = db.prepare<[], { doc: string }>(`SELECT doc FROM policy_sets WHERE slot = 'active'`)
+  const insert = db.prepare<[string, string]>(`INSERT OR IGNORE INTO policy_sets (slot, version, doc) VALUES ('active', ?, ?)`)
+  const swap = db.prepare<[string, string, string]>(`UPDATE policy_sets SET version = ?, doc = ? WHERE slot = 'active' AND version = ?`)
+  const byVersion = db.prepare<[string], { doc: string }>(`SELECT doc FROM policy_sets WHERE slot = ?`)
+  const keep = db.prepare<[string, string, string]>(`INSERT OR IGNORE INTO policy_sets (slot, version, doc) VALUES (?, ?, ?)`)
+  const activate = withEvents(db, write, (set: PolicySetRecord, expected: string | null) => {
+    const doc = JSON.stringify(set)
+    const ok = expected === null ? insert.run(set.version, doc).changes === 1 : swap.run(set.version, doc, expected).changes === 1
+    if (ok) keep.run(`v:${set.version}`, set.version, doc)
+    return ok
+  }, (changed) => changed)
+  return {
+    async getActive() {
+      const row = active.get()
+      return row && (JSON.parse(row.doc) as PolicySetRecord)
+    },
+    async getVersion(version) {
+      const row = byVersion.get(`v:${version}`)
+      return row && (JSON.parse(row.doc) as PolicySetRecord)
+    },
+    async activate(set, expectedVersion, events) {
+      return activate(events, set, expectedVersion)
+    },
+  }
+}
