@@ -23,6 +23,7 @@ import { root } from './targets.ts'
 const { values: args } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '2' },
   concurrency: { type: 'string', default: '32' }, approvers: { type: 'string', default: '40' },
+  'cpu-prof': { type: 'boolean', default: false },
 } })
 const seconds = Number(args.seconds)
 const warmup = Number(args.warmup)
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const signer = await createApiClient(setupStore, 'bench-signer', ['signing-service'], Date.now())
   await setupStore.close()
   const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
+    nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [],
     env: { PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
       SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production' } })
   const pool = new Pool(server.url, { connections: 64, pipelining: 1 })

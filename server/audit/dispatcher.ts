@@ -27,6 +27,8 @@ const MAX_BACKOFF_MS = 6 * 3600_000
 const BATCH = 100
 /** Parallel deliveries per instance. */
 const CONCURRENCY = 16
+/** Kicks within this long of each other share one round, so a busy server does not poll the store per request. */
+const KICK_DELAY_MS = 25
 
 /** The delivery id is a function of event and subscription, so handing an event on twice makes one delivery. */
 export function deliveryId(eventId: string, subscriptionId: string): string {
@@ -154,7 +156,9 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     timer.unref()
   }
 
+  let kickPending = false
   function run(): void {
+    kickPending = false
     if (running) { again = true; return }
     running = tick().then((r) => {
       again ||= r.attempts === BATCH
@@ -164,7 +168,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       running = undefined
       const more = again
       again = false
-      schedule(more ? 0 : cfg.pollMs)
+      schedule(more ? KICK_DELAY_MS : cfg.pollMs)
     })
   }
 
@@ -172,8 +176,13 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   return {
     tick,
     kick() {
-      if (!stopped && !running) schedule(0)
-      else again = true
+      if (stopped) return
+      if (running) { again = true; return }
+      // Sooner than the poll, never sooner than the kick delay: a burst of requests makes one round.
+      if (!kickPending) {
+        kickPending = true
+        schedule(KICK_DELAY_MS)
+      }
     },
     async stop() {
       stopped = true

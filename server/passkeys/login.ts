@@ -84,7 +84,7 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
   // A role granted after the passkey was registered may demand more of it (a hardware key for compliance).
   enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType })
   const now = deps.now()
-  const moved = await deps.store.passkeys.recordUse(passkey.id, { expectedCounter: passkey.counter, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now })
+  const moved = await deps.store.passkeys.recordUse(passkey.id, { userId: passkey.userId, expectedCounter: passkey.counter, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now })
   if (!moved) {
     // Another assertion of this passkey won the race with an equal or higher counter.
     await auditCloneSuspect(deps, passkey, user)

@@ -79,6 +79,8 @@ export interface UserStore {
 }
 
 export interface RecordPasskeyUse {
+  /** The passkey's owner, when the caller knows it (saves the Redis adapter a lookup). */
+  userId?: string
   /** The counter the caller read; the update only happens if it is still the stored one. */
   expectedCounter: number
   counter: number

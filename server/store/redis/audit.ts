@@ -34,19 +34,25 @@ export function redisAudit(conn: RedisConn, keys: Keyspace): AuditStore {
   const log = keys.auditLog()
   const headKey = keys.auditHead()
 
+  // The head this instance last wrote or saw: usually still current, which saves reading it first.
+  let known: Head | undefined
   async function appendNow(input: AuditInput, at: number): Promise<AuditEntry> {
     // Hash what is stored: the JSON round trip drops undefined members and turns Dates into strings, and
     // a verifier reading the entry back must get the same bytes.
     const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>
-    let head = toHead(await conn.call(headKey, ['HMGET', headKey, 'seq', 'hash']))
+    let head = known ?? toHead(await conn.call(headKey, ['HMGET', headKey, 'seq', 'hash']))
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const body = { seq: head.seq + 1, at, type: input.type, actor: input.actor ?? '', subject: input.subject ?? '',
         data, prevHash: head.hash }
       const entry: AuditEntry = { ...body, hash: auditEntryHash(body) }
       const r = await conn.run(APPEND, [log, headKey],
         [String(head.seq), String(entry.seq), entry.hash, JSON.stringify(entry)])
-      if (r === 1) return entry
+      if (r === 1) {
+        known = { seq: entry.seq, hash: entry.hash }
+        return entry
+      }
       head = toHead(r)
+      known = head
     }
     throw new Error('audit append lost every round to other writers')
   }

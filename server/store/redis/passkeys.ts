@@ -67,7 +67,7 @@ export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
       return (Array.isArray(rows) ? rows : []).map((r) => toPasskeyRecord(toHash(r))!).sort(byCreated)
     },
     async recordUse(id, u) {
-      const userId = await ownerOf(id)
+      const userId = u.userId ?? await ownerOf(id)
       if (userId === undefined) return false
       return await conn.run(RECORD_USE, [keys.passkey(userId, id)],
         [String(u.expectedCounter), String(u.counter), u.backedUp ? '1' : '0', String(u.lastUsedAt)]) === 1
