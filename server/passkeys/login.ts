@@ -39,6 +39,8 @@ export async function reauthOptions(deps: AppDeps, user: UserRecord): Promise<Pu
 
 /** Per account and client, so a stranger who knows a credential id cannot lock its owner out. */
 const ACCOUNT_LOGINS_PER_MINUTE = 30
+/** Per approver and client. */
+const APPROVALS_PER_MINUTE = 300
 
 /**
  * Verifies an assertion for the ceremony it answers. Counter rule (WebAuthn §6.1.1): 0 and 0 is normal for
@@ -63,7 +65,10 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
   if (response.response.userHandle !== undefined && response.response.userHandle !== user.webauthnUserId) {
     throw new ProblemError('user_handle_mismatch', 400, { detail: 'The response names another user than the passkey belongs to.', field: 'response.response.userHandle' })
   }
-  await hitLimit(deps, `assertion:${user.id}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
+  // Approvals come from a signed-in session with a challenge bound to one request, and an approver may
+  // legitimately sign many in a busy minute: they get their own, larger bucket.
+  if (kind === 'approval') await hitLimit(deps, `approval-assertion:${user.id}:${client}`, APPROVALS_PER_MINUTE)
+  else await hitLimit(deps, `assertion:${user.id}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
   let info
   try {
     const v = await verifyAuthenticationResponse({
