@@ -129,3 +129,40 @@ export async function expectAccessible(page: Page, testInfo: TestInfo, name: str
   }
   expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${name}`).toEqual([])
 }
+
+/** The four looks every page is checked in: light and dark, at desktop width and at 360 px. */
+export const VARIANTS = [
+  { name: 'desktop-light', width: 1280, height: 800, colorScheme: 'light' },
+  { name: 'desktop-dark', width: 1280, height: 800, colorScheme: 'dark' },
+  { name: 'mobile-light', width: 360, height: 760, colorScheme: 'light' },
+  { name: 'mobile-dark', width: 360, height: 760, colorScheme: 'dark' },
+] as const
+
+export interface CaptureOptions {
+  /** A viewport screenshot, since a modal's backdrop covers the viewport, not the whole page. */
+  dialog?: boolean
+  /** Screenshots to copy into docs/ (by `name-variant`) when SIGIL_DOCS_SCREENSHOTS=1. */
+  docs?: Record<string, string>
+  /** Only these variants (every scan and screenshot costs seconds); default all four. */
+  only?: (typeof VARIANTS)[number]['name'][]
+}
+
+/**
+ * For each variant: an axe scan, a check that nothing is wider than the screen (no sideways scrolling at
+ * 360 px) and a screenshot under test-results/pages/. Leaves the page at desktop width in light.
+ */
+export async function capture(page: Page, testInfo: TestInfo, name: string, opts: CaptureOptions = {}): Promise<void> {
+  for (const v of VARIANTS.filter((x) => !opts.only || opts.only.includes(x.name))) {
+    await page.setViewportSize({ width: v.width, height: v.height })
+    await page.emulateMedia({ colorScheme: v.colorScheme, reducedMotion: 'reduce' })
+    await expectAccessible(page, testInfo, `${name}-${v.name}`)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name}-${v.name} width`).toBeLessThanOrEqual(v.width)
+    // From the top, so sticky parts (the navigation) are where a reader first sees them.
+    if (!opts.dialog) await page.evaluate(() => window.scrollTo(0, 0))
+    const file = await snap(page, testInfo, `${name}-${v.name}`, { fullPage: !opts.dialog })
+    const doc = opts.docs?.[`${name}-${v.name}`]
+    if (doc && process.env.SIGIL_DOCS_SCREENSHOTS === '1') fs.copyFileSync(file, doc)
+  }
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await page.emulateMedia({ colorScheme: 'light' })
+}

@@ -1,6 +1,5 @@
-import fs from 'node:fs'
 import type { Page, TestInfo } from '@playwright/test'
-import { expect, expectAccessible, signOut, signUp, snap, test } from './fixtures.ts'
+import { capture as captureVariants, expect, signOut, signUp, test } from './fixtures.ts'
 import { VirtualAuthenticators } from './authenticators.ts'
 
 /**
@@ -9,34 +8,14 @@ import { VirtualAuthenticators } from './authenticators.ts'
  * SIGIL_DOCS_SCREENSHOTS=1 the README's screenshots in docs/ are refreshed too.
  */
 
-const VARIANTS = [
-  { name: 'desktop-light', width: 1280, height: 800, colorScheme: 'light' },
-  { name: 'desktop-dark', width: 1280, height: 800, colorScheme: 'dark' },
-  { name: 'mobile-light', width: 360, height: 760, colorScheme: 'light' },
-  { name: 'mobile-dark', width: 360, height: 760, colorScheme: 'dark' },
-] as const
-
 const DOCS: Record<string, string> = {
   'sign-in-desktop-light': 'docs/sign-in.png',
   'account-desktop-light': 'docs/account.png',
   'account-mobile-dark': 'docs/account-mobile-dark.png',
 }
 
-/** `dialog`: a viewport screenshot, since a modal's backdrop covers the viewport, not the whole page. */
-async function capture(page: Page, testInfo: TestInfo, name: string, opts: { dialog?: boolean } = {}): Promise<void> {
-  for (const v of VARIANTS) {
-    await page.setViewportSize({ width: v.width, height: v.height })
-    await page.emulateMedia({ colorScheme: v.colorScheme, reducedMotion: 'reduce' })
-    await expectAccessible(page, testInfo, `${name}-${v.name}`)
-    // Nothing wider than the screen: no sideways scrolling at 360 px.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name}-${v.name} width`).toBeLessThanOrEqual(v.width)
-    const file = await snap(page, testInfo, `${name}-${v.name}`, { fullPage: !opts.dialog })
-    const doc = DOCS[`${name}-${v.name}`]
-    if (doc && process.env.SIGIL_DOCS_SCREENSHOTS === '1') fs.copyFileSync(file, doc)
-  }
-  await page.setViewportSize({ width: 1280, height: 800 })
-  await page.emulateMedia({ colorScheme: 'light' })
-}
+const capture = (page: Page, testInfo: TestInfo, name: string, opts: { dialog?: boolean } = {}): Promise<void> =>
+  captureVariants(page, testInfo, name, { ...opts, docs: DOCS })
 
 // Four axe scans and screenshots per page take a while.
 test.describe.configure({ timeout: 180_000 })

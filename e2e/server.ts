@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -85,4 +85,21 @@ export async function startServer(env: Record<string, string> = {}): Promise<Sig
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+/** Runs the admin CLI (`npm run sigil -- …`) on this server's data directory; resolves with what it prints (JSON). */
+export function sigilCli<T>(server: SigilServer, ...args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, SIGIL_DATA_DIR: server.dataDir, SIGIL_ORIGINS: server.url, SIGIL_RP_ID: 'localhost', SIGIL_LOG_LEVEL: 'warn' },
+    }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`sigil ${args.join(' ')} failed: ${stderr || err.message}`))
+      try {
+        resolve(JSON.parse(stdout) as T)
+      } catch {
+        reject(new Error(`sigil ${args.join(' ')} printed no JSON: ${stdout}`))
+      }
+    })
+  })
 }

@@ -37,6 +37,8 @@ const zEnv = z.object({
   SIGIL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   SIGIL_WEBHOOK_ALLOW_HTTP: zBool.default(false),
   SIGIL_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  SIGIL_KYC_RETAIN_PII: zBool.default(false),
+  SIGIL_KYC_OFFER_SECONDS: zSeconds.max(86400).default(600),
 })
 
 export interface Config {
@@ -80,6 +82,12 @@ export interface Config {
     allowHttp: boolean
     /** How often an idle instance looks for new events and due deliveries. */
     pollMs: number
+  }
+  kyc: {
+    /** Keep the (sealed) KYC data after issuance; by default it is erased once the credential is issued. */
+    retainPii: boolean
+    /** Lifetime of a credential offer (its pre-authorized code). */
+    offerSeconds: number
   }
 }
 
@@ -147,5 +155,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
     webhooks: { maxAttempts: e.SIGIL_WEBHOOK_MAX_ATTEMPTS, backoffMs: e.SIGIL_WEBHOOK_BACKOFF_MS,
       timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, pollMs: e.SIGIL_OUTBOX_POLL_MS },
+    kyc: { retainPii: e.SIGIL_KYC_RETAIN_PII, offerSeconds: e.SIGIL_KYC_OFFER_SECONDS },
   }
 }

@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'user.roles_changed', 'client.created', 'client.revoked',
   'approval.created', 'approval.blocked', 'approval.decision', 'approval.approved', 'approval.rejected', 'approval.expired',
   'approval.token_issued', 'approval.redeemed', 'policy.changed',
+  'kyc.subject_received', 'kyc.offer_created', 'kyc.offer_redeemed', 'kyc.credential_issued', 'kyc.credential_revoked',
+  'kyc.credential_suspended', 'kyc.credential_reinstated',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

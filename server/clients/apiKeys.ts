@@ -5,7 +5,7 @@ import { domainEvent } from '../audit/index.ts'
 /** Prefix of every API key, so a leaked key is recognisable by secret scanners. */
 export const API_KEY_PREFIX = 'sigil_sk_'
 
-export const API_CLIENT_ROLES = ['wallet-backend', 'signing-service', 'relying-app', 'webhook-admin'] as const
+export const API_CLIENT_ROLES = ['wallet-backend', 'signing-service', 'relying-app', 'webhook-admin', 'kyc-vendor'] as const
 export type ApiClientRole = (typeof API_CLIENT_ROLES)[number]
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('base64url')

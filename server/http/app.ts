@@ -16,6 +16,8 @@ import { opsRoutes } from './routes/ops.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
 import { approvalRoutes } from './routes/approvals.ts'
+import { kycRoutes } from './routes/kyc.ts'
+import { oid4vciRoutes } from './routes/oid4vci.ts'
 import { sessionCookie } from '../sessions/index.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -94,6 +96,8 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   auditRoutes(api)
   webhookRoutes(api)
   approvalRoutes(api)
+  kycRoutes(api)
+  oid4vciRoutes(router, deps)
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
   app.use(router)
 

@@ -5,6 +5,7 @@ export type {
   RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,
   SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore, WebhookDelivery, WebhookStore,
   WebhookSubscription, WebhookSubscriptionPatch,
+  KycAccessTokenRecord, KycCredentialRecord, KycCredentialStatus, KycOfferRecord, KycStore, KycSubjectRecord,
 } from './ports.ts'
 export { StoreConflictError, StoreUnavailableError } from './errors.ts'
 export { AUDIT_GENESIS, auditEntryHash } from './auditHash.ts'

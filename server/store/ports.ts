@@ -402,6 +402,102 @@ export interface PolicySetStore {
   activate(set: PolicySetRecord, expectedVersion: string | null, events?: OutboxEvent[]): Promise<boolean>
 }
 
+/** Verified KYC data waiting to be issued as a credential (issue 7). */
+export interface KycSubjectRecord {
+  /** SHA-256 (base64url) of the subject reference: the reference itself is a bearer secret and is not stored. */
+  refHash: string
+  /** The KYC data, AES-256-GCM sealed under a key derived from the reference; null once erased after issuance. */
+  sealed: string | null
+  /** Who submitted it: a user or API client id. */
+  submittedBy: string
+  createdAt: number
+  /** Dropped (with its data) at this time if never issued. */
+  expiresAt: number
+}
+
+/** A credential offer's pre-authorized code, kept hashed; taken once by the token endpoint. */
+export interface KycOfferRecord {
+  /** `kof_…`, for audit entries and events. */
+  id: string
+  /** SHA-256 (base64url) of the pre-authorized code. */
+  codeHash: string
+  /** The subject reference, sealed under a key derived from the pre-authorized code. */
+  sealedRef: string
+  subjectRefHash: string
+  configurationIds: string[]
+  /** SHA-256 (base64url) of the transaction code (PIN), when the offer needs one. */
+  txCodeHash: string | null
+  /** Wrong transaction codes tried so far (the offer is put back after a wrong one, up to a limit). */
+  failedTxCodes: number
+  createdBy: string
+  createdAt: number
+  expiresAt: number
+}
+
+/** An access token of the credential endpoint, kept hashed; bound to the offer it was exchanged for. */
+export interface KycAccessTokenRecord {
+  /** SHA-256 (base64url) of the token. */
+  tokenHash: string
+  offerId: string
+  /** The subject reference, sealed under a key derived from the access token. */
+  sealedRef: string
+  subjectRefHash: string
+  configurationIds: string[]
+  expiresAt: number
+}
+
+export type KycCredentialStatus = 'valid' | 'revoked' | 'suspended'
+
+/** What is kept about an issued credential: hashes, type and status entry, no PII. */
+export interface KycCredentialRecord {
+  /** `kcr_…` */
+  id: string
+  subjectRefHash: string
+  /** SHA-256 (base64url) of the issued credential as sent. */
+  credentialHash: string
+  vct: string
+  configurationId: string
+  statusListId: string
+  statusIndex: number
+  status: KycCredentialStatus
+  issuedAt: number
+  expiresAt: number
+  updatedAt: number
+}
+
+export interface KycStore {
+  /** Throws StoreConflictError('id') if the reference hash is known. */
+  putSubject(subject: KycSubjectRecord, events?: OutboxEvent[]): Promise<void>
+  getSubject(refHash: string): Promise<KycSubjectRecord | undefined>
+  /** Drops the sealed data (issuance done); true if there was data to drop. */
+  eraseSubject(refHash: string, events?: OutboxEvent[]): Promise<boolean>
+  createOffer(offer: KycOfferRecord, events?: OutboxEvent[]): Promise<void>
+  /** Returns the offer and deletes it, atomically: of any number of callers, one gets it. */
+  consumeOffer(codeHash: string): Promise<KycOfferRecord | undefined>
+  putAccessToken(token: KycAccessTokenRecord, events?: OutboxEvent[]): Promise<void>
+  getAccessToken(tokenHash: string): Promise<KycAccessTokenRecord | undefined>
+  /** Returns the token and deletes it, atomically (one credential per access token). */
+  consumeAccessToken(tokenHash: string): Promise<KycAccessTokenRecord | undefined>
+  /** A c_nonce, single use. */
+  putNonce(nonce: string, expiresAt: number): Promise<void>
+  /** The nonce's expiry, deleting it atomically; undefined if unknown or already used. */
+  consumeNonce(nonce: string): Promise<number | undefined>
+  /**
+   * Records an issued credential and claims its status-list entry (list id, index) in one atomic step.
+   * False, writing nothing, when another credential holds that entry.
+   */
+  createCredential(credential: KycCredentialRecord, events?: OutboxEvent[]): Promise<boolean>
+  getCredential(id: string): Promise<KycCredentialRecord | undefined>
+  /** Credentials issued about one subject, newest first. */
+  listCredentials(subjectRefHash: string, limit: number): Promise<KycCredentialRecord[]>
+  /** Moves the status from one of `from` to `to`, atomically; the updated record, or undefined when it was not in `from`. */
+  setCredentialStatus(id: string, from: KycCredentialStatus[], to: KycCredentialStatus, at: number, events?: OutboxEvent[]): Promise<KycCredentialRecord | undefined>
+  /** The entries of a status list that are not valid. */
+  statusEntries(listId: string): Promise<{ index: number; status: KycCredentialStatus }[]>
+  /** How many entries of a status list are taken. */
+  statusListUsage(listId: string): Promise<number>
+}
+
 export interface Store {
   readonly kind: string
   challenges: ChallengeStore
@@ -417,6 +513,7 @@ export interface Store {
   webhooks: WebhookStore
   approvals: ApprovalStore
   policySets: PolicySetStore
+  kyc: KycStore
   /** Throws if the backing store cannot be reached. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -116,3 +116,63 @@ export interface RecoveryCodes {
   codes: string[]
   createdAt: string
 }
+
+// Signing approval (server/approvals; GET /openapi.json documents them).
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'blocked' | 'expired'
+export type ApprovalDecision = 'approve' | 'reject'
+
+export interface TransactionIntent {
+  chain: string
+  asset: string
+  /** Decimal string in the asset's whole units: shown as is, never parsed into a float. */
+  amount: string
+  source: { walletId: string; accountId?: string }
+  destination: string
+  memo?: string
+  beneficiary?: { name?: string; accountRef?: string; vasp?: string; country?: string }
+}
+
+export interface ApprovalPerson {
+  userId: string
+  displayName: string
+}
+
+export interface ApprovalRequirementView {
+  group: string
+  quorum: number
+  approvedBy: ApprovalPerson[]
+  missing: number
+  reasons: string[]
+}
+
+export interface ApprovalRecord extends ApprovalPerson {
+  decision: ApprovalDecision
+  at: string
+  credentialId: string
+}
+
+export interface ApprovalView {
+  id: string
+  kind: 'transfer' | 'policy-change'
+  status: ApprovalStatus
+  /** The intent in words, from the server. */
+  summary: string
+  intent: TransactionIntent
+  digest: string
+  policyVersion: string
+  requirements: ApprovalRequirementView[]
+  blocks: { code: string; reason: string; policyId?: string }[]
+  separationOfDuties: boolean
+  approvals: ApprovalRecord[]
+  /** API client id of the signing service that will redeem the token. */
+  signer: string | null
+  createdAt: string
+  expiresAt: string
+  /** When it stopped being pending (approved, rejected, expired). */
+  settledAt: string | null
+  redeemedAt: string | null
+  tokenIssued: boolean
+  /** For a signed-in person: whether they may decide now, and why not. (API clients get no `me`.) */
+  me?: { eligible: boolean; decided: ApprovalDecision | null; reason: string | null }
+}

@@ -49,6 +49,14 @@ const PROBLEMS: Record<string, string> = {
   session_not_found: 'That session had already ended.',
   recovery_failed: 'That username and recovery code don’t match an unused code. Check both and try again.',
   client_role_forbidden: 'Your account isn’t allowed to do that.',
+  role_forbidden: 'Your account isn’t allowed to do that.',
+  approval_not_found: 'There’s no such approval request, or it isn’t one you can see. Check the link you followed.',
+  approval_not_eligible: 'You can’t decide on this request: you aren’t in any group whose approval it needs.',
+  approval_already_decided: 'You’ve already decided on this request. Its current state is shown below.',
+  approval_not_pending: 'This request is no longer waiting for approvals. Its current state is shown below.',
+  approval_expired: 'This request has expired, so nothing can be approved or signed. The wallet has to ask again.',
+  approval_decision_mismatch: 'Your passkey answered for a different decision than the one you chose. Try again.',
+  approval_initiator_forbidden: 'You created this request, so your approval can’t count: someone else has to approve it (separation of duties).',
   network: 'Can’t reach Sigil. Check your connection and try again.',
 }
 
@@ -73,7 +81,8 @@ export function problemMessage(err: ApiError): string {
   return PROBLEMS[err.code] ?? (err.status >= 500 ? PROBLEMS.internal! : `Something went wrong (${err.code}). Try again.`)
 }
 
-export type Ceremony = 'create' | 'get'
+/** `decide`: approving or rejecting a signing request with a passkey. */
+export type Ceremony = 'create' | 'get' | 'decide'
 
 /** The name of the DOMException behind an error, whether thrown by the browser or wrapped by SimpleWebAuthn. */
 export function browserErrorName(err: unknown): string | undefined {
@@ -98,7 +107,9 @@ export function browserMessage(err: unknown, ceremony: Ceremony): string {
     case 'NotAllowedError':
       return ceremony === 'create'
         ? 'No passkey was created. The request was cancelled or timed out, or your device couldn’t verify it’s you (fingerprint, face, PIN or screen lock). Try again.'
-        : 'You weren’t signed in. The request was cancelled or timed out, or your device couldn’t verify it’s you. Try again, or choose another passkey.'
+        : ceremony === 'decide'
+          ? 'Nothing was recorded. The passkey request was cancelled or timed out, or your device couldn’t verify it’s you. Try again, with one of your own passkeys.'
+          : 'You weren’t signed in. The request was cancelled or timed out, or your device couldn’t verify it’s you. Try again, or choose another passkey.'
     case 'InvalidStateError':
       return 'This device or security key already holds a passkey for your account. Use a different device, phone or security key.'
     case 'AbortError':
@@ -112,7 +123,9 @@ export function browserMessage(err: unknown, ceremony: Ceremony): string {
     case 'UnknownError':
       return 'Your authenticator ran into a problem. Try again, or use another device.'
     default:
-      return ceremony === 'create' ? 'The passkey couldn’t be created. Try again.' : 'Signing in with a passkey didn’t work. Try again.'
+      return ceremony === 'create' ? 'The passkey couldn’t be created. Try again.'
+        : ceremony === 'decide' ? 'The passkey check didn’t work, so nothing was recorded. Try again.'
+          : 'Signing in with a passkey didn’t work. Try again.'
   }
 }
 

@@ -2,7 +2,7 @@ import {
   startAuthentication, startRegistration,
   type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser'
-import { ApiError, post, type Passkey, type SessionInfo, type SignedIn } from './api.ts'
+import { ApiError, post, type ApprovalDecision, type ApprovalView, type Passkey, type SessionInfo, type SignedIn } from './api.ts'
 import { rememberRpId, rememberUser, rpIdFor } from './identity.ts'
 import { signalUnknownCredential } from './signals.ts'
 
@@ -107,4 +107,18 @@ export async function addPasskey(accountId: string, opts: { conditional?: boolea
   if (opts.conditional && !isCurrent()) throw new Superseded()
   const response = await startRegistration({ optionsJSON, useAutoRegister: opts.conditional === true })
   return post<AddPasskeyResult>('/v1/me/passkeys/verify', { response })
+}
+
+/**
+ * Approves or rejects a signing request. The server binds the challenge to the request's digest and to the
+ * decision, and offers only this account's passkeys with user verification required, so the assertion is
+ * this person's answer to exactly this transaction. Resolves with the request's updated state.
+ */
+export async function decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalView> {
+  begin()
+  const base = `/v1/approvals/${encodeURIComponent(approvalId)}`
+  const optionsJSON = await post<PublicKeyCredentialRequestOptionsJSON>(`${base}/options`, { decision })
+  rememberRpId(optionsJSON.rpId)
+  const { result } = await verifyAssertion<ApprovalView>(`${base}/${decision === 'approve' ? 'verify' : 'reject'}`, optionsJSON, false)
+  return result
 }

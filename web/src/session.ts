@@ -37,7 +37,28 @@ function wasSignedIn(): boolean {
   }
 }
 
+/** The signed-in page that sent the person to sign in (say, an approval request they were linked to). */
+const RETURN_TO = 'sigil.returnTo'
+const SAME_ORIGIN_PATH = /^\/(?![/\\])[\w.~/?=&%-]*$/
+
+/** Where to go after signing in: back to the page that asked for it, else the account page. */
+export function takeReturnTo(): string {
+  let v: string | null = null
+  try {
+    v = sessionStorage.getItem(RETURN_TO)
+    sessionStorage.removeItem(RETURN_TO)
+  } catch {
+    // no storage: the account page
+  }
+  return v && SAME_ORIGIN_PATH.test(v) ? v : '/account.html'
+}
+
 function toSignIn(): Promise<never> {
+  try {
+    sessionStorage.setItem(RETURN_TO, location.pathname + location.search)
+  } catch {
+    // no storage: after signing in, the account page
+  }
   go('/', wasSignedIn() ? ENDED : 'Sign in to continue.', 'info')
   setSignedIn(false)
   return new Promise(() => {}) // the page is going away

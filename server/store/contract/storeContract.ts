@@ -14,6 +14,7 @@ import { usersContract } from './users.ts'
 import { outboxContract } from './outbox.ts'
 import { webhooksContract } from './webhooks.ts'
 import { approvalsContract } from './approvals.ts'
+import { kycContract } from './kyc.ts'
 
 export interface StoreContractOptions {
   /**
@@ -43,4 +44,5 @@ export function storeContract(name: string, make: () => Promise<Store>, opts: St
   outboxContract(name, target)
   webhooksContract(name, target)
   approvalsContract(name, target)
+  kycContract(name, target)
 }

@@ -13,6 +13,7 @@ import { redisUsers } from './users.ts'
 import { eventRunner, outboxMarker, redisOutbox } from './outbox.ts'
 import { redisWebhooks } from './webhooks.ts'
 import { redisApprovals, redisPolicySets } from './approvals.ts'
+import { redisKyc } from './kyc.ts'
 
 export interface ConnectRedisStoreOptions {
   /** redis:// or rediss:// URL; with `cluster`, the first seed node. */
@@ -48,6 +49,7 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
     webhooks: redisWebhooks(conn, keys),
     approvals: redisApprovals(conn, keys, runWithEvents),
     policySets: redisPolicySets(conn, keys, runWithEvents),
+    kyc: redisKyc(conn, keys, runWithEvents),
     ping: () => conn.ping(),
     close: () => conn.close(),
   }

@@ -51,6 +51,23 @@ export function keyspace(prefix: string) {
     /** Approved amounts of a wallet and asset, scored by settle time. */
     velocity: (walletId: string, asset: string) => `${p}:{vel:${walletId}|${asset}}`,
     policySet: () => `${p}:{policyset}`,
+    /** KYC subject by reference hash; offers, access tokens and c_nonces each under their own tag (single use). */
+    kycSubject: (refHash: string) => `${p}:{ks:${refHash}}`,
+    kycOffer: (codeHash: string) => `${p}:{ko:${codeHash}}`,
+    kycToken: (tokenHash: string) => `${p}:{kt:${tokenHash}}`,
+    kycNonce: (nonce: string) => `${p}:{kn:${nonce}}`,
+    /**
+     * A status list and the credentials on it share one tag, so claiming an entry with its record, and a status
+     * change with the list entry, are each one script: entries (index → credential id), statuses (index → status,
+     * non-valid only), and one hash per credential.
+     */
+    kycListEntries: (listId: string) => `${p}:{sl:${listId}}:entries`,
+    kycListStatuses: (listId: string) => `${p}:{sl:${listId}}:statuses`,
+    kycCredential: (listId: string, id: string) => `${p}:{sl:${listId}}:cred:${id}`,
+    /** credential id → status list id */
+    kycCredentialList: (id: string) => `${p}:{kc:${id}}`,
+    /** Credential ids (`listId|id`) of a subject, scored by issue time. */
+    kycBySubject: (refHash: string) => `${p}:{ksub:${refHash}}`,
     auditLog: () => `${p}:{audit}:log`,
     /** The outbox stream beside a record: same hash tag, so one script writes both. */
     outboxOf: (recordKey: string) => `${recordKey.slice(0, recordKey.indexOf('}') + 1)}:outbox`,

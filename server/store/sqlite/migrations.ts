@@ -168,6 +168,39 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      CREATE TABLE kyc_subjects (
+        ref_hash TEXT PRIMARY KEY,
+        sealed TEXT,
+        submitted_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX kyc_subjects_expiry ON kyc_subjects(expires_at);
+      CREATE TABLE kyc_single_use (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)
+      ) STRICT;
+      CREATE INDEX kyc_single_use_expiry ON kyc_single_use(expires_at);
+      CREATE TABLE kyc_credentials (
+        id TEXT PRIMARY KEY,
+        subject_ref_hash TEXT NOT NULL,
+        status_list_id TEXT NOT NULL,
+        status_index INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (status_list_id, status_index)
+      ) STRICT;
+      CREATE INDEX kyc_credentials_subject ON kyc_credentials(subject_ref_hash, issued_at);
+      CREATE INDEX kyc_credentials_list_status ON kyc_credentials(status_list_id, status);
+    `,
+  },
 ]
 
 /**

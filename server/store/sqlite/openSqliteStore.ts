@@ -15,6 +15,7 @@ import { sqliteUsers } from './users.ts'
 import { outboxWriter, sqliteOutbox } from './outbox.ts'
 import { sqliteWebhooks } from './webhooks.ts'
 import { sqliteApprovals, sqlitePolicySets } from './approvals.ts'
+import { sqliteKyc } from './kyc.ts'
 
 export interface OpenSqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
@@ -62,6 +63,7 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
     webhooks: sqliteWebhooks(db),
     approvals: sqliteApprovals(db, write),
     policySets: sqlitePolicySets(db, write),
+    kyc: sqliteKyc(db, write, now),
     async ping() {
       ping.get()
     },

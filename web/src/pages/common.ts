@@ -1,4 +1,8 @@
 import '../styles/index.css'
+import type { PublicUser } from '../api.ts'
+import { signOut, watchSession } from '../session.ts'
+import { byId } from '../ui/dom.ts'
+import { navigation, userMenu } from '../ui/shell.ts'
 import { hydrateIcons } from '../ui/icons.ts'
 import { showFlash } from '../ui/status.ts'
 
@@ -27,4 +31,13 @@ export function takeJustSignedIn(): boolean {
   } catch {
     return false
   }
+}
+
+/** The signed-in frame: the account and sign-out in the top bar, and the navigation with `current` marked. */
+export function mountShell(user: PublicUser, current: string): void {
+  byId('user-menu').replaceChildren(userMenu(user, (b) => void signOut(b)))
+  const { nav, toggle } = navigation(current)
+  document.getElementById('nav')?.replaceWith(nav)
+  document.querySelector('.topbar')?.append(toggle)
+  watchSession()
 }

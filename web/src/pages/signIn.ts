@@ -2,7 +2,7 @@ import { browserSupportsWebAuthn, browserSupportsWebAuthnAutofill } from '@simpl
 import { ApiError, type SignedIn } from '../api.ts'
 import { errorMessage, isAbort, UNSUPPORTED } from '../messages.ts'
 import { signIn } from '../passkeys.ts'
-import { currentUser } from '../session.ts'
+import { currentUser, takeReturnTo } from '../session.ts'
 import { busy, byId } from '../ui/dom.ts'
 import { clearStatus, go, say } from '../ui/status.ts'
 import { markJustSignedIn, startPage } from './common.ts'
@@ -14,7 +14,7 @@ const button = byId<HTMLButtonElement>('passkey-sign-in')
 
 function done(r: SignedIn): void {
   markJustSignedIn()
-  go('/account.html', `Welcome back, ${r.user.displayName}.`)
+  go(takeReturnTo(), `Welcome back, ${r.user.displayName}.`)
 }
 
 /** Passkey autofill: waits for a passkey chosen from the username field's suggestions. */
@@ -51,6 +51,6 @@ if (!browserSupportsWebAuthn()) {
   void autofill()
   // Already signed in (say, a second tab): go straight on.
   void currentUser().then((me) => {
-    if (me) location.replace(me.session.kind === 'recovery' ? '/upgrade.html' : '/account.html')
+    if (me) location.replace(me.session.kind === 'recovery' ? '/upgrade.html' : takeReturnTo())
   }, () => {})
 }

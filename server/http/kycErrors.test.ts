@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { decodeJwt } from 'jose'
+import { decodeStatusList, statusListSize } from '../../credentials/index.ts'
+import { createApiClient } from '../clients/index.ts'
+import { createSoftAuthenticator, signUp, TestClient } from '../testing/index.ts'
+import {
+  createOffer, credentialRequest, ISSUER, KYC_DATA, makeHolder, nonce, startKycWorld, submitSubject, tokenRequest, type KycWorld,
+} from '../testing/kycHarness.ts'
+
+let w: KycWorld
+before(async () => { w = await startKycWorld() })
+after(() => w.close())
+
+const GRANT = 'urn:ietf:params:oauth:grant-type:pre-authorized_code'
+const codeOf = (o: { offer: any }): string => o.offer.grants[GRANT]['pre-authorized_code']
+const iat = () => Math.floor(w.app.clock.now() / 1000)
+
+async function token(o: { offer: any; txCode?: string }): Promise<string> {
+  const r = await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(o), ...(o.txCode ? { tx_code: o.txCode } : {}) })
+  const body = await r.json()
+  assert.equal(r.status, 200, JSON.stringify(body))
+  assert.equal(body.token_type, 'Bearer')
+  assert.equal(r.headers.get('cache-control'), 'no-store')
+  return body.access_token
+}
+
+async function expectOAuth(res: Response, status: number, error: string) {
+  const body = await res.json()
+  assert.equal(res.status, status, JSON.stringify(body))
+  assert.equal(body.error, error, JSON.stringify(body))
+  assert.equal(typeof body.error_description, 'string')
+  assert.doesNotMatch(res.headers.get('content-type') ?? '', /problem/)
+}
+
+test('subjects: bad data names the field; only the kyc-vendor role or a compliance officer may submit', async () => {
+  const vendor = { authorization: `Bearer ${w.vendorKey}` }
+  const api = new TestClient(w.app.url)
+  const bad = await api.post('/v1/kyc/subjects', { data: { ...KYC_DATA, address: { country: 'XX' } } }, vendor)
+  assert.equal(bad.status, 400)
+  assert.equal(bad.body.code, 'kyc_data_invalid')
+  assert.equal(bad.body.field, 'data.address.country')
+  const future = await api.post('/v1/kyc/subjects', { data: { ...KYC_DATA, birthdate: '2099-01-01' } }, vendor)
+  assert.equal(future.body.field, 'data.birthdate')
+  const unknown = await api.post('/v1/kyc/subjects', { data: { ...KYC_DATA, passport_scan: 'x' } }, vendor)
+  assert.equal(unknown.body.code, 'kyc_data_invalid')
+  const noData = await api.post('/v1/kyc/subjects', {}, vendor)
+  assert.equal(noData.status, 400)
+  assert.equal(noData.body.field, 'data')
+  assert.equal((await new TestClient(w.app.url).post('/v1/kyc/subjects', { data: KYC_DATA })).status, 401)
+  const wallet = await createApiClient(w.app.deps.store, 'wallet', ['wallet-backend'], w.app.clock.now())
+  const denied = await api.post('/v1/kyc/subjects', { data: KYC_DATA }, { authorization: `Bearer ${wallet.key}` })
+  assert.equal(denied.status, 403)
+  assert.equal(denied.body.code, 'kyc_issuance_forbidden')
+  const officer = await w.officer.post('/v1/kyc/subjects', { data: KYC_DATA })
+  assert.equal(officer.status, 201)
+  assert.match(officer.body.subjectRef, /^ksub_/)
+})
+
+test('offers: compliance role only, unknown subject 404, bad body names the field', async () => {
+  const subjectRef = await submitSubject(w)
+  const nobody = new TestClient(w.app.url)
+  await signUp(nobody, createSoftAuthenticator(), 'nobody')
+  const forbidden = await nobody.post('/v1/kyc/offers', { subjectRef })
+  assert.equal(forbidden.status, 403)
+  assert.equal(forbidden.body.code, 'role_forbidden')
+  assert.equal((await new TestClient(w.app.url).post('/v1/kyc/offers', { subjectRef })).status, 401)
+  const unknown = await w.officer.post('/v1/kyc/offers', { subjectRef: `ksub_${'A'.repeat(43)}` })
+  assert.equal(unknown.status, 404)
+  assert.equal(unknown.body.code, 'kyc_subject_not_found')
+  const bad = await w.officer.post('/v1/kyc/offers', { subjectRef, credentialConfigurationId: 'mdoc' })
+  assert.equal(bad.status, 400)
+  assert.equal(bad.body.field, 'credentialConfigurationId')
+})
+
+test('token: a pre-authorized code works once; expired, wrong PIN, missing PIN and wrong grant are refused', async () => {
+  const o = await createOffer(w, await submitSubject(w))
+  await token(o)
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(o) }), 400, 'invalid_grant')
+
+  const late = await createOffer(w, await submitSubject(w))
+  w.app.clock.advance(601_000)
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(late) }), 400, 'invalid_grant')
+
+  const pin = await createOffer(w, await submitSubject(w), { txCode: true })
+  const wrong = pin.txCode === '000000' ? '111111' : '000000'
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(pin) }), 400, 'invalid_request')
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(pin), tx_code: wrong }), 400, 'invalid_grant')
+  await token(pin) // one wrong PIN does not void the offer
+  const pin2 = await createOffer(w, await submitSubject(w), { txCode: true })
+  const wrong2 = pin2.txCode === '000000' ? '111111' : '000000'
+  for (let i = 0; i < 3; i++) await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(pin2), tx_code: wrong2 }), 400, 'invalid_grant')
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(pin2), tx_code: pin2.txCode! }), 400, 'invalid_grant')
+
+  await expectOAuth(await tokenRequest(w, { grant_type: 'authorization_code', code: 'x' }), 400, 'unsupported_grant_type')
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT }), 400, 'invalid_request')
+  await expectOAuth(await fetch(`${w.app.url}/token`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: GRANT, 'pre-authorized_code': 'x' }) }), 400, 'invalid_request')
+})
+
+test('credential: token, nonce and proof checks; a refused request leaves the token for a corrected retry', async () => {
+  const o = await createOffer(w, await submitSubject(w))
+  const at = await token(o)
+  const holder = await makeHolder()
+  const good = async (over: Record<string, unknown> = {}, header: Record<string, unknown> = {}) =>
+    holder.proof({ aud: ISSUER, iat: iat(), nonce: await nonce(w), ...over }, header)
+  const ask = async (jwt: string, over: Record<string, unknown> = {}) =>
+    credentialRequest(w, at, { credential_configuration_id: 'kyc_sd_jwt', proofs: { jwt: [jwt] }, ...over })
+
+  const noAuth = await fetch(`${w.app.url}/credential`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  assert.match(noAuth.headers.get('www-authenticate') ?? '', /invalid_token/)
+  await expectOAuth(noAuth, 401, 'invalid_token')
+  await expectOAuth(await credentialRequest(w, 'kat_unknown', {}), 401, 'invalid_token')
+  await expectOAuth(await ask(await good(), { credential_configuration_id: 'mdoc' }), 400, 'unknown_credential_configuration')
+  await expectOAuth(await ask(await good(), { credential_configuration_id: 'kyc_jwt_vc' }), 400, 'invalid_credential_request')
+  await expectOAuth(await credentialRequest(w, at, { credential_configuration_id: 'kyc_sd_jwt' }), 400, 'invalid_proof')
+  await expectOAuth(await ask(await good({ aud: 'https://other.example' })), 400, 'invalid_proof')
+  await expectOAuth(await ask(await good({}, { typ: 'JWT' })), 400, 'invalid_proof')
+  await expectOAuth(await ask(await good({ iat: iat() - 3600 })), 400, 'invalid_proof')
+  await expectOAuth(await ask(await good({ nonce: undefined })), 400, 'invalid_nonce')
+  await expectOAuth(await ask(await good({ nonce: 'never-issued' })), 400, 'invalid_nonce')
+  const signedByOther = (await good()).split('.')
+  const other = (await (await makeHolder()).proof({ aud: ISSUER, iat: iat(), nonce: 'x' })).split('.')
+  await expectOAuth(await ask(`${signedByOther[0]}.${signedByOther[1]}.${other[2]}`), 400, 'invalid_proof')
+
+  const n = await nonce(w)
+  const reused = await holder.proof({ aud: ISSUER, iat: iat(), nonce: n })
+  const ok = await ask(reused)
+  const body = await ok.json()
+  assert.equal(ok.status, 200, JSON.stringify(body))
+  assert.equal(body.credentials.length, 1)
+  await expectOAuth(await ask(await good()), 401, 'invalid_token') // one credential per token
+
+  const expiredNonce = await nonce(w)
+  w.app.clock.advance(301_000)
+  const o2 = await createOffer(w, await submitSubject(w))
+  const at2 = await token(o2)
+  await expectOAuth(await credentialRequest(w, at2, { credential_configuration_id: 'kyc_sd_jwt', proofs: { jwt: [reused] } }), 400, 'invalid_nonce')
+  const late = await holder.proof({ aud: ISSUER, iat: iat(), nonce: expiredNonce })
+  await expectOAuth(await credentialRequest(w, at2, { credential_configuration_id: 'kyc_sd_jwt', proof: { proof_type: 'jwt', jwt: late } }), 400, 'invalid_nonce')
+  w.app.clock.advance(301_000)
+  await expectOAuth(await credentialRequest(w, at2, { credential_configuration_id: 'kyc_sd_jwt', proofs: { jwt: [await good()] } }), 401, 'invalid_token')
+})
+
+test('status lists: fixed size, signed, cacheable with an ETag; an unknown list is 404', async () => {
+  const r = await fetch(`${w.app.url}/status-lists/1`)
+  assert.equal(r.status, 200)
+  assert.equal(r.headers.get('content-type'), 'application/statuslist+jwt; charset=utf-8')
+  assert.match(r.headers.get('cache-control') ?? '', /max-age=60/)
+  const etag = r.headers.get('etag')!
+  const token = await r.text()
+  const payload = decodeJwt(token) as { status_list: { bits: number; lst: string }; sub: string; iss: string }
+  assert.equal(payload.sub, `${ISSUER}/status-lists/1`)
+  assert.equal(payload.iss, 'did:web:issuer.test')
+  assert.equal(statusListSize(await decodeStatusList(payload.status_list)), 1 << 17)
+  const cached = await fetch(`${w.app.url}/status-lists/1`, { headers: { 'if-none-match': etag } })
+  assert.equal(cached.status, 304)
+  assert.equal((await fetch(`${w.app.url}/status-lists/7`)).status, 404)
+  assert.equal((await fetch(`${w.app.url}/status-lists/abc`)).status, 400)
+})
