@@ -112,6 +112,7 @@ export function sqliteWebhooks(db: Database): WebhookStore {
       return deleteSub.run(id).changes === 1
     },
     async enqueue(deliveries) {
+      if (deliveries.length === 0) return
       enqueue.immediate(deliveries.map(toRow))
       const t = deliveries[0]?.createdAt
       if (t !== undefined && t - lastPrune > 60_000) {
