@@ -16,6 +16,7 @@ import { opsRoutes } from './routes/ops.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
 import { approvalRoutes } from './routes/approvals.ts'
+import { presentationRoutes } from './routes/presentations.ts'
 import { kycRoutes } from './routes/kyc.ts'
 import { oid4vciRoutes } from './routes/oid4vci.ts'
 import { sessionCookie } from '../sessions/index.ts'
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   auditRoutes(api)
   webhookRoutes(api)
   approvalRoutes(api)
+  presentationRoutes(api)
   kycRoutes(api)
   oid4vciRoutes(router, deps)
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))

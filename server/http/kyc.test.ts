@@ -5,7 +5,7 @@ import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
 import { verifyCredential } from 'did-jwt-vc'
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose'
 import { decodeSdJwt, kycVct, presentSdJwtVc, verifyJwtVc, verifyPresentation } from '../../credentials/index.ts'
-import { createOffer, ISSUER, makeHolder, startKycWorld, submitSubject, walletClient, type KycWorld } from '../testing/kycHarness.ts'
+import { createOffer, ISSUER, makeHolder, receiveCredential, startKycWorld, submitSubject, walletClient, type KycWorld } from '../testing/kycHarness.ts'
 
 let w: KycWorld
 before(async () => { w = await startKycWorld() })
@@ -16,24 +16,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
 const VCT = kycVct(ISSUER)
 const now = () => new Date(w.app.clock.now())
 const get = async (path: string) => w.fetch(`${ISSUER}${path}`)
-
-/** Runs the whole pre-authorized code flow with the independent wallet library; returns the credential. */
-async function receive(offerUri: string, txCode?: string) {
-  const holder = await makeHolder()
-  const wallet = walletClient(w, holder.privateKey)
-  const offer = await wallet.resolveCredentialOffer(offerUri)
-  const md = await wallet.resolveIssuerMetadata(offer.credential_issuer)
-  const { accessTokenResponse } = await wallet.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: md, ...(txCode ? { txCode } : {}) })
-  const { c_nonce } = await wallet.requestNonce({ issuerMetadata: md })
-  const configurationId = offer.credential_configuration_ids[0]!
-  const { jwt } = await wallet.createCredentialRequestJwtProof({ issuerMetadata: md, credentialConfigurationId: configurationId, nonce: c_nonce,
-    signer: { method: 'jwk', alg: 'ES256', publicJwk: holder.publicJwk as never }, issuedAt: now() })
-  const res = await wallet.retrieveCredentials({ issuerMetadata: md, accessToken: accessTokenResponse.access_token, credentialConfigurationId: configurationId,
-    proofs: { jwt: [jwt] } })
-  const credentials = res.credentialResponse.credentials as { credential: string }[]
-  assert.equal(credentials.length, 1)
-  return { credential: credentials[0]!.credential, holder }
-}
 
 /** Our offline verifier, with did:web resolved from the running server and the status list fetched from it. */
 function verifyOurs(presentation: string) {
@@ -79,7 +61,7 @@ test('OpenID4VCI pre-authorized flow with a PIN, driven by @openid4vc/openid4vci
   assert.match(o.offerUri, /^openid-credential-offer:\/\/\?credential_offer=/)
   assert.match(o.qrSvg, /^<svg/)
   assert.deepEqual(o.offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'].tx_code, { length: 6, input_mode: 'numeric', description: 'The PIN the compliance officer gave you' })
-  const { credential, holder } = await receive(o.offerUri, o.txCode)
+  const { credential, holder } = await receiveCredential(w, o.offerUri, o.txCode)
 
   const decoded = await decodeSdJwt(credential)
   assert.equal(decodeProtectedHeader(credential.split('~')[0]!).typ, 'dc+sd-jwt')
@@ -131,8 +113,8 @@ test('OpenID4VCI pre-authorized flow with a PIN, driven by @openid4vc/openid4vci
 })
 
 test('revoke, suspend and reinstate: the status list changes and our verifier follows', async () => {
-  const a = await receive((await createOffer(w, await submitSubject(w))).offerUri)
-  const b = await receive((await createOffer(w, await submitSubject(w))).offerUri)
+  const a = await receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
+  const b = await receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
   // The credential ids, from the audit log (kyc.credential_issued entries name them); records hold the credential's hash.
   const audit = await w.app.deps.store.audit.list({ limit: 1000 })
   const issued = audit.filter((e) => e.type === 'kyc.credential_issued').map((e) => e.subject)
@@ -164,7 +146,7 @@ test('revoke, suspend and reinstate: the status list changes and our verifier fo
 
 test('the JWT-VC form through the same flow: did-jwt-vc and our verifyJwtVc accept it, resolving our did:web', async () => {
   const o = await createOffer(w, await submitSubject(w), { credentialConfigurationId: 'kyc_jwt_vc' })
-  const { credential } = await receive(o.offerUri)
+  const { credential } = await receiveCredential(w, o.offerUri)
   const r = await verifyCredential(credential, w.resolver, { policies: { now: Math.floor(w.app.clock.now() / 1000) } })
   assert.equal(r.issuer, DID)
   assert.deepEqual(r.verifiableCredential.type, ['VerifiableCredential', VCT])
@@ -177,7 +159,7 @@ test('the JWT-VC form through the same flow: did-jwt-vc and our verifyJwtVc acce
 test('audit entries and outbox events of the whole flow carry no PII and no bearer secrets', async () => {
   const subjectRef = await submitSubject(w)
   const o = await createOffer(w, subjectRef, { txCode: true })
-  await receive(o.offerUri, o.txCode)
+  await receiveCredential(w, o.offerUri, o.txCode)
   const audit = JSON.stringify(await w.app.deps.store.audit.list({ limit: 10_000 }))
   for (const type of ['kyc.subject_received', 'kyc.offer_created', 'kyc.offer_redeemed', 'kyc.credential_issued', 'kyc.credential_revoked']) {
     assert.ok(audit.includes(type), type)

@@ -92,3 +92,22 @@ export function credentialRequest(w: KycWorld, accessToken: string, body: unknow
 export async function nonce(w: KycWorld): Promise<string> {
   return (await (await fetch(`${w.app.url}/nonce`, { method: 'POST' })).json()).c_nonce
 }
+
+/** Runs the whole pre-authorized code flow with the independent wallet library; returns the credential. */
+export async function receiveCredential(w: KycWorld, offerUri: string, txCode?: string) {
+  const now = () => new Date(w.app.clock.now())
+  const holder = await makeHolder()
+  const wallet = walletClient(w, holder.privateKey)
+  const offer = await wallet.resolveCredentialOffer(offerUri)
+  const md = await wallet.resolveIssuerMetadata(offer.credential_issuer)
+  const { accessTokenResponse } = await wallet.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: md, ...(txCode ? { txCode } : {}) })
+  const { c_nonce } = await wallet.requestNonce({ issuerMetadata: md })
+  const configurationId = offer.credential_configuration_ids[0]!
+  const { jwt } = await wallet.createCredentialRequestJwtProof({ issuerMetadata: md, credentialConfigurationId: configurationId, nonce: c_nonce,
+    signer: { method: 'jwk', alg: 'ES256', publicJwk: holder.publicJwk as never }, issuedAt: now() })
+  const res = await wallet.retrieveCredentials({ issuerMetadata: md, accessToken: accessTokenResponse.access_token, credentialConfigurationId: configurationId,
+    proofs: { jwt: [jwt] } })
+  const credentials = res.credentialResponse.credentials as { credential: string }[]
+  assert.equal(credentials.length, 1)
+  return { credential: credentials[0]!.credential, holder }
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import { presentSdJwtVc, type ClaimPath } from '../../credentials/index.ts'
+import { createApiClient } from '../clients/index.ts'
+import { TestClient } from '../testing/index.ts'
+import { createOffer, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
+
+// A relying app checks a holder's presentation of a credential Sigil issued, under the app's disclosure policy.
+let w: KycWorld
+let app: Record<string, string>
+let appId: string
+before(async () => {
+  w = await startKycWorld()
+  const c = await createApiClient(w.app.deps.store, 'exchange', ['relying-app'], Date.now())
+  app = { authorization: `Bearer ${c.key}` }
+  appId = c.client.id
+})
+after(() => w.close())
+
+const NONCE = 'nonce-0123456789abcdef'
+const now = () => new Date(w.app.clock.now())
+const verify = (body: Record<string, unknown>) => new TestClient(w.app.url).post('/v1/presentations/verify', body, app)
+
+async function issued() {
+  return receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
+}
+function present(c: Awaited<ReturnType<typeof issued>>, disclose: ClaimPath[], nonce = NONCE, audience = appId) {
+  return presentSdJwtVc(c.credential, { disclose, keyBinding: { holder: c.holder.signer, nonce, audience, now: now() } })
+}
+
+test('over 18 and sanctions screened: verified, and only those claims come back', async () => {
+  const c = await issued()
+  const r = await verify({ presentation: await present(c, [['age_equal_or_over', '18'], ['sanctions_screened']]), nonce: NONCE,
+    claims: ['age_equal_or_over.18', 'sanctions_screened'] })
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  assert.deepEqual(r.body.claims, { age_equal_or_over: { 18: true }, sanctions_screened: true })
+  assert.equal(r.body.status, 'valid')
+  assert.ok(!JSON.stringify(r.body).includes('family_name'))
+})
+
+test('asking for more than the disclosure policy allows is refused (403) and audited', async () => {
+  const c = await issued()
+  const r = await verify({ presentation: await present(c, [['family_name']]), nonce: NONCE, claims: ['family_name'] })
+  assert.equal(r.status, 403)
+  assert.equal(r.body.code, 'disclosure_forbidden')
+  assert.equal(r.body.field, 'claims')
+  const audit = await w.app.deps.store.audit.list({ limit: 10_000 })
+  assert.ok(audit.some((e) => e.type === 'presentation.disclosure_refused' && e.actor === appId))
+})
+
+test('a disclosure beyond the request, a wrong nonce or audience, a tampered presentation, a revoked credential: refused', async () => {
+  const c = await issued()
+  const extra = await verify({ presentation: await present(c, [['age_equal_or_over', '18'], ['pep_screened']]), nonce: NONCE, claims: ['age_equal_or_over.18'] })
+  assert.equal(extra.status, 422)
+  assert.equal(extra.body.reason, 'claims_not_requested')
+  const ok = await present(c, [['sanctions_screened']])
+  assert.equal((await verify({ presentation: ok, nonce: 'another-nonce-0123456', claims: ['sanctions_screened'] })).body.reason, 'nonce_mismatch')
+  assert.equal((await verify({ presentation: await present(c, [['sanctions_screened']], NONCE, 'someone-else'), nonce: NONCE,
+    claims: ['sanctions_screened'] })).body.reason, 'audience_mismatch')
+  const [jwt, ...rest] = ok.split('~')
+  const tampered = [jwt!.slice(0, -4) + (jwt!.endsWith('AAAA') ? 'BBBB' : 'AAAA'), ...rest].join('~')
+  assert.equal((await verify({ presentation: tampered, nonce: NONCE, claims: ['sanctions_screened'] })).status, 422)
+
+  const audit = await w.app.deps.store.audit.list({ limit: 10_000 })
+  const ids = audit.filter((e) => e.type === 'kyc.credential_issued').map((e) => e.subject)
+  const hash = createHash('sha256').update(c.credential).digest('base64url')
+  const recs = await Promise.all(ids.map((id) => w.app.deps.store.kyc.getCredential(id)))
+  const id = recs.find((r) => r?.credentialHash === hash)!.id
+  assert.equal((await w.officer.post(`/v1/kyc/credentials/${id}/revoke`, { reason: 'test' })).status, 200)
+  const revoked = await verify({ presentation: await present(c, [['sanctions_screened']]), nonce: NONCE, claims: ['sanctions_screened'] })
+  assert.equal(revoked.status, 422)
+  assert.equal(revoked.body.reason, 'credential_revoked')
+})
+
+test('bad input and the wrong role', async () => {
+  const bad = await verify({ presentation: 'x', nonce: NONCE, claims: ['Given Name'] })
+  assert.equal(bad.status, 400)
+  assert.equal(bad.body.code, 'request_invalid')
+  const wallet = await createApiClient(w.app.deps.store, 'wallet', ['wallet-backend'], Date.now())
+  const r = await new TestClient(w.app.url).post('/v1/presentations/verify', { presentation: 'a'.repeat(20), nonce: NONCE, claims: ['kyc_level'] },
+    { authorization: `Bearer ${wallet.key}` })
+  assert.equal(r.body.code, 'client_role_forbidden')
+})
