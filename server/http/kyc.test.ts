@@ -5,7 +5,7 @@ import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
 import { verifyCredential } from 'did-jwt-vc'
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose'
 import { decodeSdJwt, kycVct, presentSdJwtVc, verifyJwtVc, verifyPresentation } from '../../credentials/index.ts'
-import { createOffer, ISSUER, makeHolder, receiveCredential, startKycWorld, submitSubject, walletClient, type KycWorld } from '../testing/kycHarness.ts'
+import { createOffer, ISSUER, makeHolder, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
 
 let w: KycWorld
 before(async () => { w = await startKycWorld() })

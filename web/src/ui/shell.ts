@@ -5,7 +5,7 @@ import type { PublicUser } from '../api.ts'
 
 /**
  * The signed-in frame: top bar with the account and sign-out, and the navigation. Areas that later
- * issues build (wallet, compliance console, verifier) have their place, marked "Soon".
+ * issues build (wallet, verifier) have their place, marked "Soon".
  */
 
 interface NavItem { label: string; icon: IconName; href?: string; soon?: boolean }
@@ -14,7 +14,7 @@ const NAV: NavItem[] = [
   { label: 'Account', icon: 'user', href: '/account.html' },
   { label: 'Approvals', icon: 'approvals', href: '/approvals.html' },
   { label: 'Wallet', icon: 'wallet', soon: true },
-  { label: 'Compliance', icon: 'compliance', soon: true },
+  { label: 'Compliance', icon: 'compliance', href: '/compliance.html' },
   { label: 'Verifier', icon: 'verifier', soon: true },
 ]
 
