@@ -10,7 +10,7 @@ export const EVENT_TYPES = [
   'recovery.codes_generated', 'recovery.used', 'session.revoked', 'sessions.revoked_all',
   'user.roles_changed', 'client.created', 'client.revoked',
   'approval.created', 'approval.blocked', 'approval.decision', 'approval.approved', 'approval.rejected', 'approval.expired',
-  'approval.token_issued', 'approval.redeemed', 'policy.changed',
+  'approval.token_issued', 'approval.redeemed', 'policy.changed', 'presentation.received',
   'kyc.subject_received', 'kyc.offer_created', 'kyc.offer_redeemed', 'kyc.credential_issued', 'kyc.credential_revoked',
   'kyc.credential_suspended', 'kyc.credential_reinstated',
 ] as const

@@ -16,7 +16,7 @@ import { opsRoutes } from './routes/ops.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { webhookRoutes } from './routes/webhooks.ts'
 import { approvalRoutes } from './routes/approvals.ts'
-import { presentationRoutes } from './routes/presentations.ts'
+import { presentationRoutes, presentationWalletRoutes } from './routes/presentations.ts'
 import { kycRoutes } from './routes/kyc.ts'
 import { oid4vciRoutes } from './routes/oid4vci.ts'
 import { sessionCookie } from '../sessions/index.ts'
@@ -100,6 +100,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   presentationRoutes(api)
   kycRoutes(api)
   oid4vciRoutes(router, deps)
+  presentationWalletRoutes(router, deps)
   opsRoutes(router, deps, () => buildOpenApi(api.routes, { version: VERSION, serverUrl: deps.config.publicUrl, cookieName: sessionCookie(deps.config).name }))
   app.use(router)
 

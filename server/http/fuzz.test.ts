@@ -30,7 +30,7 @@ before(async () => {
     // Signing out would end the session the fuzzer uses; it is exercised with bodies only below.
     .filter((o) => !(o.path.startsWith('/v1/sessions/logout')))
   operations.push({ method: 'POST', path: '/token', hasBody: true }, { method: 'POST', path: '/nonce', hasBody: true },
-    { method: 'POST', path: '/credential', hasBody: true })
+    { method: 'POST', path: '/credential', hasBody: true }, { method: 'POST', path: '/v1/presentations/responses/{id}', hasBody: true })
 })
 after(() => app.close())
 

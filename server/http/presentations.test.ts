@@ -82,3 +82,49 @@ test('bad input and the wrong role', async () => {
     { authorization: `Bearer ${wallet.key}` })
   assert.equal(r.body.code, 'client_role_forbidden')
 })
+
+test('OpenID4VP: a signed request with a DCQL query, the wallet posts vp_token (direct_post), the app reads the result once', async () => {
+  const created = await new TestClient(w.app.url).post('/v1/presentations/requests', { claims: ['age_equal_or_over.18', 'sanctions_screened'] }, app)
+  assert.equal(created.status, 201, JSON.stringify(created.body))
+  assert.match(created.body.deepLink, /^openid4vp:\/\/\?client_id=decentralized_identifier%3Adid%3Aweb%3A/)
+  assert.match(created.body.qrSvg, /^<svg/)
+  // The wallet checks the request object's signature with the verifier's DID key.
+  const { jwtVerify, importJWK, decodeProtectedHeader } = await import('jose')
+  const header = decodeProtectedHeader(created.body.request)
+  assert.equal(header.typ, 'oauth-authz-req+jwt')
+  const did = await (await w.fetch('https://issuer.test/.well-known/did.json')).json()
+  const vm = did.verificationMethod.find((m: { id: string }) => m.id === header.kid)
+  const { payload } = await jwtVerify(created.body.request, await importJWK(vm.publicKeyJwk, 'ES256'))
+  assert.equal(payload.response_mode, 'direct_post')
+  assert.deepEqual((payload.dcql_query as any).credentials[0].claims.map((c: { path: string[] }) => c.path), [['age_equal_or_over', '18'], ['sanctions_screened']])
+  const responseUri = String(payload.response_uri).replace('https://issuer.test', w.app.url)
+
+  const c = await issued()
+  const vp = await presentSdJwtVc(c.credential, { disclose: [['age_equal_or_over', '18'], ['sanctions_screened']],
+    keyBinding: { holder: c.holder.signer, nonce: String(payload.nonce), audience: String(payload.client_id), now: now() } })
+  const post = (body: Record<string, string>) => fetch(responseUri, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) })
+  assert.equal((await new TestClient(w.app.url).get(`/v1/presentations/requests/${created.body.id}`, app)).body.status, 'pending')
+  const answer = await post({ vp_token: JSON.stringify({ kyc: [vp] }), state: String(payload.state) })
+  assert.equal(answer.status, 200, await answer.clone().text())
+  const replay = await post({ vp_token: JSON.stringify({ kyc: [vp] }), state: String(payload.state) })
+  assert.equal(replay.status, 400, 'a request is answered once')
+  const result = await new TestClient(w.app.url).get(`/v1/presentations/requests/${created.body.id}`, app)
+  assert.deepEqual(result.body, { id: created.body.id, status: 'verified', claims: { age_equal_or_over: { 18: true }, sanctions_screened: true } })
+  assert.equal((await new TestClient(w.app.url).get(`/v1/presentations/requests/${created.body.id}`, app)).body.status, 'pending', 'deleted after reading')
+})
+
+test('OpenID4VP: a presentation for another request (wrong nonce) fails and the app learns why; a forbidden ask is refused up front', async () => {
+  const a = (await new TestClient(w.app.url).post('/v1/presentations/requests', { claims: ['sanctions_screened'] }, app)).body
+  const c = await issued()
+  const vp = await presentSdJwtVc(c.credential, { disclose: [['sanctions_screened']],
+    keyBinding: { holder: c.holder.signer, nonce: 'not-the-request-nonce', audience: 'x', now: now() } })
+  const r = await fetch(`${w.app.url}/v1/presentations/responses/${a.id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ vp_token: JSON.stringify({ kyc: vp }) }) })
+  assert.equal(r.status, 422)
+  const result = (await new TestClient(w.app.url).get(`/v1/presentations/requests/${a.id}`, app)).body
+  assert.equal(result.status, 'failed')
+  assert.equal(result.reason, 'nonce_mismatch')
+  const forbidden = await new TestClient(w.app.url).post('/v1/presentations/requests', { claims: ['birthdate'] }, app)
+  assert.equal(forbidden.status, 403)
+  assert.equal(forbidden.body.code, 'disclosure_forbidden')
+})

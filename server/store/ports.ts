@@ -36,7 +36,7 @@ export interface PasskeyRecord {
   lastUsedAt: number | null
 }
 
-export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth' | 'approval'
+export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth' | 'approval' | 'presentation' | 'presentation-result'
 
 export interface CeremonyRecord {
   /** The WebAuthn challenge, base64url; also the record's key. */

@@ -1,6 +1,17 @@
-import { verifyForApp, zVerifyPresentationRequest, zVerifyPresentationResponse } from '../../presentations/index.ts'
-import { ProblemError } from '../problem.ts'
+import express, { type NextFunction, type Request, type Response, type Router } from 'express'
+import { z } from 'zod'
+import type { AppDeps, Principal } from '../../deps.ts'
+import {
+  createPresentationRequest, readPresentationResult, receivePresentation, verifyForApp, zCreatePresentationRequest, zDirectPostResponse,
+  zPresentationRequestParams, zVerifyPresentationRequest, zVerifyPresentationResponse,
+} from '../../presentations/index.ts'
+import { parseWith, ProblemError } from '../problem.ts'
 import type { Api } from '../route.ts'
+
+const app = (p: Principal) => {
+  if (p.kind !== 'client') throw new ProblemError('unauthenticated', 401)
+  return p.client
+}
 
 export function presentationRoutes(api: Api): void {
   api.add({
@@ -9,9 +20,46 @@ export function presentationRoutes(api: Api): void {
     description: 'Refused with 403 disclosure_forbidden (and audited) when the app asks for a claim its policy does not allow. The answer holds only the claims asked for; nothing is stored.',
     body: zVerifyPresentationRequest, response: zVerifyPresentationResponse,
     errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid', 'disclosure_forbidden', 'presentation_invalid'],
-    handler: async ({ deps, principal, body }) => {
-      if (principal.kind !== 'client') throw new ProblemError('unauthenticated', 401)
-      return verifyForApp(deps, principal.client, body)
+    handler: async ({ deps, principal, body }) => verifyForApp(deps, app(principal), body),
+  })
+  api.add({
+    method: 'post', path: '/v1/presentations/requests', operationId: 'createPresentationRequest', tag: 'Verification', auth: 'client', roles: ['relying-app'], status: 201,
+    summary: 'Ask a holder for claims (OpenID4VP 1.0, DCQL, signed request object, direct_post): deep link and QR code',
+    description: 'The disclosure policy is checked first (403 disclosure_forbidden, audited). The wallet posts its vp_token to the response_uri; read the result once with GET /v1/presentations/requests/{id} (a `presentation.received` webhook event says when).',
+    body: zCreatePresentationRequest,
+    response: z.object({ id: z.string(), request: z.string(), deepLink: z.string(), qrSvg: z.string(), dcqlQuery: z.record(z.string(), z.unknown()),
+      nonce: z.string(), expiresAt: z.iso.datetime() }),
+    errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid', 'disclosure_forbidden'],
+    handler: async ({ deps, principal, body }) => createPresentationRequest(deps, app(principal), body.claims, body.expiresInSeconds),
+  })
+  api.add({
+    method: 'get', path: '/v1/presentations/requests/:id', operationId: 'getPresentationResult', tag: 'Verification', auth: 'client', roles: ['relying-app'],
+    summary: 'The verified result, once: reading deletes it (pending until the wallet answers)',
+    params: zPresentationRequestParams,
+    response: z.object({ id: z.string(), status: z.enum(['pending', 'verified', 'failed']), claims: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional() }),
+    errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid'],
+    handler: async ({ deps, principal, params, res }) => {
+      res.setHeader('Cache-Control', 'no-store')
+      return readPresentationResult(deps, app(principal), params.id)
     },
+  })
+}
+
+/**
+ * The wallet's side (OpenID4VP 1.0 §8.2 direct_post): form-encoded, no session and no Origin (the wallet is not a
+ * browser page of ours). Registered on the router beside the OpenID4VCI endpoints.
+ */
+export function presentationWalletRoutes(router: Router, deps: AppDeps): void {
+  const path = '/v1/presentations/responses/:id'
+  router.post(path, express.urlencoded({ extended: false, limit: '128kb' }), (req: Request, res: Response, next: NextFunction) => {
+    res.locals.route = path
+    const run = async () => {
+      const { id } = parseWith(zPresentationRequestParams, req.params, 'params')
+      const body = parseWith(zDirectPostResponse, req.body ?? {}, 'body')
+      await receivePresentation(deps, id, body.vp_token, body.state)
+      res.status(200).setHeader('Cache-Control', 'no-store')
+      res.json({})
+    }
+    run().catch(next)
   })
 }
