@@ -1,41 +1,22 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { after, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { newWebhookSecret } from './audit/index.ts'
 import { connectRedisStore, openSqliteStore, type Store } from './store/index.ts'
-import { createSoftAuthenticator, signUp, startRedisServer, startWebhookReceiver, TestClient, TEST_ORIGIN } from './testing/index.ts'
+import { createSoftAuthenticator, signUp, startRedisServer, startWebhookReceiver, TestClient, startSigilProcess } from './testing/index.ts'
 
 // The outbox's promise: every event whose change committed is delivered, even when the Sigil process dies
 // (SIGKILL: no shutdown code runs) with deliveries in flight and sign-ups half done.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const children: ChildProcess[] = []
 after(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') })
 
-async function sigil(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SIGIL_ORIGINS: TEST_ORIGIN, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let log = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${log}`)), 60_000)
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d
-      const m = /"port":(\d+)/.exec(log)
-      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}`) }
-    })
-    child.stderr!.on('data', (d: Buffer) => { log += d })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)) })
-  })
-  return { url, child }
-}
+const sigil = (env: Record<string, string>) => startSigilProcess(env, children)
 
 /** A receiver that takes requests and never answers: deliveries are in flight when the process dies. */
 async function hangingReceiver(): Promise<{ port: number; close: () => Promise<void> }> {

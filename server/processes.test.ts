@@ -3,34 +3,14 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { openKeyRing } from './keys/index.ts'
-import { createSoftAuthenticator, startRedisServer, TestClient, TEST_ORIGIN } from './testing/index.ts'
+import { createSoftAuthenticator, startRedisServer, TestClient, startSigilProcess, TEST_ORIGIN } from './testing/index.ts'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const children: ChildProcess[] = []
 after(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') })
 
-/** A real Sigil process (`npm start`'s entry) on a free port. */
-async function sigil(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root, env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SIGIL_ORIGINS: TEST_ORIGIN, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let log = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${log}`)), 60_000)
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d
-      const m = /"port":(\d+)/.exec(log)
-      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}`) }
-    })
-    child.stderr!.on('data', (d: Buffer) => { log += d })
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}:\n${log}`)) })
-  })
-  return { url, child }
-}
+const sigil = (env: Record<string, string>) => startSigilProcess(env, children)
 
 test('two Sigil processes over one Redis: ceremonies cross instances, single use and rate limits hold across them', async () => {
   const redis = await startRedisServer()

@@ -24,3 +24,4 @@ export type {
 } from './vectors.ts'
 export { startWebhookReceiver } from './webhookReceiver.ts'
 export type { ReceivedWebhook, WebhookReceiver } from './webhookReceiver.ts'
+export { startSigilProcess } from './sigilProcess.ts'
