@@ -21,6 +21,7 @@ import { openSqliteStore } from '../server/store/index.ts'
 import { createSoftAuthenticator, type SoftAuthenticator } from '../server/testing/index.ts'
 import { freePort, startServer, treeCpuSeconds } from './procs.ts'
 import { percentile } from './stats.ts'
+import { reportRows } from './report.ts'
 import { root } from './targets.ts'
 
 const { values: args } = parseArgs({ options: {
@@ -142,11 +143,15 @@ async function main(): Promise<void> {
       '',
     ]
     process.stdout.write(lines.join('\n') + '\n')
+    reportRows([{ figure: 'approval round trips/s (2 approvers)', sigil: rate, unit: '/s', goal: { text: '>= 500/s', met: rate >= 500 } },
+      { figure: 'approval round trip p50 (ms)', sigil: percentile(trips, 50), unit: 'ms' },
+      { figure: 'server CPU per approval round trip (ms)', sigil: 1000 * serverCores / rate, unit: 'ms' }])
   } finally {
     await pool.close()
     await server.stop()
     fs.rmSync(dir, { recursive: true, force: true })
   }
+  if (process.env.SIGIL_BENCH_JSON) return // bench/all.ts runs the policy benchmark itself
   log('policy decision (bench/policyDecision.ts):')
   process.stdout.write(execFileSync(process.execPath, ['--import', 'tsx', 'bench/policyDecision.ts'], { cwd: root, encoding: 'utf8' }))
 }

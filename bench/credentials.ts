@@ -23,6 +23,7 @@ import {
   createDidWebDocument, createLocalSigner, createResolver, createSdJwtVcVerifier, createStatusList, createStatusListToken,
   decodeBase64url, didWebDriver, encodeBase64url, generateKeyPair, issueKycJwtVc, issueKycSdJwtVc, kycVct, parseKycSubject, presentSdJwtVc,
 } from '../credentials/index.ts'
+import { reportRows } from './report.ts'
 import { machineBusySeconds } from './procs.ts'
 
 const { values: args } = parseArgs({
@@ -186,6 +187,14 @@ process.stdout.write(`\n${pad('figure', 40)}${'Sigil'.padStart(8)}  ${pad('refer
 for (const [figure, sigil, refName, ref] of rows) {
   process.stdout.write(`${pad(figure, 40)}${num(sigil)}  ${pad(refName, 20)}${num(ref)}  ${(sigil / ref).toFixed(2)}x\n`)
 }
+reportRows([
+  { figure: 'SD-JWT VC issued/s', sigil: sigilIssue, unit: '/s', reference: { name: '@sd-jwt/sd-jwt-vc', value: refIssue } },
+  { figure: 'SD-JWT VC verified/s (KB, cached status list)', sigil: sigilVerify, unit: '/s', reference: { name: '@sd-jwt/sd-jwt-vc', value: refVerify },
+    goal: { text: '>= 1.5x sd-jwt-js', met: sigilVerify >= 1.5 * refVerify } },
+  { figure: 'SD-JWT VC verified/s (KB, no status)', sigil: sigilBare, unit: '/s', reference: { name: '@sd-jwt/sd-jwt-vc', value: refBare } },
+  { figure: 'verified/s vs JWT-VC verify', sigil: sigilVerify, unit: '/s', reference: { name: 'did-jwt-vc', value: jwtVerify },
+    goal: { text: '>= 15x did-jwt-vc', met: sigilVerify >= 15 * jwtVerify } },
+])
 const drift = Math.abs(sigilVerify2 - sigilVerify) / sigilVerify
 process.stdout.write(`\nSigil verify measured twice: ${sigilVerify.toFixed(0)} and ${sigilVerify2.toFixed(0)}/s (${(drift * 100).toFixed(0)} % apart). `
   + `Machine: ${os.cpus().length} cores, load ${load0.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)}, ${busyCores.toFixed(2)} cores busy on average during the run.\n`)

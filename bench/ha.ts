@@ -20,6 +20,7 @@ import { startRedisServer } from '../server/testing/index.ts'
 import { freePort, startServer, type ServerProcess } from './procs.ts'
 import { percentile } from './stats.ts'
 import { attach, root, type Target } from './targets.ts'
+import { reportRows } from './report.ts'
 
 const { values: args } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '2' },
@@ -135,6 +136,12 @@ async function main(): Promise<void> {
     `goal Redis mode >= 0.8x SQLite mode: ${ratio.toFixed(2)}x -> ${ratio >= 0.8 ? 'met' : 'NOT met'}`,
     '',
   ].join('\n'))
+  reportRows([
+    { figure: 'sign-ins/s, 2 instances on Redis vs 1 on SQLite', sigil: redis.logins, unit: '/s', reference: { name: 'Sigil on SQLite x1', value: sqlite.logins },
+      goal: { text: '>= 0.8x SQLite', met: ratio >= 0.8 } },
+    { figure: 'outbox -> webhook p50 (ms), Redis x2', sigil: redis.outboxP50, unit: 'ms' },
+    { figure: 'outbox -> webhook p99 (ms), Redis x2', sigil: redis.outboxP99, unit: 'ms' },
+  ])
   const file = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-ha.json`)
   fs.mkdirSync(path.dirname(file), { recursive: true })
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpu: cpu[0]?.model, cores: cpu.length, node: process.version },

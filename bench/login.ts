@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util'
 import { machineBusySeconds } from './procs.ts'
 import type { PhaseResult } from './stats.ts'
 import { root, startReference, startSigil, type Target } from './targets.ts'
+import { reportRows } from './report.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -173,6 +174,17 @@ async function main(): Promise<void> {
       '',
     ].join('\n'))
 
+    if (sigil) {
+      reportRows([
+        { figure: 'peak sign-ins/s (64 users, SQLite)', sigil: sigil.peak.loginsPerSecond, unit: '/s',
+          ...(reference ? { reference: { name: 'express + SimpleWebAuthn', value: reference.peak.loginsPerSecond },
+            goal: { text: '>= 1.5x reference', met: sigil.peak.loginsPerSecond >= 1.5 * reference.peak.loginsPerSecond } } : {}) },
+        { figure: `sign-in p99 at ${fraction * 100} % of peak (ms)`, sigil: sigil.paced.p99, unit: 'ms',
+          ...(reference ? { reference: { name: 'express + SimpleWebAuthn', value: reference.paced.p99 } } : {}), goal: { text: '< 25 ms', met: sigil.paced.p99 < 25 } },
+        { figure: 'server CPU per sign-in (ms)', sigil: sigil.peak.cpu ? (1000 * sigil.peak.cpu.server) / sigil.peak.loginsPerSecond : NaN, unit: 'ms',
+          ...(reference?.peak.cpu ? { reference: { name: 'express + SimpleWebAuthn', value: (1000 * reference.peak.cpu.server) / reference.peak.loginsPerSecond } } : {}) },
+      ])
+    }
     const file = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-login.json`)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, JSON.stringify({

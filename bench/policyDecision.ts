@@ -11,6 +11,7 @@ import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { loadPolicies, type ApprovalInput } from '../policies/index.ts'
 import { percentile } from './stats.ts'
+import { reportRows } from './report.ts'
 
 const { values: args } = parseArgs({ options: { decisions: { type: 'string', default: '20000' }, warmup: { type: 'string', default: '5000' } } })
 const decisions = Number(args.decisions)
@@ -60,3 +61,5 @@ console.log(`  max ${fmt(samples[samples.length - 1]!)} µs`)
 console.log(`  cpu ${fmt((cpu.user + cpu.system) / decisions)} µs per decision (mean, this process)`)
 console.log(`  ${Math.round(decisions / wallSeconds)} decisions/s on one thread; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`)
 console.log(`  goal p50 < 100 µs: ${percentile(samples, 50) < 100 ? 'met' : 'NOT met'}`)
+reportRows([{ figure: 'approval policy decision p50 (µs)', sigil: percentile(samples, 50), unit: 'µs', goal: { text: '< 100 µs', met: percentile(samples, 50) < 100 } },
+  { figure: 'approval policy decision p99 (µs)', sigil: percentile(samples, 99), unit: 'µs' }])
