@@ -10,7 +10,7 @@ import { sigilCli, type SigilServer } from './server.ts'
  */
 
 // Three sign-ups, several passkey ceremonies, and axe scans with screenshots of each state.
-test.describe.configure({ timeout: 300_000 })
+test.describe.configure({ timeout: 480_000 })
 
 const DESTINATION = '0x52908400098527886E0F7030069857D2E4169EE7'
 const INTENT = {

@@ -12,7 +12,7 @@ import { collectCredential, parseOfferUri, PRE_AUTHORIZED_GRANT, statusAt, token
  */
 
 // Sign-up, a passkey sign-in, OpenID4VCI round trips, and axe scans with screenshots of each state.
-test.describe.configure({ timeout: 300_000 })
+test.describe.configure({ timeout: 480_000 })
 
 /** Fills the KYC data form as an officer would from a completed check. */
 async function enterKycData(page: Page, country: string): Promise<void> {

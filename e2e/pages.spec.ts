@@ -18,7 +18,8 @@ const capture = (page: Page, testInfo: TestInfo, name: string, opts: { dialog?: 
   captureVariants(page, testInfo, name, { ...opts, docs: DOCS })
 
 // Four axe scans and screenshots per page take a while.
-test.describe.configure({ timeout: 180_000 })
+// Dozens of full-page screenshots and axe scans: minutes on a busy 2-core machine.
+test.describe.configure({ timeout: 480_000 })
 
 test('signed-out pages: sign in, create account, recovery code', async ({ page }, testInfo) => {
   // No authenticator in this tab: passkey autofill waits, as it does for someone who has not chosen yet.
