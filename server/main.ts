@@ -7,7 +7,7 @@ import { createMetrics } from './http/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
 import { createCheckpointer, startDispatcher } from './audit/index.ts'
-import { expireDueApprovals } from './approvals/index.ts'
+import { expireDueApprovals, policySourceFor } from './approvals/index.ts'
 
 async function main(): Promise<void> {
   let config: Config
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
   const store = await openStore(config)
   const keys = await openKeys(config, log)
+  // Compile the policy set in force (the shipped one on first start) before taking requests, not on the first one.
+  await policySourceFor(store).current()
   const metrics = createMetrics()
   const outbox = startDispatcher({ store, config, log, now: Date.now, onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }) })
   const deps = {
