@@ -38,10 +38,9 @@ const MAX_ROUNDS = 20
  * challenge (user verification required, only this user's passkeys), records the decision with the whole
  * assertion (the evidence), and settles the request when the quorum is met or a required group rejects.
  */
-export async function decide(deps: AppDeps, user: UserRecord, id: string, response: Parameters<typeof verifyApprovalAssertion>[2], decision: Decision, client: string): Promise<ApprovalRecord> {
-  let a = await deps.store.approvals.get(id)
-  if (!a) throw new ProblemError('approval_not_found', 404, { field: 'id' })
-  a = await expireIfDue(deps, a)
+export async function decide(deps: AppDeps, user: UserRecord, approval: ApprovalRecord, response: Parameters<typeof verifyApprovalAssertion>[2], decision: Decision, client: string): Promise<ApprovalRecord> {
+  const id = approval.id
+  let a = await expireIfDue(deps, approval)
   refuse(a, user)
   const { passkey, ceremony } = await verifyApprovalAssertion(deps, user, response, client)
   const data = ceremony.data as { approvalId?: string; decision?: string; nonce?: string } | undefined

@@ -6,8 +6,7 @@ import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { issuerIdentity } from '../kyc/index.ts'
 import type { ApiClientRecord } from '../store/index.ts'
-import { policySourceFor } from '../approvals/index.ts'
-import { verifyForApp } from './verify.ts'
+import { requireDisclosure, verifyForApp } from './verify.ts'
 
 /** The DCQL credential query id (OpenID4VP 1.0 §6): the key of the credential in `vp_token`. */
 export const CREDENTIAL_QUERY_ID = 'kyc'
@@ -28,13 +27,7 @@ const clientIdOf = (deps: AppDeps): string => `decentralized_identifier:${issuer
  * `response_mode: direct_post`. The request is single use and expires. Nothing about the holder is stored.
  */
 export async function createPresentationRequest(deps: AppDeps, app: ApiClientRecord, claims: string[], expiresInSeconds: number) {
-  const engine = await policySourceFor(deps.store).current()
-  const decision = engine.evaluateDisclosure({ appId: app.id, claims })
-  if (!decision.allowed) {
-    await deps.store.audit.append({ type: 'presentation.disclosure_refused', actor: app.id, subject: app.id, data: { refused: decision.refused.map((r) => r.claim) } }, deps.now())
-    throw new ProblemError('disclosure_forbidden', 403, { detail: `This app may not ask for: ${decision.refused.map((r) => r.claim).join(', ')}.`, field: 'claims',
-      extra: { refused: decision.refused.map((r) => ({ claim: r.claim, reasons: r.reasons })) } })
-  }
+  await requireDisclosure(deps, app, claims)
   const id = `pr_${randomBytes(18).toString('base64url')}`
   const now = deps.now()
   const issuer = issuerIdentity(deps)

@@ -39,15 +39,19 @@ function pick(claims: Record<string, unknown>, paths: readonly string[]): Record
  * signature and trust, strict disclosures, key binding with nonce and audience, expiry, status list), with no
  * claim disclosed beyond those asked for. Only the asked-for claims are returned; nothing is stored.
  */
-export async function verifyForApp(deps: AppDeps, client: ApiClientRecord, body: { presentation: string; nonce: string; audience?: string; claims: string[] }) {
+/** The app's disclosure policy (Cedar) must allow every claim asked for; a refusal is audited and answers 403. */
+export async function requireDisclosure(deps: AppDeps, client: ApiClientRecord, claims: string[]): Promise<void> {
   const engine = await policySourceFor(deps.store).current()
-  const decision = engine.evaluateDisclosure({ appId: client.id, claims: body.claims })
-  if (!decision.allowed) {
-    await deps.store.audit.append({ type: 'presentation.disclosure_refused', actor: client.id, subject: client.id,
-      data: { refused: decision.refused.map((r) => r.claim) } }, deps.now())
-    throw new ProblemError('disclosure_forbidden', 403, { detail: `This app may not ask for: ${decision.refused.map((r) => r.claim).join(', ')}.`,
-      field: 'claims', extra: { refused: decision.refused.map((r) => ({ claim: r.claim, reasons: r.reasons })) } })
-  }
+  const decision = engine.evaluateDisclosure({ appId: client.id, claims })
+  if (decision.allowed) return
+  await deps.store.audit.append({ type: 'presentation.disclosure_refused', actor: client.id, subject: client.id,
+    data: { refused: decision.refused.map((r) => r.claim) } }, deps.now())
+  throw new ProblemError('disclosure_forbidden', 403, { detail: `This app may not ask for: ${decision.refused.map((r) => r.claim).join(', ')}.`,
+    field: 'claims', extra: { refused: decision.refused.map((r) => ({ claim: r.claim, reasons: r.reasons })) } })
+}
+
+export async function verifyForApp(deps: AppDeps, client: ApiClientRecord, body: { presentation: string; nonce: string; audience?: string; claims: string[] }) {
+  await requireDisclosure(deps, client, body.claims)
   const id = issuerIdentity(deps)
   const prefix = `${deps.config.publicUrl}/status-lists/`
   let result

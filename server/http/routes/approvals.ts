@@ -75,8 +75,8 @@ export function approvalRoutes(api: Api): void {
         'user_verification_required', 'origin_mismatch', 'rp_id_mismatch', 'counter_regression'],
       handler: async ({ deps, req, principal, params, body }) => {
         const { user } = sessionPrincipal(principal)
-        await loadApproval(deps, params.id, principal)
-        return viewOf(deps, await decide(deps, user, params.id, body.response, decision, clientBucket(req.ip)), principal)
+        const a = await loadApproval(deps, params.id, principal)
+        return viewOf(deps, await decide(deps, user, a, body.response, decision, clientBucket(req.ip)), principal)
       },
     })
   }
