@@ -5,7 +5,7 @@ import { createSoftAuthenticator, signUp, startTestApp, TEST_ORIGIN, TestClient,
 import { createReferenceSigner, SignerRefusal } from './signer.ts'
 
 // The reference signer against a real Sigil: real tokens, real JWKS over HTTP, real redemption.
-let t = Date.parse('2026-11-25T12:00:00Z')
+let t = Date.now()
 let app: TestApp
 let wallet: Record<string, string>
 let signer: { id: string; key: string }

@@ -13,7 +13,7 @@ let redis: TestRedisServer
 let a: TestApp
 let b: TestApp
 let keysDir: string
-let t = Date.parse('2026-11-25T12:00:00Z')
+let t = Date.now()
 const clock = { now: () => t, advance: (ms: number) => { t += ms } }
 
 before(async () => {

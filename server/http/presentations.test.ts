@@ -94,7 +94,8 @@ test('OpenID4VP: a signed request with a DCQL query, the wallet posts vp_token (
   assert.equal(header.typ, 'oauth-authz-req+jwt')
   const did = await (await w.fetch('https://issuer.test/.well-known/did.json')).json()
   const vm = did.verificationMethod.find((m: { id: string }) => m.id === header.kid)
-  const { payload } = await jwtVerify(created.body.request, await importJWK(vm.publicKeyJwk, 'ES256'))
+  const { payload } = await jwtVerify(created.body.request, await importJWK(vm.publicKeyJwk, 'ES256'),
+    { algorithms: ['ES256'], typ: 'oauth-authz-req+jwt', currentDate: now() })
   assert.equal(payload.response_mode, 'direct_post')
   assert.deepEqual((payload.dcql_query as any).credentials[0].claims.map((c: { path: string[] }) => c.path), [['age_equal_or_over', '18'], ['sanctions_screened']])
   const responseUri = String(payload.response_uri).replace('https://issuer.test', w.app.url)

@@ -28,7 +28,7 @@ export interface KycWorld {
 }
 
 export async function startKycWorld(env: Record<string, string> = {}): Promise<KycWorld> {
-  let t = Date.parse('2026-11-25T12:00:00Z')
+  let t = Date.now()
   const app = await startTestApp({ clock: { now: () => t, advance: (ms) => { t += ms } }, env: { SIGIL_PUBLIC_URL: ISSUER, ...env } })
   const officer = new TestClient(app.url)
   const signed = await signUp(officer, createSoftAuthenticator(), 'officer')
