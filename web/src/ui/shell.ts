@@ -5,7 +5,7 @@ import type { PublicUser } from '../api.ts'
 
 /**
  * The signed-in frame: top bar with the account and sign-out, and the navigation. Areas that later
- * issues build (wallet, verifier) have their place, marked "Soon".
+ * issues build (the verifier) have their place, marked "Soon".
  */
 
 interface NavItem { label: string; icon: IconName; href?: string; soon?: boolean }
@@ -13,7 +13,7 @@ interface NavItem { label: string; icon: IconName; href?: string; soon?: boolean
 const NAV: NavItem[] = [
   { label: 'Account', icon: 'user', href: '/account.html' },
   { label: 'Approvals', icon: 'approvals', href: '/approvals.html' },
-  { label: 'Wallet', icon: 'wallet', soon: true },
+  { label: 'Wallet', icon: 'wallet', href: '/wallet.html' },
   { label: 'Compliance', icon: 'compliance', href: '/compliance.html' },
   { label: 'Verifier', icon: 'verifier', soon: true },
 ]

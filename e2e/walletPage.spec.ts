@@ -1,0 +1,96 @@
+import { capture, expect, signUp, test, uniqueHandle } from './fixtures.ts'
+import { VirtualAuthenticators } from './authenticators.ts'
+import { sigilCli } from './server.ts'
+
+/**
+ * The web wallet: a KYC vendor sends verified data, a compliance officer makes an offer with a PIN; the holder
+ * signs up with a passkey, pastes the offer link and PIN into the wallet page, which collects the credential
+ * with a non-extractable Web Crypto key kept in IndexedDB. A relying app asks for two claims; the holder sees
+ * who asks and exactly those two, shares, and the app reads a verified result with those claims and no others.
+ */
+
+test.describe.configure({ timeout: 240_000 })
+
+test('a holder receives a KYC credential in the web wallet and shares only the two claims a relying app asks for', async ({ page, webauthn, server, browser, request }, testInfo) => {
+  // The data, from a KYC vendor's API client; the offer, from a compliance officer's session (in its own browser).
+  const vendor = await sigilCli<{ key: string }>(server, 'clients', 'create', '--name', 'v', '--role', 'kyc-vendor')
+  const sent = await request.post('/v1/kyc/subjects', {
+    headers: { Authorization: `Bearer ${vendor.key}` },
+    data: { data: {
+      given_name: 'Erika', family_name: 'Mustermann', birthdate: '1984-08-12', kyc_level: 'standard', trust_framework: 'de_aml',
+      verification_time: new Date(Date.now() - 60_000).toISOString(), sanctions_screened: true, pep_screened: true,
+    } },
+  })
+  expect(sent.status(), await sent.text()).toBe(201)
+  const { subjectRef } = (await sent.json()) as { subjectRef: string }
+  const officerContext = await browser.newContext({ baseURL: server.url })
+  const officer = await officerContext.newPage()
+  await VirtualAuthenticators.attach(officer).then((a) => a.add())
+  const officerHandle = uniqueHandle('officer')
+  await signUp(officer, officerHandle, 'Maya Lindqvist')
+  await sigilCli(server, 'users', 'roles', officerHandle, '--set', 'compliance')
+  const made = await officer.request.post('/v1/kyc/offers', { headers: { Origin: server.url }, data: { subjectRef, txCode: true } })
+  expect(made.status(), await made.text()).toBe(201)
+  const offer = (await made.json()) as { offerUri: string; txCode: string }
+  await officerContext.close()
+
+  // The holder signs up with a passkey; the wallet is in the navigation.
+  await webauthn.add()
+  await signUp(page, uniqueHandle('holder'), 'Erika Mustermann')
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet' }).click()
+  await expect(page).toHaveURL(/\/wallet\.html$/)
+  await expect(page.getByRole('heading', { level: 1, name: 'Wallet' })).toBeVisible()
+  await expect(page.locator('#no-credentials')).toBeVisible()
+  await capture(page, testInfo, 'wallet-empty', { only: ['desktop-light', 'mobile-dark'] })
+
+  // The offer link, then the PIN the wallet asks for: the credential is collected and shown with its claims.
+  await page.getByLabel('Offer link').fill(offer.offerUri)
+  await page.getByRole('button', { name: 'Get credential' }).click()
+  await expect(page.getByLabel('PIN')).toBeFocused()
+  await page.getByLabel('PIN').fill(offer.txCode)
+  await page.getByRole('button', { name: 'Get credential' }).click()
+  await expect(page.getByRole('status')).toContainText('Credential received')
+  const card = page.getByRole('listitem').filter({ hasText: 'KYC credential' })
+  await expect(card).toHaveCount(1)
+  await expect(card).toContainText(server.url)
+  await expect(card).toContainText('Valid')
+  await expect(card.locator('[data-path="given_name"] dd')).toHaveText('Erika')
+  await expect(card.locator('[data-path="age_equal_or_over.18"] dd')).toHaveText('Yes')
+  await expect(card.locator('[data-path="sanctions_screened"] dd')).toHaveText('Yes')
+  // The holder key is a non-extractable P-256 key in IndexedDB, for this user.
+  const key = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => { const r = indexedDB.open('sigil-wallet'); r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error) })
+    const all = await new Promise<{ privateKey: CryptoKey }[]>((resolve) => { const r = db.transaction('holders').objectStore('holders').getAll(); r.onsuccess = () => resolve(r.result as { privateKey: CryptoKey }[]) })
+    db.close()
+    return all.map((h) => ({ extractable: h.privateKey.extractable, curve: (h.privateKey.algorithm as EcKeyAlgorithm).namedCurve }))
+  })
+  expect(key).toEqual([{ extractable: false, curve: 'P-256' }])
+  await capture(page, testInfo, 'wallet-credential')
+
+  // A relying app asks for two claims.
+  const app = await sigilCli<{ key: string }>(server, 'clients', 'create', '--name', 'shop', '--role', 'relying-app')
+  const asked = await request.post('/v1/presentations/requests', { headers: { Authorization: `Bearer ${app.key}` }, data: { claims: ['age_equal_or_over.18', 'sanctions_screened'] } })
+  expect(asked.status(), await asked.text()).toBe(201)
+  const pr = (await asked.json()) as { id: string; deepLink: string }
+  const clientId = new URLSearchParams(pr.deepLink.split('?')[1]).get('client_id')!
+
+  // The holder sees who asks and exactly those two claims, and shares.
+  await page.getByLabel('Request link').fill(pr.deepLink)
+  await page.getByRole('button', { name: 'Review request' }).click()
+  const consent = page.getByRole('group', { name: 'A service asks for your information' })
+  await expect(consent).toBeVisible()
+  await expect(consent.locator('#requester')).toHaveText(clientId)
+  await expect(consent.locator('#requester-site')).toHaveText(new URL(server.url).host)
+  await expect(consent.getByRole('listitem')).toHaveText(['Age 18 or over', 'Screened against sanctions lists'])
+  await capture(page, testInfo, 'wallet-consent')
+  await consent.getByRole('button', { name: 'Share' }).click()
+  await expect(page.locator('#share-result')).toContainText('Shared with')
+
+  // The relying app gets a verified answer with those two claims and nothing else.
+  const result = await request.get(`/v1/presentations/requests/${pr.id}`, { headers: { Authorization: `Bearer ${app.key}` } })
+  expect(result.status()).toBe(200)
+  const body = (await result.json()) as { status: string; claims: Record<string, unknown> }
+  expect(body.status).toBe('verified')
+  expect(body.claims).toEqual({ age_equal_or_over: { 18: true }, sanctions_screened: true })
+  await capture(page, testInfo, 'wallet-shared', { only: ['desktop-light', 'mobile-light'] })
+})

@@ -1,0 +1,54 @@
+import { errorMessage } from '../messages.ts'
+import { endedElsewhere, requireUser } from '../session.ts'
+import { byId } from '../ui/dom.ts'
+import { go, say } from '../ui/status.ts'
+import { credentialsSection, renderCredentials } from '../wallet/credentialList.ts'
+import { viewCredential } from '../wallet/claims.ts'
+import { holderKey, type Holder } from '../wallet/holderKey.ts'
+import { presentSection } from '../wallet/presentSection.ts'
+import { receiveSection } from '../wallet/receiveSection.ts'
+import { listCredentials, saveCredential } from '../wallet/store.ts'
+import { mountShell, startPage } from './common.ts'
+
+/**
+ * The web wallet (issue 8): after a passkey sign-in, the holder receives a KYC credential over OpenID4VCI with a
+ * non-extractable P-256 key kept in IndexedDB, sees what it says, and presents chosen claims over OpenID4VP with
+ * a key-binding JWT, after seeing who asks and for what. Everything lives in this browser, per account.
+ */
+
+startPage()
+
+async function main(): Promise<void> {
+  const me = await requireUser()
+  if (me.session.kind === 'recovery') return go('/upgrade.html', 'Add a new passkey to finish signing in.', 'info')
+  mountShell(me.user, '/wallet.html')
+  const userId = me.user.id
+  let key: Promise<Holder> | undefined
+  const holder = (): Promise<Holder> => (key ??= holderKey(userId))
+
+  const credentials = credentialsSection()
+  const refresh = async (): Promise<void> => renderCredentials(credentials.list, await listCredentials(userId))
+  const receive = receiveSection(holder, async (credential, issuer) => {
+    await saveCredential({ id: crypto.randomUUID(), userId, credential, issuer, receivedAt: new Date().toISOString() })
+    await refresh()
+  })
+  const present = presentSection(holder, async (request) => {
+    for (const stored of await listCredentials(userId)) {
+      const v = await viewCredential(stored.credential)
+      if (request.vctValues.length === 0 || request.vctValues.includes(v.vct)) return stored.credential
+    }
+    return undefined
+  })
+  await refresh()
+  byId('wallet-summary').textContent = 'Receive KYC credentials and share only what a service needs, with your consent.'
+  byId('sections').replaceChildren(receive, credentials.el, present)
+  byId('main').removeAttribute('aria-busy')
+}
+
+main().catch((err: unknown) => {
+  if (endedElsewhere(err)) return
+  byId('main').removeAttribute('aria-busy')
+  byId('wallet-summary').textContent = 'The wallet couldn’t be loaded.'
+  byId('sections').replaceChildren()
+  say(`${errorMessage(err, 'get')} Reload the page to try again.`, 'error')
+})
