@@ -23,7 +23,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     const log = fs.readFileSync(server.logFile, 'utf8')
     if (log.trim()) fs.writeFileSync(workerInfo.project.outputDir + `/server-worker-${workerInfo.workerIndex}.log`, log)
     await server.stop()
-  }, { scope: 'worker', timeout: 60_000 }],
+  }, { scope: 'worker', timeout: 150_000 }],
   baseURL: async ({ server }, use) => use(server.url),
   // Every page must run under the server's strict CSP without a violation, and without an uncaught error.
   page: async ({ page }, use) => {

@@ -28,7 +28,7 @@ function freePort(): Promise<number> {
   })
 }
 
-async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs = 30_000): Promise<void> {
+async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`sigil exited with ${child.exitCode} before it was ready:\n${fs.readFileSync(logFile, 'utf8')}`)
