@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
 /** One HTML file per page (a multi-page app): the server serves web/dist statically, with no fallback route. */
-export const PAGES = ['index', 'signup', 'recover', 'upgrade', 'account', 'approvals', 'approval', 'compliance', 'wallet'] as const
+export const PAGES = ['index', 'signup', 'recover', 'upgrade', 'account', 'approvals', 'approval', 'compliance', 'wallet', 'verifier'] as const
 
 const web = fileURLToPath(new URL('./web/', import.meta.url))
 const api = process.env.SIGIL_API ?? 'http://localhost:8080'

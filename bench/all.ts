@@ -21,6 +21,8 @@ const scripts: [string, string[]][] = [
   ['approvals.ts', short],
   ['policyDecision.ts', quick ? ['--decisions', '2000', '--warmup', '500'] : []],
   ['credentials.ts', []],
+  ['presentations.ts', quick ? ['--quick'] : []],
+  ['overload.ts', quick ? ['--capacity-seconds', '2', '--seconds', '3', '--accounts', '200'] : []],
 ]
 
 const rows: (BenchRow & { script: string })[] = []

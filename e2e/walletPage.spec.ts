@@ -53,7 +53,7 @@ test('a holder receives a KYC credential in the web wallet and shares only the t
   const card = page.getByRole('listitem').filter({ hasText: 'KYC credential' })
   await expect(card).toHaveCount(1)
   await expect(card).toContainText(server.url)
-  await expect(card).toContainText('Valid')
+  await expect(card.locator('[data-status]')).toHaveText('Valid')
   await expect(card.locator('[data-path="given_name"] dd')).toHaveText('Erika')
   await expect(card.locator('[data-path="age_equal_or_over.18"] dd')).toHaveText('Yes')
   await expect(card.locator('[data-path="sanctions_screened"] dd')).toHaveText('Yes')
@@ -74,6 +74,14 @@ test('a holder receives a KYC credential in the web wallet and shares only the t
   const pr = (await asked.json()) as { id: string; deepLink: string }
   const clientId = new URLSearchParams(pr.deepLink.split('?')[1]).get('client_id')!
 
+  // Declining sends nothing (the request stays unanswered); reviewing it again brings the same consent back.
+  await page.getByLabel('Request link').fill(pr.deepLink)
+  await page.getByRole('button', { name: 'Review request' }).click()
+  await page.getByRole('group', { name: 'A service asks for your information' }).getByRole('button', { name: 'Decline' }).click()
+  await expect(page.locator('#share-result')).toContainText('Nothing was shared')
+  const pending = await request.get(`/v1/presentations/requests/${pr.id}`, { headers: { Authorization: `Bearer ${app.key}` } })
+  expect(((await pending.json()) as { status: string }).status).toBe('pending')
+
   // The holder sees who asks and exactly those two claims, and shares.
   await page.getByLabel('Request link').fill(pr.deepLink)
   await page.getByRole('button', { name: 'Review request' }).click()
@@ -93,4 +101,10 @@ test('a holder receives a KYC credential in the web wallet and shares only the t
   expect(body.status).toBe('verified')
   expect(body.claims).toEqual({ age_equal_or_over: { 18: true }, sanctions_screened: true })
   await capture(page, testInfo, 'wallet-shared', { only: ['desktop-light', 'mobile-light'] })
+
+  // Offline (the status list can't be fetched), the wallet doesn't claim the credential is valid.
+  await page.route('**/status-lists/**', (route) => route.abort('internetdisconnected'))
+  await page.reload()
+  await expect(card.locator('[data-status]')).toHaveText('Status unknown')
+  await expect(card).toContainText('couldn’t be reached')
 })

@@ -31,6 +31,11 @@ export interface ApprovalInput {
   approvedLast24h?: string
   /** Whether the destination is on the source wallet's allowlist (address book); default false. */
   destinationAllowlisted?: boolean
+  /**
+   * Whether the beneficiary presented a verified KYC credential for this request (Travel Rule); default false.
+   * False when the request is created; true when the request is re-evaluated after such a presentation.
+   */
+  beneficiaryVerified?: boolean
 }
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
@@ -54,6 +59,8 @@ export function transferRequest(input: ApprovalInput): CedarRequest {
   if (requester?.type !== 'user' && requester?.type !== 'apiClient') throw new PolicyError('policy_request_invalid', 'requester.type must be user or apiClient')
   const allowlisted = input.destinationAllowlisted ?? false
   if (typeof allowlisted !== 'boolean') throw new PolicyError('policy_request_invalid', 'destinationAllowlisted must be a boolean')
+  const beneficiaryVerified = input.beneficiaryVerified ?? false
+  if (typeof beneficiaryVerified !== 'boolean') throw new PolicyError('policy_request_invalid', 'beneficiaryVerified must be a boolean')
   const asset = str(intent.asset, 'asset')
   const destination = str(intent.destination, 'destination')
   const amount = parseAmount(intent.amount)
@@ -72,6 +79,7 @@ export function transferRequest(input: ApprovalInput): CedarRequest {
       dayTotal: { __extn: { fn: 'decimal', arg: cedarDecimal(dayTotal) } },
       destination: EVM_ADDRESS.test(destination) ? destination.toLowerCase() : destination,
       destinationAllowlisted: allowlisted,
+      beneficiaryVerified,
       hourUtc: now.getUTCHours(),
       weekdayUtc: now.getUTCDay(),
     },

@@ -7,6 +7,7 @@ import type { PolicyAnswer } from './answer.ts'
 import { preparse } from './cedar.ts'
 import { evaluateDisclosure, type DisclosureDecision, type DisclosureInput } from './disclosure.ts'
 import { evaluateIssuance, type IssuanceInput } from './issuance.ts'
+import { evaluateRecovery, type RecoveryInput } from './recovery.ts'
 import { compilePolicySet, compilePolicyTexts, validatePolicySet, type CompiledPolicySet, type ValidatePolicySetResult } from './policySet.ts'
 import { policyVersion, type PolicyTexts } from './version.ts'
 
@@ -29,6 +30,8 @@ export interface PolicyEngine {
   evaluateDisclosure(input: DisclosureInput): DisclosureDecision
   /** Whether a user or API client may issue, or submit subjects for, a credential type. */
   evaluateIssuance(input: IssuanceInput): PolicyAnswer
+  /** Whether a user may recover their account by a method (recovery by credential). */
+  evaluateRecovery(input: RecoveryInput): PolicyAnswer
   /** Checks a replacement policy set, submitted as text, against this engine's schema. */
   validatePolicySet(text: string): ValidatePolicySetResult
 }
@@ -62,6 +65,7 @@ function engineOf(compiled: CompiledPolicySet): PolicyEngine {
     })),
     evaluateDisclosure: (input) => evaluateDisclosure(ids, policies, input),
     evaluateIssuance: (input) => evaluateIssuance(ids, policies, input),
+    evaluateRecovery: (input) => evaluateRecovery(ids, policies, input),
     validatePolicySet: (text) => validatePolicySet(text, texts.schema),
   }
 }

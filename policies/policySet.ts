@@ -7,8 +7,14 @@ import type { PolicyTexts } from './version.ts'
 
 /** Actions whose permits name approvers, so they must carry `@group` and `@quorum`. */
 export const APPROVAL_ACTIONS: readonly string[] = ['CreateTransfer', 'ChangePolicy']
+/**
+ * What a permit's `@requirement` may name instead of approvers: a condition besides the quorum that must hold
+ * before the request is approved. `beneficiary_kyc`: the beneficiary presented a verified KYC credential (Travel Rule).
+ */
+export const APPROVAL_CONDITIONS = ['beneficiary_kyc'] as const
+export type ApprovalConditionKind = (typeof APPROVAL_CONDITIONS)[number]
 /** Every action the schema declares; each gets its own preparsed subset of the policy set. */
-export const ACTIONS: readonly string[] = [...APPROVAL_ACTIONS, 'Disclose', 'Issue', 'SubmitSubject']
+export const ACTIONS: readonly string[] = [...APPROVAL_ACTIONS, 'Disclose', 'Issue', 'SubmitSubject', 'Recover']
 
 /** One policy of a compiled set: its text and the annotations evaluation reads. */
 export interface CompiledPolicy {
@@ -49,7 +55,9 @@ function annotationProblems(p: CompiledPolicy): PolicyProblem[] {
   if (a.reason !== undefined && (a.reason.length === 0 || a.reason.length > 500)) bad('@reason must be 1 to 500 characters')
   if (p.effect === 'forbid' && !a.reason) bad('a forbid policy needs a @reason, which is shown when it blocks')
   const approval = p.actions === 'all' || p.actions.some((x) => APPROVAL_ACTIONS.includes(x))
-  if (p.effect === 'permit' && approval) {
+  if (a.requirement !== undefined && (p.effect !== 'permit' || !(APPROVAL_CONDITIONS as readonly string[]).includes(a.requirement))) {
+    bad(`@requirement must be one of ${APPROVAL_CONDITIONS.join(', ')}, on a permit`)
+  } else if (p.effect === 'permit' && approval && a.requirement === undefined) {
     if (!a.group || !GROUP.test(a.group)) bad('a permit on an approval action needs @group("<group id>")')
     if (!a.quorum || !QUORUM.test(a.quorum)) bad('a permit on an approval action needs @quorum("<1 to 99>")')
   }

@@ -67,7 +67,8 @@ async function run(argv: string[]): Promise<void> {
     try {
       const r = await verifyEvidence(bundle, values['rp-id'] ? { expectedRPID: values['rp-id'] } : {})
       return out({ ok: true, requestId: r.requestId, digest: r.digest, policyVersion: r.policyVersion, requirements: r.requirements,
-        approvedBy: r.quorum.groups.map((g) => ({ group: g.group, quorum: g.quorum, approvedBy: g.approvedBy })) })
+        approvedBy: r.quorum.groups.map((g) => ({ group: g.group, quorum: g.quorum, approvedBy: g.approvedBy })),
+        ...(r.conditions.length > 0 ? { conditions: r.conditions } : {}) })
     } catch (err) {
       if (!(err instanceof ProblemError)) throw err
       out({ ok: false, code: err.code, field: err.field, error: err.detail })

@@ -27,6 +27,8 @@ const zEnv = z.object({
   SIGIL_TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9a-f.:/]+(,\s*[0-9a-f.:/]+)*|loopback|linklocal|uniquelocal)$/i, 'true, false, a hop count, or comma-separated addresses/subnets').default('false'),
   SIGIL_ATTESTATION_POLICY: z.string().min(1).optional(),
   SIGIL_RATE_LIMIT_PER_MINUTE: zSeconds.default(60),
+  SIGIL_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
+  SIGIL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(150),
   SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGIL_PUBLIC_URL: z.url().optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
@@ -65,6 +67,8 @@ export interface Config {
   trustProxy: boolean | number | string
   attestationPolicyFile: string | undefined
   rateLimitPerMinute: number
+  /** Admission control (server/http/middleware/admission): past either limit, requests are shed with 503. */
+  admission: { maxInFlight: number; maxEventLoopDelayMs: number }
   logLevel: string
   /** May generate signing keys on first start when none exist. */
   devKeys: boolean
@@ -149,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parseTrustProxy(e.SIGIL_TRUST_PROXY),
     attestationPolicyFile: e.SIGIL_ATTESTATION_POLICY,
     rateLimitPerMinute: e.SIGIL_RATE_LIMIT_PER_MINUTE,
+    admission: { maxInFlight: e.SIGIL_MAX_IN_FLIGHT, maxEventLoopDelayMs: e.SIGIL_MAX_EVENT_LOOP_DELAY_MS },
     logLevel: e.SIGIL_LOG_LEVEL,
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,

@@ -27,14 +27,22 @@ export function statusReferenceOf(payload: Record<string, unknown>): StatusRefer
 
 /**
  * Verified status lists kept until their `ttl` (from when fetched) or `exp` runs out, whichever is first; a token
- * with neither is kept `defaultMaxAgeSeconds`. Concurrent checks of one list share one fetch.
+ * with neither is kept `defaultMaxAgeSeconds`. Concurrent checks of one list share one fetch. At most `maxEntries`
+ * lists are kept: a new one first drops the expired, then the oldest.
  */
 export class StatusListCache {
   readonly #entries = new Map<string, { until: number; list: Promise<StatusList> }>()
   readonly #defaultMaxAgeMs: number
+  readonly #maxEntries: number
 
-  constructor(options: { defaultMaxAgeSeconds?: number } = {}) {
+  constructor(options: { defaultMaxAgeSeconds?: number; maxEntries?: number } = {}) {
     this.#defaultMaxAgeMs = (options.defaultMaxAgeSeconds ?? 300) * 1000
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 256)
+  }
+
+  /** How many lists are held (pending loads included). */
+  get size(): number {
+    return this.#entries.size
   }
 
   load(key: string, now: Date, fetchAndVerify: () => ReturnType<typeof verifyStatusListToken>): Promise<StatusList> {
@@ -42,13 +50,21 @@ export class StatusListCache {
     const hit = this.#entries.get(key)
     if (hit && hit.until > at) return hit.list
     // Until the token is verified, concurrent checks share the pending load; then the entry expires on its own terms.
+    this.#entries.delete(key)
+    if (this.#entries.size >= this.#maxEntries) {
+      for (const [k, e] of this.#entries) if (e.until <= at) this.#entries.delete(k)
+      for (const k of this.#entries.keys()) {
+        if (this.#entries.size < this.#maxEntries) break
+        this.#entries.delete(k)
+      }
+    }
     const entry: { until: number; list: Promise<StatusList> } = { until: Number.POSITIVE_INFINITY, list: undefined as never }
     entry.list = fetchAndVerify().then((r) => {
       const ttlUntil = at + (r.ttl !== undefined ? r.ttl * 1000 : this.#defaultMaxAgeMs)
       entry.until = Math.min(ttlUntil, r.exp !== undefined ? r.exp * 1000 : Number.POSITIVE_INFINITY)
       return r.list
     }, (e: unknown) => {
-      this.#entries.delete(key)
+      if (this.#entries.get(key) === entry) this.#entries.delete(key)
       throw e
     })
     this.#entries.set(key, entry)

@@ -104,6 +104,31 @@ test('the cache keeps a list for its ttl, then fetches again', async () => {
   assert.equal(calls, 2)
 })
 
+test('the cache holds at most maxEntries lists: the expired go first, then the oldest', async () => {
+  const key = await generateKeyPair('EdDSA')
+  const signer = await createLocalSigner(key.privateJwk)
+  const pub = await importPublicJwk(key.publicJwk, 'EdDSA')
+  const fetched: string[] = []
+  const fetchStatusList = async (uri: string) => {
+    fetched.push(uri)
+    return createStatusListToken({ signer, uri, list: createStatusList(8, 1), now: NOW, ttlSeconds: uri.endsWith('/1') ? 1 : 60 })
+  }
+  const cache = new StatusListCache({ maxEntries: 2 })
+  const check = (n: number, ms = 0) => checkStatus({ idx: 0, uri: `https://sigil.example/status-lists/${n}` }, { fetchStatusList, resolveKey: async () => pub,
+    now: new Date(NOW.getTime() + ms), cache })
+  await check(1)
+  await check(2)
+  await check(3, 2000) // list 1 has expired: it goes, list 2 stays
+  assert.equal(cache.size, 2)
+  await check(2, 2000)
+  assert.equal(fetched.length, 3)
+  await check(4, 2000) // full of live lists: the oldest (2) goes
+  await check(3, 2000)
+  await check(2, 2000)
+  assert.deepEqual(fetched.map((u) => u.slice(-1)), ['1', '2', '3', '4', '2'])
+  assert.equal(cache.size, 2)
+})
+
 test('corrupt or oversized lists → status_list_invalid; a malformed reference → status_invalid', async () => {
   await assert.rejects(decodeStatusList({ bits: 1, lst: 'AAAA' }), { code: 'status_list_invalid' })
   await assert.rejects(decodeStatusList({ bits: 3, lst: 'eNrbuRgAAhcBXQ' }), { code: 'status_list_invalid' })

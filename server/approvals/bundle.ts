@@ -21,7 +21,8 @@ function assertionOf(raw: Record<string, unknown>): EvidenceBundle['approvals'][
 /**
  * `GET /v1/approvals/:id/evidence`: everything to re-check the approval offline with `npm run sigil -- evidence
  * verify` (or `verifyEvidence` from server/approvals): intent and canonical bytes, policy texts and decision
- * inputs, and each approver's assertion with its public key.
+ * inputs, each approver's assertion with its public key and, under the Travel Rule, the link to the beneficiary's
+ * verified presentation (ids, issuer, claims digest; never the claims).
  */
 export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<EvidenceBundle> {
   if (a.kind !== 'transfer') throw new ProblemError('approval_no_evidence', 409, { detail: 'Evidence bundles cover transfers; a policy change is in the audit log.' })
@@ -29,6 +30,7 @@ export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<
   const engine = await policySourceFor(deps.store).byVersion(a.policyVersion)
   if (!engine) throw new ProblemError('approval_no_evidence', 409, { detail: 'The policy set this request was decided under is not stored.' })
   const intent = a.intent as unknown as TransactionIntent
+  const b = a.beneficiary ?? null
   return {
     format: 'sigil-approval-evidence-v1',
     requestId: a.id,
@@ -44,5 +46,7 @@ export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<
     webauthn: { rpId: deps.config.rpId, origins: [...deps.config.origins, ...deps.config.relatedOrigins] },
     approvals: a.decisions.map((d) => ({ userId: d.userId, groups: d.groups.filter((g) => /^[a-z0-9][a-z0-9_-]{0,63}$/.test(g)),
       decision: d.decision, nonce: d.nonce, credential: { id: d.credentialId, publicKey: d.publicKey }, assertion: assertionOf(d.assertion) })),
+    ...(b ? { beneficiary: { presentationRequestId: b.presentationRequestId, verifiedAt: new Date(b.verifiedAt).toISOString(), issuer: b.issuer,
+      claimsDigest: b.claimsDigest } } : {}),
   }
 }

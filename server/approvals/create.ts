@@ -33,6 +33,8 @@ function policyDecision(result: ApprovalDecision, requester: ApprovalPolicyDecis
     requester, decidedAt: now, approvedLast24h, destinationAllowlisted: false,
     requirements: result.outcome === 'approval_required'
       ? result.requirements.map((r) => ({ group: r.group, quorum: r.quorum, reasons: r.reasons, policyIds: r.policyIds })) : [],
+    conditions: result.outcome === 'approval_required'
+      ? result.conditions.map((c) => ({ kind: c.kind, reasons: c.reasons, policyIds: c.policyIds })) : [],
     separationOfDuties: result.outcome === 'approval_required' ? result.separationOfDuties : false,
     blocks: result.outcome === 'blocked' ? result.blocks.map((b) => ({ code: b.code, reason: b.reason, ...(b.policyId ? { policyId: b.policyId } : {}) })) : [],
   }
@@ -62,7 +64,8 @@ export async function createTransferApproval(deps: AppDeps, clientId: string, bo
     createdAt: now, expiresAt: now + body.expiresInSeconds * 1000, settledAt: result.outcome === 'blocked' ? now : null,
     decisions: [], token: null, redeemedAt: null, version: 1,
   }
-  const data = { kind: a.kind, status: a.status, digest: a.digest, policyVersion: a.policyVersion, requirements: decision.requirements.map(({ group, quorum }) => ({ group, quorum })) }
+  const data = { kind: a.kind, status: a.status, digest: a.digest, policyVersion: a.policyVersion, requirements: decision.requirements.map(({ group, quorum }) => ({ group, quorum })),
+    ...(decision.conditions?.length ? { conditions: decision.conditions.map((c) => c.kind) } : {}) }
   await deps.store.approvals.create(a, [domainEvent(a.status === 'blocked' ? 'approval.blocked' : 'approval.created', a.id, now, data)])
   await deps.store.audit.append({ type: a.status === 'blocked' ? 'approval.blocked' : 'approval.created', actor: clientId, subject: a.id, data }, now)
   return a
@@ -73,7 +76,7 @@ export async function simulateTransfer(deps: AppDeps, clientId: string, intent: 
   const engine = await policySourceFor(deps.store).current()
   const { result, decision } = await decideTransfer(deps, engine, { intent, requester: { type: 'apiClient', id: clientId }, initiatorUserId })
   return { outcome: result.outcome, policyVersion: result.policyVersion, digest: intentDigest(intent),
-    requirements: decision.requirements, separationOfDuties: decision.separationOfDuties, blocks: decision.blocks,
+    requirements: decision.requirements, conditions: decision.conditions ?? [], separationOfDuties: decision.separationOfDuties, blocks: decision.blocks,
     approvedLast24h: decision.approvedLast24h }
 }
 

@@ -7,6 +7,7 @@ import { approvalAssertionOptions, verifyApprovalAssertion } from '../passkeys/i
 import type { ApprovalDecisionRecord, ApprovalRecord, UserRecord } from '../store/index.ts'
 import { expireIfDue, ineligibility } from './access.ts'
 import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
+import { conditionsMet } from './conditions.ts'
 import { policySourceFor } from './policySource.ts'
 import { tally } from './view.ts'
 
@@ -64,7 +65,10 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     const next: ApprovalRecord = { ...a, decisions: [...a.decisions, record], version: a.version + 1 }
     const status = tally(next).status
     const now = deps.now()
-    if (status !== 'pending') Object.assign(next, { status: status === 'satisfied' ? 'approved' : 'rejected', settledAt: now })
+    // A met quorum approves only once every other condition (Travel Rule: a verified beneficiary) holds too.
+    if (status === 'rejected' || (status === 'satisfied' && conditionsMet(next))) {
+      Object.assign(next, { status: status === 'satisfied' ? 'approved' : 'rejected', settledAt: now })
+    }
     const events = [domainEvent('approval.decision', a.id, now, { user: user.id, decision, credential: passkey.id })]
     if (next.status === 'approved') events.push(domainEvent('approval.approved', a.id, now, { kind: a.kind, digest: a.digest, approvers: approversOf(next) }))
     if (next.status === 'rejected') events.push(domainEvent('approval.rejected', a.id, now, { kind: a.kind, digest: a.digest }))

@@ -69,6 +69,18 @@ export const zEvidenceBundle = z.strictObject({
     origins: z.array(z.url()).min(1).max(16),
   }),
   approvals: z.array(zEvidenceApproval).min(1).max(64),
+  /**
+   * Travel Rule: the beneficiary's verified presentation linked to the request, when the policy asked for one
+   * (`beneficiary_kyc`). What the server recorded when it verified it: the presentation request, when, the
+   * credential's issuer and the digest of the disclosed claims (the claims, a name, stay with the originator).
+   * Absent in bundles of requests without the condition, and in bundles made before it existed.
+   */
+  beneficiary: z.strictObject({
+    presentationRequestId: z.string().min(1).max(128),
+    verifiedAt: z.iso.datetime({ offset: true }),
+    issuer: z.string().min(1).max(2048),
+    claimsDigest: zSha256,
+  }).optional(),
 })
 
 export type EvidenceBundle = z.output<typeof zEvidenceBundle>

@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { signJwt } from '../keys/index.ts'
 import type { ApprovalRecord } from '../store/index.ts'
+import { conditionsMet } from './conditions.ts'
 import { approversOf } from './decide.ts'
 
 /** The approval token's media type (`typ` header); a signer pins it with alg ES256 and its own id as `aud`. */
@@ -37,7 +38,7 @@ function claimsOf(deps: AppDeps, a: ApprovalRecord, token: NonNullable<ApprovalR
 export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord): Promise<{ token: string; jti: string; expiresAt: number }> {
   let a = approval
   for (let round = 0; round < 10; round++) {
-    if (a.kind !== 'transfer' || a.status !== 'approved') {
+    if (a.kind !== 'transfer' || a.status !== 'approved' || !conditionsMet(a)) {
       throw new ProblemError('approval_not_approved', 409, { detail: `The request is ${a.status}; a token needs an approved transfer.` })
     }
     if (a.redeemedAt !== null) throw new ProblemError('approval_token_redeemed', 409, { detail: 'The approval was already redeemed.' })

@@ -23,13 +23,21 @@ export interface VerifyEvidenceResult {
   policyVersion: string
   requirements: QuorumRequirement[]
   quorum: EvaluateQuorumResult
+  /** Conditions besides the quorum the policy gave (`beneficiary_kyc`), each met by what the bundle carries. */
+  conditions: { kind: 'beneficiary_kyc'; beneficiary: NonNullable<EvidenceBundle['beneficiary']> }[]
 }
 
 const fail = (code: string, detail: string, field?: string): ProblemError => new ProblemError(code, 422, { detail, ...(field ? { field } : {}) })
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i])
 
-function recomputeDecision(bundle: EvidenceBundle): { requirements: QuorumRequirement[]; separationOfDuties: boolean } {
+interface RecomputedDecision {
+  requirements: QuorumRequirement[]
+  separationOfDuties: boolean
+  conditions: VerifyEvidenceResult['conditions']
+}
+
+function recomputeDecision(bundle: EvidenceBundle): RecomputedDecision {
   let engine: PolicyEngine
   try {
     engine = createPolicyEngine(bundle.policy.texts)
@@ -37,20 +45,34 @@ function recomputeDecision(bundle: EvidenceBundle): { requirements: QuorumRequir
     throw new ProblemError('evidence_policy_invalid', 422, { detail: 'The policy texts in the bundle do not compile.', field: 'policy.texts', cause })
   }
   const d = bundle.decision
-  const decision = engine.evaluateApproval({
+  const input = {
     intent: bundle.intent,
     requester: d.requester,
     now: new Date(d.decidedAt),
     approvedLast24h: d.approvedLast24h,
     destinationAllowlisted: d.destinationAllowlisted,
-  })
+  }
+  const decision = engine.evaluateApproval(input)
   if (decision.outcome !== 'approval_required') throw fail('evidence_requirements_mismatch', 'The policy blocks this intent.', 'decision')
   const requirements = decision.requirements.map(({ group, quorum }) => ({ group, quorum }))
   const recorded = [...d.requirements].sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))
   if (JSON.stringify(recorded) !== JSON.stringify(requirements) || d.separationOfDuties !== decision.separationOfDuties) {
     throw fail('evidence_requirements_mismatch', 'The recorded requirements are not what the policy gives for this intent.', 'decision.requirements')
   }
-  return { requirements, separationOfDuties: decision.separationOfDuties }
+  const conditions: RecomputedDecision['conditions'] = []
+  if (decision.conditions.some((c) => c.kind === 'beneficiary_kyc')) {
+    // Travel Rule: the request was approved only once a verified beneficiary was linked, and with one the policy
+    // must ask for nothing more, as the server checked when it linked the presentation.
+    if (!bundle.beneficiary) {
+      throw new ProblemError('evidence_condition_not_met', 422, { detail: 'The policy asks for a verified beneficiary and the bundle links none.', field: 'beneficiary' })
+    }
+    const after = engine.evaluateApproval({ ...input, beneficiaryVerified: true })
+    if (after.outcome !== 'approval_required' || after.conditions.some((c) => c.kind === 'beneficiary_kyc')) {
+      throw fail('evidence_requirements_mismatch', 'With a verified beneficiary the policy still does not allow this intent.', 'beneficiary')
+    }
+    conditions.push({ kind: 'beneficiary_kyc', beneficiary: bundle.beneficiary })
+  }
+  return { requirements, separationOfDuties: decision.separationOfDuties, conditions }
 }
 
 async function verifyApproval(bundle: EvidenceBundle, a: EvidenceApproval, i: number): Promise<void> {
@@ -102,7 +124,9 @@ async function verifyApproval(bundle: EvidenceBundle, a: EvidenceApproval, i: nu
  *    (`evidence_digest_mismatch`);
  * 3. the policy texts hash to the policy version (`evidence_policy_mismatch`), compile
  *    (`evidence_policy_invalid`), and give the recorded requirements for this intent and decision inputs
- *    (`evidence_requirements_mismatch`);
+ *    (`evidence_requirements_mismatch`); when they also ask for a verified beneficiary (Travel Rule,
+ *    `beneficiary_kyc`), the bundle links the beneficiary's presentation (`evidence_condition_not_met`) and with
+ *    it the policy asks for nothing more (`evidence_requirements_mismatch`);
  * 4. each assertion was made with its recorded credential (`evidence_credential_mismatch`) and verifies under
  *    its COSE public key with user verification, for the bundle's RP ID and origins, over the approval
  *    challenge recomputed from request id, digest, policy version, decision and nonce (`evidence_signature_invalid`);
@@ -110,7 +134,9 @@ async function verifyApproval(bundle: EvidenceBundle, a: EvidenceApproval, i: nu
  * 6. the quorum is met (`evidence_quorum_not_met`), counted as {@link evaluateQuorum} does.
  *
  * Trust caveat: the bundle proves that the keys in it signed this exact transaction; that each key and the
- * groups belong to the named person is the server's word, checkable only against its passkey records.
+ * groups belong to the named person is the server's word, checkable only against its passkey records. The
+ * beneficiary link is the server's record too: the presentation itself is not in the bundle, and its claims
+ * digest can be checked only against the claims the originator holds.
  */
 export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions = {}): Promise<VerifyEvidenceResult> {
   const parsed = zEvidenceBundle.safeParse(input)
@@ -132,7 +158,7 @@ export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions
   if (policyVersion(bundle.policy.texts) !== bundle.policy.version) {
     throw fail('evidence_policy_mismatch', 'The policy texts do not hash to the policy version.', 'policy.version')
   }
-  const { requirements, separationOfDuties } = recomputeDecision(bundle)
+  const { requirements, separationOfDuties, conditions } = recomputeDecision(bundle)
 
   for (const [i, a] of bundle.approvals.entries()) await verifyApproval(bundle, a, i)
   const owner = new Map<string, string>()
@@ -151,5 +177,5 @@ export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions
   if (quorum.status !== 'satisfied') {
     throw new ProblemError('evidence_quorum_not_met', 422, { detail: `The approvals do not meet the policy (${quorum.status}).`, extra: { quorum } })
   }
-  return { requestId: bundle.requestId, digest: bundle.digest, policyVersion: bundle.policy.version, requirements, quorum }
+  return { requestId: bundle.requestId, digest: bundle.digest, policyVersion: bundle.policy.version, requirements, quorum, conditions }
 }

@@ -2,6 +2,7 @@ import type { AppDeps, Principal } from '../deps.ts'
 import type { ApprovalRecord } from '../store/index.ts'
 import { describeIntent } from './intent.ts'
 import { ineligibility, isExpired } from './access.ts'
+import { beneficiaryCondition, conditionMet, mayAskBeneficiary } from './conditions.ts'
 import { evaluateQuorum } from './quorum.ts'
 import type { ApprovalView } from './wire.ts'
 import type { TransactionIntent } from './wire.ts'
@@ -40,6 +41,14 @@ export async function viewOf(deps: AppDeps, a: ApprovalRecord, principal?: Princ
       return { group: r.group, quorum: r.quorum, reasons: r.reasons, missing: g?.missing ?? r.quorum,
         approvedBy: (g?.approvedBy ?? []).map((userId) => ({ userId, displayName: names.get(userId) ?? userId })) }
     }),
+    conditions: (a.decision.conditions ?? []).map((c) => {
+      const b = c.kind === 'beneficiary_kyc' ? a.beneficiary ?? null : null
+      const met = conditionMet(a, c)
+      const f = c.kind === 'beneficiary_kyc' && !met ? a.beneficiaryFailure ?? null : null
+      return { kind: c.kind, reasons: c.reasons, met,
+        ...(b ? { verification: { presentationRequestId: b.presentationRequestId, verifiedAt: iso(b.verifiedAt), issuer: b.issuer, claimsDigest: b.claimsDigest } } : {}),
+        ...(f ? { lastFailure: { reason: f.reason, at: iso(f.at), presentationRequestId: f.presentationRequestId } } : {}) }
+    }),
     blocks: a.decision.blocks,
     separationOfDuties: a.decision.separationOfDuties,
     approvals: a.decisions.map((d) => ({ userId: d.userId, displayName: names.get(d.userId) ?? d.userId, decision: d.decision,
@@ -51,7 +60,9 @@ export async function viewOf(deps: AppDeps, a: ApprovalRecord, principal?: Princ
   if (principal?.kind === 'session') {
     const why = ineligibility({ ...a, status }, principal.user)
     const mine = a.decisions.find((d) => d.userId === principal.user.id)
-    view.me = { eligible: why === null, decided: mine?.decision ?? null, reason: why?.detail ?? null }
+    const c = beneficiaryCondition(a)
+    view.me = { eligible: why === null, decided: mine?.decision ?? null, reason: why?.detail ?? null,
+      canAskBeneficiary: status === 'pending' && c !== undefined && !conditionMet(a, c) && mayAskBeneficiary(a, principal) }
   }
   return view
 }

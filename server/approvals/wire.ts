@@ -87,6 +87,14 @@ export const zApprovalOptionsRequest = z.strictObject({ decision: z.enum(['appro
 
 export const zRedeemRequest = z.strictObject({ token: z.string().min(1).max(8192) })
 
+/**
+ * `POST /v1/approvals/:id/beneficiary-presentation` (Travel Rule): the claims are fixed by Sigil; only how the
+ * beneficiary's wallet answers may be chosen (`direct_post.jwt` encrypts the disclosed name to Sigil).
+ */
+export const zBeneficiaryPresentationRequest = z.strictObject({
+  responseMode: z.enum(['direct_post', 'direct_post.jwt']).default('direct_post'),
+})
+
 export const zPolicyChangeRequest = z.strictObject({
   /** The whole replacement policy set as Cedar text; every policy carries `@id`. */
   policies: z.string().min(1).max(500_000),
@@ -96,6 +104,18 @@ export const zPolicyChangeRequest = z.strictObject({
 const zRequirementView = z.object({
   group: z.string(), quorum: z.number().int(), reasons: z.array(z.string()), missing: z.number().int(),
   approvedBy: z.array(z.object({ userId: z.string(), displayName: z.string() })),
+})
+
+/**
+ * A condition besides the quorum (Travel Rule: `beneficiary_kyc`) and whether it holds. `verification` links the
+ * beneficiary's verified presentation: ids, issuer and a digest of the claims, never the claims themselves.
+ * `lastFailure`, while unmet, says why the last beneficiary presentation failed (a reason code such as
+ * `beneficiary_name_mismatch`, `nonce_mismatch` or `credential_revoked`).
+ */
+const zConditionView = z.object({
+  kind: z.enum(['beneficiary_kyc']), reasons: z.array(z.string()), met: z.boolean(),
+  verification: z.object({ presentationRequestId: z.string(), verifiedAt: z.iso.datetime(), issuer: z.string(), claimsDigest: z.string() }).optional(),
+  lastFailure: z.object({ reason: z.string(), at: z.iso.datetime(), presentationRequestId: z.string() }).optional(),
 })
 
 /** What `GET /v1/approvals/:id` and the mutating approval calls answer. */
@@ -108,6 +128,8 @@ export const zApprovalView = z.object({
   digest: z.string(),
   policyVersion: z.string(),
   requirements: z.array(zRequirementView),
+  /** Conditions besides the quorum; the request is approved only when the quorum is met and every one holds. */
+  conditions: z.array(zConditionView),
   blocks: z.array(z.object({ code: z.string(), reason: z.string(), policyId: z.string().optional() })),
   separationOfDuties: z.boolean(),
   approvals: z.array(z.object({ userId: z.string(), displayName: z.string(), decision: z.enum(['approve', 'reject']),
@@ -118,7 +140,9 @@ export const zApprovalView = z.object({
   settledAt: z.iso.datetime().nullable(),
   redeemedAt: z.iso.datetime().nullable(),
   tokenIssued: z.boolean(),
-  me: z.object({ eligible: z.boolean(), decided: z.enum(['approve', 'reject']).nullable(), reason: z.string().nullable() }).optional(),
+  me: z.object({ eligible: z.boolean(), decided: z.enum(['approve', 'reject']).nullable(), reason: z.string().nullable(),
+    /** Whether this person may ask for the beneficiary's presentation now (Travel Rule condition unmet, request pending). */
+    canAskBeneficiary: z.boolean() }).optional(),
 })
 
 export type ApprovalView = z.output<typeof zApprovalView>

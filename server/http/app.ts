@@ -20,6 +20,7 @@ import { presentationRoutes, presentationWalletRoutes } from './routes/presentat
 import { kycRoutes } from './routes/kyc.ts'
 import { oid4vciRoutes } from './routes/oid4vci.ts'
 import { sessionCookie } from '../sessions/index.ts'
+import { admission } from './middleware/admission/index.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const VERSION = (JSON.parse(fs.readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string }).version
@@ -83,6 +84,9 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
     },
     crossOriginEmbedderPolicy: false,
   }))
+  // Before the body is read: a shed request costs little. Probes and metrics stay answerable.
+  app.use(admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'],
+    metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } }))
   app.use(express.json({
     limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'],
     verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf },

@@ -1,9 +1,11 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export interface Metrics {
   registry: Registry
   ceremonies: Counter<'ceremony' | 'outcome'>
   httpDuration: Histogram<'method' | 'route' | 'status'>
+  httpInFlight: Gauge
+  httpShed: Counter<'reason'>
   webhookAttempts: Counter<'outcome'>
 }
 
@@ -30,6 +32,17 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       help: 'HTTP request latency by route template',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    httpInFlight: new Gauge({
+      name: 'sigil_http_requests_in_flight',
+      help: 'HTTP requests admitted and not yet answered (probes and metrics aside)',
+      registers: [registry],
+    }),
+    httpShed: new Counter({
+      name: 'sigil_http_requests_shed_total',
+      help: 'HTTP requests shed with 503 overloaded, by reason: in_flight or event_loop',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   }

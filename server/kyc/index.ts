@@ -8,6 +8,7 @@ export { exchangePreAuthorizedCode, ACCESS_TOKEN_SECONDS, MAX_TX_CODE_FAILURES }
 export { issueNonce, NONCE_SECONDS } from './nonce.ts'
 export { PROOF_TYP } from './proof.ts'
 export { issueCredential, CREDENTIAL_VALIDITY_SECONDS } from './issueCredential.ts'
+export { collectingAccount } from './account.ts'
 export { statusListToken, STATUS_LIST_BITS, STATUS_LIST_SIZE, STATUS_LIST_TTL_SECONDS } from './statusLists.ts'
 export { changeCredentialStatus, credentialView, listCredentials, type StatusAction } from './manage.ts'
 export { OAuthError, sendOAuthError } from './oauthError.ts'

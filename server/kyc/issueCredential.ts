@@ -27,9 +27,11 @@ async function accessToken(deps: AppDeps, authorization: string | undefined): Pr
  * The credential endpoint (OpenID4VCI 1.0 §8): checks the access token, the request and its one key proof, then
  * takes the token (one credential per token) and issues the KYC credential bound to the proof's key, with a
  * random entry on a status list. The KYC data is then erased unless SIGIL_KYC_RETAIN_PII; the record keeps only
- * hashes, the type and the status entry.
+ * hashes, the type and the status entry, and `accountId`: the signed-in account that collected it (see
+ * collectingAccount), which alone may later recover with it.
  */
-export async function issueCredential(deps: AppDeps, authorization: string | undefined, body: unknown): Promise<{ credentials: { credential: string }[] }> {
+export async function issueCredential(deps: AppDeps, authorization: string | undefined, body: unknown,
+  accountId?: string): Promise<{ credentials: { credential: string }[] }> {
   const token = await accessToken(deps, authorization)
   const r = zCredentialRequest.safeParse(body ?? {})
   if (!r.success) {
@@ -59,10 +61,11 @@ export async function issueCredential(deps: AppDeps, authorization: string | und
   const subject = subjectRef === undefined ? undefined : await deps.store.kyc.getSubject(taken.subjectRefHash)
   const data = subject?.sealed ? unseal(subjectRef!, subject.sealed) : undefined
   if (data === undefined) throw new OAuthError('credential_request_denied', 400, 'The KYC data for this offer is no longer held.')
-  return issueAndRecord(deps, taken, configurationId as ConfigurationId, JSON.parse(data) as Record<string, unknown>, holderJwk)
+  return issueAndRecord(deps, taken, configurationId as ConfigurationId, JSON.parse(data) as Record<string, unknown>, holderJwk, accountId)
 }
 
-async function issueAndRecord(deps: AppDeps, token: KycAccessTokenRecord, configurationId: ConfigurationId, data: Record<string, unknown>, holderJwk: JWK) {
+async function issueAndRecord(deps: AppDeps, token: KycAccessTokenRecord, configurationId: ConfigurationId, data: Record<string, unknown>, holderJwk: JWK,
+  accountId: string | undefined) {
   const issuer = issuerIdentity(deps)
   const now = deps.now()
   const id = `kcr_${randomBytes(16).toString('base64url')}`
@@ -73,14 +76,15 @@ async function issueAndRecord(deps: AppDeps, token: KycAccessTokenRecord, config
     const credential = configurationId === KYC_SD_JWT
       ? await issueKycSdJwtVc(data, { ...opts, issuer: issuer.did, holderJwk })
       : await issueKycJwtVc(data, { ...opts, issuerDid: issuer.did, holderDid: didJwkFromJwk(holderJwk) })
-    const facts = { subjectRefHash: token.subjectRefHash, configurationId, statusList: entry.listId, offerId: token.offerId }
+    const facts = { subjectRefHash: token.subjectRefHash, configurationId, statusList: entry.listId, offerId: token.offerId, accountLinked: accountId !== undefined }
     const created = await deps.store.kyc.createCredential({
       id, subjectRefHash: token.subjectRefHash, credentialHash: sha256(credential), vct: issuer.vct, configurationId,
       statusListId: entry.listId, statusIndex: entry.index, status: 'valid', issuedAt: now, expiresAt: now + CREDENTIAL_VALIDITY_SECONDS * 1000, updatedAt: now,
+      ...(accountId === undefined ? {} : { accountId }),
     }, [domainEvent('kyc.credential_issued', id, now, facts)])
     if (!created) continue // another credential holds that entry: pick again
     if (!deps.config.kyc.retainPii) await deps.store.kyc.eraseSubject(token.subjectRefHash)
-    await deps.store.audit.append({ type: 'kyc.credential_issued', actor: 'wallet', subject: id,
+    await deps.store.audit.append({ type: 'kyc.credential_issued', actor: accountId ?? 'wallet', subject: id,
       data: { ...facts, statusIndex: entry.index, piiErased: !deps.config.kyc.retainPii } }, now)
     return { credentials: [{ credential }] }
   }

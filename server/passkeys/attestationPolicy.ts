@@ -1,9 +1,18 @@
 import fs from 'node:fs'
+import { X509Certificate } from 'node:crypto'
 import { z } from 'zod'
 import type { DeviceType } from '../store/index.ts'
 import { ProblemError } from '../errors.ts'
 
 const zUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).transform((s) => s.toLowerCase())
+
+function isCaCertificate(pem: string): boolean {
+  try {
+    return new X509Certificate(pem).ca
+  } catch {
+    return false
+  }
+}
 
 const zPolicy = z.strictObject({
   /** Ask for attestation and refuse `none`. */
@@ -12,6 +21,13 @@ const zPolicy = z.strictObject({
   deviceBoundOnly: z.boolean().default(false),
   aaguidAllow: z.array(zUuid).default([]),
   aaguidDeny: z.array(zUuid).default([]),
+  /**
+   * PEM certificates of the attestation roots trusted (the vendors' roots, from the FIDO Metadata Service). When
+   * set, a new passkey must carry an x5c chain to one of them: without roots, attestation is whatever the client
+   * says (anyone can make a packed attestation with a certificate chain of their own), so `requireAttestation`,
+   * `deviceBoundOnly` and the AAGUID lists only filter honest authenticators.
+   */
+  attestationRoots: z.array(z.string().refine(isCaCertificate, 'a PEM CA certificate')).min(1).optional(),
 })
 
 export type AttestationPolicy = z.output<typeof zPolicy>
@@ -37,11 +53,14 @@ export function loadAttestationPolicies(file: string | undefined): AttestationPo
 export function effectivePolicy(policies: AttestationPolicies, roles: string[]): AttestationPolicy {
   const parts = [policies.default, ...roles.map((r) => policies[r])].filter((p): p is AttestationPolicy => !!p)
   const allowLists = parts.map((p) => p.aaguidAllow).filter((l) => l.length > 0)
+  const rootLists = parts.map((p) => p.attestationRoots).filter((l): l is string[] => l !== undefined)
   return {
     requireAttestation: parts.some((p) => p.requireAttestation),
     deviceBoundOnly: parts.some((p) => p.deviceBoundOnly),
     aaguidAllow: allowLists.length ? allowLists.reduce((a, b) => a.filter((x) => b.includes(x))) : [],
     aaguidDeny: [...new Set(parts.flatMap((p) => p.aaguidDeny))],
+    // Several roles pinning roots: the chain must reach a root every one of them trusts.
+    ...(rootLists.length ? { attestationRoots: rootLists.reduce((a, b) => a.filter((x) => b.includes(x))) } : {}),
   }
 }
 
@@ -49,6 +68,29 @@ export interface AttestedCredential {
   fmt: string
   aaguid: string
   deviceType: DeviceType
+  /** At registration: the attestation statement's x5c (empty when it has none) and the time to check it at. */
+  attestation?: { x5c: Uint8Array[]; now: number }
+}
+
+/**
+ * Whether `x5c` (leaf first) is a chain of valid certificates, each signed by the next, ending in or under one of
+ * `roots`. SimpleWebAuthn checks the attestation signature with the leaf but skips the path when it has no roots.
+ */
+function chainsToRoot(x5c: Uint8Array[], roots: string[], now: number): boolean {
+  try {
+    const valid = (c: X509Certificate): boolean => Date.parse(c.validFrom) <= now && now <= Date.parse(c.validTo)
+    const chain = x5c.map((der) => new X509Certificate(der))
+    const anchors = roots.map((p) => new X509Certificate(p)).filter((a) => a.ca && valid(a))
+    if (chain.length === 0 || !chain.every(valid)) return false
+    for (let i = 0; i + 1 < chain.length; i++) {
+      const [cert, issuer] = [chain[i]!, chain[i + 1]!]
+      if (!issuer.ca || !cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) return false
+    }
+    const top = chain.at(-1)!
+    return anchors.some((a) => (chain.length > 1 && top.raw.equals(a.raw)) || (top.checkIssued(a) && top.verify(a.publicKey)))
+  } catch {
+    return false
+  }
 }
 
 /** Throws `attestation_policy_violation` naming what failed. */
@@ -60,4 +102,8 @@ export function enforceAttestationPolicy(policy: AttestationPolicy, c: AttestedC
   if (policy.deviceBoundOnly && c.deviceType === 'multiDevice') fail('This account needs a device-bound passkey (a security key), not a synced one.', 'response.authenticatorData')
   if (policy.aaguidDeny.includes(c.aaguid)) fail('This authenticator model is not allowed.', 'aaguid')
   if (policy.aaguidAllow.length && !policy.aaguidAllow.includes(c.aaguid)) fail('This authenticator model is not on the allowed list.', 'aaguid')
+  // Checked when the passkey is registered; a stored passkey passed it then.
+  if (policy.attestationRoots && c.attestation && !chainsToRoot(c.attestation.x5c, policy.attestationRoots, c.attestation.now)) {
+    fail('The attestation does not chain to a trusted authenticator vendor.', 'response.attestationObject')
+  }
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server'
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
+import { decodeAttestationObject } from '@simplewebauthn/server/helpers'
 import type { z } from 'zod'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
@@ -33,7 +34,7 @@ async function creationOptions(deps: AppDeps, o: OptionsFor): Promise<PublicKeyC
     userID: Buffer.from(o.user.webauthnUserId, 'base64url'),
     userDisplayName: o.user.displayName,
     timeout: deps.config.challengeSeconds * 1000,
-    attestationType: policy.requireAttestation ? 'direct' : 'none',
+    attestationType: policy.requireAttestation || policy.attestationRoots ? 'direct' : 'none',
     excludeCredentials: o.exclude.map((p) => ({ id: p.id, transports: p.transports })),
     authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
     supportedAlgorithmIDs: SUPPORTED_ALGS,
@@ -84,8 +85,11 @@ async function verifiedPasskey(deps: AppDeps, response: RegistrationResponse, ex
   if (info.credential.id !== response.id) {
     throw new ProblemError('credential_id_mismatch', 400, { detail: 'The response id is not the credential id in the authenticator data.', field: 'response.id' })
   }
-  enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, roles), { fmt: info.fmt, aaguid: info.aaguid, deviceType: info.credentialDeviceType })
   const now = deps.now()
+  const x5c = (decodeAttestationObject(info.attestationObject).get('attStmt').get('x5c') ?? []) as Uint8Array[]
+  enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, roles), {
+    fmt: info.fmt, aaguid: info.aaguid, deviceType: info.credentialDeviceType, attestation: { x5c, now },
+  })
   return {
     id: info.credential.id,
     userId,

@@ -66,6 +66,22 @@ export const zRecoveryVerifyRequest = z.strictObject({
   code: z.string().trim().toUpperCase().regex(/^[0-9A-Z]{4}(-?[0-9A-Z]{4}){3}$/, 'a recovery code such as ABCD-EFGH-JKMN-PQRS'),
 })
 
+/** `POST /v1/recovery/credential/options`: a nonce and audience for the key-binding JWT; nothing to disclose. */
+export const zRecoveryCredentialOptions = z.object({
+  nonce: z.string().describe('Single use: the KB-JWT `nonce`'),
+  audience: z.string().describe('The KB-JWT `aud`'),
+  vct: z.string().describe('The credential type to present: Sigil\'s KYC credential'),
+  claims: z.array(z.string()).describe('Selectively disclosable claims to disclose: none'),
+  expiresAt: z.iso.datetime(),
+})
+
+/** `POST /v1/recovery/credential/verify`: the account's handle and a presentation over the nonce from the options step. */
+export const zRecoveryCredentialVerifyRequest = z.strictObject({
+  handle: zHandle,
+  nonce: zB64url(128),
+  presentation: z.string().min(10).max(64_000).regex(/^[A-Za-z0-9_\-.~]+$/, 'an SD-JWT presentation (issuer JWT~disclosures~KB-JWT)'),
+})
+
 export const zRenamePasskeyRequest = z.strictObject({ name: zPasskeyName })
 export const zPasskeyIdParams = z.object({ id: zB64url(1366) })
 export const zSessionRefParams = z.object({ ref: zB64url(64) })

@@ -1,5 +1,5 @@
 export type {
-  ApprovalDecisionRecord, ApprovalPolicyDecision, ApprovalRecord, ApprovalStatus, ApprovalStore, PolicySetRecord, PolicySetStore,
+  ApprovalDecisionRecord, ApprovalPolicyDecision, ApprovalRecord, ApprovalStatus, ApprovalStore, BeneficiaryVerificationRecord, PolicySetRecord, PolicySetStore,
   ApiClientRecord, ApiClientStore, AuditEntry, AuditInput, AuditStore, CeremonyKind, CeremonyRecord, ChallengeStore,
   DeliveryFilter, DeliveryOutcome, DeliveryState, DeviceType, IdempotencyBegin, OutboxEvent, OutboxStore, IdempotencyStore, PasskeyRecord, PasskeyStore, RateLimitHit, RateLimitStore,
   RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,

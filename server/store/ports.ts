@@ -36,7 +36,8 @@ export interface PasskeyRecord {
   lastUsedAt: number | null
 }
 
-export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth' | 'approval' | 'presentation' | 'presentation-result'
+export type CeremonyKind = 'register' | 'login' | 'add-passkey' | 'reauth' | 'approval' | 'presentation' | 'presentation-object' | 'presentation-result'
+  | 'recovery-credential'
 
 export interface CeremonyRecord {
   /** The WebAuthn challenge, base64url; also the record's key. */
@@ -333,8 +334,26 @@ export interface ApprovalPolicyDecision {
   approvedLast24h: string
   destinationAllowlisted: boolean
   requirements: { group: string; quorum: number; reasons: string[]; policyIds: string[] }[]
+  /** Conditions besides the quorum (`@requirement` permits), such as `beneficiary_kyc`; absent on older records. */
+  conditions?: { kind: 'beneficiary_kyc'; reasons: string[]; policyIds: string[] }[]
   separationOfDuties: boolean
   blocks: { code: string; reason: string; policyId?: string }[]
+}
+
+/**
+ * Travel Rule: the verified KYC presentation of a transfer's beneficiary, linked to the request. The claims are
+ * the minimal set the originator must hold about the beneficiary (name; FATF R.16, EU TFR Art. 14) and stay on
+ * this record only; audit entries and events carry `claimsDigest`.
+ */
+export interface BeneficiaryVerificationRecord {
+  /** The OpenID4VP request (`pr_…`) the beneficiary's wallet answered. */
+  presentationRequestId: string
+  verifiedAt: number
+  /** The credential's issuer (a DID). */
+  issuer: string
+  /** `sha256:<hex>` of the RFC 8785 form of the verified claims. */
+  claimsDigest: string
+  claims: Record<string, unknown>
 }
 
 /** A request to sign something (a transfer) or to change the policy set, and everything decided about it. */
@@ -366,6 +385,13 @@ export interface ApprovalRecord {
   decisions: ApprovalDecisionRecord[]
   token: { jti: string; issuedAt: number; expiresAt: number } | null
   redeemedAt: number | null
+  /** Set once, by a compare-and-set update, when the beneficiary's presentation verifies (Travel Rule); absent or null before. */
+  beneficiary?: BeneficiaryVerificationRecord | null
+  /**
+   * The last beneficiary presentation for this request that failed (verification, sanctions or name check), by
+   * compare-and-set: the presentation request and a reason code only, never a claim. Absent or null when none failed.
+   */
+  beneficiaryFailure?: { presentationRequestId: string; reason: string; at: number } | null
   /** Compare-and-set version: each update must name the version it read. */
   version: number
 }
@@ -463,6 +489,11 @@ export interface KycCredentialRecord {
   issuedAt: number
   expiresAt: number
   updatedAt: number
+  /**
+   * The Sigil account (user id) whose full session collected the credential from the web wallet, for recovery by
+   * credential; absent when it was collected outside a signed-in browser. Set once at issuance, never changed.
+   */
+  accountId?: string
 }
 
 export interface KycStore {
@@ -488,6 +519,8 @@ export interface KycStore {
    */
   createCredential(credential: KycCredentialRecord, events?: OutboxEvent[]): Promise<boolean>
   getCredential(id: string): Promise<KycCredentialRecord | undefined>
+  /** The credential holding a status-list entry (each entry goes to one credential only, for good). */
+  getCredentialByStatusEntry(listId: string, index: number): Promise<KycCredentialRecord | undefined>
   /** Credentials issued about one subject, newest first. */
   listCredentials(subjectRefHash: string, limit: number): Promise<KycCredentialRecord[]>
   /** Moves the status from one of `from` to `to`, atomically; the updated record, or undefined when it was not in `from`. */

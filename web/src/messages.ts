@@ -57,6 +57,8 @@ const PROBLEMS: Record<string, string> = {
   approval_expired: 'This request has expired, so nothing can be approved or signed. The wallet has to ask again.',
   approval_decision_mismatch: 'Your passkey answered for a different decision than the one you chose. Try again.',
   approval_initiator_forbidden: 'You created this request, so your approval can’t count: someone else has to approve it (separation of duties).',
+  beneficiary_kyc_not_required: 'This request doesn’t need the beneficiary to verify their identity.',
+  beneficiary_kyc_already_verified: 'The beneficiary has already verified their identity for this request.',
   kyc_data_invalid: 'Some of the KYC data isn’t valid. Check the highlighted field and try again.',
   kyc_issuance_forbidden: 'The issuance policy doesn’t let your account do this. Issuing KYC credentials needs the compliance role.',
   kyc_subject_not_found: 'There’s no KYC data for that subject reference (it may have been dropped after 30 days). Enter the verified data again.',

@@ -1,10 +1,11 @@
 import { z } from 'zod'
 import {
-  approvalOptions, canSee, createTransferApproval, decide, evidenceBundle, expireIfDue, issueApprovalToken, loadApproval, proposePolicyChange,
-  policySourceFor, redeemApprovalToken, simulateTransfer, viewOf, zApprovalIdParams, zApprovalOptionsRequest, zApprovalView,
-  zCreateApprovalRequest, zPolicyChangeRequest, zRedeemRequest, zSimulateRequest,
+  approvalOptions, BENEFICIARY_CLAIMS, beneficiaryRequestFor, canSee, createTransferApproval, decide, evidenceBundle, expireIfDue, issueApprovalToken,
+  loadApproval, proposePolicyChange, policySourceFor, redeemApprovalToken, simulateTransfer, TRAVEL_RULE_VERIFIER, viewOf, zApprovalIdParams,
+  zApprovalOptionsRequest, zApprovalView, zBeneficiaryPresentationRequest, zCreateApprovalRequest, zPolicyChangeRequest, zRedeemRequest, zSimulateRequest,
 } from '../../approvals/index.ts'
 import { zLoginVerifyRequest, zRequestOptions } from '../../passkeys/index.ts'
+import { createPresentationRequest, zCreatePresentationResponse } from '../../presentations/index.ts'
 import type { Principal } from '../../deps.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 import { parseWith, ProblemError } from '../problem.ts'
@@ -81,6 +82,22 @@ export function approvalRoutes(api: Api): void {
     })
   }
   api.add({
+    method: 'post', path: '/v1/approvals/:id/beneficiary-presentation', operationId: 'requestBeneficiaryPresentation', tag: 'Approvals',
+    auth: 'session-or-client', status: 201,
+    summary: 'Travel Rule: an OpenID4VP request for the beneficiary\'s KYC presentation, linked to this approval request (deep link and QR code)',
+    description: 'Only when the request\'s policy asks for a verified beneficiary (`conditions` holds `beneficiary_kyc`) and none is linked yet. '
+      + `The claims are fixed by Sigil: ${BENEFICIARY_CLAIMS.join(', ')}. When the beneficiary's wallet posts a presentation that verifies (trusted issuer, `
+      + 'status, key binding to this request\'s nonce), it is linked to the approval (`approval.beneficiary_verified` event) and, if the quorum is '
+      + 'already met, the request is approved. Asked by the wallet backend that made the request, its initiator or its approvers.',
+    params: zApprovalIdParams, body: zBeneficiaryPresentationRequest, response: zCreatePresentationResponse.extend({ approvalId: z.string() }),
+    errors: [...VIEW_ERRORS, 'request_invalid', 'approval_not_pending', 'beneficiary_kyc_not_required', 'beneficiary_kyc_already_verified'],
+    handler: async ({ deps, principal, params, body }) => {
+      const { approval, expiresInSeconds } = await beneficiaryRequestFor(deps, params.id, principal)
+      const created = await createPresentationRequest(deps, TRAVEL_RULE_VERIFIER, [...BENEFICIARY_CLAIMS], expiresInSeconds, body.responseMode, approval.id)
+      return { ...created, approvalId: approval.id }
+    },
+  })
+  api.add({
     method: 'get', path: '/v1/approvals/:id/token', operationId: 'getApprovalToken', tag: 'Approvals', auth: 'client', roles: ['wallet-backend'],
     summary: 'The approval token (ES256 JWS, typ sigil-approval+jwt, exp ≤ 5 min) for the signing service, once the quorum is met',
     response: z.object({ token: z.string(), jti: z.string(), expiresAt: z.iso.datetime() }), params: zApprovalIdParams,
@@ -116,7 +133,7 @@ export function approvalRoutes(api: Api): void {
     summary: 'What an intent would need (groups and quorum) or why it would be blocked, creating nothing',
     body: zSimulateRequest,
     response: z.object({ outcome: z.enum(['approval_required', 'blocked']), policyVersion: z.string(), digest: z.string(),
-      requirements: z.array(z.record(z.string(), z.unknown())), separationOfDuties: z.boolean(), blocks: z.array(z.record(z.string(), z.unknown())),
+      requirements: z.array(z.record(z.string(), z.unknown())), conditions: z.array(z.record(z.string(), z.unknown())), separationOfDuties: z.boolean(), blocks: z.array(z.record(z.string(), z.unknown())),
       approvedLast24h: z.string() }),
     errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid'],
     handler: async ({ deps, principal, body }) => simulateTransfer(deps, client(principal).id, body.intent, body.initiatorUserId),

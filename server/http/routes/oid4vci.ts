@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { kycTypeMetadata, STATUS_LIST_TYP } from '../../../credentials/index.ts'
 import type { AppDeps } from '../../deps.ts'
 import {
-  authorizationServerMetadata, credentialIssuerMetadata, didDocument, exchangePreAuthorizedCode, issueCredential, issueNonce,
+  authorizationServerMetadata, collectingAccount, credentialIssuerMetadata, didDocument, exchangePreAuthorizedCode, issueCredential, issueNonce,
   jwtVcIssuerMetadata, OAuthError, sendOAuthError, statusListToken, STATUS_LIST_TTL_SECONDS, zStatusListParams,
 } from '../../kyc/index.ts'
 import { parseWith } from '../problem.ts'
@@ -51,7 +51,7 @@ export function oid4vciRoutes(router: Router, deps: AppDeps): void {
   }))
   router.post('/credential', oauth('/credential', async (req, res) => {
     if (!req.is('application/json')) throw new OAuthError('invalid_credential_request', 400, 'Send the credential request as application/json.')
-    const out = await issueCredential(deps, req.headers.authorization, req.body)
+    const out = await issueCredential(deps, req.headers.authorization, req.body, await collectingAccount(deps, req.headers))
     res.setHeader('Cache-Control', 'no-store')
     res.json(out)
   }))

@@ -2,8 +2,8 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod'
 import type { AppDeps, Principal } from '../../deps.ts'
 import {
-  createPresentationRequest, readPresentationResult, receivePresentation, verifyForApp, zCreatePresentationRequest, zDirectPostResponse,
-  zPresentationRequestParams, zVerifyPresentationRequest, zVerifyPresentationResponse,
+  createPresentationRequest, readPresentationResult, receivePresentation, takeRequestObject, verifyForApp, zCreatePresentationRequest,
+  zCreatePresentationResponse, zDirectPostResponse, zPresentationRequestParams, zVerifyPresentationRequest, zVerifyPresentationResponse,
 } from '../../presentations/index.ts'
 import { parseWith, ProblemError } from '../problem.ts'
 import type { Api } from '../route.ts'
@@ -24,13 +24,26 @@ export function presentationRoutes(api: Api): void {
   })
   api.add({
     method: 'post', path: '/v1/presentations/requests', operationId: 'createPresentationRequest', tag: 'Verification', auth: 'client', roles: ['relying-app'], status: 201,
-    summary: 'Ask a holder for claims (OpenID4VP 1.0, DCQL, signed request object, direct_post): deep link and QR code',
-    description: 'The disclosure policy is checked first (403 disclosure_forbidden, audited). The wallet posts its vp_token to the response_uri; read the result once with GET /v1/presentations/requests/{id} (a `presentation.received` webhook event says when).',
+    summary: 'Ask a holder for claims (OpenID4VP 1.0, DCQL, signed request object, direct_post or direct_post.jwt): request URI, deep links and QR code',
+    description: 'The disclosure policy is checked first (403 disclosure_forbidden, audited). The answer holds the signed request object by value (`request`, `deepLink`) and by reference '
+      + '(`requestUri`, `deepLinkByReference`, and the QR code of the latter). With `responseMode: "direct_post.jwt"` the wallet encrypts its answer (JWE, ECDH-ES, A128GCM/A256GCM) to a key made for this request. '
+      + 'The wallet posts to the response_uri; read the result once with GET /v1/presentations/requests/{id} (a `presentation.verified` or `presentation.failed` webhook event says when).',
     body: zCreatePresentationRequest,
-    response: z.object({ id: z.string(), request: z.string(), deepLink: z.string(), qrSvg: z.string(), dcqlQuery: z.record(z.string(), z.unknown()),
-      nonce: z.string(), expiresAt: z.iso.datetime() }),
+    response: zCreatePresentationResponse,
     errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid', 'disclosure_forbidden'],
-    handler: async ({ deps, principal, body }) => createPresentationRequest(deps, app(principal), body.claims, body.expiresInSeconds),
+    handler: async ({ deps, principal, body }) => createPresentationRequest(deps, app(principal), body.claims, body.expiresInSeconds, body.responseMode),
+  })
+  api.add({
+    method: 'get', path: '/v1/presentations/request-objects/:id', operationId: 'getPresentationRequestObject', tag: 'Verification', auth: 'none',
+    summary: 'The wallet fetches the signed request object (request_uri, RFC 9101 §5.2): once, as application/oauth-authz-req+jwt',
+    description: 'No authentication: the wallet is not a client of Sigil. Answered once per request; a second fetch, an unknown or expired id is 404 presentation_request_unknown.',
+    params: zPresentationRequestParams,
+    errors: ['presentation_request_unknown'],
+    handler: async ({ deps, params, res }) => {
+      const jwt = await takeRequestObject(deps, params.id)
+      res.status(200).setHeader('Cache-Control', 'no-store')
+      res.type('application/oauth-authz-req+jwt').send(jwt)
+    },
   })
   api.add({
     method: 'get', path: '/v1/presentations/requests/:id', operationId: 'getPresentationResult', tag: 'Verification', auth: 'client', roles: ['relying-app'],
@@ -46,8 +59,8 @@ export function presentationRoutes(api: Api): void {
 }
 
 /**
- * The wallet's side (OpenID4VP 1.0 §8.2 direct_post): form-encoded, no session and no Origin (the wallet is not a
- * browser page of ours). Registered on the router beside the OpenID4VCI endpoints.
+ * The wallet's side (OpenID4VP 1.0 §8.2 direct_post, §8.3.1 direct_post.jwt): form-encoded, no session and no Origin
+ * (the wallet is not a browser page of ours). Registered on the router beside the OpenID4VCI endpoints.
  */
 export function presentationWalletRoutes(router: Router, deps: AppDeps): void {
   const path = '/v1/presentations/responses/:id'
@@ -56,7 +69,11 @@ export function presentationWalletRoutes(router: Router, deps: AppDeps): void {
     const run = async () => {
       const { id } = parseWith(zPresentationRequestParams, req.params, 'params')
       const body = parseWith(zDirectPostResponse, req.body ?? {}, 'body')
-      await receivePresentation(deps, id, body.vp_token, body.state)
+      try {
+        await receivePresentation(deps, id, body)
+      } finally {
+        deps.outbox?.kick()
+      }
       res.status(200).setHeader('Cache-Control', 'no-store')
       res.json({})
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { sessionPrincipal, type Api } from '../route.ts'
-import { zEmptyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys/index.ts'
-import { redeemRecoveryCode } from '../../passkeys/index.ts'
+import { zEmptyRequest, zRecoveryCredentialOptions, zRecoveryCredentialVerifyRequest, zRecoveryVerifyRequest, zSignedIn } from '../../passkeys/index.ts'
+import { auditRecoveryByCredential, recoveryCredentialOptions, redeemRecoveryCode, redeemRecoveryCredential } from '../../passkeys/index.ts'
 import { issueAccessToken } from '../../sessions/index.ts'
 import { clearSessionCookie, signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
@@ -51,6 +51,25 @@ export function sessionRoutes(api: Api): void {
       const user = await redeemRecoveryCode(deps, body.handle, body.code, clientBucket(req.ip))
       await deps.store.audit.append({ type: 'recovery.used', actor: user.id, subject: user.id }, deps.now())
       return signIn(deps, req, res, user, 'recovery')
+    },
+  })
+  api.add({
+    method: 'post', path: '/v1/recovery/credential/options', operationId: 'recoveryCredentialOptions', tag: 'Sessions', auth: 'none', rateLimit: true,
+    summary: 'Start recovery by credential: a single-use nonce and the audience for the key-binding JWT',
+    description: 'For a user who lost every passkey and holds the KYC credential they collected while signed in. Present it with no selectively disclosable claim, the KB-JWT bound to this nonce and audience. Names no account.',
+    body: zEmptyRequest, response: zRecoveryCredentialOptions, errors: ['rate_limited'],
+    handler: ({ deps }) => recoveryCredentialOptions(deps),
+  })
+  api.add({
+    method: 'post', path: '/v1/recovery/credential/verify', operationId: 'recoveryCredentialVerify', tag: 'Sessions', auth: 'none', rateLimit: true, ceremony: 'recovery-credential', secretResponse: true,
+    summary: 'Recover by credential: opens a restricted session that can only add a new passkey',
+    description: 'The presentation must verify (Sigil\'s issuer, not expired, not revoked or suspended, KB-JWT over the nonce with this audience and a fresh iat) and the credential must belong to the account named by handle; the Cedar `Recover` policy must allow it. Every refusal, unknown handle included, is the same 401 recovery_failed; the reason is audited.',
+    body: zRecoveryCredentialVerifyRequest, response: zSignedIn, errors: ['request_invalid', 'recovery_failed', 'rate_limited'],
+    handler: async ({ deps, req, res, body }) => {
+      const { user, credentialId, events } = await redeemRecoveryCredential(deps, body.handle, body.nonce, body.presentation, clientBucket(req.ip))
+      const signedIn = await signIn(deps, req, res, user, 'recovery', events)
+      await auditRecoveryByCredential(deps, { type: 'recovery.credential_used', user, data: { credential: credentialId } })
+      return signedIn
     },
   })
 }

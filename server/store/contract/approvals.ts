@@ -49,6 +49,22 @@ export function approvalsContract(name: string, target: ContractTarget) {
       assert.deepEqual(await drainTypes(store), [])
     }))
 
+    test('the Travel Rule beneficiary link is set once by compare-and-set and kept with its condition', () => withStores(target, async (store, all) => {
+      const a = makeApproval({ decision: { ...makeApproval().decision,
+        conditions: [{ kind: 'beneficiary_kyc', reasons: ['travel rule'], policyIds: ['travel-rule-beneficiary'] }] } })
+      await store.approvals.create(a)
+      assert.deepEqual((await store.approvals.get(a.id))!.decision.conditions, a.decision.conditions)
+      const link = (i: number) => ({ presentationRequestId: `pr_${i}`, verifiedAt: 1000 + i, issuer: 'did:web:issuer.test',
+        claimsDigest: 'sha256:' + 'c'.repeat(64), claims: { given_name: 'Erika', family_name: 'Mustermann', kyc_level: 'standard', sanctions_screened: true } })
+      const results = await race(all, RACERS, (s, i) => s.approvals.update({ ...a, beneficiary: link(i), version: 2 }, [event('approval.beneficiary_verified')]))
+      assert.equal(results.filter(Boolean).length, 1, 'one presentation links')
+      const winner = results.findIndex(Boolean)
+      const got = (await store.approvals.get(a.id))!
+      assert.deepEqual(got.beneficiary, link(winner))
+      assert.equal(got.version, 2)
+      assert.deepEqual(await drainTypes(store), ['approval.beneficiary_verified'])
+    }))
+
     test('pending and recent lists, newest first; settled requests leave the pending list', () => withStores(target, async (store) => {
       const t = Date.now()
       const a = makeApproval({ createdAt: t - 2000 })

@@ -97,5 +97,19 @@ export function kycContract(name: string, target: ContractTarget) {
       assert.equal(await store.kyc.setCredentialStatus('kcr_missing', ['valid'], 'revoked', t), undefined)
       assert.deepEqual(await drainTypes(store), ['kyc.credential_issued', 'kyc.credential_suspended'])
     }))
+
+    test('credentials: found by status entry, with the account that collected them, status current', () => withStores(target, async (store) => {
+      const linked = makeCredential({ accountId: 'u_holder', statusIndex: 11 })
+      const unlinked = makeCredential({ statusListId: linked.statusListId, statusIndex: 12 })
+      assert.equal(await store.kyc.createCredential(linked), true)
+      assert.equal(await store.kyc.createCredential(unlinked), true)
+      assert.deepEqual(await store.kyc.getCredentialByStatusEntry(linked.statusListId, 11), linked)
+      assert.deepEqual(await store.kyc.getCredentialByStatusEntry(linked.statusListId, 12), unlinked)
+      assert.equal((await store.kyc.getCredentialByStatusEntry(linked.statusListId, 12))?.accountId, undefined)
+      assert.equal(await store.kyc.getCredentialByStatusEntry(linked.statusListId, 13), undefined)
+      assert.equal(await store.kyc.getCredentialByStatusEntry(uid('l'), 11), undefined)
+      await store.kyc.setCredentialStatus(linked.id, ['valid'], 'revoked', linked.issuedAt + 5)
+      assert.deepEqual(await store.kyc.getCredentialByStatusEntry(linked.statusListId, 11), { ...linked, status: 'revoked', updatedAt: linked.issuedAt + 5 })
+    }))
   })
 }

@@ -103,6 +103,11 @@ export function redisKyc(conn: RedisConn, keys: Keyspace, runWithEvents: RunWith
       const listId = await listOf(id)
       return listId === undefined ? undefined : credential(listId, id)
     },
+    async getCredentialByStatusEntry(listId, index) {
+      const entries = keys.kycListEntries(listId)
+      const id = toText(await conn.call(entries, ['HGET', entries, String(index)]))
+      return id === undefined ? undefined : credential(listId, id)
+    },
     async listCredentials(subjectRefHash, limit) {
       const key = keys.kycBySubject(subjectRefHash)
       const members = await conn.call(key, ['ZRANGE', key, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', '0', String(limit)])

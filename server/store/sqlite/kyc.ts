@@ -42,6 +42,8 @@ export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): 
   const insertCredential = db.prepare<[CredentialRow]>(`INSERT OR IGNORE INTO kyc_credentials (id, subject_ref_hash, status_list_id,
     status_index, status, issued_at, doc) VALUES (@id, @subject_ref_hash, @status_list_id, @status_index, @status, @issued_at, @doc)`)
   const credentialById = db.prepare<[string], CredentialRow>('SELECT * FROM kyc_credentials WHERE id = ?')
+  const credentialByEntry = db.prepare<[string, number], CredentialRow>(
+    'SELECT * FROM kyc_credentials WHERE status_list_id = ? AND status_index = ?')
   const bySubject = db.prepare<[string, number], CredentialRow>(
     'SELECT * FROM kyc_credentials WHERE subject_ref_hash = ? ORDER BY issued_at DESC, id DESC LIMIT ?')
   const setStatus = db.prepare<[string, string, string]>('UPDATE kyc_credentials SET status = ?, doc = ? WHERE id = ?')
@@ -134,6 +136,10 @@ export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): 
     },
     async getCredential(id) {
       const row = credentialById.get(id)
+      return row && credentialOf(row)
+    },
+    async getCredentialByStatusEntry(listId, index) {
+      const row = credentialByEntry.get(listId, index)
       return row && credentialOf(row)
     },
     async listCredentials(subjectRefHash, limit) {

@@ -33,7 +33,12 @@ function standing(view: ApprovalView): HTMLElement {
     case 'expired':
       return state('warning', 'clock', 'Expired.', 'It wasn’t approved in time, so nothing will be signed. The wallet has to ask again.')
     case 'pending':
-      if (me.decided === 'approve') return state('success', 'checkCircle', 'You approved this request.', 'It is waiting for the other approvals it needs.')
+      if (me.decided === 'approve') {
+        const quorumMet = view.requirements.every((r) => r.missing === 0)
+        return state('success', 'checkCircle', 'You approved this request.', quorumMet && view.conditions?.some((c) => !c.met)
+          ? 'Enough people approved. It is waiting for the beneficiary to verify their identity (see below).'
+          : 'It is waiting for the other approvals it needs.')
+      }
       if (me.decided === 'reject') return state('error', 'alert', 'You rejected this request.', 'Nothing will be signed.')
       return state('info', 'info', 'Not yours to decide.', me.reason ?? 'You aren’t in any group whose approval this request needs.')
   }

@@ -1,4 +1,5 @@
-import { ApiError, get, type ApprovalView } from '../api.ts'
+import { ApiError, get, post, type ApprovalView, type BeneficiaryPresentationRequest } from '../api.ts'
+import { beneficiarySection, failureWords, type AskedRequest } from '../approval/beneficiarySection.ts'
 import { canDecide, decisionSection } from '../approval/decisionSection.ts'
 import { expiryTimer } from '../approval/expiry.ts'
 import { assetLabel, groupedAmount, STATUS } from '../approval/format.ts'
@@ -27,14 +28,35 @@ const path = `/v1/approvals/${encodeURIComponent(id)}`
 const STALE = new Set(['approval_already_decided', 'approval_not_pending', 'approval_expired', 'approval_not_eligible', 'approval_initiator_forbidden'])
 
 let stopTimer: (() => void) | undefined
+/** Travel Rule: the request for the beneficiary's wallet shown on this page, while it can be answered. */
+let asked: AskedRequest | null = null
+let stopAsked: (() => void) | undefined
+/** While `asked` is shown, the page looks for the beneficiary's answer every few seconds. */
+let poll: ReturnType<typeof setInterval> | undefined
+let shownJson = ''
+/** Problems that mean there is nothing (more) to ask the beneficiary: show the request's current state. */
+const BENEFICIARY_STALE = new Set(['approval_not_pending', 'beneficiary_kyc_already_verified', 'beneficiary_kyc_not_required'])
 
 function title(view: ApprovalView): string {
   return view.kind === 'policy-change' ? 'Policy change' : `Send ${groupedAmount(view.intent.amount)} ${assetLabel(view.intent.asset)}`
 }
 
+const beneficiaryOf = (view: ApprovalView) => view.conditions?.find((c) => c.kind === 'beneficiary_kyc')
+
 function render(view: ApprovalView): void {
   stopTimer?.()
   stopTimer = undefined
+  stopAsked?.()
+  const c = beneficiaryOf(view)
+  // The shown request is done once the beneficiary is verified, its answer failed, or the request ended.
+  if (asked && (!c || c.met || view.status !== 'pending' || c.lastFailure?.presentationRequestId === asked.request.id)) asked = null
+  const beneficiary = beneficiarySection(view, asked, {
+    ask: (b) => void askBeneficiary(b),
+    expired: () => { asked = null; void refresh() },
+  })
+  stopAsked = beneficiary?.stop
+  shownJson = JSON.stringify(view)
+  watch()
   let expiry: HTMLElement | null = null
   if (view.status === 'pending') {
     const timer = expiryTimer(view.expiresAt, () => void refresh())
@@ -50,6 +72,7 @@ function render(view: ApprovalView): void {
   byId('sections').replaceChildren(
     view.kind === 'policy-change' ? policyChangeSection(view, expiry) : transferSection(view, expiry),
     decisionSection(view, { approve: (b) => void decide(b, 'approve'), reject: (b) => void reject(b) }),
+    ...(beneficiary ? [beneficiary.el] : []),
     policySection(view),
     decisionsSection(view),
     recordSection(view),
@@ -68,10 +91,46 @@ async function refresh(): Promise<ApprovalView | undefined> {
   }
 }
 
+/** Polls while a request for the beneficiary is shown; re-renders only when the request changed, and says what happened. */
+function watch(): void {
+  if (!asked) {
+    clearInterval(poll)
+    poll = undefined
+    return
+  }
+  poll ??= setInterval(() => {
+    const before = asked?.request.id
+    void get<ApprovalView>(path).then((view) => {
+      if (JSON.stringify(view) === shownJson) return
+      render(view)
+      const c = beneficiaryOf(view)
+      if (c?.met) say('The beneficiary verified their identity.', 'success')
+      else if (c?.lastFailure && c.lastFailure.presentationRequestId === before) say(`The beneficiary’s attempt failed: ${failureWords(c.lastFailure.reason)}. You can ask again.`, 'error')
+    }, () => undefined)
+  }, 3000)
+}
+
+async function askBeneficiary(button: HTMLButtonElement): Promise<void> {
+  clearStatus()
+  try {
+    const request = await busy(button, () => post<BeneficiaryPresentationRequest>(`${path}/beneficiary-presentation`, {}))
+    asked = { request }
+    const view = await get<ApprovalView>(path)
+    render(view)
+    say('Show the QR code to the beneficiary, or send them the link. This page updates when their wallet answers.', 'success')
+    document.getElementById('beneficiary-request-title')?.focus()
+  } catch (err) {
+    if (endedElsewhere(err)) return
+    if (err instanceof ApiError && BENEFICIARY_STALE.has(err.code)) await refresh()
+    say(errorMessage(err, 'get'), 'error')
+  }
+}
+
 function outcome(view: ApprovalView, decision: 'approve' | 'reject'): string {
   if (decision === 'reject') return 'You rejected this request. Nothing will be signed.'
   if (view.status === 'approved') return 'You approved. That was the last approval needed: the request is approved.'
   const missing = view.requirements.filter((r) => r.missing > 0).map((r) => `${r.missing} from ${r.group}`)
+  if (beneficiaryOf(view)?.met === false) missing.push('the beneficiary’s verified identity')
   return `Your approval is recorded.${missing.length ? ` Still needed: ${missing.join(' and ')}.` : ''}`
 }
 

@@ -3,6 +3,7 @@ import { errorMessage, fieldMessage, problemMessage } from '../messages.ts'
 import { busy, byId } from '../ui/dom.ts'
 import { setFieldError, validate } from '../ui/form.ts'
 import { clearStatus, go, say } from '../ui/status.ts'
+import { findInWallet, NoMatchingCredential, recoverWithCredential } from '../recover/credential.ts'
 import { startPage } from './common.ts'
 
 startPage()
@@ -11,6 +12,7 @@ const form = byId<HTMLFormElement>('recover')
 const handle = byId<HTMLInputElement>('handle')
 const code = byId<HTMLInputElement>('code')
 const button = byId<HTMLButtonElement>('use-code')
+const useCredential = byId<HTMLButtonElement>('use-credential')
 const fields: Record<string, HTMLInputElement> = { handle, code }
 
 const HANDLE = /^[a-z0-9][a-z0-9._-]{2,31}$/
@@ -42,6 +44,35 @@ form.addEventListener('submit', (e) => {
     }
     say(errorMessage(err, 'get'), 'error')
     if (err instanceof ApiError && err.code === 'recovery_failed') code.select()
+  })
+})
+
+const NO_CREDENTIAL = 'This browser’s wallet holds no KYC credential for that username, so it can’t be used here. Use one of your recovery codes, or try the browser where you collected the credential.'
+const UNUSABLE = 'The KYC credential in this browser’s wallet for that username has expired or been revoked, so it can’t be used. Use one of your recovery codes.'
+const REFUSED = 'The KYC credential in this browser’s wallet couldn’t be used to recover this account. Use one of your recovery codes.'
+
+// The second way: the KYC credential this browser's wallet collected for the account (recover/credential.ts).
+useCredential.addEventListener('click', () => {
+  clearStatus()
+  setFieldError(code, undefined)
+  const h = handle.value.trim().toLowerCase()
+  const ok = validate([[handle, !h ? 'Enter your username.' : HANDLE.test(h) ? undefined : fieldMessage('handle')]])
+  if (!ok) return
+  say('Checking this browser’s wallet…')
+  busy(useCredential, async () => {
+    const found = await findInWallet(h)
+    if (found.kind !== 'found') return found.kind
+    await recoverWithCredential(h, found.candidates)
+    return 'recovered'
+  }).then((outcome) => {
+    if (outcome === 'recovered') return go('/upgrade.html?via=credential', 'Credential accepted. One more step: create a new passkey.')
+    say(outcome === 'none' ? NO_CREDENTIAL : UNUSABLE, 'warning')
+  }, (err: unknown) => {
+    if (err instanceof NoMatchingCredential) return say(NO_CREDENTIAL, 'warning')
+    // The server answers every refusal alike (recovery_failed), on purpose; so does this page.
+    if (err instanceof ApiError && err.code === 'recovery_failed') return say(REFUSED, 'error')
+    if (err instanceof ApiError) return say(errorMessage(err, 'get'), 'error')
+    say('This browser’s wallet couldn’t be read. Use one of your recovery codes, or try again.', 'error')
   })
 })
 

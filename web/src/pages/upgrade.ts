@@ -10,8 +10,9 @@ import { tryConditionalCreate } from '../upgradeOffer.ts'
 import { startPage } from './common.ts'
 
 /**
- * After a recovery-code sign-in the session can only add a passkey; this page is where that happens.
- * Adding one turns the session into a full one (the server says so in `session`).
+ * After a recovery (a code, or the KYC credential in this browser's wallet) the session can only add a passkey;
+ * this page is where that happens. Adding one turns the session into a full one (the server says so in `session`).
+ * `?via=credential` only changes the wording; what the session may do is the server's business.
  */
 
 startPage()
@@ -22,11 +23,16 @@ if (me.session.kind !== 'recovery') {
   location.replace('/account.html')
 } else {
   byId('user-menu').replaceChildren(userMenu(me.user, (b) => void signOut(b)))
-  const left = me.recoveryCodesRemaining
-  const stat = byId('codes-left')
-  stat.replaceChildren(icon('lifebuoy'), h('p', null, h('strong', null, String(left)), left === 1 ? ' recovery code left' : ' recovery codes left'))
-  stat.hidden = false
-  if (left < 3) stat.classList.add('stat-warning')
+  const viaCredential = new URLSearchParams(location.search).get('via') === 'credential'
+  if (viaCredential) {
+    byId('lead').textContent = 'Your KYC credential confirmed it’s you. To finish, create a new passkey on this device, your phone or a security key. Until then your account can do nothing else.'
+  } else {
+    const left = me.recoveryCodesRemaining
+    const stat = byId('codes-left')
+    stat.replaceChildren(icon('lifebuoy'), h('p', null, h('strong', null, String(left)), left === 1 ? ' recovery code left' : ' recovery codes left'))
+    stat.hidden = false
+    if (left < 3) stat.classList.add('stat-warning')
+  }
 
   let finished = false
   const upgraded = (r: AddPasskeyResult): void => {
@@ -42,7 +48,7 @@ if (me.session.kind !== 'recovery') {
       clearStatus()
       if (isAbort(err)) return
       if (err instanceof ApiError && (err.code === 'unauthenticated' || err.status === 401)) {
-        go('/recover.html', 'The recovery session expired (it lasts 15 minutes). Use another recovery code.', 'info')
+        go('/recover.html', viaCredential ? 'The recovery session expired (it lasts 15 minutes). Start again.' : 'The recovery session expired (it lasts 15 minutes). Use another recovery code.', 'info')
         return
       }
       say(errorMessage(err, 'create'), 'error')

@@ -4,8 +4,8 @@ import { initials } from '../format.ts'
 import type { PublicUser } from '../api.ts'
 
 /**
- * The signed-in frame: top bar with the account and sign-out, and the navigation. Areas that later
- * issues build (the verifier) have their place, marked "Soon".
+ * The signed-in frame: top bar with the account and sign-out, and the navigation. An area not built yet
+ * can have its place, marked "Soon".
  */
 
 interface NavItem { label: string; icon: IconName; href?: string; soon?: boolean }
@@ -15,7 +15,7 @@ const NAV: NavItem[] = [
   { label: 'Approvals', icon: 'approvals', href: '/approvals.html' },
   { label: 'Wallet', icon: 'wallet', href: '/wallet.html' },
   { label: 'Compliance', icon: 'compliance', href: '/compliance.html' },
-  { label: 'Verifier', icon: 'verifier', soon: true },
+  { label: 'Verifier demo', icon: 'verifier', href: '/verifier.html' },
 ]
 
 /** The navigation, and the button that shows it on narrow screens (where it folds away). */

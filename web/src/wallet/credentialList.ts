@@ -1,18 +1,51 @@
 import { date, dateTime } from '../format.ts'
 import { h } from '../ui/dom.ts'
-import { icon } from '../ui/icons.ts'
+import { icon, type IconName } from '../ui/icons.ts'
 import { siteOf, viewCredential, type CredentialView } from './claims.ts'
+import { checkCredentialStatus, type CheckedStatus, type CredentialStatus } from './status.ts'
 import type { StoredCredential } from './store.ts'
 
 /** "Your credentials": each stored credential with its issuer, type, dates, status and every claim it holds. */
 
-function statusBadge(v: CredentialView, now = Date.now()): HTMLElement {
-  if (v.expiresAt && v.expiresAt.getTime() < now) return h('span', { class: 'badge badge-danger', 'data-status': 'expired' }, 'Expired')
-  return h('span', { class: 'badge badge-success', 'data-status': 'valid' }, icon('checkCircle', 'sm'), 'Valid')
+const BADGES: Record<CredentialStatus, { tone: string; label: string; icon: IconName }> = {
+  valid: { tone: 'badge-success', label: 'Valid', icon: 'checkCircle' },
+  revoked: { tone: 'badge-danger', label: 'Revoked', icon: 'alert' },
+  suspended: { tone: 'badge-warning', label: 'Suspended', icon: 'alert' },
+  expired: { tone: 'badge-danger', label: 'Expired', icon: 'clock' },
+  unknown: { tone: '', label: 'Status unknown', icon: 'info' },
+}
+
+const NOTES: Partial<Record<CredentialStatus | 'offline' | 'unverified', string>> = {
+  revoked: 'The issuer has revoked this credential. Services will refuse it.',
+  suspended: 'The issuer has suspended this credential for now. Services will refuse it until it is reinstated.',
+  expired: 'This credential has expired. Ask the issuer for a new one.',
+  offline: 'The issuer’s status list couldn’t be reached (are you offline?), so whether it still holds is unknown.',
+  unverified: 'The issuer’s status list didn’t verify, so whether this credential still holds is unknown.',
+}
+
+function statusBadge(checked: CheckedStatus | undefined): HTMLElement {
+  if (!checked) return h('span', { class: 'badge', 'data-status': 'checking' }, icon('spinner', 'sm'), 'Checking status')
+  const b = BADGES[checked.status]
+  return h('span', { class: `badge ${b.tone}`, 'data-status': checked.status }, icon(b.icon, 'sm'), b.label)
+}
+
+/** The badge and its note, once the status list has been checked (see status.ts). */
+async function showStatus(v: CredentialView, badge: HTMLElement, note: HTMLElement): Promise<void> {
+  const checked = await checkCredentialStatus(v)
+  badge.replaceChildren(statusBadge(checked))
+  const text = NOTES[checked.why ?? checked.status]
+  note.hidden = !text
+  if (!text) return
+  note.className = `notice ${checked.status === 'unknown' ? 'notice-info' : 'notice-warning'} status-note`
+  note.replaceChildren(icon(checked.status === 'unknown' ? 'info' : 'alert'), h('span', null, text))
 }
 
 function card(stored: StoredCredential, v: CredentialView, n: number): HTMLElement {
   const titleId = `credential-${n}-title`
+  // The status arrives after the card is shown; the region is polite so a change (revoked) is read out.
+  const badge = h('span', { class: 'credential-status', id: `${titleId}-status`, 'aria-live': 'polite' }, statusBadge(undefined))
+  const note = h('p', { class: 'notice status-note', hidden: true })
+  void showStatus(v, badge, note)
   return h('li', { class: 'card wallet-credential', 'aria-labelledby': titleId },
     h('div', { class: 'wallet-credential-head' },
       h('span', { class: 'item-icon', 'aria-hidden': 'true' }, icon('shield')),
@@ -20,8 +53,9 @@ function card(stored: StoredCredential, v: CredentialView, n: number): HTMLEleme
         h('h3', { id: titleId }, 'KYC credential'),
         h('p', { class: 'muted' }, `From ${siteOf(v.issuer)}`),
       ),
-      statusBadge(v),
+      badge,
     ),
+    note,
     h('dl', { class: 'details details-compact' },
       h('div', null, h('dt', null, 'Issuer'), h('dd', { translate: 'no' }, v.issuer)),
       h('div', null, h('dt', null, 'Type'), h('dd', { translate: 'no' }, v.vct)),

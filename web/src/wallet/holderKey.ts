@@ -12,7 +12,8 @@ export interface Holder {
   signer: Signer
 }
 
-function holderOf(privateKey: CryptoKey, jwk: JsonWebKey): Holder {
+/** The signer over a stored private key (the wallet page's own key, or the recover page's for a handle). */
+export function holderOf(privateKey: CryptoKey, jwk: JsonWebKey): Holder {
   return {
     jwk,
     signer: {
@@ -23,14 +24,17 @@ function holderOf(privateKey: CryptoKey, jwk: JsonWebKey): Holder {
   }
 }
 
-/** This user's holder key, made on first use. */
-export async function holderKey(userId: string): Promise<Holder> {
+/** This user's holder key, made on first use; the record names the account's handle (see rememberHandle). */
+export async function holderKey(userId: string, handle: string): Promise<Holder> {
   const found = await readHolder(userId)
-  if (found) return holderOf(found.privateKey, found.jwk)
+  if (found) {
+    if (found.handle !== handle.toLowerCase()) await writeHolder({ ...found, handle: handle.toLowerCase() })
+    return holderOf(found.privateKey, found.jwk)
+  }
   const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
   // The public half is always extractable; only these fields go into the proof's `jwk` header.
   const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
   const jwk = { kty, crv, x, y }
-  await writeHolder({ userId, privateKey: pair.privateKey, jwk, createdAt: new Date().toISOString() })
+  await writeHolder({ userId, handle: handle.toLowerCase(), privateKey: pair.privateKey, jwk, createdAt: new Date().toISOString() })
   return holderOf(pair.privateKey, jwk)
 }

@@ -17,7 +17,7 @@ export interface CredentialOffer {
 
 /** Why a step failed, in words for the holder; `code` is stable for the page to branch on. */
 export class WalletError extends Error {
-  constructor(readonly code: 'offer_invalid' | 'request_invalid' | 'grant_refused' | 'issuer_unreachable' | 'issuer_refused' | 'claim_missing' | 'presentation_refused', message: string) {
+  constructor(readonly code: 'offer_invalid' | 'request_invalid' | 'request_untrusted' | 'grant_refused' | 'issuer_unreachable' | 'issuer_refused' | 'claim_missing' | 'presentation_refused', message: string) {
     super(message)
     this.name = 'WalletError'
   }
@@ -71,8 +71,11 @@ export async function receiveCredential(offer: CredentialOffer, pin: string | un
   const { c_nonce } = await call<{ c_nonce: string }>(md.nonce_endpoint, { method: 'POST' }, 'nonce')
   // Appendix F.1: typ, the holder's public key in `jwk`, aud = the credential issuer, the c_nonce, iat.
   const proof = await signJwt(holder.signer, { typ: 'openid4vci-proof+jwt', jwk: holder.jwk }, { aud: offer.credential_issuer, iat: Math.floor(Date.now() / 1000), nonce: c_nonce })
+  // 'same-origin': when the issuer is this Sigil, the session cookie goes along and the credential is linked to
+  // the signed-in account (what recovery by credential checks); another issuer never gets our cookie.
   const out = await call<{ credentials?: { credential: string }[] }>(md.credential_endpoint, {
     method: 'POST',
+    credentials: 'same-origin',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token.access_token}` },
     body: JSON.stringify({ credential_configuration_id: offer.credential_configuration_ids[0], proofs: { jwt: [proof] } }),
   }, 'credential')

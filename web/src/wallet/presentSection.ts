@@ -6,7 +6,7 @@ import { clearStatus, say } from '../ui/status.ts'
 import { claimLabel, siteOf } from './claims.ts'
 import type { Holder } from './holderKey.ts'
 import { WalletError } from './issuance.ts'
-import { parseRequestLink, sharePresentation, type PresentationRequest } from './presentation.ts'
+import { readRequestLink, sharePresentation, type PresentationRequest } from './presentation.ts'
 
 /**
  * "Share with a service": the holder pastes a presentation request link; the wallet shows who asks and exactly
@@ -33,9 +33,11 @@ export function presentSection(holder: () => Promise<Holder>, credentialFor: (r:
     const who = request.clientId
     const site = siteOf(who)
     decline.addEventListener('click', () => {
+      // Sigil's response endpoint takes only a vp_token (no OpenID4VP error response yet), so the service isn't
+      // told: its request simply goes unanswered until it expires.
       clearStatus()
       say('Declined. Nothing was shared.', 'info')
-      done(`You declined ${site}’s request. Nothing was shared.`, 'info')
+      done(`You declined ${site}’s request. Nothing was shared; the service’s request will expire unanswered.`, 'info')
     })
     share.addEventListener('click', () => {
       clearStatus()
@@ -68,21 +70,21 @@ export function presentSection(holder: () => Promise<Holder>, credentialFor: (r:
     e.preventDefault()
     clearStatus()
     consent.replaceChildren()
-    let request: PresentationRequest
-    try {
-      request = parseRequestLink(link.value)
-      setFieldError(link, undefined)
-    } catch (err) {
-      setFieldError(link, err instanceof WalletError ? err.message : 'That isn’t a presentation request link.')
-      link.focus()
-      return
-    }
-    void busy(review, () => credentialFor(request)).then((credential) => {
+    setFieldError(link, undefined)
+    // The request is opened only once its signature checks out against the asking service's DID document.
+    void busy(review, async () => {
+      const request = await readRequestLink(link.value)
+      return { request, credential: await credentialFor(request) }
+    }).then(({ request, credential }) => {
       if (!credential) {
-        say('You have no credential this service accepts. Receive one first.', 'warning')
+        say('You have no valid credential this service accepts (none, or only revoked, suspended or expired ones). Receive a new one first.', 'warning')
         return
       }
       ask(request, credential)
+    }, (err: unknown) => {
+      if (!(err instanceof WalletError)) return say('The request couldn’t be opened. Try again.', 'error')
+      setFieldError(link, err.message)
+      link.focus()
     })
   })
 

@@ -1,11 +1,12 @@
-import { presentSdJwtVc, type ClaimPath } from '../../../credentials/index.ts'
+import { CredentialError, decodeJws, presentSdJwtVc, verifyJwsSignature, type ClaimPath, type DecodedJws } from '../../../credentials/index.ts'
+import { siteOf } from './claims.ts'
+import { didKey } from './didKeys.ts'
 import type { Holder } from './holderKey.ts'
 import { WalletError } from './issuance.ts'
-import { decodeJwt } from './jwt.ts'
 
 /**
- * OpenID4VP 1.0 with a signed request object (JAR) in the link and `direct_post`: who asks, for which claims
- * (DCQL), and the SD-JWT VC presentation with a key-binding JWT that answers it.
+ * OpenID4VP 1.0 with a signed request object (JAR), by value or by reference, and `direct_post`: who asks (checked
+ * against its did:web), for which claims (DCQL), and the SD-JWT VC presentation with a key-binding JWT that answers it.
  */
 
 export interface PresentationRequest {
@@ -20,28 +21,92 @@ export interface PresentationRequest {
   expiresAt: Date | undefined
 }
 
-/** `openid4vp://?client_id=…&request=<JWT>` → the request, checked for what the wallet needs. */
-export function parseRequestLink(link: string, now = Date.now()): PresentationRequest {
-  const text = link.trim()
-  const q = text.indexOf('?')
+/** JAR `typ` (RFC 9101 §10.8), and the one algorithm this wallet accepts for request objects. */
+const REQUEST_TYP = 'oauth-authz-req+jwt'
+const REQUEST_ALG = 'ES256'
+/** OpenID4VP 1.0 §5.9.3: the verifier is a DID, and signs the request object with a key of its DID document. */
+const DID_PREFIX = 'decentralized_identifier:'
+/** OpenID4VP 1.0 §5.8: the request's `aud` when the wallet's metadata is static (this wallet publishes none). */
+const STATIC_AUDIENCE = 'https://self-issued.me/v2'
+
+/**
+ * The request object by reference (RFC 9101 §5.2; OpenID4VP 1.0 §5.10 with `request_uri_method` get): fetched once,
+ * over https or from this page's own origin; what comes back is checked exactly as a request by value is.
+ */
+async function fetchRequestObject(params: URLSearchParams): Promise<string> {
   const bad = (why: string): never => { throw new WalletError('request_invalid', why) }
-  if (!/^(openid4vp|eudi-openid4vp|haip):\/\//.test(text) || q < 0) bad('That isn’t a presentation request link. It starts with openid4vp://.')
-  const params = new URLSearchParams(text.slice(q + 1))
-  let p: Record<string, unknown> = {}
+  let uri: URL | undefined
   try {
-    p = decodeJwt(params.get('request') ?? '').payload
+    uri = new URL(params.get('request_uri') ?? '')
   } catch {
     bad('The request link is incomplete or damaged. Copy the whole link again.')
   }
+  if (uri!.protocol !== 'https:' && uri!.origin !== location.origin) bad('The request link points to an insecure address, so it was not opened.')
+  if ((params.get('request_uri_method') ?? 'get') !== 'get') bad('This request asks for an answer in a way this wallet doesn’t support.')
+  let res: Response | undefined
+  try {
+    res = await fetch(uri!.href, { credentials: 'omit', cache: 'no-store', headers: { Accept: 'application/oauth-authz-req+jwt' } })
+  } catch {
+    throw new WalletError('issuer_unreachable', 'Can’t reach the service that asked. Check your connection and try again.')
+  }
+  if (!res.ok) bad('The service no longer has this request (it was opened already, or it expired). Ask it for a new one.')
+  return (await res.text()).trim()
+}
+
+/**
+ * `openid4vp://?client_id=…&request=<JWT>` (or `request_uri=…`) → the request, after checking who signed it: the
+ * request object (JAR, RFC 9101) must be an ES256 JWS of `typ` oauth-authz-req+jwt, its `client_id` a did:web
+ * (`decentralized_identifier:did:web:…`) equal to the link's, and its `kid` a key of that DID's document; then
+ * `aud` (when present) must be the static-discovery audience. Anything else is refused before the holder sees it.
+ */
+export async function readRequestLink(link: string, now = Date.now()): Promise<PresentationRequest> {
+  const text = link.trim()
+  const q = text.indexOf('?')
+  const bad = (why: string): never => { throw new WalletError('request_invalid', why) }
+  const untrusted = (why: string): never => { throw new WalletError('request_untrusted', why) }
+  if (!/^(openid4vp|eudi-openid4vp|haip):\/\//.test(text) || q < 0) bad('That isn’t a presentation request link. It starts with openid4vp://.')
+  const params = new URLSearchParams(text.slice(q + 1))
+  const request = params.get('request') ?? (params.has('request_uri') ? await fetchRequestObject(params) : '')
+  let jws: DecodedJws | undefined
+  try {
+    jws = decodeJws(request)
+  } catch {
+    bad('The request link is incomplete or damaged. Copy the whole link again.')
+  }
+  const { header, payload: p } = jws!
   const clientId = String(p.client_id ?? '')
   if (!clientId || clientId !== params.get('client_id')) bad('The request doesn’t say consistently who is asking, so it was not opened.')
+  if (header.typ !== REQUEST_TYP || header.alg !== REQUEST_ALG) untrusted('The request isn’t signed the way this wallet requires, so it was not opened.')
+  if (!clientId.startsWith(`${DID_PREFIX}did:web:`)) untrusted('The service doesn’t identify itself with a web address this wallet can check (did:web), so the request was not opened.')
+  const did = clientId.slice(DID_PREFIX.length)
+  const site = siteOf(did)
+  if (typeof header.kid !== 'string' || !header.kid.startsWith(`${did}#`)) untrusted(`The request is signed with a key that isn’t ${site}’s, so it was not opened.`)
+  let key: CryptoKey | undefined
+  try {
+    key = await didKey(did, header.kid as string, REQUEST_ALG)
+  } catch (err) {
+    const code = err instanceof CredentialError ? err.code : undefined
+    untrusted(code === 'key_unknown'
+      ? `The request is signed with a key ${site} doesn’t list as its own, so it was not opened.`
+      : `Can’t check who is asking: ${site}’s identity document couldn’t be loaded. Check your connection and try again.`)
+  }
+  if (!await verifyJwsSignature(jws!, REQUEST_ALG, key!)) untrusted(`The request’s signature doesn’t match ${site}’s key: it may have been altered on the way, so it was not opened. Ask the service for a new link.`)
+  if (p.iss !== undefined && p.iss !== clientId) untrusted('The request names another sender than the service asking, so it was not opened.')
+  if (p.aud !== undefined && !(p.aud === STATIC_AUDIENCE || (Array.isArray(p.aud) && p.aud.includes(STATIC_AUDIENCE)))) bad('The request is addressed to another wallet, so it was not opened.')
+  if (p.response_type !== undefined && p.response_type !== 'vp_token') bad('This request asks for an answer in a way this wallet doesn’t support.')
   if (p.response_mode !== 'direct_post' || typeof p.response_uri !== 'string' || typeof p.nonce !== 'string') bad('This request asks for an answer in a way this wallet doesn’t support.')
   if (typeof p.exp === 'number' && p.exp * 1000 < now) bad('This request has expired. Ask the service for a new one.')
   const query = (p.dcql_query as { credentials?: { id?: string; meta?: { vct_values?: string[] }; claims?: { path?: unknown[] }[] }[] } | undefined)?.credentials?.[0]
   const claims = (query?.claims ?? []).map((c) => c.path).filter((x): x is (string | number)[] => Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === 'string' || typeof s === 'number'))
   if (!query?.id || claims.length === 0) bad('The request doesn’t say which claims it wants, so it was not opened.')
+  let responseUri: URL | undefined
+  try {
+    responseUri = new URL(p.response_uri as string)
+  } catch {
+    bad('The request doesn’t say where to send the answer, so it was not opened.')
+  }
   return {
-    clientId, responseUri: p.response_uri as string, nonce: p.nonce as string, state: typeof p.state === 'string' ? p.state : undefined,
+    clientId, responseUri: responseUri!.href, nonce: p.nonce as string, state: typeof p.state === 'string' ? p.state : undefined,
     queryId: query!.id!, vctValues: query!.meta?.vct_values ?? [], claims, expiresAt: typeof p.exp === 'number' ? new Date(p.exp * 1000) : undefined,
   }
 }
