@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { presentSdJwtVc, type ClaimPath } from '../../credentials/index.ts'
 import { createApiClient } from '../clients/index.ts'
+import { rotateKeys } from '../keys/index.ts'
 import { STATUS_LIST_TTL_SECONDS } from '../kyc/index.ts'
 import { TestClient } from '../testing/index.ts'
 import { createOffer, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
@@ -134,4 +135,18 @@ test('OpenID4VP: a presentation for another request (wrong nonce) fails and the 
   const forbidden = await new TestClient(w.app.url).post('/v1/presentations/requests', { claims: ['birthdate'] }, app)
   assert.equal(forbidden.status, 403)
   assert.equal(forbidden.body.code, 'disclosure_forbidden')
+})
+
+test('a key rotation leaves issued credentials verifiable: the retired key stays in did.json for a credential lifetime', async () => {
+  const c = await issued()
+  const { kid: oldKid } = w.app.deps.keys.signer()
+  await rotateKeys(w.app.deps.config.dataDir, w.app.clock.now(), 600)
+  await w.app.deps.keys.refresh()
+  w.app.clock.advance(24 * 3600_000) // far past the access-token retention (600 s here): the JWKS has dropped the old key
+  assert.ok(!w.app.deps.keys.jwks().keys.some((k) => k.kid === oldKid))
+  const did = await (await w.fetch('https://issuer.test/.well-known/did.json')).json()
+  assert.ok(did.verificationMethod.some((m: { id: string }) => m.id.endsWith(`#${oldKid}`)), 'did.json still lists the key that signed it')
+  const r = await verify({ presentation: await present(c, [['sanctions_screened']]), nonce: NONCE, claims: ['sanctions_screened'] })
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  assert.equal(r.body.claims.sanctions_screened, true)
 })

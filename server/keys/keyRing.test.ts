@@ -55,4 +55,8 @@ test('rotation: the retired key stays in the JWKS until what it signed expires, 
   assert.equal(file.keys.find((k) => k.kid === oldKid)!.privateJwk.d, undefined)
   await ring.refresh()
   assert.ok(ring.history().keys.some((k) => k.kid === oldKid), 'its public part stays in the history')
+  // Longer-lived signatures (KYC credentials, a year) keep the key published for as long as they ask.
+  assert.deepEqual(ring.publishedFor(3600).keys.map((k) => k.kid).sort(), [oldKid, rotated.kid, again.kid].sort())
+  now += 3600_000
+  assert.deepEqual(ring.publishedFor(3600).keys.map((k) => k.kid).sort(), [again.kid], 'and no longer')
 })

@@ -23,6 +23,12 @@ export interface KeyRing {
   signer(): Signer
   /** Public keys: the active one and retired ones whose signatures may still be unexpired. */
   jwks(): { keys: JWK[] }
+  /**
+   * Public keys for signatures that live longer than access tokens: the active key and those retired less than
+   * `seconds` ago. KYC credentials (valid a year) are checked against the issuer's did:web document, which must
+   * keep a retired key as long as a credential it signed can still be valid.
+   */
+  publishedFor(seconds: number): { keys: JWK[] }
   /** Every public key this deployment has signed with, for checking old signatures (audit checkpoints). */
   history(): { keys: JWK[] }
   /** Re-reads the key file if it changed (a rotation by the CLI or another instance). */
@@ -93,6 +99,10 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     jwks() {
       const now = opts.now()
       return { keys: keys.filter((k) => published(k, now, opts.retainSeconds)).map(publicJwk) }
+    },
+    publishedFor(seconds) {
+      const now = opts.now()
+      return { keys: keys.filter((k) => published(k, now, Math.max(seconds, opts.retainSeconds))).map(publicJwk) }
     },
     history: () => ({ keys: keys.map(publicJwk) }),
     refresh: load,

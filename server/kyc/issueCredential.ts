@@ -4,15 +4,13 @@ import { didJwkFromJwk, issueKycJwtVc, issueKycSdJwtVc } from '../../credentials
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import type { KycAccessTokenRecord } from '../store/index.ts'
-import { CONFIGURATION_IDS, type ConfigurationId, issuerIdentity, KYC_SD_JWT } from './issuer.ts'
+import { CONFIGURATION_IDS, type ConfigurationId, CREDENTIAL_VALIDITY_SECONDS, issuerIdentity, KYC_SD_JWT } from './issuer.ts'
 import { OAuthError } from './oauthError.ts'
 import { verifyKeyProof } from './proof.ts'
 import { sha256, unseal } from './seal.ts'
 import { pickStatusEntry, statusListUri } from './statusLists.ts'
 import { zCredentialRequest } from './wire.ts'
 
-/** Validity of an issued KYC credential. */
-export const CREDENTIAL_VALIDITY_SECONDS = 365 * 24 * 3600
 const ENTRY_ATTEMPTS = 20
 
 async function accessToken(deps: AppDeps, authorization: string | undefined): Promise<{ raw: string; record: KycAccessTokenRecord }> {

@@ -1,6 +1,9 @@
 import { createDidWebDocument, didWebFromUrl, kycTypeMetadata, kycVct, type Signer } from '../../credentials/index.ts'
 import type { AppDeps } from '../deps.ts'
 
+/** Validity of an issued KYC credential. */
+export const CREDENTIAL_VALIDITY_SECONDS = 365 * 24 * 3600
+
 /** Credential configurations offered (OpenID4VCI 1.0 §12.2.4): the SD-JWT VC, and the legacy W3C JWT-VC form. */
 export const KYC_SD_JWT = 'kyc_sd_jwt'
 export const KYC_JWT_VC = 'kyc_jwt_vc'
@@ -34,14 +37,18 @@ export function issuerIdentity(deps: AppDeps): IssuerIdentity {
   }
 }
 
-/** `/.well-known/did.json`: every key of the JWKS (retired ones too, until what they signed has expired). */
+/**
+ * `/.well-known/did.json`: the active key and every key retired less than a credential's lifetime ago, so a key
+ * rotation does not make the credentials it signed unverifiable. (A rotation after a key compromise is different:
+ * revoke what the key signed, and remove the key from the key file.)
+ */
 export function didDocument(deps: AppDeps) {
-  return createDidWebDocument(issuerIdentity(deps).did, deps.keys.jwks().keys)
+  return createDidWebDocument(issuerIdentity(deps).did, deps.keys.publishedFor(CREDENTIAL_VALIDITY_SECONDS).keys)
 }
 
-/** `/.well-known/jwt-vc-issuer` (SD-JWT VC draft §5): the issuer URL and its keys. */
+/** `/.well-known/jwt-vc-issuer` (SD-JWT VC draft §5): the issuer URL and its keys, kept as long as in did.json. */
 export function jwtVcIssuerMetadata(deps: AppDeps) {
-  return { issuer: deps.config.publicUrl, jwks: deps.keys.jwks() }
+  return { issuer: deps.config.publicUrl, jwks: deps.keys.publishedFor(CREDENTIAL_VALIDITY_SECONDS) }
 }
 
 const display = [{ name: 'KYC credential', locale: 'en-US', description: 'Identity verified by a regulated KYC process' }]

@@ -4,7 +4,7 @@ import { policySourceFor } from '../approvals/index.ts'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
-import { issuerIdentity, statusListToken } from '../kyc/index.ts'
+import { CREDENTIAL_VALIDITY_SECONDS, issuerIdentity, statusListToken } from '../kyc/index.ts'
 import { hitLimit } from '../rateLimits.ts'
 import type { KycCredentialRecord, OutboxEvent, UserRecord } from '../store/index.ts'
 
@@ -32,16 +32,17 @@ export async function recoveryCredentialOptions(deps: AppDeps): Promise<Recovery
   return { nonce, audience: recoveryAudience(deps), vct: issuerIdentity(deps).vct, claims: [], expiresAt: new Date(expiresAt).toISOString() }
 }
 
-const trustCache = new WeakMap<object, TrustedIssuerList>()
+const trustCache = new WeakMap<AppDeps, { kids: string; list: TrustedIssuerList }>()
 
-/** Only Sigil's own issuer, with the keys of its JWKS (retired ones too), for its KYC credential type. */
+/** Only Sigil's own issuer, with its keys (retired ones too, while a credential they signed can be valid), for its KYC credential type. */
 function ownIssuer(deps: AppDeps): TrustedIssuerList {
-  const jwks = deps.keys.jwks()
-  const cached = trustCache.get(jwks)
-  if (cached) return cached
+  const jwks = deps.keys.publishedFor(CREDENTIAL_VALIDITY_SECONDS)
+  const kids = jwks.keys.map((k) => k.kid).join(' ')
+  const cached = trustCache.get(deps)
+  if (cached?.kids === kids) return cached.list
   const id = issuerIdentity(deps)
   const list: TrustedIssuerList = [{ issuer: id.did, vcts: [id.vct], keys: jwks.keys }]
-  trustCache.set(jwks, list)
+  trustCache.set(deps, { kids, list })
   return list
 }
 

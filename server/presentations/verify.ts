@@ -3,7 +3,7 @@ import type { PolicyEngine } from '../../policies/index.ts'
 import { policySourceFor } from '../approvals/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
-import { issuerIdentity, statusListToken } from '../kyc/index.ts'
+import { CREDENTIAL_VALIDITY_SECONDS, issuerIdentity, statusListToken } from '../kyc/index.ts'
 import type { ApiClientRecord } from '../store/index.ts'
 
 interface VerifierSetup { kids: string; trustedIssuers: TrustedIssuerList; fetchStatusList: FetchStatusList }
@@ -15,10 +15,10 @@ const setups = new WeakMap<AppDeps, VerifierSetup>()
  * and cached for the `ttl` they carry (STATUS_LIST_TTL_SECONDS, 60 s; capped by `exp`), the revocation delay every
  * relying party gets (Sigil itself also checks its own record: requireCurrentStatus). Only this issuer's own lists are fetched, so the cache holds at most one entry per list (and
  * the library bounds it). Sigil trusts itself as the issuer of its KYC credential type, with the keys of its JWKS
- * (retired ones too, while published); when that set of keys changes, a new setup starts with an empty cache.
+ * (retired ones too, as long as a credential they signed can be valid); when that set of keys changes, a new setup starts with an empty cache.
  */
 function verifierSetup(deps: AppDeps): VerifierSetup {
-  const jwks = deps.keys.jwks()
+  const jwks = deps.keys.publishedFor(CREDENTIAL_VALIDITY_SECONDS)
   const kids = jwks.keys.map((k) => k.kid).join(' ')
   const cached = setups.get(deps)
   if (cached && cached.kids === kids) return cached
