@@ -44,7 +44,8 @@ const loop = {
   lastTickCpu: 0,
   lastGap: 0,
   lastUse: 0,
-  read(now: number): { age: number; lastGap: number } {
+  /** `below`: a wall-clock age under it is returned as is (no getrusage call: most requests, on a healthy loop). */
+  read(now: number, below: number): { age: number; lastGap: number } {
     loop.lastUse = now
     if (!loop.timer) {
       loop.lastTick = now
@@ -58,7 +59,8 @@ const loop = {
         if (t - loop.lastUse > IDLE_STOP_MS) { clearInterval(loop.timer); loop.timer = undefined }
       }, TICK_MS).unref()
     }
-    return { age: Math.min(now - loop.lastTick, OWN_WORK * (cpuMs() - loop.lastTickCpu)), lastGap: loop.lastGap }
+    const wall = now - loop.lastTick
+    return { age: wall < below ? wall : Math.min(wall, OWN_WORK * (cpuMs() - loop.lastTickCpu)), lastGap: loop.lastGap }
   },
 }
 
@@ -77,7 +79,7 @@ export function admission(opts: AdmissionOptions): RequestHandler {
   let inFlight = 0
   const shedReason = (req: Request): AdmissionShedReason | undefined => {
     if (inFlight >= opts.maxInFlight) return 'in_flight'
-    const { age, lastGap } = loop.read(performance.now())
+    const { age, lastGap } = loop.read(performance.now(), opts.maxEventLoopDelayMs)
     const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined
     return age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs ? 'event_loop' : undefined
   }
