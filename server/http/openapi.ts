@@ -65,6 +65,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
     '/openapi.json': plain('This document', 'Operations'),
     '/.well-known/jwks.json': plain('Public signing keys (active and retired ones still needed to verify)', 'Keys', 'application/jwk-set+json'),
     '/.well-known/webauthn': plain('Related origins for WebAuthn (WebAuthn L3 related origin requests)', 'Keys'),
+    ...protocolEndpoints(),
   })
   return {
     openapi: '3.1.0',
@@ -79,5 +80,55 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
         apiKey: { type: 'http', scheme: 'bearer', description: 'API key (sigil_sk_…) created with `npm run sigil -- clients create`' },
       },
     },
+  }
+}
+
+/**
+ * The endpoints that speak a protocol other than ours (OpenID4VCI, OAuth 2.0, Token Status List, OpenID4VP
+ * direct_post): their wire formats and errors are the protocols' (OAuth `{ error, error_description }`, not
+ * problem+json), so they are described here rather than generated from a route definition.
+ */
+function protocolEndpoints(): Record<string, Record<string, unknown>> {
+  const get = (summary: string, tag: string, type: string, description?: string) => ({ get: {
+    summary, ...(description ? { description } : {}), tags: [tag], security: [], responses: { 200: { description: 'OK', content: { [type]: {} } } },
+  } })
+  const oauthError = { description: 'OAuth error (RFC 6749 §5.2 / OpenID4VCI §8.3.1): `{ error, error_description }`', content: { 'application/json': {} } }
+  const form = (properties: Record<string, unknown>, required: string[]) => ({ required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties, required } } } })
+  const str = { type: 'string' }
+  return {
+    '/.well-known/did.json': get('The issuer\'s did:web document: the active key and every key retired less than a credential lifetime ago', 'KYC credentials', 'application/did+json'),
+    '/.well-known/jwt-vc-issuer': get('SD-JWT VC issuer metadata: the issuer and its keys', 'KYC credentials', 'application/json'),
+    '/.well-known/openid-credential-issuer': get('OpenID4VCI 1.0 credential issuer metadata', 'KYC credentials', 'application/json'),
+    '/.well-known/oauth-authorization-server': get('OAuth 2.0 authorization server metadata (RFC 8414) for the pre-authorized code grant', 'KYC credentials', 'application/json'),
+    '/credentials/kyc/v1': get('SD-JWT VC type metadata of the KYC credential (`vct`)', 'KYC credentials', 'application/json'),
+    '/status-lists/{id}': { get: {
+      summary: 'A Token Status List as a signed JWT (`typ: statuslist+jwt`), cacheable for its `ttl`', tags: ['KYC credentials'], security: [],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
+      responses: { 200: { description: 'OK', content: { 'application/statuslist+jwt': {} } }, '4XX': { description: 'Unknown list (problem+json)' } },
+    } },
+    '/token': { post: {
+      summary: 'OpenID4VCI token endpoint: pre-authorized code (and PIN) for an access token and `c_nonce`', tags: ['KYC credentials'], security: [],
+      requestBody: form({ grant_type: { const: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' }, 'pre-authorized_code': str, tx_code: str }, ['grant_type', 'pre-authorized_code']),
+      responses: { 200: { description: 'Access token', content: { 'application/json': {} } }, '4XX': oauthError },
+    } },
+    '/nonce': { post: {
+      summary: 'OpenID4VCI nonce endpoint: a fresh single-use `c_nonce` for a key proof', tags: ['KYC credentials'], security: [],
+      responses: { 200: { description: '`{ c_nonce }`', content: { 'application/json': {} } }, '4XX': oauthError },
+    } },
+    '/credential': { post: {
+      summary: 'OpenID4VCI credential endpoint: the credential, bound to the key in the proof', tags: ['KYC credentials'],
+      description: 'Bearer access token from /token. With a signed-in session cookie from this site, the credential is also linked to that account (recovery by credential).',
+      security: [{ accessToken: [] }],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: {
+        credential_configuration_id: str, proofs: { type: 'object', properties: { jwt: { type: 'array', items: str } } } } } } } },
+      responses: { 200: { description: '`{ credentials: [{ credential }] }`', content: { 'application/json': {} } }, '4XX': oauthError },
+    } },
+    '/v1/presentations/responses/{id}': { post: {
+      summary: 'OpenID4VP response endpoint (`direct_post`: `vp_token` and `state`; `direct_post.jwt`: `response`, a JWE)', tags: ['Verification'], security: [],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
+      requestBody: form({ vp_token: str, state: str, response: str }, []),
+      responses: { 200: { description: 'Received; the relying app reads the result', content: { 'application/json': {} } },
+        '4XX': { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } },
+    } },
   }
 }
