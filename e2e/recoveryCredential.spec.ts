@@ -1,7 +1,7 @@
 import type { Browser, APIRequestContext, Page } from '@playwright/test'
 import { autofillPending, capture, expect, sessionKind, signOut, signUp, test, uniqueHandle, webauthnCalls } from './fixtures.ts'
-import { VirtualAuthenticators } from './authenticators.ts'
 import { sigilCli, type SigilServer } from './server.ts'
+import { ERIKA, kycOffer } from './kycOffer.ts'
 
 /**
  * Recovery by credential on the recover page: the holder collects a KYC credential in the web wallet while signed
@@ -14,28 +14,11 @@ import { sigilCli, type SigilServer } from './server.ts'
 test.describe.configure({ timeout: 240_000 })
 
 /** A KYC vendor sends the data; a compliance officer (own browser, own passkey) offers it with a PIN. */
-async function kycOffer(server: SigilServer, browser: Browser, request: APIRequestContext): Promise<{ offerUri: string; txCode: string; officerHandle: string }> {
-  const vendor = await sigilCli<{ key: string }>(server, 'clients', 'create', '--name', 'v', '--role', 'kyc-vendor')
-  const sent = await request.post('/v1/kyc/subjects', {
-    headers: { Authorization: `Bearer ${vendor.key}` },
-    data: { data: {
-      given_name: 'Grace', family_name: 'Hopper', birthdate: '1986-12-09', kyc_level: 'standard', trust_framework: 'de_aml',
-      verification_time: new Date(Date.now() - 60_000).toISOString(), sanctions_screened: true, pep_screened: true,
-    } },
-  })
-  expect(sent.status(), await sent.text()).toBe(201)
-  const { subjectRef } = (await sent.json()) as { subjectRef: string }
-  const officerContext = await browser.newContext({ baseURL: server.url })
-  const officer = await officerContext.newPage()
-  await VirtualAuthenticators.attach(officer).then((a) => a.add())
-  const officerHandle = uniqueHandle('officer')
-  await signUp(officer, officerHandle, 'Maya Lindqvist')
-  await sigilCli(server, 'users', 'roles', officerHandle, '--set', 'compliance')
-  const made = await officer.request.post('/v1/kyc/offers', { headers: { Origin: server.url }, data: { subjectRef, txCode: true } })
-  expect(made.status(), await made.text()).toBe(201)
-  const offer = (await made.json()) as { offerUri: string; txCode: string }
+async function offerFor(server: SigilServer, browser: Browser, request: APIRequestContext): Promise<{ offerUri: string; txCode: string; officerHandle: string }> {
+  const { officerContext, offerUri, txCode, officerHandle } = await kycOffer(server, browser, request,
+    { ...ERIKA, given_name: 'Grace', family_name: 'Hopper', birthdate: '1986-12-09' })
   await officerContext.close()
-  return { ...offer, officerHandle }
+  return { offerUri, txCode, officerHandle }
 }
 
 /** The handles noted on this browser's wallet holder records (IndexedDB), by user id. */
@@ -65,7 +48,7 @@ function setHolderHandle(page: Page, userId: string, handle: string): Promise<vo
 }
 
 test('recovery by credential: collect in the wallet, lose the passkey, recover with the credential, add a new passkey', async ({ page, webauthn, server, browser, request }, testInfo) => {
-  const { offerUri, txCode, officerHandle } = await kycOffer(server, browser, request)
+  const { offerUri, txCode, officerHandle } = await offerFor(server, browser, request)
 
   // Sign up, and collect the credential in the wallet while signed in: that links it to this account.
   const phone = await webauthn.add()
@@ -124,12 +107,15 @@ test('recovery by credential: collect in the wallet, lose the passkey, recover w
   await expect(page.getByRole('status')).toContainText('Credential accepted')
   expect(await sessionKind(page)).toBe('recovery')
   await expect(page.getByRole('heading', { name: 'Add a new passkey' })).toBeVisible()
+  await expect(page.locator('#lead')).toContainText('Your KYC credential confirmed it’s you')
+  await expect(page.locator('#codes-left')).toBeHidden()
   expect((await page.request.get('/v1/me/passkeys')).status()).toBe(403)
   await capture(page, testInfo, 'recover-credential-upgrade', { only: ['desktop-light', 'mobile-dark'] })
 
   // Forced: the wallet and account pages send the person back until a passkey is added.
   await page.goto('/wallet.html')
   await expect(page).toHaveURL(/\/upgrade\.html$/)
+  await expect(page.locator('#lead')).toContainText('Your KYC credential confirmed it’s you')
 
   const laptop = await webauthn.add()
   await page.getByRole('button', { name: 'Create a passkey' }).click()

@@ -1,5 +1,5 @@
 import { capture, expect, signUp, test, uniqueHandle } from './fixtures.ts'
-import { VirtualAuthenticators } from './authenticators.ts'
+import { kycOffer } from './kycOffer.ts'
 import { sigilCli } from './server.ts'
 
 /**
@@ -13,26 +13,8 @@ test.describe.configure({ timeout: 240_000 })
 
 test('a holder receives a KYC credential in the web wallet and shares only the two claims a relying app asks for', async ({ page, webauthn, server, browser, request }, testInfo) => {
   // The data, from a KYC vendor's API client; the offer, from a compliance officer's session (in its own browser).
-  const vendor = await sigilCli<{ key: string }>(server, 'clients', 'create', '--name', 'v', '--role', 'kyc-vendor')
-  const sent = await request.post('/v1/kyc/subjects', {
-    headers: { Authorization: `Bearer ${vendor.key}` },
-    data: { data: {
-      given_name: 'Erika', family_name: 'Mustermann', birthdate: '1984-08-12', kyc_level: 'standard', trust_framework: 'de_aml',
-      verification_time: new Date(Date.now() - 60_000).toISOString(), sanctions_screened: true, pep_screened: true,
-    } },
-  })
-  expect(sent.status(), await sent.text()).toBe(201)
-  const { subjectRef } = (await sent.json()) as { subjectRef: string }
-  const officerContext = await browser.newContext({ baseURL: server.url })
-  const officer = await officerContext.newPage()
-  await VirtualAuthenticators.attach(officer).then((a) => a.add())
-  const officerHandle = uniqueHandle('officer')
-  await signUp(officer, officerHandle, 'Maya Lindqvist')
-  await sigilCli(server, 'users', 'roles', officerHandle, '--set', 'compliance')
-  const made = await officer.request.post('/v1/kyc/offers', { headers: { Origin: server.url }, data: { subjectRef, txCode: true } })
-  expect(made.status(), await made.text()).toBe(201)
-  const offer = (await made.json()) as { offerUri: string; txCode: string }
-  await officerContext.close()
+  const offer = await kycOffer(server, browser, request)
+  await offer.officerContext.close()
 
   // The holder signs up with a passkey; the wallet is in the navigation.
   await webauthn.add()

@@ -4,6 +4,7 @@ import { busy, byId } from '../ui/dom.ts'
 import { setFieldError, validate } from '../ui/form.ts'
 import { clearStatus, go, say } from '../ui/status.ts'
 import { findInWallet, NoMatchingCredential, recoverWithCredential } from '../recover/credential.ts'
+import { rememberRecoveredWith } from '../recover/how.ts'
 import { startPage } from './common.ts'
 
 startPage()
@@ -34,6 +35,7 @@ form.addEventListener('submit', (e) => {
   ])
   if (!ok) return
   busy(button, () => post<SignedIn>('/v1/recovery/verify', { handle: h, code: c })).then(() => {
+    rememberRecoveredWith('code')
     go('/upgrade.html', 'Recovery code accepted. One more step: create a new passkey.')
   }, (err: unknown) => {
     const input = err instanceof ApiError && err.field ? fields[err.field] : undefined
@@ -65,7 +67,11 @@ useCredential.addEventListener('click', () => {
     await recoverWithCredential(h, found.candidates)
     return 'recovered'
   }).then((outcome) => {
-    if (outcome === 'recovered') return go('/upgrade.html?via=credential', 'Credential accepted. One more step: create a new passkey.')
+    if (outcome === 'recovered') {
+      rememberRecoveredWith('credential')
+      go('/upgrade.html', 'Credential accepted. One more step: create a new passkey.')
+      return
+    }
     say(outcome === 'none' ? NO_CREDENTIAL : UNUSABLE, 'warning')
   }, (err: unknown) => {
     if (err instanceof NoMatchingCredential) return say(NO_CREDENTIAL, 'warning')

@@ -7,12 +7,12 @@ import { icon } from '../ui/icons.ts'
 import { userMenu } from '../ui/shell.ts'
 import { clearStatus, go, say } from '../ui/status.ts'
 import { tryConditionalCreate } from '../upgradeOffer.ts'
+import { recoveredWith } from '../recover/how.ts'
 import { startPage } from './common.ts'
 
 /**
  * After a recovery (a code, or the KYC credential in this browser's wallet) the session can only add a passkey;
  * this page is where that happens. Adding one turns the session into a full one (the server says so in `session`).
- * `?via=credential` only changes the wording; what the session may do is the server's business.
  */
 
 startPage()
@@ -23,7 +23,7 @@ if (me.session.kind !== 'recovery') {
   location.replace('/account.html')
 } else {
   byId('user-menu').replaceChildren(userMenu(me.user, (b) => void signOut(b)))
-  const viaCredential = new URLSearchParams(location.search).get('via') === 'credential'
+  const viaCredential = recoveredWith() === 'credential'
   if (viaCredential) {
     byId('lead').textContent = 'Your KYC credential confirmed it’s you. To finish, create a new passkey on this device, your phone or a security key. Until then your account can do nothing else.'
   } else {
