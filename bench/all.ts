@@ -23,6 +23,7 @@ const scripts: [string, string[]][] = [
   ['credentials.ts', []],
   ['presentations.ts', quick ? ['--quick'] : []],
   ['overload.ts', quick ? ['--capacity-seconds', '2', '--seconds', '3', '--accounts', '200'] : []],
+  ['mixed.ts', quick ? ['--quick'] : []],
 ]
 
 const rows: (BenchRow & { script: string })[] = []
