@@ -25,6 +25,7 @@ import {
 } from '../credentials/index.ts'
 import { reportRows } from './report.ts'
 import { machineBusySeconds } from './procs.ts'
+import { closedLoopRate } from './stats.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -44,26 +45,7 @@ if (![seconds, warmup, concurrency].every((n) => Number.isFinite(n) && n > 0)) {
 const enc = new TextEncoder()
 const log = (s: string): void => void process.stderr.write(s + '\n')
 
-/** Operations per second of `op`, run closed-loop with `concurrency` in flight; every result is awaited. */
-async function rate(name: string, op: () => Promise<unknown>): Promise<number> {
-  const run = async (ms: number): Promise<number> => {
-    const end = performance.now() + ms
-    let done = 0
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await op()
-        done++
-      }
-    }))
-    return done
-  }
-  await run(warmup * 1000)
-  const t0 = performance.now()
-  const done = await run(seconds * 1000)
-  const perSecond = done / ((performance.now() - t0) / 1000)
-  log(`  ${name}: ${perSecond.toFixed(0)}/s`)
-  return perSecond
-}
+const rate = (name: string, op: () => Promise<unknown>): Promise<number> => closedLoopRate(name, op, { concurrency, warmupSeconds: warmup, seconds })
 
 // ---- setup: one issuer (did:web, ES256); 64 holders (ES256, as phone wallets mostly are), one credential each
 const NOW = new Date('2026-03-01T12:00:00Z')

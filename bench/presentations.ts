@@ -31,6 +31,7 @@ import { openSqliteStore } from '../server/store/index.ts'
 import { freePort, machineBusySeconds, startServer, treeCpuSeconds } from './procs.ts'
 import { reportRows } from './report.ts'
 import { root } from './targets.ts'
+import { closedLoopRate } from './stats.ts'
 
 const { values: args } = parseArgs({ options: {
   seconds: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '16' },
@@ -46,26 +47,7 @@ if (![seconds, warmup, concurrency].every((n) => Number.isFinite(n) && n > 0)) {
 const log = (s: string): void => void process.stderr.write(s + '\n')
 const enc = new TextEncoder()
 
-/** Operations per second of `op`, closed loop with `concurrency` in flight; every result is awaited. */
-async function rate(name: string, op: () => Promise<unknown>): Promise<number> {
-  const run = async (ms: number): Promise<number> => {
-    const end = performance.now() + ms
-    let done = 0
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await op()
-        done++
-      }
-    }))
-    return done
-  }
-  await run(warmup * 1000)
-  const t0 = performance.now()
-  const done = await run(seconds * 1000)
-  const perSecond = done / ((performance.now() - t0) / 1000)
-  log(`  ${name}: ${perSecond.toFixed(0)}/s`)
-  return perSecond
-}
+const rate = (name: string, op: () => Promise<unknown>): Promise<number> => closedLoopRate(name, op, { concurrency, warmupSeconds: warmup, seconds })
 
 const SUBJECT = {
   kyc_level: 'standard', trust_framework: 'de_aml', verification_time: '2026-02-27T09:30:00Z',

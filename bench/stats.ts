@@ -66,3 +66,29 @@ export function summarize(raw: RawPhase): PhaseResult {
     ...(raw.maxInFlight !== undefined ? { maxInFlight: raw.maxInFlight } : {}),
   }
 }
+
+export interface ClosedLoopSettings { concurrency: number; warmupSeconds: number; seconds: number }
+
+/**
+ * Operations per second of `op` in process, closed loop with `concurrency` in flight (every result awaited),
+ * after a warm-up whose operations do not count. Logs `name: N/s` to stderr.
+ */
+export async function closedLoopRate(name: string, op: () => Promise<unknown>, s: ClosedLoopSettings): Promise<number> {
+  const run = async (ms: number): Promise<number> => {
+    const end = performance.now() + ms
+    let done = 0
+    await Promise.all(Array.from({ length: s.concurrency }, async () => {
+      while (performance.now() < end) {
+        await op()
+        done++
+      }
+    }))
+    return done
+  }
+  await run(s.warmupSeconds * 1000)
+  const t0 = performance.now()
+  const done = await run(s.seconds * 1000)
+  const perSecond = done / ((performance.now() - t0) / 1000)
+  process.stderr.write(`  ${name}: ${perSecond.toFixed(0)}/s\n`)
+  return perSecond
+}
