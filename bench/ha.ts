@@ -20,6 +20,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { newWebhookSecret } from '../server/audit/index.ts'
 import { openKeyRing } from '../server/keys/index.ts'
+import { createClient } from 'redis'
 import { connectRedisStore, openSqliteStore, type Store } from '../server/store/index.ts'
 import { startRedisServer } from '../server/testing/index.ts'
 import { freePort, startServer, type ServerProcess } from './procs.ts'
@@ -78,8 +79,23 @@ async function sqliteTarget(hookUrl: string): Promise<Target> {
   return attach('sigil', server, origin, { accounts, connections: 128 }, () => fs.rmSync(dir, { recursive: true, force: true }))
 }
 
+/** Commands redis-server has run so far, by name (INFO commandstats), to count round trips per login. */
+async function redisCommandCounts(url: string): Promise<Map<string, number>> {
+  const client = createClient({ url })
+  await client.connect()
+  try {
+    const info = await client.info('commandstats')
+    return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]))
+  } finally {
+    await client.quit()
+  }
+}
+
+let redisUrl = ''
+
 async function redisTarget(hookUrl: string): Promise<Target> {
   const redis = await startRedisServer({ args: ['--appendonly', 'yes', '--appendfsync', args.fsync!] })
+  redisUrl = redis.url
   await subscribe(await connectRedisStore({ url: redis.url }), hookUrl)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-ha-'))
   await openKeyRing({ dir, createIfMissing: true, retainSeconds: 600, now: Date.now })
@@ -97,7 +113,7 @@ async function redisTarget(hookUrl: string): Promise<Target> {
   return attach('sigil', both, origin, { accounts, connections: 64 }, () => fs.rmSync(dir, { recursive: true, force: true }))
 }
 
-interface Row { logins: number; p50: number; p99: number; errors: number; outboxP50: number; outboxP99: number; delivered: number }
+interface Row { logins: number; p50: number; p99: number; errors: number; outboxP50: number; outboxP99: number; delivered: number; commandsPerLogin?: number }
 
 async function measure(name: string, make: (hook: string) => Promise<Target>): Promise<Row> {
   const hook = await receiver()
@@ -105,12 +121,21 @@ async function measure(name: string, make: (hook: string) => Promise<Target>): P
   try {
     log(`${name}: ${t.accounts} accounts in ${t.setupSeconds.toFixed(1)} s; ${concurrency} users, ${warmupSeconds}+${seconds} s ...`)
     hook.latencies.length = 0
+    const before = name.startsWith('Redis') ? await redisCommandCounts(redisUrl) : undefined
     const r = await t.run({ cmd: 'closed', concurrency, warmupSeconds, seconds })
+    let commandsPerLogin: number | undefined
+    if (before) {
+      const after = await redisCommandCounts(redisUrl)
+      const logins = r.loginsPerSecond * (seconds + warmupSeconds)
+      const delta = [...after].map(([cmd, n]) => [cmd, n - (before.get(cmd) ?? 0)] as const).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1])
+      commandsPerLogin = delta.reduce((sum, [, n]) => sum + n, 0) / logins
+      log(`  Redis commands per login (outbox and webhooks included; approximate, warm-up counted): ${commandsPerLogin.toFixed(1)}: ${delta.map(([c, n]) => `${c} ${(n / logins).toFixed(2)}`).join(', ')}`)
+    }
     await new Promise((res) => setTimeout(res, 3000)) // let the outbox catch up before reading its figures
     const sorted = [...hook.latencies].sort((x, y) => x - y)
     log(`  ${r.loginsPerSecond} logins/s, p99 ${r.p99} ms, ${r.errorCount} errors; ${sorted.length} webhooks`)
     return { logins: r.loginsPerSecond, p50: r.p50, p99: r.p99, errors: r.errorCount,
-      outboxP50: percentile(sorted, 50), outboxP99: percentile(sorted, 99), delivered: sorted.length }
+      outboxP50: percentile(sorted, 50), outboxP99: percentile(sorted, 99), delivered: sorted.length, commandsPerLogin }
   } finally {
     await t.close()
     await hook.close()
