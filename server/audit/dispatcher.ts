@@ -82,10 +82,11 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     await store.webhooks.enqueue(deliveries)
   }
 
-  async function attempt(d: WebhookDelivery, subs: Map<string, WebhookSubscription | undefined>): Promise<void> {
+  async function attempt(d: WebhookDelivery, subs: Map<string, Promise<WebhookSubscription | undefined>>): Promise<void> {
     const leaseUntil = d.nextAttemptAt
-    if (!subs.has(d.subscriptionId)) subs.set(d.subscriptionId, await store.webhooks.getSubscription(d.subscriptionId))
-    const sub = subs.get(d.subscriptionId)
+    // The promise is kept, so the pool's workers read each subscription once per round, not once each.
+    if (!subs.has(d.subscriptionId)) subs.set(d.subscriptionId, store.webhooks.getSubscription(d.subscriptionId))
+    const sub = await subs.get(d.subscriptionId)
     const started = deps.now()
     if (!sub || sub.disabledAt !== null) {
       // Paused: try again in a minute without counting an attempt.
@@ -135,7 +136,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       if (n < BATCH) break
     }
     const due = await store.webhooks.claimDue(deps.now(), leaseMs, BATCH)
-    const subs = new Map<string, WebhookSubscription | undefined>()
+    const subs = new Map<string, Promise<WebhookSubscription | undefined>>()
     // A small pool of workers over the claimed batch: a slow receiver holds one worker, not the batch.
     let next = 0
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, async () => {

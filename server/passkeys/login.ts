@@ -49,14 +49,30 @@ const APPROVALS_PER_MINUTE = 300
  */
 async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approval', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord; ceremony: CeremonyRecord }> {
   requireSameId(response)
-  const ceremony = await finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId)
-  const passkey = await deps.store.passkeys.get(response.id)
+  // Independent reads go out together (one round trip to a networked store instead of two); the challenge is
+  // consumed whatever the passkey lookup finds, and its refusal comes first, as if the two ran in order.
+  const [consumed, found] = await Promise.allSettled([
+    finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId),
+    deps.store.passkeys.get(response.id),
+  ])
+  if (consumed.status === 'rejected') throw consumed.reason
+  if (found.status === 'rejected') throw found.reason
+  const ceremony = consumed.value
+  const passkey = found.value
   if (!passkey || (sessionUserId !== undefined && passkey.userId !== sessionUserId)) {
     throw new ProblemError('credential_unknown', 401, {
       detail: 'This passkey is not registered here (it may have been removed).', field: 'response.id', extra: { credentialId: response.id },
     })
   }
-  const user = await deps.store.users.get(passkey.userId)
+  // The per-account limit counts this attempt while the account is read: the same two steps, one round trip.
+  const limit = kind === 'approval'
+    // Approvals come from a signed-in session with a challenge bound to one request, and an approver may
+    // legitimately sign many in a busy minute: they get their own, larger bucket.
+    ? hitLimit(deps, `approval-assertion:${passkey.userId}:${client}`, APPROVALS_PER_MINUTE)
+    : hitLimit(deps, `assertion:${passkey.userId}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
+  const [read, limited] = await Promise.allSettled([deps.store.users.get(passkey.userId), limit])
+  if (read.status === 'rejected') throw read.reason
+  const user = read.value
   if (!user) throw new ProblemError('credential_unknown', 401, { field: 'response.id', extra: { credentialId: response.id } })
   // Discoverable login (empty allowCredentials) must name the user (WebAuthn L3 §7.2 step 6).
   if (kind === 'login' && response.response.userHandle === undefined) {
@@ -65,10 +81,7 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
   if (response.response.userHandle !== undefined && response.response.userHandle !== user.webauthnUserId) {
     throw new ProblemError('user_handle_mismatch', 400, { detail: 'The response names another user than the passkey belongs to.', field: 'response.response.userHandle' })
   }
-  // Approvals come from a signed-in session with a challenge bound to one request, and an approver may
-  // legitimately sign many in a busy minute: they get their own, larger bucket.
-  if (kind === 'approval') await hitLimit(deps, `approval-assertion:${user.id}:${client}`, APPROVALS_PER_MINUTE)
-  else await hitLimit(deps, `assertion:${user.id}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
+  if (limited.status === 'rejected') throw limited.reason
   let info
   try {
     const v = await verifyAuthenticationResponse({

@@ -48,6 +48,17 @@ export function auditContract(name: string, target: ContractTarget) {
       assert.deepEqual([...appended].sort((a, b) => a.seq - b.seq), listed)
     }))
 
+    test('an entry whose data cannot be stored fails alone; concurrent appends beside it land', () => withStores(target, async (store) => {
+      const calls = Array.from({ length: 10 }, (_, i) =>
+        store.audit.append({ type: 'mixed', data: i === 4 ? { n: 1n } : { i } }, 3000 + i))
+      const results = await Promise.allSettled(calls)
+      assert.equal(results.filter((r) => r.status === 'rejected').length, 1)
+      assert.equal(results[4]!.status, 'rejected')
+      const listed = await store.audit.list({ limit: 100 })
+      assert.equal(listed.length, 9)
+      assertChain(listed)
+    }))
+
     test('list pages by afterSeq and limit in seq order', () => withStores(target, async (store) => {
       for (let i = 0; i < 7; i++) await store.audit.append({ type: 'page', data: { i } }, 1000 + i)
       const seqs = async (afterSeq: number | undefined, limit: number) =>

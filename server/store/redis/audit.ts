@@ -5,24 +5,35 @@ import type { Keyspace } from './keys.ts'
 import { lua } from './lua.ts'
 
 /**
- * Appends the entry only if the log's head is still the one it was chained to, and moves the head; else
- * returns the current head [seq, hash] so the caller can chain again. Redis Lua has no SHA-256, so the hash
- * is computed by the caller and this is a compare-and-set. Stream ids are `<seq>-0`.
- * KEYS: log stream, head hash. ARGV: previous seq, seq, hash, entry JSON.
+ * Appends the entries only if the log's head is still the one they were chained to, and moves the head to the
+ * last; else returns the current head [seq, hash] so the caller can chain again. Redis Lua has no SHA-256, so the
+ * hashes are computed by the caller and this is a compare-and-set. Stream ids are `<seq>-0`.
+ * KEYS: log stream, head hash. ARGV: previous seq, then seq, hash, entry JSON for each entry.
  */
 const APPEND = lua(`
 local head = redis.call('HMGET', KEYS[2], 'seq', 'hash')
 if (head[1] or '0') ~= ARGV[1] then return head end
-redis.call('XADD', KEYS[1], ARGV[2] .. '-0', 'entry', ARGV[4])
-redis.call('HSET', KEYS[2], 'seq', ARGV[2], 'hash', ARGV[3])
+for i = 2, #ARGV, 3 do redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'entry', ARGV[i + 2]) end
+redis.call('HSET', KEYS[2], 'seq', ARGV[#ARGV - 2], 'hash', ARGV[#ARGV - 1])
 return 1`)
 
 /** Rounds lost to other instances before giving up; each round some appender wins, so this is never near. */
 const MAX_ROUNDS = 1000
+/** Entries written by one script call at most. */
+const MAX_BATCH = 64
 
 interface Head {
   seq: number
   hash: string
+}
+
+interface Waiting {
+  input: AuditInput
+  /** input.data as stored and hashed. */
+  data: Record<string, unknown>
+  at: number
+  resolve: (e: AuditEntry) => void
+  reject: (err: unknown) => void
 }
 
 function toHead(reply: Reply): Head {
@@ -36,20 +47,23 @@ export function redisAudit(conn: RedisConn, keys: Keyspace): AuditStore {
 
   // The head this instance last wrote or saw: usually still current, which saves reading it first.
   let known: Head | undefined
-  async function appendNow(input: AuditInput, at: number): Promise<AuditEntry> {
-    // Hash what is stored: the JSON round trip drops undefined members and turns Dates into strings, and
-    // a verifier reading the entry back must get the same bytes.
-    const data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>
+  async function appendNow(batch: Waiting[]): Promise<AuditEntry[]> {
     let head = known ?? toHead(await conn.call(headKey, ['HMGET', headKey, 'seq', 'hash']))
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const body = { seq: head.seq + 1, at, type: input.type, actor: input.actor ?? '', subject: input.subject ?? '',
-        data, prevHash: head.hash }
-      const entry: AuditEntry = { ...body, hash: auditEntryHash(body) }
+      const entries: AuditEntry[] = []
+      let prev = head
+      batch.forEach((w) => {
+        const body = { seq: prev.seq + 1, at: w.at, type: w.input.type, actor: w.input.actor ?? '', subject: w.input.subject ?? '',
+          data: w.data, prevHash: prev.hash }
+        const entry: AuditEntry = { ...body, hash: auditEntryHash(body) }
+        entries.push(entry)
+        prev = entry
+      })
       const r = await conn.run(APPEND, [log, headKey],
-        [String(head.seq), String(entry.seq), entry.hash, JSON.stringify(entry)])
+        [String(head.seq), ...entries.flatMap((e) => [String(e.seq), e.hash, JSON.stringify(e)])])
       if (r === 1) {
-        known = { seq: entry.seq, hash: entry.hash }
-        return entry
+        known = { seq: prev.seq, hash: prev.hash }
+        return entries
       }
       head = toHead(r)
       known = head
@@ -57,13 +71,39 @@ export function redisAudit(conn: RedisConn, keys: Keyspace): AuditStore {
     throw new Error('audit append lost every round to other writers')
   }
 
-  // Appends from this instance go one at a time, so they never race each other, only other instances.
-  let tail: Promise<unknown> = Promise.resolve()
+  // Appends from this instance go one script call at a time, so they never race each other, only other
+  // instances; entries that arrive while a call is out go together in the next one (a group commit: under load
+  // one round trip writes many entries).
+  const queue: Waiting[] = []
+  let writing = false
+  async function writeQueued(): Promise<void> {
+    writing = true
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH)
+      try {
+        const entries = await appendNow(batch)
+        batch.forEach((w, i) => w.resolve(entries[i]!))
+      } catch (err) {
+        batch.forEach((w) => w.reject(err))
+      }
+    }
+    writing = false
+  }
   return {
     append(input, at) {
-      const next = tail.then(() => appendNow(input, at))
-      tail = next.catch(() => {})
-      return next
+      // Hash what is stored: the JSON round trip drops undefined members and turns Dates into strings, and
+      // a verifier reading the entry back must get the same bytes. Data that cannot be stored fails this call only.
+      let data: Record<string, unknown>
+      try {
+        data = JSON.parse(JSON.stringify(input.data ?? {})) as Record<string, unknown>
+      } catch (err) {
+        return Promise.reject(err)
+      }
+      return new Promise<AuditEntry>((resolve, reject) => {
+        queue.push({ input, data, at, resolve, reject })
+        // After this turn's other appends have queued too.
+        if (!writing) { writing = true; queueMicrotask(() => void writeQueued()) }
+      })
     },
     async list({ afterSeq = 0, limit }) {
       if (limit <= 0) return []

@@ -10,6 +10,14 @@ export type Reply = string | number | null | Reply[]
  * code path for both node-redis client types; every command names the key whose slot it must run on.
  */
 export interface RedisConn {
+  /**
+   * One server over one connection: commands run in the order they were sent, so a caller may send a command
+   * that must follow another without waiting for the first's reply. False for a cluster (two keys may live on
+   * two nodes).
+   */
+  ordered: boolean
+  /** Scripts re-sent with EVAL after NOSCRIPT so far (a restarted or flushed server); such a run went out late. */
+  readonly reloads: number
   /** One command; on a cluster it goes to the node serving `key`'s hash slot. */
   call(key: string, args: string[]): Promise<Reply>
   /** Runs a script with EVALSHA (EVAL when the node has not cached it). All `keys` must share a slot. */
@@ -72,7 +80,9 @@ export async function openConnection(opts: OpenConnectionOptions): Promise<Redis
     close = () => client.close()
     scanNodes = async () => [client as ReturnType<typeof createClient>]
   }
-  return {
+  const conn: RedisConn = {
+    ordered: !opts.cluster,
+    reloads: 0,
     call: (key, args) => send(key, args),
     async run(script, keys, args) {
       const tail = [String(keys.length), ...keys, ...args]
@@ -80,6 +90,7 @@ export async function openConnection(opts: OpenConnectionOptions): Promise<Redis
         return await send(keys[0], ['EVALSHA', script.sha, ...tail])
       } catch (err) {
         if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err
+        ;(conn as { reloads: number }).reloads++
         return send(keys[0], ['EVAL', script.source, ...tail])
       }
     },
@@ -99,4 +110,5 @@ export async function openConnection(opts: OpenConnectionOptions): Promise<Redis
     },
     close,
   }
+  return conn
 }

@@ -1,7 +1,7 @@
 import type { OutboxEvent, OutboxStore } from '../ports.ts'
 import type { Reply, RedisConn } from './connection.ts'
 import type { Keyspace } from './keys.ts'
-import type { LuaScript } from './lua.ts'
+import { lua, type LuaScript } from './lua.ts'
 
 /** The trailing script arguments withOutbox expects: each event's JSON, then how many. */
 export function outboxArgs(events: OutboxEvent[] | undefined): string[] {
@@ -31,11 +31,26 @@ export type RunWithEvents = (script: LuaScript, keys: string[], args: string[], 
 export function eventRunner(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): RunWithEvents {
   return async (script, scriptKeys, args, events) => {
     const outbox = keys.outboxOf(scriptKeys[0]!)
-    const r = await conn.run(script, [...scriptKeys, outbox], [...args, ...outboxArgs(events)])
-    await mark(outbox, events)
+    const run = conn.run(script, [...scriptKeys, outbox], [...args, ...outboxArgs(events)])
+    if (!conn.ordered) {
+      const r = await run
+      await mark(outbox, events)
+      return r
+    }
+    // On one server the listing is sent right behind the script and runs after it: one round trip, same order.
+    // If the script fails, the stream is listed anyway, which only costs the drain a look. A script the server
+    // had to be sent again ran after the listing, so the stream is listed once more.
+    const reloads = conn.reloads
+    const [r] = await Promise.all([run, mark(outbox, events)])
+    if (conn.reloads !== reloads) await mark(outbox, events)
     return r
   }
 }
+
+/** Deletes the handed-on entries and returns how many are left: one command per stream. KEYS: stream. ARGV: entry ids. */
+const DELETE_AND_COUNT = lua(`
+if #ARGV > 0 then redis.call('XDEL', KEYS[1], unpack(ARGV)) end
+return redis.call('XLEN', KEYS[1])`)
 
 /** Streams read per drain call. */
 const PARTITIONS_PER_DRAIN = 100
@@ -94,8 +109,8 @@ export function redisOutbox(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): 
         await conn.call(list, ['SADD', list, ...streams])
         throw err
       }
-      await Promise.all(taken.filter((t) => t.ids.length).map((t) => conn.call(t.key, ['XDEL', t.key, ...t.ids])))
-      const left = await Promise.all(streams.map(async (key) => ({ key, n: Number(await conn.call(key, ['XLEN', key])) })))
+      const done = new Map(taken.map((t) => [t.key, t.ids]))
+      const left = await Promise.all(streams.map(async (key) => ({ key, n: Number(await conn.run(DELETE_AND_COUNT, [key], done.get(key) ?? [])) })))
       const again = left.filter((l) => l.n > 0).map((l) => l.key)
       if (again.length) await conn.call(list, ['SADD', list, ...again])
       return events.length

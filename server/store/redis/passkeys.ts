@@ -41,7 +41,12 @@ return 'removed'`), "r == 'removed'")
 
 const byCreated = (a: PasskeyRecord, b: PasskeyRecord) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)
 
+/** Credential ids whose owner this instance remembers, at most (about 150 bytes each). */
+const MAX_REMEMBERED_OWNERS = 100_000
+
 export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): PasskeyStore {
+  /** Credential id → owner, as last read; a stale entry is found out by its missing record and dropped. */
+  const owners = new Map<string, string>()
   /** The owner of a credential id, from the index that also makes ids unique. */
   const ownerOf = async (id: string) => {
     const key = keys.credential(id)
@@ -57,10 +62,26 @@ export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
       })
     },
     async get(id) {
+      const read = async (userId: string) => {
+        const key = keys.passkey(userId, id)
+        return toPasskeyRecord(toHash(await conn.call(key, ['HGETALL', key])))
+      }
+      // A remembered owner saves the index lookup (a sign-in's first read). The record itself is the proof: if
+      // the passkey is gone from that account (removed, or ever registered anew elsewhere), the index decides.
+      const remembered = owners.get(id)
+      if (remembered !== undefined) {
+        const hit = await read(remembered)
+        if (hit) return hit
+        owners.delete(id)
+      }
       const userId = await ownerOf(id)
       if (userId === undefined) return undefined
-      const key = keys.passkey(userId, id)
-      return toPasskeyRecord(toHash(await conn.call(key, ['HGETALL', key])))
+      const found = await read(userId)
+      if (found) {
+        if (owners.size >= MAX_REMEMBERED_OWNERS) owners.clear()
+        owners.set(id, userId)
+      }
+      return found
     },
     async listByUser(userId) {
       const rows = await conn.run(MEMBER_RECORDS, [keys.passkeys(userId)], [keys.passkeyPrefix(userId)])

@@ -29,38 +29,58 @@ const RETRY_AFTER_SECONDS = '1'
 
 /** A delay counts when the process's CPU time is at least 1/OWN_WORK of it. */
 const OWN_WORK = 2
+/**
+ * How often the monitor reads the process's CPU time. getrusage is a system call, and on a virtual machine one
+ * costs tens of microseconds: read per tick (100 times a second) it was 2–4 % of a busy instance's CPU.
+ */
+const CPU_SAMPLE_MS = 100
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 
 /**
  * How long the event loop has been away from its timers, one monitor per thread (every app in it shares the loop).
  * A request handled `age` ms after the last tick waited about that long: the loop was running other callbacks.
  * `lastGap` is the length of the previous turn. Both count a delay only as far as this process's own work explains
- * it, its CPU time at least half of it: a loop slowed down by other processes on the machine (a shared CI box) is
- * not this instance's overload, and shedding its requests would not make them faster.
+ * it, its CPU time at least half of it (the share of CPU over the last sample window, about 100 ms): a loop
+ * slowed down by other processes on the machine (a shared CI box) is not this instance's overload, and shedding
+ * its requests would not make them faster.
  */
 const loop = {
   timer: undefined as NodeJS.Timeout | undefined,
   lastTick: 0,
-  lastTickCpu: 0,
   lastGap: 0,
   lastUse: 0,
+  /** CPU time at `cpuAt`, and the process's CPU share (CPU ms per wall ms) over the sample window that ended then. */
+  cpu: 0,
+  cpuAt: 0,
+  cpuShare: 1,
   /** `below`: a wall-clock age under it is returned as is (no getrusage call: most requests, on a healthy loop). */
   read(now: number, below: number): { age: number; lastGap: number } {
     loop.lastUse = now
     if (!loop.timer) {
       loop.lastTick = now
-      loop.lastTickCpu = cpuMs()
+      loop.cpu = cpuMs()
+      loop.cpuAt = now
+      loop.cpuShare = 1
       loop.lastGap = 0
       loop.timer = setInterval(() => {
-        const [t, cpu] = [performance.now(), cpuMs()]
-        loop.lastGap = Math.min(t - loop.lastTick, OWN_WORK * (cpu - loop.lastTickCpu))
+        const t = performance.now()
+        if (t - loop.cpuAt >= CPU_SAMPLE_MS) {
+          const cpu = cpuMs()
+          loop.cpuShare = (cpu - loop.cpu) / (t - loop.cpuAt)
+          loop.cpu = cpu
+          loop.cpuAt = t
+        }
+        const gap = t - loop.lastTick
+        loop.lastGap = Math.min(gap, OWN_WORK * loop.cpuShare * gap)
         loop.lastTick = t
-        loop.lastTickCpu = cpu
         if (t - loop.lastUse > IDLE_STOP_MS) { clearInterval(loop.timer); loop.timer = undefined }
       }, TICK_MS).unref()
     }
     const wall = now - loop.lastTick
-    return { age: wall < below ? wall : Math.min(wall, OWN_WORK * (cpuMs() - loop.lastTickCpu)), lastGap: loop.lastGap }
+    if (wall < below) return { age: wall, lastGap: loop.lastGap }
+    // A long wait: the CPU share since the last sample, which covers the wait.
+    const share = now > loop.cpuAt ? (cpuMs() - loop.cpu) / (now - loop.cpuAt) : loop.cpuShare
+    return { age: Math.min(wall, OWN_WORK * share * wall), lastGap: loop.lastGap }
   },
 }
 
