@@ -126,7 +126,7 @@ async function measure(name: string, make: (hook: string) => Promise<Target>): P
   try {
     log(`${name}: ${t.accounts} accounts in ${t.setupSeconds.toFixed(1)} s; ${concurrency} users, ${warmupSeconds}+${seconds} s ...`)
     hook.latencies.length = 0
-    const before = name.startsWith('Redis') ? await redisCommandCounts(redisUrl) : undefined
+    const before = name.includes('Redis') ? await redisCommandCounts(redisUrl) : undefined
     const r = await t.run({ cmd: 'closed', concurrency, warmupSeconds, seconds })
     let commandsPerLogin: number | undefined
     if (before) {
