@@ -1,13 +1,15 @@
 /**
  * `npm run bench:overload`: what Sigil does at 3x its capacity. Starts Sigil (SQLite, default admission
- * control unless overridden) on 127.0.0.1, measures its capacity in sign-ins/s (64 closed-loop users), then
+ * control unless overridden) on 127.0.0.1, measures its capacity in sign-ins/s (64 closed-loop users, admission control
+ * off for that measurement, on a first server), then
  * offers 3x that as open-loop arrivals (fixed rate, whether or not earlier sign-ins finished) and drops straight to
  * 0.5x. Prints, per phase: admitted throughput, shed requests by status, other 5xx, timeouts, p50/p99 of admitted
  * requests, the server's RSS, and how long after the drop requests were still shed. Asserts nothing.
  * The load runs in this process (the server is a child process); loopback only, each phase bounded in time.
  *
  *   tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--accounts 1500]
- *                         [--max-in-flight N] [--max-delay-ms N]     (the last two set Sigil's admission limits)
+ *                         [--max-in-flight N] [--max-delay-ms N]     (these two set Sigil's admission limits)
+ *                         [--cpu-prof]    (a V8 profile of the server of the overload phases, in bench/results/profiles/overload)
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     accounts: { type: 'string', default: '1500' },
     'max-in-flight': { type: 'string' },
     'max-delay-ms': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 })
 const [capacitySeconds, seconds, factor, low, accounts] = [args['capacity-seconds'], args.seconds, args.factor, args.low, args.accounts].map(Number) as [number, number, number, number, number]
@@ -60,17 +63,20 @@ async function main(): Promise<void> {
     ...(args['max-in-flight'] ? { SIGIL_MAX_IN_FLIGHT: args['max-in-flight'] } : {}),
     ...(args['max-delay-ms'] ? { SIGIL_MAX_EVENT_LOOP_DELAY_MS: args['max-delay-ms'] } : {}),
   }
-  const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz', env: {
+  const start = (admission: Record<string, string>, nodeArgs: string[] = []) => startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz', nodeArgs, env: {
     PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
     // All load comes from 127.0.0.1, so the per-IP limit is lifted (as in bench/login.ts): what sheds here is admission control.
-    SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production', ...admissionEnv,
+    SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production', ...admission,
   } })
-  const pid = server.child.pid!
-  const client = sigilClient(server.url, origin, { connections: CONNECTIONS, timeoutMs: TIMEOUT_MS })
+  // Capacity is what Sigil completes with nothing shed: 64 back-to-back users are a queue admission control would
+  // (rightly) thin out, and shed users retrying at once would measure the shedding, not the capacity. So the first
+  // server runs with admission control off; the overload phases run on a second one, same port and data, as configured.
+  let server = await start({ SIGIL_MAX_EVENT_LOOP_DELAY_MS: '60000', SIGIL_MAX_IN_FLIGHT: '100000' })
+  let client = sigilClient(server.url, origin, { connections: CONNECTIONS, timeoutMs: TIMEOUT_MS })
   try {
     const t0 = performance.now()
     const auths = await signUpMany(client, accounts, `o${process.pid}-`)
-    log(`Sigil on ${server.url}, admission ${JSON.stringify(admissionEnv)} (empty: defaults); ${auths.length} accounts in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    log(`Sigil on ${server.url}, admission for the phases ${JSON.stringify(admissionEnv)} (empty: defaults); ${auths.length} accounts in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     let next = 0
     const auth = () => auths[next++ % auths.length]!
 
@@ -92,6 +98,11 @@ async function main(): Promise<void> {
     const capacity = completed / capacitySeconds
     log(`  ${capacity.toFixed(0)} sign-ins/s (${capacityShed} shed)`)
     if (capacity < 1) throw new Error('no capacity measured')
+    await client.close()
+    await server.stop()
+    server = await start(admissionEnv, args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'overload')}`] : [])
+    client = sigilClient(server.url, origin, { connections: CONNECTIONS, timeoutMs: TIMEOUT_MS })
+    const pid = server.child.pid!
 
     // Open every connection now: a storm of new connections at 3x would measure the kernel's accept queue, not Sigil.
     await Promise.all(Array.from({ length: CONNECTIONS }, () => client.request('GET', '/healthz')))

@@ -72,6 +72,10 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   app.disable('x-powered-by')
   app.set('trust proxy', deps.config.trustProxy)
   app.set('etag', false)
+  // First of all: a shed request costs as little as possible (no id, no headers beyond its own, no body read).
+  // Probes and metrics stay answerable.
+  app.use(admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'],
+    metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } }))
   app.use(requestContext(deps))
   app.use(helmet({
     contentSecurityPolicy: {
@@ -84,9 +88,6 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
     },
     crossOriginEmbedderPolicy: false,
   }))
-  // Before the body is read: a shed request costs little. Probes and metrics stay answerable.
-  app.use(admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'],
-    metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } }))
   app.use(express.json({
     limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'],
     verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf },

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express'
 import type { Counter, Gauge } from 'prom-client'
-import { ProblemError, sendProblem } from '../../problem.ts'
+import { ProblemError, problemBody } from '../../problem.ts'
 
 export type AdmissionShedReason = 'in_flight' | 'event_loop'
 
@@ -23,9 +23,48 @@ const TICK_MS = 10
 /** The monitor stops after this long without a request, so an idle process (or a test's spare app) has no timer. */
 const IDLE_STOP_MS = 5000
 /** Requests under way (cookie or Authorization) are shed by the loop signal only past this multiple of the delay. */
-const UNDER_WAY_FACTOR = 3
+const UNDER_WAY_FACTOR = 2.5
 /** Seconds a shed client should wait: overload on one event loop is a matter of turns, not minutes. */
 const RETRY_AFTER_SECONDS = '1'
+const SHED_BODY = JSON.stringify(problemBody(new ProblemError('overloaded', 503, {
+  detail: 'The server is overloaded; retry after the delay in Retry-After.',
+}), undefined))
+const SHED_HEADERS = {
+  'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(SHED_BODY)),
+  'Retry-After': RETRY_AFTER_SECONDS, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff',
+}
+
+/** The window controller's period, and how it moves the share of new work admitted (see `loop.admitNew`). */
+const WINDOW_MS = 100
+const DECREASE = 0.67
+const INCREASE = 0.1
+const MIN_ADMIT_NEW = 0.02
+/** A window whose longest gap stayed under this fraction of the limit is calm: all new work is admitted again. */
+const CALM = 0.25
+
+/**
+ * One app's window controller. `admitNew` is the share of new work (requests without a cookie or Authorization)
+ * admitted: cut by a third after every window in which the loop was over the limit twice running, raised again
+ * after each calm one, and back to all at once when the loop is nearly idle. New work is what commits the process
+ * to more (a sign-in's options bring its verify), so this is what keeps the loop's demand under its capacity, with
+ * room left to shed the rest cheaply.
+ */
+interface Controller {
+  limit: number
+  /** The longest own-work gap in the current window, and whether the window before it had one past the limit. */
+  windowMaxGap: number
+  lastWindowOver: boolean
+  admitNew: number
+}
+
+function endWindow(c: Controller): void {
+  const over = c.windowMaxGap >= c.limit
+  if (over && c.lastWindowOver) c.admitNew = Math.max(MIN_ADMIT_NEW, c.admitNew * DECREASE)
+  else if (c.windowMaxGap < c.limit * CALM) c.admitNew = 1
+  else if (!over) c.admitNew = Math.min(1, c.admitNew + INCREASE)
+  c.lastWindowOver = over
+  c.windowMaxGap = 0
+}
 
 /** A delay counts when the process's CPU time is at least 1/OWN_WORK of it. */
 const OWN_WORK = 2
@@ -49,12 +88,19 @@ const loop = {
   lastTick: 0,
   lastGap: 0,
   lastUse: 0,
+  /** Start of the window controllers' current window. */
+  windowStart: 0,
+  /** The apps' controllers fed by this monitor; dropped when it stops, each joins again on its next request. */
+  controllers: new Set<Controller>(),
   /** CPU time at `cpuAt`, and the process's CPU share (CPU ms per wall ms) over the sample window that ended then. */
   cpu: 0,
   cpuAt: 0,
   cpuShare: 1,
+  /** The CPU share of the turn under way (the one that started at `turnShareAt`, a `lastTick`), once read. */
+  turnShare: 1,
+  turnShareAt: -1,
   /** `below`: a wall-clock age under it is returned as is (no getrusage call: most requests, on a healthy loop). */
-  read(now: number, below: number): { age: number; lastGap: number } {
+  read(now: number, below: number, controller: Controller): { age: number; lastGap: number } {
     loop.lastUse = now
     if (!loop.timer) {
       loop.lastTick = now
@@ -62,6 +108,8 @@ const loop = {
       loop.cpuAt = now
       loop.cpuShare = 1
       loop.lastGap = 0
+      loop.windowStart = now
+      loop.controllers.clear()
       loop.timer = setInterval(() => {
         const t = performance.now()
         if (t - loop.cpuAt >= CPU_SAMPLE_MS) {
@@ -73,14 +121,27 @@ const loop = {
         const gap = t - loop.lastTick
         loop.lastGap = Math.min(gap, OWN_WORK * loop.cpuShare * gap)
         loop.lastTick = t
-        if (t - loop.lastUse > IDLE_STOP_MS) { clearInterval(loop.timer); loop.timer = undefined }
+        for (const c of loop.controllers) c.windowMaxGap = Math.max(c.windowMaxGap, loop.lastGap)
+        if (t - loop.windowStart >= WINDOW_MS) {
+          for (const c of loop.controllers) endWindow(c)
+          loop.windowStart = t
+        }
+        if (t - loop.lastUse > IDLE_STOP_MS) { clearInterval(loop.timer); loop.timer = undefined; loop.controllers.clear() }
       }, TICK_MS).unref()
+    }
+    if (!loop.controllers.has(controller)) {
+      Object.assign(controller, { windowMaxGap: 0, lastWindowOver: false, admitNew: 1 })
+      loop.controllers.add(controller)
     }
     const wall = now - loop.lastTick
     if (wall < below) return { age: wall, lastGap: loop.lastGap }
-    // A long wait: the CPU share since the last sample, which covers the wait.
-    const share = now > loop.cpuAt ? (cpuMs() - loop.cpu) / (now - loop.cpuAt) : loop.cpuShare
-    return { age: Math.min(wall, OWN_WORK * share * wall), lastGap: loop.lastGap }
+    // A long wait: the CPU share since the last sample, which covers the wait; read once per turn of the loop (under
+    // overload every request lands here, and getrusage per request was 3 % of the CPU).
+    if (loop.turnShareAt !== loop.lastTick) {
+      loop.turnShare = now > loop.cpuAt ? (cpuMs() - loop.cpu) / (now - loop.cpuAt) : loop.cpuShare
+      loop.turnShareAt = loop.lastTick
+    }
+    return { age: Math.min(wall, OWN_WORK * loop.turnShare * wall), lastGap: loop.lastGap }
   },
 }
 
@@ -90,28 +151,34 @@ const loop = {
  * The loop signal caps each turn: once a turn has run that long (and the last one did too) the rest of the turn's
  * requests are shed and the next turn starts fresh, so an admitted request waits about a turn, and shedding stops
  * on the first turn that is short again. Requests that carry a cookie or an Authorization header (a ceremony under
- * way, a session, an API client) are shed by the loop only past three times the delay: new work goes first, so the
+ * way, a session, an API client) are shed by the loop only past 2.5 times the delay: new work goes first, so the
  * second half of a sign-in is not thrown away after its first half was served. A forged cookie buys no more than
- * that factor. Per-client limits are separate (server/rateLimits.ts).
+ * that factor. While the overload lasts (two windows of 100 ms running), a window controller also thins out new
+ * work read late in a turn (see Controller). It is the first middleware, and a shed response is written directly:
+ * under overload most requests end here. Per-client limits are separate (server/rateLimits.ts).
  */
 export function admission(opts: AdmissionOptions): RequestHandler {
   const exempt = new Set(opts.exemptPaths)
+  const controller: Controller = { limit: opts.maxEventLoopDelayMs, windowMaxGap: 0, lastWindowOver: false, admitNew: 1 }
   let inFlight = 0
   const shedReason = (req: Request): AdmissionShedReason | undefined => {
     if (inFlight >= opts.maxInFlight) return 'in_flight'
-    const { age, lastGap } = loop.read(performance.now(), opts.maxEventLoopDelayMs)
+    const { age, lastGap } = loop.read(performance.now(), opts.maxEventLoopDelayMs, controller)
     const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined
-    return age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs ? 'event_loop' : undefined
+    if (age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs) return 'event_loop'
+    // New work is thinned out while the loop is behind; a loop back at its timers within a fraction of the limit
+    // is not behind (load has dropped, or this turn has only just begun), so it admits at once.
+    if (!underWay && controller.admitNew < 1 && age >= opts.maxEventLoopDelayMs * CALM && Math.random() >= controller.admitNew) return 'event_loop'
+    return undefined
   }
   return (req, res, next) => {
     if (exempt.has(req.path)) return next()
     const reason = shedReason(req)
     if (reason) {
       opts.metrics?.shed.inc({ reason })
-      return sendProblem(res, new ProblemError('overloaded', 503, {
-        detail: 'The server is overloaded; retry after the delay in Retry-After.',
-        headers: { 'Retry-After': RETRY_AFTER_SECONDS },
-      }))
+      // Written directly (no JSON encoding, no further middleware): under overload most requests end here.
+      res.writeHead(503, SHED_HEADERS).end(SHED_BODY)
+      return
     }
     inFlight++
     opts.metrics?.inFlight.inc()
