@@ -95,6 +95,8 @@ function protocolEndpoints(): Record<string, Record<string, unknown>> {
   const oauthError = { description: 'OAuth error (RFC 6749 §5.2 / OpenID4VCI §8.3.1): `{ error, error_description }`', content: { 'application/json': {} } }
   const form = (properties: Record<string, unknown>, required: string[]) => ({ required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', properties, required } } } })
   const str = { type: 'string' }
+  const idempotencyKey = (description: string) => ({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 }, description })
+  const secretOnce = idempotencyKey('Optional. The answer holds a secret or the credential and is not kept: a retry with the same key after the first went through gets 409 `idempotency_replay_unavailable` instead of running twice; a different body gets 422.')
   return {
     '/.well-known/did.json': get('The issuer\'s did:web document: the active key and every key retired less than a credential lifetime ago', 'KYC credentials', 'application/did+json'),
     '/.well-known/jwt-vc-issuer': get('SD-JWT VC issuer metadata: the issuer and its keys', 'KYC credentials', 'application/json'),
@@ -108,24 +110,28 @@ function protocolEndpoints(): Record<string, Record<string, unknown>> {
     } },
     '/token': { post: {
       summary: 'OpenID4VCI token endpoint: pre-authorized code (and PIN) for an access token and `c_nonce`', tags: ['KYC credentials'], security: [],
+      parameters: [secretOnce],
       requestBody: form({ grant_type: { const: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' }, 'pre-authorized_code': str, tx_code: str }, ['grant_type', 'pre-authorized_code']),
       responses: { 200: { description: 'Access token', content: { 'application/json': {} } }, '4XX': oauthError },
     } },
     '/nonce': { post: {
       summary: 'OpenID4VCI nonce endpoint: a fresh single-use `c_nonce` for a key proof', tags: ['KYC credentials'], security: [],
+      parameters: [secretOnce],
       responses: { 200: { description: '`{ c_nonce }`', content: { 'application/json': {} } }, '4XX': oauthError },
     } },
     '/credential': { post: {
       summary: 'OpenID4VCI credential endpoint: the credential, bound to the key in the proof', tags: ['KYC credentials'],
       description: 'Bearer access token from /token. With a signed-in session cookie from this site, the credential is also linked to that account (recovery by credential).',
       security: [{ accessToken: [] }],
+      parameters: [secretOnce],
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: {
         credential_configuration_id: str, proofs: { type: 'object', properties: { jwt: { type: 'array', items: str } } } } } } } },
       responses: { 200: { description: '`{ credentials: [{ credential }] }`', content: { 'application/json': {} } }, '4XX': oauthError },
     } },
     '/v1/presentations/responses/{id}': { post: {
       summary: 'OpenID4VP response endpoint (`direct_post`: `vp_token` and `state`; `direct_post.jwt`: `response`, a JWE)', tags: ['Verification'], security: [],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: str },
+        idempotencyKey('Optional. A retry with the same key and body gets the first answer (24 h); a different body gets 422.')],
       requestBody: form({ vp_token: str, state: str, response: str }, []),
       responses: { 200: { description: 'Received; the relying app reads the result', content: { 'application/json': {} } },
         '4XX': { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } } },

@@ -6,7 +6,7 @@ import { StoreUnavailableError } from '../store/index.ts'
 import { authenticate, requireFresh, type AuthMode } from './middleware/auth.ts'
 import { checkOrigin } from './middleware/origin.ts'
 import { rateLimitIp } from './middleware/rateLimit.ts'
-import { withIdempotency } from './middleware/idempotency.ts'
+import { idempotencyScope, withIdempotency } from './middleware/idempotency.ts'
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'put'
 
@@ -87,7 +87,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
     return { status: def.status ?? 200, body: out }
   }
   const result = isMutating(def.method)
-    ? await withIdempotency(deps, req, res, principal, def, execute)
+    ? await withIdempotency(deps, req, res, idempotencyScope(principal), def, execute)
     : await execute()
   if (isMutating(def.method)) deps.outbox?.kick()
   if (result === undefined || res.headersSent) return // replayed by the idempotency layer, or streamed by the handler

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Request, Response } from 'express'
 import type { AppDeps, Principal } from '../../deps.ts'
-import type { RouteDef } from '../route.ts'
 import { ProblemError, problemBody } from '../problem.ts'
 
 const KEY_TTL_MS = 24 * 3600_000
@@ -9,10 +8,25 @@ const KEY_RE = /^[\x21-\x7e]{1,255}$/
 
 interface Outcome { status: number; body: unknown }
 
-function scopeOf(p: Principal): string {
+/** Whose keys these are: a retry only matches a request of the same caller. */
+export function idempotencyScope(p: Principal): string {
   if (p.kind === 'session') return `user:${p.user.id}`
   if (p.kind === 'client') return `client:${p.client.id}`
   return 'anon'
+}
+
+/**
+ * The scope of a caller known only by a credential it presents (an OAuth access token, a pre-authorized code, a
+ * response id): a hash of it, so the key store never holds the credential and two wallets' keys never meet.
+ */
+export const credentialScope = (kind: string, credential: string): string =>
+  `${kind}:${createHash('sha256').update(credential).digest('base64url')}`
+
+/** What the idempotency layer needs to know of an operation. */
+export interface IdempotentOperation {
+  operationId: string
+  /** The answer holds a secret (or personal data) shown once: it is not kept, and a retry gets 409. */
+  secretResponse?: boolean
 }
 
 /**
@@ -21,16 +35,17 @@ function scopeOf(p: Principal): string {
  * the same key with a different body is refused with 422; a retry while the first still runs gets 409.
  * Answers are kept for success and client errors, not for 429 or 5xx, so those can be retried.
  */
-export async function withIdempotency(deps: AppDeps, req: Request, res: Response, principal: Principal, def: RouteDef,
+export async function withIdempotency(deps: AppDeps, req: Request, res: Response, scope: string, def: IdempotentOperation,
   execute: () => Promise<Outcome>): Promise<Outcome | undefined> {
   const raw = req.headers['idempotency-key']
   if (raw === undefined) return execute()
   if (typeof raw !== 'string' || !KEY_RE.test(raw)) {
     throw new ProblemError('idempotency_key_invalid', 400, { detail: 'Idempotency-Key must be 1-255 visible ASCII characters.', field: 'idempotency-key' })
   }
-  const key = `${scopeOf(principal)}:${def.operationId}:${raw}`
-  // The raw bytes (kept by the JSON parser), not a re-serialisation: deep bodies cannot overflow the stack.
-  const rawBody = (req as { rawBody?: Buffer }).rawBody
+  const key = `${scope}:${def.operationId}:${raw}`
+  // The raw bytes (kept by the JSON parser), not a re-serialisation: deep bodies cannot overflow the stack. A form
+  // body (flat, parsed by urlencoded) is fingerprinted by its parsed fields.
+  const rawBody = (req as { rawBody?: Buffer }).rawBody ?? (req.is('application/x-www-form-urlencoded') ? JSON.stringify(req.body ?? {}) : undefined)
   const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n`).update(rawBody ?? '').digest('base64url')
   const begun = await deps.store.idempotency.begin(key, fingerprint, deps.now(), KEY_TTL_MS)
   if (begun.state !== 'new') {

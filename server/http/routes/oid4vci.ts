@@ -6,6 +6,7 @@ import {
   jwtVcIssuerMetadata, OAuthError, sendOAuthError, statusListToken, STATUS_LIST_TTL_SECONDS, zStatusListParams,
 } from '../../kyc/index.ts'
 import { parseWith } from '../problem.ts'
+import { credentialScope, withIdempotency } from '../middleware/idempotency.ts'
 
 type Handler = (req: Request, res: Response) => Promise<void>
 
@@ -39,21 +40,27 @@ export function oid4vciRoutes(router: Router, deps: AppDeps): void {
   json('/.well-known/oauth-authorization-server', () => authorizationServerMetadata(deps))
   json('/credentials/kyc/v1', () => kycTypeMetadata(deps.config.publicUrl))
 
+  // Idempotency-Key is accepted like everywhere else (wallets need not send it): each answer holds a secret or the
+  // credential itself, so none is kept; a retry of a request that went through gets 409
+  // `idempotency_replay_unavailable` instead of running twice, and a retry while it runs gets 409 too.
+  const once = async (req: Request, res: Response, scope: string, operationId: string, execute: () => Promise<unknown>) => {
+    const out = await withIdempotency(deps, req, res, scope, { operationId, secretResponse: true }, async () => ({ status: 200, body: await execute() }))
+    if (out === undefined) return
+    res.setHeader('Cache-Control', 'no-store')
+    res.json(out.body)
+  }
   router.post('/token', express.urlencoded({ extended: false, limit: '8kb' }), oauth('/token', async (req, res) => {
     if (!req.is('application/x-www-form-urlencoded')) throw new OAuthError('invalid_request', 400, 'Send the token request as application/x-www-form-urlencoded.')
-    const token = await exchangePreAuthorizedCode(deps, req.body)
-    res.setHeader('Cache-Control', 'no-store')
-    res.json(token)
+    const code = (req.body as Record<string, unknown> | undefined)?.['pre-authorized_code']
+    await once(req, res, credentialScope('code', typeof code === 'string' ? code : ''), 'oid4vciToken', () => exchangePreAuthorizedCode(deps, req.body))
   }))
-  router.post('/nonce', oauth('/nonce', async (_req, res) => {
-    res.setHeader('Cache-Control', 'no-store')
-    res.json(await issueNonce(deps))
+  router.post('/nonce', oauth('/nonce', async (req, res) => {
+    await once(req, res, 'anon', 'oid4vciNonce', () => issueNonce(deps))
   }))
   router.post('/credential', oauth('/credential', async (req, res) => {
     if (!req.is('application/json')) throw new OAuthError('invalid_credential_request', 400, 'Send the credential request as application/json.')
-    const out = await issueCredential(deps, req.headers.authorization, req.body, await collectingAccount(deps, req.headers))
-    res.setHeader('Cache-Control', 'no-store')
-    res.json(out)
+    await once(req, res, credentialScope('token', req.headers.authorization ?? ''), 'oid4vciCredential',
+      async () => issueCredential(deps, req.headers.authorization, req.body, await collectingAccount(deps, req.headers)))
   }))
   router.get('/status-lists/:id', plain('/status-lists/:id', async (req, res) => {
     const { id } = parseWith(zStatusListParams, req.params, 'params')

@@ -6,6 +6,7 @@ import {
   zCreatePresentationResponse, zDirectPostResponse, zPresentationRequestParams, zVerifyPresentationRequest, zVerifyPresentationResponse,
 } from '../../presentations/index.ts'
 import { parseWith, ProblemError } from '../problem.ts'
+import { credentialScope, withIdempotency } from '../middleware/idempotency.ts'
 import type { Api } from '../route.ts'
 
 const app = (p: Principal) => {
@@ -69,13 +70,18 @@ export function presentationWalletRoutes(router: Router, deps: AppDeps): void {
     const run = async () => {
       const { id } = parseWith(zPresentationRequestParams, req.params, 'params')
       const body = parseWith(zDirectPostResponse, req.body ?? {}, 'body')
-      try {
-        await receivePresentation(deps, id, body)
-      } finally {
-        deps.outbox?.kick()
-      }
+      // A wallet retrying its answer with the same Idempotency-Key gets the first outcome, not "already answered".
+      const out = await withIdempotency(deps, req, res, credentialScope('response', id), { operationId: 'presentationResponse' }, async () => {
+        try {
+          await receivePresentation(deps, id, body)
+        } finally {
+          deps.outbox?.kick()
+        }
+        return { status: 200, body: {} }
+      })
+      if (out === undefined) return
       res.status(200).setHeader('Cache-Control', 'no-store')
-      res.json({})
+      res.json(out.body)
     }
     run().catch(next)
   })
