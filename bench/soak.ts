@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       return cookie === undefined || (await client.request('GET', '/v1/me', undefined, cookie)).status === 200
     }
 
-    log(`Sigil on ${server.url}: ${rate} operations/s for ${minutes} min, a sample every ${sampleSeconds} s, warm-up ${+warmupMinutes.toFixed(2)} min (Ctrl-C stops early and still writes the results)`)
+    log(`Sigil on ${server.url} (MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}): ${rate} operations/s for ${minutes} min, a sample every ${sampleSeconds} s, warm-up ${+warmupMinutes.toFixed(2)} min (Ctrl-C stops early and still writes the results)`)
     const samples: SoakSample[] = []
     let window = { ops: 0, errors: 0, lat: [] as number[] }
     const start = performance.now()
@@ -143,7 +143,9 @@ async function main(): Promise<void> {
     const base = path.join(root, 'bench', 'results', `soak-${stamp}`)
     fs.mkdirSync(path.dirname(base), { recursive: true })
     fs.writeFileSync(`${base}.json`, JSON.stringify({ date: new Date().toISOString(), machine: { cpu: cpus[0]?.model, cores: cpus.length, node: process.version, loadAverageAtEnd: os.loadavg() },
-      settings: { minutes, rate, sampleSeconds, warmupMinutes, mix: '10 % sign-ups, 40 % sign-ins, 50 % GET /v1/me' }, verdict, samples }, null, 2) + '\n')
+      settings: { minutes, rate, sampleSeconds, warmupMinutes, mix: '10 % sign-ups, 40 % sign-ins, 50 % GET /v1/me',
+        // glibc's allocator setting, inherited by the server (it changes how much freed native memory RSS keeps).
+        mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null }, verdict, samples }, null, 2) + '\n')
     fs.writeFileSync(`${base}.svg`, soakChart(samples, { warmupSeconds: warmupMinutes * 60, referenceRssBytes: reference, title: `Sigil soak, ${rate} ops/s, ${new Date().toISOString().slice(0, 16)}Z` }))
     process.stdout.write([
       '',
