@@ -7,6 +7,8 @@ import { hitLimit } from '../rateLimits.ts'
 import type { CeremonyRecord, PasskeyRecord, UserRecord } from '../store/index.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
+// SimpleWebAuthn verifies with node:crypto's synchronous calls from here on (see webCrypto.ts).
+import './webCrypto.ts'
 import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
 import { domainEvent } from '../audit/index.ts'
 import type { zAuthenticationResponse } from './wire.ts'

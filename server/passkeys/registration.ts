@@ -10,6 +10,8 @@ import { authenticatorName } from './aaguids.ts'
 import { effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
+// SimpleWebAuthn verifies with node:crypto's synchronous calls from here on (see webCrypto.ts).
+import './webCrypto.ts'
 import { domainEvent } from '../audit/index.ts'
 import type { zRegistrationResponse } from './wire.ts'
 
