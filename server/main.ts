@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
-  const store = await openStore(config)
+  const store = await openStore(config, { threaded: config.sqliteThread })
   const keys = await openKeys(config, log)
   // Compile the policy set in force (the shipped one on first start) before taking requests, not on the first one.
   await policySourceFor(store).current()

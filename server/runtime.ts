@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pino, type Logger } from 'pino'
 import type { Config } from './config.ts'
-import { connectRedisStore, openSqliteStore, type Store } from './store/index.ts'
+import { connectRedisStore, openSqliteStore, openThreadedSqliteStore, type Store } from './store/index.ts'
 import { openKeyRing, type KeyRing } from './keys/index.ts'
 
 /** Keys stay published this long after rotation: the longest lifetime of anything they sign, plus clock skew. */
@@ -20,13 +20,18 @@ export function createLogger(level: string, fd = 1): Logger {
   }, pino.destination({ fd, sync: true }))
 }
 
-export async function openStore(config: Config): Promise<Store> {
+/**
+ * The configured store. `threaded` (the server's choice, from SIGIL_SQLITE_THREAD) puts SQLite on a store thread
+ * with group commit; the CLI's short commands call it directly.
+ */
+export async function openStore(config: Config, opts: { threaded?: boolean } = {}): Promise<Store> {
   if (config.store === 'redis' && config.redis) {
     const { url, clusterNodes, prefix } = config.redis
     return connectRedisStore({ url, prefix, ...(clusterNodes.length ? { cluster: { rootNodes: clusterNodes } } : {}) })
   }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
-  return openSqliteStore({ path: path.join(config.dataDir, 'sigil.db') })
+  const file = path.join(config.dataDir, 'sigil.db')
+  return opts.threaded ? openThreadedSqliteStore({ path: file }) : openSqliteStore({ path: file })
 }
 
 export function openKeys(config: Config, log: Logger): Promise<KeyRing> {

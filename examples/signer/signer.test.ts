@@ -24,7 +24,9 @@ before(async () => {
     const client = new TestClient(app.url)
     const auth = createSoftAuthenticator()
     const u = await signUp(client, auth, name)
-    await app.deps.store.users.setRoles(u.user.id, ['treasury'])
+    // Outside business hours (this clock is the real one) the shipped policy also asks a risk officer: a person
+    // counts toward every group they are in, so two approvers in both groups approve at any hour.
+    await app.deps.store.users.setRoles(u.user.id, ['treasury', 'risk'])
     approvers.push({ client, auth })
   }
 })

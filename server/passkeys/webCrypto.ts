@@ -1,4 +1,4 @@
-import { constants, createHash, createPublicKey, verify as nodeVerify, webcrypto, type KeyObject } from 'node:crypto'
+import { constants, createHash, createPublicKey, verify as nodeVerify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto'
 
 /**
  * The WebCrypto that @simplewebauthn/server verifies with, backed by node:crypto's synchronous calls.
@@ -75,7 +75,7 @@ export function nodeWebCrypto(base: Crypto = webcrypto as Crypto): NodeWebCrypto
     if (cached) return cached
     let keyObject: KeyObject
     try {
-      keyObject = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, n: jwk.n, e: jwk.e } as webcrypto.JsonWebKey, format: 'jwk' })
+      keyObject = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, n: jwk.n, e: jwk.e } as JsonWebKey, format: 'jwk' })
     } catch {
       return undefined
     }

@@ -29,6 +29,14 @@ export interface OpenSqliteStoreOptions {
  * promises only to share the port with the Redis adapter.
  */
 export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
+  return openSqliteStoreWithDb(opts).store
+}
+
+/**
+ * The same, with the connection behind it: the store thread (threaded/worker.ts) wraps each batch of calls in
+ * one transaction on it (group commit).
+ */
+export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: Store; db: Database.Database } {
   const now = opts.now ?? Date.now
   const db = new Database(opts.path)
   try {
@@ -48,7 +56,7 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
   const gc = createGc(db, now)
   const ping = db.prepare('SELECT 1')
   const write = outboxWriter(db)
-  return {
+  const store: Store = {
     kind: 'sqlite',
     challenges: sqliteChallenges(db, gc),
     users: sqliteUsers(db, write),
@@ -72,4 +80,5 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
       db.close()
     },
   }
+  return { store, db }
 }
