@@ -130,6 +130,28 @@ async function main(): Promise<void> {
       keep(phase, vStart, v)
       if (v.status === 200) signedIn[phase]!++
     }
+    // Sigil's own latency histogram for the two sign-in routes (answered 200), read at the end of each phase: the part of
+    // the client's latency spent inside the server (from the first middleware to the response); the rest is waiting to be read.
+    const loginHistogram = async (): Promise<Map<number, number>> => {
+      const text = (await client.request('GET', '/metrics')).json as unknown as string
+      const counts = new Map<number, number>()
+      for (const m of text.matchAll(/^sigil_http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+        if (!/route="\/v1\/passkeys\/login\/(options|verify)"/.test(m[1]!) || !/status="200"/.test(m[1]!)) continue
+        const le = /le="([^"]+)"/.exec(m[1]!)![1]!
+        const bound = le === '+Inf' ? Infinity : Number(le)
+        counts.set(bound, (counts.get(bound) ?? 0) + Number(m[2]))
+      }
+      return counts
+    }
+    const serverHist: Map<number, number>[] = [await loginHistogram()]
+    /** The bucket bound (ms) under which `q` % of a phase's server-side latencies fall. */
+    const histPercentile = (phase: number, q: number): string => {
+      const a = serverHist[phase]!, b = serverHist[phase + 1]!
+      const bounds = [...b.keys()].sort((x, y) => x - y)
+      const total = (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0)
+      const hit = bounds.find((k) => (b.get(k) ?? 0) - (a.get(k) ?? 0) >= (q / 100) * total)
+      return total === 0 || hit === undefined ? '-' : hit === Infinity ? '> 2500' : `<= ${hit * 1000}`
+    }
     const phaseStart: number[] = []
     let due = performance.now()
     for (const [phase, rate] of rates.entries()) {
@@ -149,6 +171,7 @@ async function main(): Promise<void> {
       }
       due = end
       cpu.push((treeCpuSeconds(pid) - c0) / seconds)
+      serverHist.push(await loginHistogram())
     }
     const dropAt = phaseStart[1]!
     await Promise.race([Promise.all(running), sleep(TIMEOUT_MS + 5000)])
@@ -190,7 +213,7 @@ async function main(): Promise<void> {
       timeline.push(`${(from / 1000).toFixed(0).padStart(4)} s  ${from < seconds * 1000 ? `${factor}x` : `${low}x`}  admitted ${String(adm.length).padStart(5)}  shed ${String(slice.filter(isShed).length).padStart(5)}  `
         + `p99 ${ms(percentile(Float64Array.from(adm.map((r) => r.end - r.start)).sort(), 99)).padStart(8)} ms`)
     }
-    const row = (name: string, f: (s: (typeof summary)[number]) => string): string => `${name.padEnd(52)}${summary.map((s) => f(s).padStart(20)).join('')}`
+    const row = (name: string, f: (s: (typeof summary)[number], i: number) => string): string => `${name.padEnd(52)}${summary.map((s, i) => f(s, i).padStart(20)).join('')}`
     lines.push(row('figure', (s) => `${(s.rate / capacity).toFixed(1)}x (${s.rate.toFixed(0)}/s)`),
       row('sign-ins completed/s', (s) => s.signInsPerSecond.toFixed(0)),
       row('admitted requests/s (answered, not shed)', (s) => s.admittedPerSecond.toFixed(0)),
@@ -199,6 +222,7 @@ async function main(): Promise<void> {
       row(`timeouts (${TIMEOUT_MS / 1000} s) / connection errors`, (s) => `${s.timeouts} / ${s.connectionErrors}`),
       row('sign-ins dropped by the generator (too many open)', (s) => String(s.dropped)),
       row('p50 / p99 ms of admitted requests', (s) => `${ms(s.p50)} / ${ms(s.p99)}`),
+      row('server-side p50 / p99 ms, sign-in routes (buckets)', (_, i) => `${histPercentile(i, 50)} / ${histPercentile(i, 99)}`),
       row('server CPU, cores', (s) => s.serverCores.toFixed(2)),
       '',
       ...timeline,

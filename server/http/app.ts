@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
   app.set('etag', false)
   // First of all: a shed request costs as little as possible (no id, no headers beyond its own, no body read).
   // Probes and metrics stay answerable.
-  app.use(admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'],
+  app.use(admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'], underWaySuffixes: ['/verify'],
     metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } }))
   app.use(requestContext(deps))
   app.use(helmet({

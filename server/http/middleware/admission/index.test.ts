@@ -7,9 +7,9 @@ import { startTestApp, TestClient, TEST_ORIGIN, type TestApp } from '../../../te
 import { ConfigError, loadConfig } from '../../../config.ts'
 
 /** A sign-in options call whose body is half sent: admitted (the middleware runs on headers) and held in flight. */
-function heldRequest(url: string): { finish: () => void; response: Promise<{ status: number; body: string }> } {
+function heldRequest(url: string, headers: Record<string, string> = {}): { finish: () => void; response: Promise<{ status: number; body: string }> } {
   const req = http.request(`${url}/v1/passkeys/login/options`, {
-    method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': '2', origin: TEST_ORIGIN },
+    method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': '2', origin: TEST_ORIGIN, ...headers },
   })
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
@@ -71,16 +71,25 @@ function busy(ms: number): void {
   while (performance.now() - t0 < ms || (process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1000 < ms) { /* blocking on purpose */ }
 }
 
-test('past the in-flight cap: 503 overloaded with Retry-After; admitted requests finish; recovery at once; probes never shed', async () => {
-  const app = await startTestApp({ env: { SIGIL_MAX_IN_FLIGHT: '2' } })
+test('past the in-flight cap: 503 overloaded with Retry-After; new work gets half the room; admitted requests finish; recovery at once; probes never shed', async () => {
+  const app = await startTestApp({ env: { SIGIL_MAX_IN_FLIGHT: '4' } })
   try {
+    // Two new sign-ins fill the half of the room kept for new work.
     const held = [heldRequest(app.url), heldRequest(app.url)]
     await untilInFlight(app, 2)
     const c = new TestClient(app.url)
     const excess = await Promise.all([c.post('/v1/passkeys/login/options', {}), c.get('/v1/me'), c.get('/openapi.json')])
     for (const r of excess) assertShed(r)
+    // Work under way still gets the other half: a ceremony's /verify (a discoverable sign-in carries no cookie), a cookie.
+    assert.equal((await c.post('/v1/passkeys/login/verify', {})).status, 400, 'a /verify is under way')
+    assert.equal((await c.get('/v1/me', { cookie: 'sigil_session=unknown' })).status, 401, 'a cookie is under way')
+    // Two more under way fill the whole room: now everything is shed.
+    held.push(heldRequest(app.url, { cookie: 'sigil_session=unknown' }), heldRequest(app.url, { cookie: 'theme=dark' }))
+    await untilInFlight(app, 4)
+    assertShed(await c.get('/v1/me', { cookie: 'sigil_session=unknown' }))
+    assertShed(await c.post('/v1/passkeys/login/verify', {}))
     for (const probe of ['/healthz', '/readyz', '/metrics']) assert.equal((await c.get(probe)).status, 200, probe)
-    assert.equal(await metric(app, /^sigil_http_requests_shed_total\{reason="in_flight"\} (\d+)$/m), 3)
+    assert.equal(await metric(app, /^sigil_http_requests_shed_total\{reason="in_flight"\} (\d+)$/m), 5)
 
     for (const h of held) h.finish()
     for (const h of held) {

@@ -15,6 +15,11 @@ export interface AdmissionOptions {
   maxEventLoopDelayMs: number
   /** Never shed, never counted: probes and metrics, so a load balancer still sees the instance. */
   exemptPaths: readonly string[]
+  /**
+   * Paths ending so finish work begun by an earlier request (a ceremony's `/verify` answers its `/options`): they are
+   * under way even without a cookie (a discoverable sign-in has none), like requests with a cookie or Authorization.
+   */
+  underWaySuffixes?: readonly string[]
   metrics?: { inFlight: Gauge; shed: Counter<'reason'> }
 }
 
@@ -24,6 +29,12 @@ const TICK_MS = 10
 const IDLE_STOP_MS = 5000
 /** Requests under way (cookie or Authorization) are shed by the loop signal only past this multiple of the delay. */
 const UNDER_WAY_FACTOR = 2.5
+/**
+ * New work (not under way) is admitted only while fewer than this share of `maxInFlight` are in flight: the rest
+ * of the room is kept for the second halves of what was already admitted, so that work done on a first half is
+ * not thrown away when its second half arrives.
+ */
+const NEW_WORK_SHARE = 0.5
 /** Seconds a shed client should wait: overload on one event loop is a matter of turns, not minutes. */
 const RETRY_AFTER_SECONDS = '1'
 const SHED_BODY = JSON.stringify(problemBody(new ProblemError('overloaded', 503, {
@@ -151,7 +162,8 @@ const loop = {
  * The loop signal caps each turn: once a turn has run that long (and the last one did too) the rest of the turn's
  * requests are shed and the next turn starts fresh, so an admitted request waits about a turn, and shedding stops
  * on the first turn that is short again. Requests that carry a cookie or an Authorization header (a ceremony under
- * way, a session, an API client) are shed by the loop only past 2.5 times the delay: new work goes first, so the
+ * way, a session, an API client, a ceremony's `/verify`) are shed by the loop only past 2.5 times the delay, and new
+ * work gets only half of the in-flight room: new work goes first, so the
  * second half of a sign-in is not thrown away after its first half was served. A forged cookie buys no more than
  * that factor. While the overload lasts (two windows of 100 ms running), a window controller also thins out new
  * work read late in a turn (see Controller). It is the first middleware, and a shed response is written directly:
@@ -160,11 +172,14 @@ const loop = {
 export function admission(opts: AdmissionOptions): RequestHandler {
   const exempt = new Set(opts.exemptPaths)
   const controller: Controller = { limit: opts.maxEventLoopDelayMs, windowMaxGap: 0, lastWindowOver: false, admitNew: 1 }
+  const suffixes = opts.underWaySuffixes ?? []
+  const newWorkRoom = Math.max(1, Math.floor(opts.maxInFlight * NEW_WORK_SHARE))
   let inFlight = 0
   const shedReason = (req: Request): AdmissionShedReason | undefined => {
     if (inFlight >= opts.maxInFlight) return 'in_flight'
+    const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined || suffixes.some((x) => req.path.endsWith(x))
+    if (!underWay && inFlight >= newWorkRoom) return 'in_flight'
     const { age, lastGap } = loop.read(performance.now(), opts.maxEventLoopDelayMs, controller)
-    const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined
     if (age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs) return 'event_loop'
     // New work is thinned out while the loop is behind; a loop back at its timers within a fraction of the limit
     // is not behind (load has dropped, or this turn has only just begun), so it admits at once.
