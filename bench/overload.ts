@@ -8,7 +8,7 @@
  * The load runs in this process (the server is a child process); loopback only, each phase bounded in time.
  *
  *   tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--accounts 1500]
- *                         [--max-in-flight N] [--max-delay-ms N]     (these two set Sigil's admission limits)
+ *                         [--max-in-flight N] [--max-delay-ms N] [--latency-ms N]   (Sigil's admission settings)
  *                         [--cpu-prof]    (a V8 profile of the server of the overload phases, in bench/results/profiles/overload)
  */
 import fs from 'node:fs'
@@ -32,12 +32,13 @@ const { values: args } = parseArgs({
     accounts: { type: 'string', default: '1500' },
     'max-in-flight': { type: 'string' },
     'max-delay-ms': { type: 'string' },
+    'latency-ms': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
 })
 const [capacitySeconds, seconds, factor, low, accounts] = [args['capacity-seconds'], args.seconds, args.factor, args.low, args.accounts].map(Number) as [number, number, number, number, number]
 if (![capacitySeconds, seconds, factor, low, accounts].every((n) => Number.isFinite(n) && n > 0)) {
-  process.stderr.write('usage: tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--accounts 1500] [--max-in-flight N] [--max-delay-ms N]\n')
+  process.stderr.write('usage: tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--accounts 1500] [--max-in-flight N] [--max-delay-ms N] [--latency-ms N]\n')
   process.exit(2)
 }
 const log = (s: string): void => void process.stderr.write(s + '\n')
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const admissionEnv = {
     ...(args['max-in-flight'] ? { SIGIL_MAX_IN_FLIGHT: args['max-in-flight'] } : {}),
     ...(args['max-delay-ms'] ? { SIGIL_MAX_EVENT_LOOP_DELAY_MS: args['max-delay-ms'] } : {}),
+    ...(args['latency-ms'] ? { SIGIL_ADMISSION_LATENCY_MS: args['latency-ms'] } : {}),
   }
   const start = (admission: Record<string, string>, nodeArgs: string[] = []) => startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz', nodeArgs, env: {
     PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   // Capacity is what Sigil completes with nothing shed: 64 back-to-back users are a queue admission control would
   // (rightly) thin out, and shed users retrying at once would measure the shedding, not the capacity. So the first
   // server runs with admission control off; the overload phases run on a second one, same port and data, as configured.
-  let server = await start({ SIGIL_MAX_EVENT_LOOP_DELAY_MS: '60000', SIGIL_MAX_IN_FLIGHT: '100000' })
+  let server = await start({ SIGIL_MAX_EVENT_LOOP_DELAY_MS: '60000', SIGIL_MAX_IN_FLIGHT: '100000', SIGIL_ADMISSION_LATENCY_MS: '0' })
   let client = sigilClient(server.url, origin, { connections: CONNECTIONS, timeoutMs: TIMEOUT_MS })
   try {
     const t0 = performance.now()

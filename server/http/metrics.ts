@@ -41,7 +41,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     }),
     httpShed: new Counter({
       name: 'sigil_http_requests_shed_total',
-      help: 'HTTP requests shed with 503 overloaded, by reason: in_flight or event_loop',
+      help: 'HTTP requests shed with 503 overloaded, by reason: in_flight, latency or event_loop',
       labelNames: ['reason'],
       registers: [registry],
     }),

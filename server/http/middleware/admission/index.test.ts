@@ -202,9 +202,42 @@ test('one long turn alone (a burst, a GC pause) sheds nothing', async () => {
   }
 })
 
+test('with a latency target, slow answers bring the in-flight limit down (to 8, half of it for new work) and fast ones raise it again', async () => {
+  const app = await startTestApp({ env: { SIGIL_MAX_IN_FLIGHT: '64', SIGIL_ADMISSION_LATENCY_MS: '20' } })
+  const c = new TestClient(app.url)
+  try {
+    // Three answers, each held in flight well past the 20 ms target: a window of slow answers.
+    const slow = [heldRequest(app.url), heldRequest(app.url), heldRequest(app.url)]
+    await untilInFlight(app, 3)
+    await sleep(150)
+    for (const h of slow) h.finish()
+    for (const h of slow) assert.equal((await h.response).status, 200)
+    await sleep(120)
+    // The next request closes that window: the limit falls to 8 (Little's law gives less; 8 is the floor), 4 for new work.
+    const held = [heldRequest(app.url), heldRequest(app.url), heldRequest(app.url), heldRequest(app.url)]
+    await untilInFlight(app, 4)
+    assertShed(await c.post('/v1/passkeys/login/options', {}))
+    assert.equal(await metric(app, /^sigil_http_requests_shed_total\{reason="latency"\} (\d+)$/m), 1)
+    assert.equal((await c.get('/v1/me', { cookie: 'sigil_session=unknown' })).status, 401, 'work under way still fits under 8')
+    for (const h of held) h.finish()
+    for (const h of held) await h.response
+    // Fast windows raise the limit by a tenth each (at least one): new work is admitted again.
+    let admitted = 0
+    for (let i = 0; i < 40 && admitted < 8; i++) {
+      const rs = await Promise.all(Array.from({ length: 6 }, () => c.post('/v1/passkeys/login/options', {})))
+      admitted = rs.filter((r) => r.status === 200).length
+      await sleep(110)
+    }
+    assert.ok(admitted >= 6, `new work admitted again (${admitted} of 6)`)
+  } finally {
+    await app.close()
+  }
+})
+
 test('admission limits come from the environment, with defaults that leave ordinary traffic alone', () => {
-  assert.deepEqual(loadConfig({}).admission, { maxInFlight: 256, maxEventLoopDelayMs: 150 })
-  assert.deepEqual(loadConfig({ SIGIL_MAX_IN_FLIGHT: '8', SIGIL_MAX_EVENT_LOOP_DELAY_MS: '50' }).admission, { maxInFlight: 8, maxEventLoopDelayMs: 50 })
+  assert.deepEqual(loadConfig({}).admission, { maxInFlight: 256, maxEventLoopDelayMs: 150, latencyTargetMs: 0 })
+  assert.deepEqual(loadConfig({ SIGIL_MAX_IN_FLIGHT: '8', SIGIL_MAX_EVENT_LOOP_DELAY_MS: '50', SIGIL_ADMISSION_LATENCY_MS: '60' }).admission,
+    { maxInFlight: 8, maxEventLoopDelayMs: 50, latencyTargetMs: 60 })
   assert.throws(() => loadConfig({ SIGIL_MAX_IN_FLIGHT: '0', SIGIL_MAX_EVENT_LOOP_DELAY_MS: 'soon' }), (err: unknown) => {
     assert.ok(err instanceof ConfigError)
     assert.deepEqual(err.issues.map((i) => i.split(':')[0]).sort(), ['SIGIL_MAX_EVENT_LOOP_DELAY_MS', 'SIGIL_MAX_IN_FLIGHT'])

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express'
 import type { Counter, Gauge } from 'prom-client'
 import { ProblemError, problemBody } from '../../problem.ts'
 
-export type AdmissionShedReason = 'in_flight' | 'event_loop'
+export type AdmissionShedReason = 'in_flight' | 'event_loop' | 'latency'
 
 export interface AdmissionOptions {
   /** Requests admitted and not yet answered, at most; the next one is shed. */
@@ -13,6 +13,13 @@ export interface AdmissionOptions {
    * GC pause, sheds nothing).
    */
   maxEventLoopDelayMs: number
+  /**
+   * Latency target for admitted requests (ms; 0 turns it off): while more than 2 % of the requests answered in a
+   * 100 ms window took longer, the in-flight limit comes down by a quarter per window, or at once to the window's
+   * throughput times the target if that is lower (to 8 at least); it goes back up by a tenth per window that met it. By Little's law time in the server is in-flight over throughput, so a
+   * smaller limit is what shortens it: the excess is shed at the door instead of queueing inside.
+   */
+  latencyTargetMs?: number
   /** Never shed, never counted: probes and metrics, so a load balancer still sees the instance. */
   exemptPaths: readonly string[]
   /**
@@ -35,6 +42,12 @@ const UNDER_WAY_FACTOR = 2.5
  * not thrown away when its second half arrives.
  */
 const NEW_WORK_SHARE = 0.5
+/** The latency-driven limit (see `latencyTargetMs`): its window, floor, allowed share of slow answers and steps. */
+const LIMIT_WINDOW_MS = 100
+const LIMIT_FLOOR = 8
+const SLOW_SHARE = 0.02
+const LIMIT_DECREASE = 0.75
+const LIMIT_INCREASE = 0.1
 /** Seconds a shed client should wait: overload on one event loop is a matter of turns, not minutes. */
 const RETRY_AFTER_SECONDS = '1'
 const SHED_BODY = JSON.stringify(problemBody(new ProblemError('overloaded', 503, {
@@ -173,13 +186,32 @@ export function admission(opts: AdmissionOptions): RequestHandler {
   const exempt = new Set(opts.exemptPaths)
   const controller: Controller = { limit: opts.maxEventLoopDelayMs, windowMaxGap: 0, lastWindowOver: false, admitNew: 1 }
   const suffixes = opts.underWaySuffixes ?? []
-  const newWorkRoom = Math.max(1, Math.floor(opts.maxInFlight * NEW_WORK_SHARE))
+  const target = opts.latencyTargetMs ?? 0
   let inFlight = 0
-  const shedReason = (req: Request): AdmissionShedReason | undefined => {
+  /** The in-flight limit in force: `maxInFlight`, or less while answers are slower than the target. */
+  let limit = opts.maxInFlight
+  let windowStart = performance.now()
+  let answered = 0
+  let slow = 0
+  const endLimitWindow = (now: number): void => {
+    // Too slow: down by a quarter, or at once to what Little's law says would meet the target at this window's
+    // throughput (answered per ms × target ms), whichever is lower.
+    if (answered > 0 && slow > answered * SLOW_SHARE) {
+      const fits = Math.floor((answered / (now - windowStart)) * target)
+      limit = Math.max(Math.min(LIMIT_FLOOR, opts.maxInFlight), Math.min(Math.floor(limit * LIMIT_DECREASE), fits))
+    }
+    else if (answered > 0) limit = Math.min(opts.maxInFlight, Math.ceil(limit * (1 + LIMIT_INCREASE)))
+    else if (inFlight === 0) limit = opts.maxInFlight
+    answered = 0
+    slow = 0
+    windowStart = now
+  }
+  const shedReason = (req: Request, now: number): AdmissionShedReason | undefined => {
     if (inFlight >= opts.maxInFlight) return 'in_flight'
+    if (target > 0 && now - windowStart >= LIMIT_WINDOW_MS) endLimitWindow(now)
     const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined || suffixes.some((x) => req.path.endsWith(x))
-    if (!underWay && inFlight >= newWorkRoom) return 'in_flight'
-    const { age, lastGap } = loop.read(performance.now(), opts.maxEventLoopDelayMs, controller)
+    if (inFlight >= (underWay ? limit : Math.max(1, Math.floor(limit * NEW_WORK_SHARE)))) return limit < opts.maxInFlight ? 'latency' : 'in_flight'
+    const { age, lastGap } = loop.read(now, opts.maxEventLoopDelayMs, controller)
     if (age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs) return 'event_loop'
     // New work is thinned out while the loop is behind; a loop back at its timers within a fraction of the limit
     // is not behind (load has dropped, or this turn has only just begun), so it admits at once.
@@ -188,7 +220,8 @@ export function admission(opts: AdmissionOptions): RequestHandler {
   }
   return (req, res, next) => {
     if (exempt.has(req.path)) return next()
-    const reason = shedReason(req)
+    const admittedAt = performance.now()
+    const reason = shedReason(req, admittedAt)
     if (reason) {
       opts.metrics?.shed.inc({ reason })
       // Written directly (no JSON encoding, no further middleware): under overload most requests end here.
@@ -200,6 +233,10 @@ export function admission(opts: AdmissionOptions): RequestHandler {
     // 'close' comes once per response, whether it finished or the client went away.
     res.once('close', () => {
       inFlight--
+      if (target > 0) {
+        answered++
+        if (performance.now() - admittedAt > target) slow++
+      }
       opts.metrics?.inFlight.dec()
     })
     next()
