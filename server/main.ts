@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
-  const store = await openStore(config, { threaded: config.sqliteThread })
+  // A dead SQLite store thread leaves nothing this process can answer but 503: exit, so that it is restarted
+  // (by the cluster primary with SIGIL_WORKERS > 1, or by the service manager).
+  const store = await openStore(config, { threaded: config.sqliteThread, onDown: (err) => {
+    log.fatal({ err: err.message }, 'the SQLite store thread died; exiting')
+    process.exit(70)
+  } })
   const keys = await openKeys(config, log)
   // Compile the policy set in force (the shipped one on first start) before taking requests, not on the first one.
   await policySourceFor(store).current()

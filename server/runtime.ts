@@ -24,14 +24,14 @@ export function createLogger(level: string, fd = 1): Logger {
  * The configured store. `threaded` (the server's choice, from SIGIL_SQLITE_THREAD) puts SQLite on a store thread
  * with group commit; the CLI's short commands call it directly.
  */
-export async function openStore(config: Config, opts: { threaded?: boolean } = {}): Promise<Store> {
+export async function openStore(config: Config, opts: { threaded?: boolean; onDown?: (err: Error) => void } = {}): Promise<Store> {
   if (config.store === 'redis' && config.redis) {
     const { url, clusterNodes, prefix } = config.redis
     return connectRedisStore({ url, prefix, ...(clusterNodes.length ? { cluster: { rootNodes: clusterNodes } } : {}) })
   }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const file = path.join(config.dataDir, 'sigil.db')
-  return opts.threaded ? openThreadedSqliteStore({ path: file }) : openSqliteStore({ path: file })
+  return opts.threaded ? openThreadedSqliteStore({ path: file, ...(opts.onDown ? { onDown: opts.onDown } : {}) }) : openSqliteStore({ path: file })
 }
 
 export function openKeys(config: Config, log: Logger): Promise<KeyRing> {

@@ -109,14 +109,25 @@ describe('threaded SQLite store: group commit', () => {
     }
   })
 
-  test('if the store thread dies, calls in flight and later calls fail closed with StoreUnavailableError', async () => {
-    const store = await openThreadedSqliteStore({ path: file() })
+  test('if the store thread dies, calls in flight and later calls fail closed with StoreUnavailableError, and onDown is told once', async () => {
+    const downs: Error[] = []
+    const store = await openThreadedSqliteStore({ path: file(), onDown: (err) => downs.push(err) })
     const worker = (store as unknown as Record<symbol, Worker>)[STORE_THREAD]!
     const inFlight = store.users.get('someone')
     await worker.terminate()
     await assert.rejects(inFlight.then(() => store.ping()), (e) => e instanceof StoreUnavailableError)
     await assert.rejects(store.ping(), (e) => e instanceof StoreUnavailableError)
     await store.close()
+    assert.equal(downs.length, 1)
+  })
+
+  test('close is not a death: onDown is not called', async () => {
+    const downs: Error[] = []
+    const store = await openThreadedSqliteStore({ path: file(), onDown: (err) => downs.push(err) })
+    await store.ping()
+    await store.close()
+    await assert.rejects(store.ping(), (e) => e instanceof StoreUnavailableError)
+    assert.deepEqual(downs, [])
   })
 
   test('a database that cannot be opened fails the open, naming the cause', async () => {

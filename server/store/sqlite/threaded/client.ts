@@ -6,6 +6,8 @@ import { fromWireError, toWireError, type Call, type FromWorker, type ToWorker }
 export interface OpenThreadedSqliteStoreOptions {
   /** A file path, or ':memory:' (the database then lives and dies with the store thread). */
   path: string
+  /** Called once if the store thread dies (not on close): the server logs it and exits, so that it is restarted. */
+  onDown?: (err: Error) => void
 }
 
 /** Where a threaded store keeps its Worker, for tests that end the thread as a crash would. */
@@ -20,7 +22,7 @@ interface Pending { resolve: (value: unknown) => void; reject: (err: Error) => v
  * go as one batch when the turn ends (setImmediate), and each caller is answered after its batch committed.
  *
  * If the store thread dies, every call in flight and every later call fails with StoreUnavailableError
- * (503 store_unavailable, /readyz fails): the process should then be restarted.
+ * (503 store_unavailable, /readyz fails), and `onDown` is told: the process should then be restarted.
  */
 export async function openThreadedSqliteStore(opts: OpenThreadedSqliteStoreOptions): Promise<Store> {
   // The worker is TypeScript: it registers tsx's loader in its own thread first, then loads worker.ts.
@@ -110,8 +112,14 @@ export async function openThreadedSqliteStore(opts: OpenThreadedSqliteStoreOptio
     } else if (m.type === 'closed') onClosed?.()
   })
   worker.unref()
-  worker.on('error', (err) => fail(err))
-  worker.on('exit', (code) => fail(new Error(`the SQLite store thread exited (${code})`)))
+  let closing = false
+  const died = (err: Error): void => {
+    const first = down === undefined
+    fail(err)
+    if (first && !closing) opts.onDown?.(err)
+  }
+  worker.on('error', died)
+  worker.on('exit', (code) => died(new Error(`the SQLite store thread exited (${code})`)))
 
   const store: Record<string, unknown> = { kind: 'sqlite' }
   for (const [area, methods] of Object.entries(shape)) {
@@ -129,6 +137,7 @@ export async function openThreadedSqliteStore(opts: OpenThreadedSqliteStoreOptio
   Object.defineProperty(store, STORE_THREAD, { value: worker })
   store.close = async () => {
     if (down) return
+    closing = true
     flush()
     worker.ref()
     await new Promise<void>((resolve) => {
