@@ -2,7 +2,15 @@ import {
   preparsePolicySet, preparseSchema, statefulIsAuthorized,
   type Context, type EntityJson, type EntityUidJson,
 } from '@cedar-policy/cedar-wasm/nodejs'
+import v8 from 'node:v8'
 import { PolicyError } from './errors.ts'
+
+// V8 11.3 (Node 20) can crash the process ("Fatal error … unreachable code" in
+// Deoptimizer::DoComputeBuiltinContinuation) when optimized code that inlined a JS-to-Wasm call is deoptimized
+// lazily while that call runs: seen three times in three 60-second runs of bench/mixed.ts (the deopt trace ended
+// in `evaluateIssuance` → `authorize` → cedar-wasm), never in runs with the inlining off. So it is switched off
+// before any caller of cedar-wasm is optimized. Later V8s reworked this inlining; the flag is left alone there.
+if (process.versions.v8.startsWith('11.')) v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls')
 import { ACTIONS, type CompiledPolicySet } from './policySet.ts'
 
 /** Names of the per-action policy subsets and the schema parsed once into cedar-wasm's cache. */
