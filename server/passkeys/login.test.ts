@@ -1,5 +1,6 @@
 import { test, describe, before, after, afterEach } from 'node:test'
 import assert from 'node:assert/strict'
+import { StoreUnavailableError } from '../store/index.ts'
 import { createSoftAuthenticator, startTestApp, TestClient, signUp, signIn, TEST_ORIGIN, type TestApp } from '../testing/index.ts'
 
 describe('login over HTTP', () => {
@@ -79,6 +80,46 @@ describe('login over HTTP', () => {
     assert.equal(r.body.code, 'counter_regression')
     const audit = await app.deps.store.audit.list({ limit: 1000 })
     assert.ok(audit.some((e) => e.type === 'passkey.counter_regression' && e.subject === credentialId && e.actor === user.id))
+  })
+
+  test('sign-ins are limited per account and client: the 31st in a minute is refused with Retry-After, the counter still moves', async () => {
+    const auth = createSoftAuthenticator({ counterStep: 1 })
+    const { credentialId } = await signUp(new TestClient(app.url), auth, handle())
+    for (let i = 0; i < 30; i++) assert.equal((await signIn(new TestClient(app.url), auth)).status, 200, `sign-in ${i + 1}`)
+    const over = await signIn(new TestClient(app.url), auth)
+    assert.equal(over.status, 429)
+    assert.equal(over.body.code, 'rate_limited')
+    assert.ok(Number(over.headers.get('retry-after')) >= 1)
+    assert.equal(over.headers.get('set-cookie'), null, 'no session')
+    // The signature was genuine: the authenticator's counter moved, and the stored one with it.
+    assert.equal((await app.deps.store.passkeys.get(credentialId))!.counter, 31)
+    // Another account on the same client is not affected.
+    const other = createSoftAuthenticator()
+    await signUp(new TestClient(app.url), other, handle())
+    assert.equal((await signIn(new TestClient(app.url), other)).status, 200)
+    app.clock.advance(60_000)
+    assert.equal((await signIn(new TestClient(app.url), auth)).status, 200, 'a new minute')
+  })
+
+  test('a sign-in whose audit entry cannot be written opens no session', async () => {
+    const auth = createSoftAuthenticator()
+    const { user } = await signUp(new TestClient(app.url), auth, handle())
+    const sessionsBefore = (await app.deps.store.sessions.listByUser(user.id)).length
+    const audit = app.deps.store.audit as { append: (...args: never[]) => Promise<unknown> }
+    const append = audit.append
+    audit.append = async () => { throw new StoreUnavailableError(new Error('audit log unreachable')) }
+    try {
+      const client = new TestClient(app.url)
+      const r = await signIn(client, auth)
+      assert.equal(r.status, 503)
+      assert.equal(r.body.code, 'store_unavailable')
+      assert.equal(r.headers.get('set-cookie'), null)
+      assert.equal(client.cookie, undefined)
+    } finally {
+      audit.append = append
+    }
+    assert.equal((await app.deps.store.sessions.listByUser(user.id)).length, sessionsBefore, 'the session opened beside it was ended')
+    assert.equal((await signIn(new TestClient(app.url), auth)).status, 200)
   })
 
   test('an unknown credential gets credential_unknown with its id', async () => {

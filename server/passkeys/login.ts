@@ -51,31 +51,22 @@ const APPROVALS_PER_MINUTE = 300
  */
 async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approval', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord; ceremony: CeremonyRecord }> {
   requireSameId(response)
-  // Independent reads go out together (one round trip to a networked store instead of two); the challenge is
-  // consumed whatever the passkey lookup finds, and its refusal comes first, as if the two ran in order.
+  // Independent calls go out together (one round trip to the store thread or a networked store, not two); the
+  // challenge is consumed whatever the passkey lookup finds, and its refusal comes first, as if the two ran in order.
   const [consumed, found] = await Promise.allSettled([
     finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId),
-    deps.store.passkeys.get(response.id),
+    deps.store.passkeys.getWithOwner(response.id),
   ])
   if (consumed.status === 'rejected') throw consumed.reason
   if (found.status === 'rejected') throw found.reason
   const ceremony = consumed.value
-  const passkey = found.value
-  if (!passkey || (sessionUserId !== undefined && passkey.userId !== sessionUserId)) {
+  const passkey = found.value?.passkey
+  const user = found.value?.user
+  if (!passkey || !user || (sessionUserId !== undefined && passkey.userId !== sessionUserId)) {
     throw new ProblemError('credential_unknown', 401, {
       detail: 'This passkey is not registered here (it may have been removed).', field: 'response.id', extra: { credentialId: response.id },
     })
   }
-  // The per-account limit counts this attempt while the account is read: the same two steps, one round trip.
-  const limit = kind === 'approval'
-    // Approvals come from a signed-in session with a challenge bound to one request, and an approver may
-    // legitimately sign many in a busy minute: they get their own, larger bucket.
-    ? hitLimit(deps, `approval-assertion:${passkey.userId}:${client}`, APPROVALS_PER_MINUTE)
-    : hitLimit(deps, `assertion:${passkey.userId}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
-  const [read, limited] = await Promise.allSettled([deps.store.users.get(passkey.userId), limit])
-  if (read.status === 'rejected') throw read.reason
-  const user = read.value
-  if (!user) throw new ProblemError('credential_unknown', 401, { field: 'response.id', extra: { credentialId: response.id } })
   // Discoverable login (empty allowCredentials) must name the user (WebAuthn L3 §7.2 step 6).
   if (kind === 'login' && response.response.userHandle === undefined) {
     throw new ProblemError('user_handle_missing', 400, { detail: 'A discoverable sign-in response must carry userHandle.', field: 'response.response.userHandle' })
@@ -83,7 +74,6 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
   if (response.response.userHandle !== undefined && response.response.userHandle !== user.webauthnUserId) {
     throw new ProblemError('user_handle_mismatch', 400, { detail: 'The response names another user than the passkey belongs to.', field: 'response.response.userHandle' })
   }
-  if (limited.status === 'rejected') throw limited.reason
   let info
   try {
     const v = await verifyAuthenticationResponse({
@@ -103,13 +93,27 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
   }
   // A role granted after the passkey was registered may demand more of it (a hardware key for compliance).
   enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType })
+  // The per-account limit counts this attempt in the same round trip as the counter's compare-and-set. Before
+  // this point every attempt has spent a challenge, which only the per-client limit on options hands out, so
+  // counting here (after the signature) bounds nothing less; a genuine assertion over the limit still moves the
+  // counter, as the authenticator did.
+  const limit = kind === 'approval'
+    // Approvals come from a signed-in session with a challenge bound to one request, and an approver may
+    // legitimately sign many in a busy minute: they get their own, larger bucket.
+    ? hitLimit(deps, `approval-assertion:${passkey.userId}:${client}`, APPROVALS_PER_MINUTE)
+    : hitLimit(deps, `assertion:${passkey.userId}:${client}`, ACCOUNT_LOGINS_PER_MINUTE)
   const now = deps.now()
-  const moved = await deps.store.passkeys.recordUse(passkey.id, { userId: passkey.userId, expectedCounter: passkey.counter, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now })
-  if (!moved) {
+  const [moved, limited] = await Promise.allSettled([
+    deps.store.passkeys.recordUse(passkey.id, { userId: passkey.userId, expectedCounter: passkey.counter, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now }),
+    limit,
+  ])
+  if (moved.status === 'rejected') throw moved.reason
+  if (!moved.value) {
     // Another assertion of this passkey won the race with an equal or higher counter.
     await auditCloneSuspect(deps, passkey, user)
     throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
   }
+  if (limited.status === 'rejected') throw limited.reason
   return { user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: now }, ceremony }
 }
 

@@ -1,7 +1,7 @@
 export type {
   ApprovalDecisionRecord, ApprovalPolicyDecision, ApprovalRecord, ApprovalStatus, ApprovalStore, BeneficiaryVerificationRecord, PolicySetRecord, PolicySetStore,
   ApiClientRecord, ApiClientStore, AuditEntry, AuditInput, AuditStore, CeremonyKind, CeremonyRecord, ChallengeStore,
-  DeliveryFilter, DeliveryOutcome, DeliveryState, DeviceType, IdempotencyBegin, OutboxEvent, OutboxStore, IdempotencyStore, PasskeyRecord, PasskeyStore, RateLimitHit, RateLimitStore,
+  DeliveryFilter, DeliveryOutcome, DeliveryState, DeviceType, IdempotencyBegin, OutboxEvent, OutboxStore, IdempotencyStore, PasskeyRecord, PasskeyStore, PasskeyWithOwner, RateLimitHit, RateLimitStore,
   RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,
   SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore, WebhookDelivery, WebhookStore,
   WebhookSubscription, WebhookSubscriptionPatch,

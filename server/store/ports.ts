@@ -91,10 +91,17 @@ export interface RecordPasskeyUse {
 
 export type RemovePasskeyResult = 'removed' | 'not_found' | 'last_passkey'
 
+export interface PasskeyWithOwner { passkey: PasskeyRecord; user: UserRecord | undefined }
+
 export interface PasskeyStore {
   /** Throws StoreConflictError('credential') when the id exists. */
   add(passkey: PasskeyRecord, events?: OutboxEvent[]): Promise<void>
   get(id: string): Promise<PasskeyRecord | undefined>
+  /**
+   * The passkey and the account it belongs to, read in one call (a sign-in's first read): undefined when the
+   * credential id is unknown; `user` undefined only if the account is gone.
+   */
+  getWithOwner(id: string): Promise<PasskeyWithOwner | undefined>
   listByUser(userId: string): Promise<PasskeyRecord[]>
   /** Compare-and-set on the counter; false when another login moved it first. */
   recordUse(id: string, use: RecordPasskeyUse): Promise<boolean>

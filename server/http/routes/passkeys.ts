@@ -25,8 +25,7 @@ export function passkeyRoutes(api: Api): void {
     errors: [...VERIFY_ERRORS, 'algorithm_unsupported', 'attestation_invalid', 'attestation_policy_violation', 'handle_unavailable', 'credential_already_registered'],
     handler: async ({ deps, req, res, body }) => {
       const { user, passkey } = await verifyNewAccount(deps, body.response)
-      await deps.store.audit.append({ type: 'account.created', actor: user.id, subject: user.id, data: { passkey: passkey.id, aaguid: passkey.aaguid } }, deps.now())
-      return signIn(deps, req, res, user, 'full')
+      return signIn(deps, req, res, user, 'full', undefined, { type: 'account.created', actor: user.id, subject: user.id, data: { passkey: passkey.id, aaguid: passkey.aaguid } })
     },
   })
   api.add({
@@ -43,8 +42,8 @@ export function passkeyRoutes(api: Api): void {
     errors: [...VERIFY_ERRORS, 'credential_unknown', 'user_handle_mismatch', 'signature_invalid', 'counter_regression'],
     handler: async ({ deps, req, res, body }) => {
       const { user, passkey } = await verifyLogin(deps, body.response, clientBucket(req.ip))
-      await deps.store.audit.append({ type: 'login', actor: user.id, subject: passkey.id, data: { method: 'passkey' } }, deps.now())
-      return signIn(deps, req, res, user, 'full', [domainEvent('login', user.id, deps.now(), { passkey: passkey.id, method: 'passkey' })])
+      return signIn(deps, req, res, user, 'full', [domainEvent('login', user.id, deps.now(), { passkey: passkey.id, method: 'passkey' })],
+        { type: 'login', actor: user.id, subject: passkey.id, data: { method: 'passkey' } })
     },
   })
 }

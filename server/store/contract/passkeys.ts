@@ -26,6 +26,20 @@ export function passkeysContract(name: string, target: ContractTarget) {
         assert.deepEqual((await store.passkeys.get(p.id))?.publicKey, new Uint8Array([1, 2, 3, 4]))
       }))
 
+    test('getWithOwner reads the passkey with its account; a removed passkey is gone from it too', () =>
+      withStores(target, async (store) => {
+        const { user, passkeys } = await seedUser(store)
+        const second = makePasskey(user.id)
+        await store.passkeys.add(second)
+        assert.deepEqual(await store.passkeys.getWithOwner(second.id), { passkey: second, user })
+        // Twice: the Redis adapter remembers the owner after the first read and reads both at once.
+        assert.deepEqual(await store.passkeys.getWithOwner(second.id), { passkey: second, user })
+        assert.equal(await store.passkeys.removeKeepingOne(user.id, second.id), 'removed')
+        assert.equal(await store.passkeys.getWithOwner(second.id), undefined)
+        assert.deepEqual((await store.passkeys.getWithOwner(passkeys[0]!.id))?.user, user)
+        assert.equal(await store.passkeys.getWithOwner('no-such-credential'), undefined)
+      }))
+
     test('unknown id is undefined; unknown user lists nothing', () => withStores(target, async (store) => {
       assert.equal(await store.passkeys.get('no-such-credential'), undefined)
       assert.deepEqual(await store.passkeys.listByUser('no-such-user'), [])

@@ -34,11 +34,12 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
   const conn = await openConnection({ url: opts.url, cluster: opts.cluster })
   const mark = outboxMarker(conn, keys)
   const runWithEvents = eventRunner(conn, keys, mark)
+  const users = redisUsers(conn, keys, runWithEvents)
   return {
     kind: 'redis',
     challenges: redisChallenges(conn, keys),
-    users: redisUsers(conn, keys, runWithEvents),
-    passkeys: redisPasskeys(conn, keys, runWithEvents),
+    users,
+    passkeys: redisPasskeys(conn, keys, runWithEvents, users),
     sessions: redisSessions(conn, keys, runWithEvents),
     recovery: redisRecovery(conn, keys, runWithEvents),
     apiClients: redisApiClients(conn, keys, runWithEvents),

@@ -1,4 +1,4 @@
-import type { PasskeyRecord, PasskeyStore, RemovePasskeyResult } from '../ports.ts'
+import type { PasskeyRecord, PasskeyStore, PasskeyWithOwner, RemovePasskeyResult, UserStore } from '../ports.ts'
 import type { RedisConn } from './connection.ts'
 import type { Keyspace } from './keys.ts'
 import { HSET_IF_EXISTS, lua, MEMBER_RECORDS, withOutbox } from './lua.ts'
@@ -44,13 +44,37 @@ const byCreated = (a: PasskeyRecord, b: PasskeyRecord) => a.createdAt - b.create
 /** Credential ids whose owner this instance remembers, at most (about 150 bytes each). */
 const MAX_REMEMBERED_OWNERS = 100_000
 
-export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): PasskeyStore {
+export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents, users: Pick<UserStore, 'get'>): PasskeyStore {
   /** Credential id → owner, as last read; a stale entry is found out by its missing record and dropped. */
   const owners = new Map<string, string>()
   /** The owner of a credential id, from the index that also makes ids unique. */
   const ownerOf = async (id: string) => {
     const key = keys.credential(id)
     return toText(await conn.call(key, ['GET', key]))
+  }
+  /**
+   * The passkey (and, with `withOwner`, its account). A remembered owner saves the index lookup (a sign-in's first
+   * read) and lets the account be read beside the passkey. The record itself is the proof: if the passkey is gone
+   * from that account (removed, or ever registered anew elsewhere), the index decides.
+   */
+  const find = async (id: string, withOwner: boolean): Promise<PasskeyWithOwner | undefined> => {
+    const read = async (userId: string) => {
+      const key = keys.passkey(userId, id)
+      return toPasskeyRecord(toHash(await conn.call(key, ['HGETALL', key])))
+    }
+    const remembered = owners.get(id)
+    if (remembered !== undefined) {
+      const [passkey, user] = await Promise.all([read(remembered), withOwner ? users.get(remembered) : undefined])
+      if (passkey) return { passkey, user }
+      owners.delete(id)
+    }
+    const userId = await ownerOf(id)
+    if (userId === undefined) return undefined
+    const [passkey, user] = await Promise.all([read(userId), withOwner ? users.get(userId) : undefined])
+    if (!passkey) return undefined
+    if (owners.size >= MAX_REMEMBERED_OWNERS) owners.clear()
+    owners.set(id, userId)
+    return { passkey, user }
   }
   return {
     async add(p, events) {
@@ -62,26 +86,10 @@ export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
       })
     },
     async get(id) {
-      const read = async (userId: string) => {
-        const key = keys.passkey(userId, id)
-        return toPasskeyRecord(toHash(await conn.call(key, ['HGETALL', key])))
-      }
-      // A remembered owner saves the index lookup (a sign-in's first read). The record itself is the proof: if
-      // the passkey is gone from that account (removed, or ever registered anew elsewhere), the index decides.
-      const remembered = owners.get(id)
-      if (remembered !== undefined) {
-        const hit = await read(remembered)
-        if (hit) return hit
-        owners.delete(id)
-      }
-      const userId = await ownerOf(id)
-      if (userId === undefined) return undefined
-      const found = await read(userId)
-      if (found) {
-        if (owners.size >= MAX_REMEMBERED_OWNERS) owners.clear()
-        owners.set(id, userId)
-      }
-      return found
+      return (await find(id, false))?.passkey
+    },
+    async getWithOwner(id) {
+      return find(id, true)
     },
     async listByUser(userId) {
       const rows = await conn.run(MEMBER_RECORDS, [keys.passkeys(userId)], [keys.passkeyPrefix(userId)])

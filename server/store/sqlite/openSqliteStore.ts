@@ -56,11 +56,12 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
   const gc = createGc(db, now)
   const ping = db.prepare('SELECT 1')
   const write = outboxWriter(db)
+  const users = sqliteUsers(db, write)
   const store: Store = {
     kind: 'sqlite',
     challenges: sqliteChallenges(db, gc),
-    users: sqliteUsers(db, write),
-    passkeys: sqlitePasskeys(db, write),
+    users,
+    passkeys: sqlitePasskeys(db, write, users),
     sessions: sqliteSessions(db, gc, write),
     recovery: sqliteRecovery(db, write),
     apiClients: sqliteApiClients(db, write),

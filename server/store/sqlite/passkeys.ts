@@ -1,12 +1,12 @@
 import type { Database } from 'better-sqlite3'
-import type { PasskeyRecord, PasskeyStore, RecordPasskeyUse, RemovePasskeyResult } from '../ports.ts'
+import type { PasskeyRecord, PasskeyStore, RecordPasskeyUse, RemovePasskeyResult, UserRecord } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
 import { INSERT_PASSKEY, type PasskeyRow, toPasskeyRecord, toPasskeyRow } from './passkeyRow.ts'
 
 type UseParams = Omit<RecordPasskeyUse, 'backedUp'> & { id: string; backedUp: number }
 
-export function sqlitePasskeys(db: Database, write: WriteEvents): PasskeyStore {
+export function sqlitePasskeys(db: Database, write: WriteEvents, users: { get(id: string): Promise<UserRecord | undefined> }): PasskeyStore {
   const insert = db.prepare<[PasskeyRow]>(INSERT_PASSKEY)
   const byId = db.prepare<[string], PasskeyRow>('SELECT * FROM passkeys WHERE id = ?')
   const byUser = db.prepare<[string], PasskeyRow>(
@@ -42,6 +42,12 @@ export function sqlitePasskeys(db: Database, write: WriteEvents): PasskeyStore {
     async get(id) {
       const row = byId.get(id)
       return row && toPasskeyRecord(row)
+    },
+    async getWithOwner(id) {
+      const row = byId.get(id)
+      if (!row) return undefined
+      const passkey = toPasskeyRecord(row)
+      return { passkey, user: await users.get(passkey.userId) }
     },
     async listByUser(userId) {
       return byUser.all(userId).map(toPasskeyRecord)
