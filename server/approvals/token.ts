@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
@@ -66,11 +66,11 @@ export async function verifyApprovalToken(deps: AppDeps, token: string, signerId
   try {
     let verified
     try {
-      verified = await jwtVerify(token, createLocalJWKSet(deps.keys.jwks()), options)
+      verified = await jwtVerify(token, deps.keys.verificationKeys(), options)
     } catch (err) {
       if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err
       await deps.keys.refresh()
-      verified = await jwtVerify(token, createLocalJWKSet(deps.keys.jwks()), options)
+      verified = await jwtVerify(token, deps.keys.verificationKeys(), options)
     }
     return verified.payload as ApprovalTokenClaims
   } catch (err) {

@@ -60,3 +60,24 @@ test('rotation: the retired key stays in the JWKS until what it signed expires, 
   now += 3600_000
   assert.deepEqual(ring.publishedFor(3600).keys.map((k) => k.kid).sort(), [again.kid], 'and no longer')
 })
+
+test('verificationKeys: one key set while the published keys stay the same; it follows a rotation and a retirement', async () => {
+  const dir = tmp()
+  let now = Date.parse('2026-01-01T00:00:00Z')
+  const ring = await openKeyRing({ dir, createIfMissing: true, retainSeconds: 600, now: () => now })
+  const first = ring.verificationKeys()
+  assert.equal(ring.verificationKeys(), first, 'kept, so jose imports the key once')
+  const oldToken = await signJwt(ring.signer(), 'at+jwt', { sub: 'u1' })
+  await jwtVerify(oldToken, ring.verificationKeys(), { algorithms: ['ES256'] })
+  await new Promise((r) => setTimeout(r, 5)) // a distinct file mtime
+  await rotateKeys(dir, now, 600)
+  await ring.refresh()
+  const newToken = await signJwt(ring.signer(), 'at+jwt', { sub: 'u2' })
+  assert.notEqual(ring.verificationKeys(), first)
+  await jwtVerify(newToken, ring.verificationKeys(), { algorithms: ['ES256'] })
+  await jwtVerify(oldToken, ring.verificationKeys(), { algorithms: ['ES256'] })
+  now += 601_000
+  await jwtVerify(newToken, ring.verificationKeys(), { algorithms: ['ES256'] })
+  await assert.rejects(jwtVerify(oldToken, ring.verificationKeys(), { algorithms: ['ES256'] }), (e: Error) => e.name === 'JWKSNoMatchingKey',
+    'the retired key has left the set')
+})

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify, errors as joseErrors } from 'jose'
+import { jwtVerify, errors as joseErrors } from 'jose'
 import type { Config } from '../config.ts'
 import { signJwt, type KeyRing } from '../keys/index.ts'
 import type { SessionRecord } from '../store/index.ts'
@@ -34,12 +34,12 @@ export async function verifyAccessToken(keys: KeyRing, config: Config, token: st
   }
   let payload
   try {
-    ({ payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), options))
+    ({ payload } = await jwtVerify(token, keys.verificationKeys(), options))
   } catch (err) {
     // Another instance may have rotated the key a moment ago: re-read the key set once.
     if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err
     await keys.refresh()
-    ;({ payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), options))
+    ;({ payload } = await jwtVerify(token, keys.verificationKeys(), options))
   }
   if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new joseErrors.JWTClaimValidationFailed('bad claims', payload)
   return { sub: payload.sub, sid: payload.sid }
