@@ -5,7 +5,8 @@ import { ProblemError, parseWith, sendProblem } from './problem.ts'
 import { StoreUnavailableError } from '../store/index.ts'
 import { authenticate, requireFresh, type AuthMode } from './middleware/auth.ts'
 import { checkOrigin } from './middleware/origin.ts'
-import { rateLimitIp } from './middleware/rateLimit.ts'
+import { ipLimitKey, rateLimitIp } from './middleware/rateLimit.ts'
+import type { CountedClientLimit } from '../rateLimits.ts'
 import { idempotencyScope, withIdempotency } from './middleware/idempotency.ts'
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'put'
@@ -17,6 +18,8 @@ export interface RouteCtx<B, P> {
   params: P
   principal: Principal
   deps: AppDeps
+  /** With `rateLimit: 'counted'`: the per-client limit, for the handler to count with its challenge. */
+  limit: CountedClientLimit
 }
 
 /**
@@ -39,8 +42,10 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType =
   /**
    * Ceremony endpoint: limited per client IP through the store. The verify steps are not: each needs a
    * single-use challenge that its (limited) options step issued, and a wrong one costs one atomic delete.
+   * `'counted'`: the same limit, counted by the handler in the store call that keeps its challenge (ctx.limit;
+   * one round trip instead of two); a handler that did not count it fails.
    */
-  rateLimit?: boolean
+  rateLimit?: boolean | 'counted'
   /** The success body holds a secret shown once: an idempotent retry cannot replay it. */
   secretResponse?: boolean
   body?: B
@@ -68,7 +73,8 @@ function isJson(req: Request): boolean {
 }
 
 async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): Promise<void> {
-  if (def.rateLimit) await rateLimitIp(deps, req, def.operationId)
+  if (def.rateLimit === true) await rateLimitIp(deps, req, def.operationId)
+  const limit: CountedClientLimit = { key: ipLimitKey(req, def.operationId), max: deps.config.rateLimitPerMinute, counted: false }
   const principal = await authenticate(deps, req, res, def.auth, def.roles)
   res.locals.principal = principal
   if (isMutating(def.method)) checkOrigin(deps, req, principal, def.auth)
@@ -83,7 +89,8 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
     body = parseWith(def.body, req.body ?? {}, 'body')
   }
   const execute = async (): Promise<{ status: number; body: unknown }> => {
-    const out = await def.handler({ req, res, body, params, principal, deps })
+    const out = await def.handler({ req, res, body, params, principal, deps, limit })
+    if (def.rateLimit === 'counted' && !limit.counted) throw new Error(`${def.operationId} did not count its rate limit`)
     return { status: def.status ?? 200, body: out }
   }
   const result = isMutating(def.method)

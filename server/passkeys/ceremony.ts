@@ -1,6 +1,7 @@
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import type { CeremonyKind, CeremonyRecord } from '../store/index.ts'
+import { putChallengeCounted, type CountedClientLimit } from '../rateLimits.ts'
 
 interface ClientData { challenge?: unknown; crossOrigin?: unknown; topOrigin?: unknown }
 
@@ -26,8 +27,12 @@ export function challengeOf(clientDataJSON: string): string {
   return challenge
 }
 
-export async function startCeremony(deps: AppDeps, kind: CeremonyKind, challenge: string, extra: Pick<CeremonyRecord, 'userId' | 'data'> = {}): Promise<void> {
-  await deps.store.challenges.put({ challenge, kind, ...extra, expiresAt: deps.now() + deps.config.challengeSeconds * 1000 })
+/** Keeps the ceremony's challenge; with `limit`, counted against that per-client limit in the same store call. */
+export async function startCeremony(deps: AppDeps, kind: CeremonyKind, challenge: string, extra: Pick<CeremonyRecord, 'userId' | 'data'> = {},
+  limit?: CountedClientLimit): Promise<void> {
+  const ceremony: CeremonyRecord = { challenge, kind, ...extra, expiresAt: deps.now() + deps.config.challengeSeconds * 1000 }
+  if (limit) await putChallengeCounted(deps, ceremony, limit)
+  else await deps.store.challenges.put(ceremony)
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON 
 import type { z } from 'zod'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
-import { hitLimit } from '../rateLimits.ts'
+import { hitLimit, type CountedClientLimit } from '../rateLimits.ts'
 import type { CeremonyRecord, PasskeyRecord, UserRecord } from '../store/index.ts'
 import { finishCeremony, requireSameId, startCeremony } from './ceremony.ts'
 import { webauthnProblem } from './webauthnErrors.ts'
@@ -15,14 +15,17 @@ import type { zAuthenticationResponse } from './wire.ts'
 
 type AuthenticationResponse = z.output<typeof zAuthenticationResponse>
 
-/** Discoverable login: no allowCredentials, so the options say nothing about which accounts exist. */
-export async function loginOptions(deps: AppDeps): Promise<PublicKeyCredentialRequestOptionsJSON> {
+/**
+ * Discoverable login: no allowCredentials, so the options say nothing about which accounts exist. `limit` is the
+ * per-client limit on options, counted with the challenge.
+ */
+export async function loginOptions(deps: AppDeps, limit: CountedClientLimit): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const options = await generateAuthenticationOptions({
     rpID: deps.config.rpId,
     userVerification: 'required',
     timeout: deps.config.challengeSeconds * 1000,
   })
-  await startCeremony(deps, 'login', options.challenge)
+  await startCeremony(deps, 'login', options.challenge, {}, limit)
   return options
 }
 

@@ -1,6 +1,6 @@
 export type {
   ApprovalDecisionRecord, ApprovalPolicyDecision, ApprovalRecord, ApprovalStatus, ApprovalStore, BeneficiaryVerificationRecord, PolicySetRecord, PolicySetStore,
-  ApiClientRecord, ApiClientStore, AuditEntry, AuditInput, AuditStore, CeremonyKind, CeremonyRecord, ChallengeStore,
+  ApiClientRecord, ApiClientStore, AuditEntry, CountedLimit, AuditInput, AuditStore, CeremonyKind, CeremonyRecord, ChallengeStore,
   DeliveryFilter, DeliveryOutcome, DeliveryState, DeviceType, IdempotencyBegin, OutboxEvent, OutboxStore, IdempotencyStore, PasskeyRecord, PasskeyStore, PasskeyWithOwner, RateLimitHit, RateLimitStore,
   RecordPasskeyUse, RecoveryCodeSet, RecoveryCodeStore, RemovePasskeyResult, SessionKind, SessionPatch,
   SessionRecord, SessionStore, Store, StoredResponse, UserRecord, UserStore, WebhookDelivery, WebhookStore,

@@ -50,8 +50,22 @@ export interface CeremonyRecord {
   expiresAt: number
 }
 
+/** A rate limit counted by the same call that does the work it limits (see ChallengeStore.putCounted). */
+export interface CountedLimit {
+  key: string
+  windowMs: number
+  now: number
+  /** Hits allowed in a window; past it the work is not done. */
+  max: number
+}
+
 export interface ChallengeStore {
   put(ceremony: CeremonyRecord): Promise<void>
+  /**
+   * Counts one hit on `limit.key` (as RateLimitStore.hit) and stores the ceremony only if the count is within
+   * `limit.max`: one call where a limit and a put would be two round trips. A refused put stores nothing.
+   */
+  putCounted(ceremony: CeremonyRecord, limit: CountedLimit): Promise<RateLimitHit>
   /** Returns the ceremony and deletes it, atomically: a second call (from any instance) gets undefined. */
   consume(challenge: string): Promise<CeremonyRecord | undefined>
 }

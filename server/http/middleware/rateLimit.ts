@@ -4,8 +4,10 @@ import { hitLimit } from '../../rateLimits.ts'
 
 /** Per client IP (express `trust proxy` decides which address that is), counted in the store. */
 export function rateLimitIp(deps: AppDeps, req: Request, bucket: string, limit = deps.config.rateLimitPerMinute): Promise<void> {
-  return hitLimit(deps, `ip:${clientBucket(req.ip)}:${bucket}`, limit)
+  return hitLimit(deps, ipLimitKey(req, bucket), limit)
 }
+
+export const ipLimitKey = (req: Request, bucket: string): string => `ip:${clientBucket(req.ip)}:${bucket}`
 
 /** IPv6 clients usually hold a whole /64: count them per /64, not per address. */
 export function clientBucket(ip: string | undefined): string {

@@ -29,10 +29,10 @@ export function passkeyRoutes(api: Api): void {
     },
   })
   api.add({
-    method: 'post', path: '/v1/passkeys/login/options', operationId: 'loginOptions', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'login-options',
+    method: 'post', path: '/v1/passkeys/login/options', operationId: 'loginOptions', tag: 'Passkeys', auth: 'none', rateLimit: 'counted', ceremony: 'login-options',
     summary: 'Start a sign-in: discoverable request options (empty allowCredentials; works with conditional mediation)',
     body: zEmptyRequest, response: zRequestOptions, errors: ['rate_limited'],
-    handler: ({ deps }) => loginOptions(deps),
+    handler: ({ deps, limit }) => loginOptions(deps, limit),
   })
   api.add({
     method: 'post', path: '/v1/passkeys/login/verify', operationId: 'loginVerify', tag: 'Passkeys', auth: 'none', ceremony: 'login', secretResponse: true,

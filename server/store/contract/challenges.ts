@@ -47,6 +47,43 @@ export function challengesContract(name: string, target: ContractTarget) {
       assert.deepEqual(await store.challenges.consume(c.challenge), c)
     }))
 
+    test('putCounted stores while the count is within the limit, then counts and stores nothing; a new window opens', () =>
+      withStores(target, async (store) => {
+        const key = uid('ip')
+        // The real clock: the SQLite store sweeps long-expired windows by its own clock.
+        const now = Date.now()
+        const windowMs = 60_000
+        const made = Array.from({ length: 4 }, () => makeCeremony())
+        const hits = []
+        for (const c of made) hits.push(await store.challenges.putCounted(c, { key, windowMs, now, max: 2 }))
+        assert.deepEqual(hits.map((h) => h.count), [1, 2, 3, 4])
+        const resetAt = Math.floor(now / windowMs) * windowMs + windowMs
+        assert.ok(hits.every((h) => h.resetAt === resetAt))
+        assert.deepEqual(await store.challenges.consume(made[0]!.challenge), made[0])
+        assert.deepEqual(await store.challenges.consume(made[1]!.challenge), made[1])
+        assert.equal(await store.challenges.consume(made[2]!.challenge), undefined, 'refused: not stored')
+        assert.equal(await store.challenges.consume(made[3]!.challenge), undefined, 'refused: not stored')
+        // The same counter as rateLimits.hit.
+        assert.equal((await store.rateLimits.hit(key, windowMs, now)).count, 5)
+        const later = makeCeremony()
+        assert.equal((await store.challenges.putCounted(later, { key, windowMs, now: resetAt, max: 2 })).count, 1)
+        assert.deepEqual(await store.challenges.consume(later.challenge), later)
+      }))
+
+    test(`${RACERS} concurrent putCounted with room for 5: exactly 5 stored`, () => withStores(target, async (store, all) => {
+      const key = uid('ip')
+      const now = Date.now() // one window for every caller
+      const made: ReturnType<typeof makeCeremony>[] = []
+      const hits = await race(all, RACERS, (s) => {
+        const c = makeCeremony()
+        made.push(c)
+        return s.challenges.putCounted(c, { key, windowMs: 60_000, now, max: 5 })
+      })
+      assert.deepEqual(hits.map((h) => h.count).sort((a, b) => a - b), Array.from({ length: RACERS }, (_, i) => i + 1))
+      const stored = (await Promise.all(made.map((c) => store.challenges.consume(c.challenge)))).filter(Boolean)
+      assert.equal(stored.length, 5)
+    }))
+
     test(`${RACERS} concurrent consumes: exactly one gets the ceremony`, () => withStores(target, async (store, all) => {
       const c = makeCeremony({ userId: uid('user') })
       await store.challenges.put(c)

@@ -35,15 +35,16 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
   const mark = outboxMarker(conn, keys)
   const runWithEvents = eventRunner(conn, keys, mark)
   const users = redisUsers(conn, keys, runWithEvents)
+  const rateLimits = redisRateLimits(conn, keys)
   return {
     kind: 'redis',
-    challenges: redisChallenges(conn, keys),
+    challenges: redisChallenges(conn, keys, rateLimits),
     users,
     passkeys: redisPasskeys(conn, keys, runWithEvents, users),
     sessions: redisSessions(conn, keys, runWithEvents),
     recovery: redisRecovery(conn, keys, runWithEvents),
     apiClients: redisApiClients(conn, keys, runWithEvents),
-    rateLimits: redisRateLimits(conn, keys),
+    rateLimits,
     idempotency: redisIdempotency(conn, keys),
     audit: redisAudit(conn, keys),
     outbox: redisOutbox(conn, keys, mark),

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { CeremonyKind, CeremonyRecord, ChallengeStore } from '../ports.ts'
+import type { CeremonyKind, CeremonyRecord, ChallengeStore, RateLimitStore } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
 
 interface ChallengeRow {
@@ -17,20 +17,29 @@ function toRecord(row: ChallengeRow): CeremonyRecord {
   return rec
 }
 
-export function sqliteChallenges(db: Database, gc: () => void): ChallengeStore {
+export function sqliteChallenges(db: Database, gc: () => void, limits: RateLimitStore): ChallengeStore {
   const insert = db.prepare<[ChallengeRow]>(`INSERT INTO challenges (challenge, kind, user_id, data, expires_at)
     VALUES (@challenge, @kind, @user_id, @data, @expires_at)`)
   // One statement, so a challenge cannot be handed to two callers even across processes.
   const take = db.prepare<[string], ChallengeRow>('DELETE FROM challenges WHERE challenge = ? RETURNING *')
+  const put = (c: CeremonyRecord): void => {
+    gc()
+    try {
+      insert.run({ challenge: c.challenge, kind: c.kind, user_id: c.userId ?? null,
+        data: c.data === undefined ? null : JSON.stringify(c.data), expires_at: c.expiresAt })
+    } catch (err) {
+      rethrowConflict(err)
+    }
+  }
   return {
     async put(c) {
-      gc()
-      try {
-        insert.run({ challenge: c.challenge, kind: c.kind, user_id: c.userId ?? null,
-          data: c.data === undefined ? null : JSON.stringify(c.data), expires_at: c.expiresAt })
-      } catch (err) {
-        rethrowConflict(err)
-      }
+      put(c)
+    },
+    async putCounted(c, { key, windowMs, now, max }) {
+      // The count and the insert in one call (one round trip to the store thread); a refused put stores nothing.
+      const hit = await limits.hit(key, windowMs, now)
+      if (hit.count <= max) put(c)
+      return hit
     },
     async consume(challenge) {
       const row = take.get(challenge)

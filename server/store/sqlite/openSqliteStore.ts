@@ -57,15 +57,16 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
   const ping = db.prepare('SELECT 1')
   const write = outboxWriter(db)
   const users = sqliteUsers(db, write)
+  const rateLimits = sqliteRateLimits(db, gc)
   const store: Store = {
     kind: 'sqlite',
-    challenges: sqliteChallenges(db, gc),
+    challenges: sqliteChallenges(db, gc, rateLimits),
     users,
     passkeys: sqlitePasskeys(db, write, users),
     sessions: sqliteSessions(db, gc, write),
     recovery: sqliteRecovery(db, write),
     apiClients: sqliteApiClients(db, write),
-    rateLimits: sqliteRateLimits(db, gc),
+    rateLimits,
     idempotency: sqliteIdempotency(db, gc),
     audit: sqliteAudit(db),
     outbox: sqliteOutbox(db, write),
