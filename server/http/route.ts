@@ -18,8 +18,8 @@ export interface RouteCtx<B, P> {
   params: P
   principal: Principal
   deps: AppDeps
-  /** With `rateLimit: 'counted'`: the per-client limit, for the handler to count with its challenge. */
-  limit: CountedClientLimit
+  /** With `rateLimit: 'counted'` (only then): the per-client limit, for the handler to count with its challenge. */
+  limit?: CountedClientLimit
 }
 
 /**
@@ -74,7 +74,8 @@ function isJson(req: Request): boolean {
 
 async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): Promise<void> {
   if (def.rateLimit === true) await rateLimitIp(deps, req, def.operationId)
-  const limit: CountedClientLimit = { key: ipLimitKey(req, def.operationId), max: deps.config.rateLimitPerMinute, counted: false }
+  const limit: CountedClientLimit | undefined = def.rateLimit === 'counted'
+    ? { key: ipLimitKey(req, def.operationId), max: deps.config.rateLimitPerMinute, counted: false } : undefined
   const principal = await authenticate(deps, req, res, def.auth, def.roles)
   res.locals.principal = principal
   if (isMutating(def.method)) checkOrigin(deps, req, principal, def.auth)
@@ -90,7 +91,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
   }
   const execute = async (): Promise<{ status: number; body: unknown }> => {
     const out = await def.handler({ req, res, body, params, principal, deps, limit })
-    if (def.rateLimit === 'counted' && !limit.counted) throw new Error(`${def.operationId} did not count its rate limit`)
+    if (limit && !limit.counted) throw new Error(`${def.operationId} did not count its rate limit`)
     return { status: def.status ?? 200, body: out }
   }
   const result = isMutating(def.method)

@@ -32,7 +32,7 @@ export function passkeyRoutes(api: Api): void {
     method: 'post', path: '/v1/passkeys/login/options', operationId: 'loginOptions', tag: 'Passkeys', auth: 'none', rateLimit: 'counted', ceremony: 'login-options',
     summary: 'Start a sign-in: discoverable request options (empty allowCredentials; works with conditional mediation)',
     body: zEmptyRequest, response: zRequestOptions, errors: ['rate_limited'],
-    handler: ({ deps, limit }) => loginOptions(deps, limit),
+    handler: ({ deps, limit }) => loginOptions(deps, limit!), // rateLimit 'counted': always set
   })
   api.add({
     method: 'post', path: '/v1/passkeys/login/verify', operationId: 'loginVerify', tag: 'Passkeys', auth: 'none', ceremony: 'login', secretResponse: true,
