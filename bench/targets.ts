@@ -94,7 +94,8 @@ export async function startSigil(opts: TargetOptions): Promise<Target> {
   const origin = `http://localhost:${port}`
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-bench-'))
   const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
-    nodeArgs: profileArgs(opts.profileDir, 'sigil'),
+    // SIGIL_BENCH_NODE_ARGS: extra node flags for the Sigil server only (e.g. --max-semi-space-size=32), to try them.
+    nodeArgs: [...(process.env.SIGIL_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...profileArgs(opts.profileDir, 'sigil')],
     env: {
       PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
       // All load comes from one address (127.0.0.1), so the per-IP ceremony limit is lifted; see login.ts.
