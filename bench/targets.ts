@@ -30,16 +30,27 @@ export interface TargetOptions {
   workers?: string
 }
 
+/** How long one command may take before the bench gives up on it (a run once hung here for 13 minutes). */
+const commandTimeoutMs = (c: LoadCommand): number =>
+  c.cmd === 'closed' || c.cmd === 'open' ? (c.warmupSeconds + c.seconds) * 1000 + 60_000 : 180_000
+
 function generator(): { send: (c: LoadCommand) => Promise<Extract<LoadReply, { ok: true }>>; child: ChildProcess } {
   const child = fork(path.join(here, 'load.ts'), [], { execArgv: ['--import', 'tsx'], cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const send = (c: LoadCommand) => new Promise<Extract<LoadReply, { ok: true }>>((resolve, reject) => {
-    const onExit = (code: number | null): void => reject(new Error(`load generator exited with ${code}`))
-    child.once('exit', onExit)
-    child.once('message', (m: LoadReply) => {
-      child.off('exit', onExit)
+    const done = (): void => { clearTimeout(timer); child.off('exit', onExit); child.off('message', onMessage) }
+    const onExit = (code: number | null): void => { done(); reject(new Error(`load generator exited with ${code}`)) }
+    const onMessage = (m: LoadReply): void => {
+      done()
       if (m.ok) resolve(m)
       else reject(new Error(m.error))
-    })
+    }
+    const timer = setTimeout(() => {
+      done()
+      child.kill()
+      reject(new Error(`load generator: no answer to ${c.cmd} within ${commandTimeoutMs(c) / 1000} s`))
+    }, commandTimeoutMs(c))
+    child.once('exit', onExit)
+    child.once('message', onMessage)
     child.send(c)
   })
   return { send, child }
