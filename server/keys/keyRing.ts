@@ -102,18 +102,16 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     mtime = stat.mtimeMs
   }
   await load()
-  const jwks = () => {
-    const now = opts.now()
-    return { keys: keys.filter((k) => published(k, now, opts.retainSeconds)).map(publicJwk) }
-  }
+  const publishedNow = (): StoredKey[] => { const now = opts.now(); return keys.filter((k) => published(k, now, opts.retainSeconds)) }
+  const jwks = () => ({ keys: publishedNow().map(publicJwk) })
   return {
     signer: () => active,
     jwks,
     verificationKeys() {
       // Which keys are published changes with time too (a retired key leaves after its retention).
-      const now = opts.now()
-      const kids = keys.filter((k) => published(k, now, opts.retainSeconds)).map((k) => k.kid).join(' ')
-      if (verifier?.kids !== kids) verifier = { kids, keySet: createLocalJWKSet(jwks()) }
+      const current = publishedNow()
+      const kids = current.map((k) => k.kid).join(' ')
+      if (verifier?.kids !== kids) verifier = { kids, keySet: createLocalJWKSet({ keys: current.map(publicJwk) }) }
       return verifier.keySet
     },
     publishedFor(seconds) {

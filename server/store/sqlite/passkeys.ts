@@ -1,12 +1,12 @@
 import type { Database } from 'better-sqlite3'
-import type { PasskeyRecord, PasskeyStore, RecordPasskeyUse, RemovePasskeyResult, UserRecord } from '../ports.ts'
+import type { PasskeyRecord, PasskeyStore, RecordPasskeyUse, RemovePasskeyResult, UserStore } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
 import { INSERT_PASSKEY, type PasskeyRow, toPasskeyRecord, toPasskeyRow } from './passkeyRow.ts'
 
 type UseParams = Omit<RecordPasskeyUse, 'backedUp'> & { id: string; backedUp: number }
 
-export function sqlitePasskeys(db: Database, write: WriteEvents, users: { get(id: string): Promise<UserRecord | undefined> }): PasskeyStore {
+export function sqlitePasskeys(db: Database, write: WriteEvents, users: Pick<UserStore, 'get'>): PasskeyStore {
   const insert = db.prepare<[PasskeyRow]>(INSERT_PASSKEY)
   const byId = db.prepare<[string], PasskeyRow>('SELECT * FROM passkeys WHERE id = ?')
   const byUser = db.prepare<[string], PasskeyRow>(
