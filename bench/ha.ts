@@ -72,6 +72,9 @@ async function subscribe(store: Store, url: string): Promise<void> {
 const baseEnv = (port: number, origin: string): Record<string, string> => ({
   PORT: String(port), HOST: '127.0.0.1', SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost', SIGIL_LOG_LEVEL: 'warn',
   SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production', SIGIL_OUTBOX_POLL_MS: '200',
+  // Peak throughput: the utilization limit, which keeps latency down under overload by shedding, is off here
+  // (bench/overload.ts measures it).
+  SIGIL_ADMISSION_UTILIZATION: '0',
 })
 
 async function sqliteTarget(hookUrl: string): Promise<Target> {

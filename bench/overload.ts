@@ -7,8 +7,8 @@
  * requests, the server's RSS, and how long after the drop requests were still shed. Asserts nothing.
  * The load runs in this process (the server is a child process); loopback only, each phase bounded in time.
  *
- *   tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--accounts 1500]
- *                         [--max-in-flight N] [--max-delay-ms N] [--latency-ms N]   (Sigil's admission settings)
+ *   tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--warm-up-seconds 5] [--accounts 1500]
+ *                         [--max-in-flight N] [--max-delay-ms N] [--latency-ms N] [--utilization U]   (Sigil's admission settings)
  *                         [--cpu-prof]    (a V8 profile of the server of the overload phases, in bench/results/profiles/overload)
  */
 import fs from 'node:fs'
@@ -29,16 +29,18 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '20' },
     factor: { type: 'string', default: '3' },
     low: { type: 'string', default: '0.5' },
+    'warm-up-seconds': { type: 'string', default: '5' },
     accounts: { type: 'string', default: '1500' },
     'max-in-flight': { type: 'string' },
     'max-delay-ms': { type: 'string' },
     'latency-ms': { type: 'string' },
+    utilization: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
 })
-const [capacitySeconds, seconds, factor, low, accounts] = [args['capacity-seconds'], args.seconds, args.factor, args.low, args.accounts].map(Number) as [number, number, number, number, number]
-if (![capacitySeconds, seconds, factor, low, accounts].every((n) => Number.isFinite(n) && n > 0)) {
-  process.stderr.write('usage: tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--accounts 1500] [--max-in-flight N] [--max-delay-ms N] [--latency-ms N]\n')
+const [capacitySeconds, seconds, factor, low, accounts, warmUpSeconds] = [args['capacity-seconds'], args.seconds, args.factor, args.low, args.accounts, args['warm-up-seconds']].map(Number) as [number, number, number, number, number, number]
+if (![capacitySeconds, seconds, factor, low, accounts].every((n) => Number.isFinite(n) && n > 0) || !(warmUpSeconds >= 0)) {
+  process.stderr.write('usage: tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--warm-up-seconds 5] [--accounts 1500] [--max-in-flight N] [--max-delay-ms N] [--latency-ms N] [--utilization U]\n')
   process.exit(2)
 }
 const log = (s: string): void => void process.stderr.write(s + '\n')
@@ -49,7 +51,7 @@ const CONNECTIONS = 512
 const GENERATOR_MAX_OPEN = 4096
 
 /** One HTTP exchange of the open-loop phases: latency counts from the scheduled arrival (no coordinated omission). */
-interface Rec { phase: number; start: number; end: number; status: number; code: string | undefined; retryAfter: boolean; error?: string }
+interface Rec { phase: number; step: 'options' | 'verify'; start: number; end: number; status: number; code: string | undefined; retryAfter: boolean; error?: string }
 const isShed = (r: Rec): boolean => r.status === 503 || r.status === 429
 
 async function main(): Promise<void> {
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     ...(args['max-in-flight'] ? { SIGIL_MAX_IN_FLIGHT: args['max-in-flight'] } : {}),
     ...(args['max-delay-ms'] ? { SIGIL_MAX_EVENT_LOOP_DELAY_MS: args['max-delay-ms'] } : {}),
     ...(args['latency-ms'] ? { SIGIL_ADMISSION_LATENCY_MS: args['latency-ms'] } : {}),
+    ...(args.utilization ? { SIGIL_ADMISSION_UTILIZATION: args.utilization } : {}),
   }
   const start = (admission: Record<string, string>, nodeArgs: string[] = []) => startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz', nodeArgs, env: {
     PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   // Capacity is what Sigil completes with nothing shed: 64 back-to-back users are a queue admission control would
   // (rightly) thin out, and shed users retrying at once would measure the shedding, not the capacity. So the first
   // server runs with admission control off; the overload phases run on a second one, same port and data, as configured.
-  let server = await start({ SIGIL_MAX_EVENT_LOOP_DELAY_MS: '60000', SIGIL_MAX_IN_FLIGHT: '100000', SIGIL_ADMISSION_LATENCY_MS: '0' })
+  let server = await start({ SIGIL_MAX_EVENT_LOOP_DELAY_MS: '60000', SIGIL_MAX_IN_FLIGHT: '100000', SIGIL_ADMISSION_LATENCY_MS: '0', SIGIL_ADMISSION_UTILIZATION: '0' })
   let client = sigilClient(server.url, origin, { connections: CONNECTIONS, timeoutMs: TIMEOUT_MS })
   try {
     const t0 = performance.now()
@@ -102,7 +105,9 @@ async function main(): Promise<void> {
     if (capacity < 1) throw new Error('no capacity measured')
     await client.close()
     await server.stop()
-    server = await start(admissionEnv, args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'overload')}`] : [])
+    // SIGIL_BENCH_NODE_ARGS: extra node flags for the server of the overload phases (as in bench/login.ts).
+    const extra = process.env.SIGIL_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+    server = await start(admissionEnv, [...extra, ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'overload')}`] : [])])
     client = sigilClient(server.url, origin, { connections: CONNECTIONS, timeoutMs: TIMEOUT_MS })
     const pid = server.child.pid!
 
@@ -119,18 +124,31 @@ async function main(): Promise<void> {
     const signedIn = [0, 0]
     const cpu: number[] = []
     const running = new Set<Promise<void>>()
-    const keep = (phase: number, start: number, x: Exchange): void => void recs.push({ phase, start, end: performance.now(), status: x.status,
-      code: x.json?.code ?? x.errorCode, retryAfter: x.retryAfter !== undefined, ...(x.error ? { error: x.error } : {}) })
+    const keep = (phase: number, step: Rec['step'], start: number, x: Exchange): void => void (phase >= 0 && recs.push({ phase, step, start, end: performance.now(), status: x.status,
+      code: x.json?.code ?? x.errorCode, retryAfter: x.retryAfter !== undefined, ...(x.error ? { error: x.error } : {}) }))
     const attempt = async (phase: number, scheduled: number): Promise<void> => {
       const a = auth()
       const o = await client.request('POST', '/v1/passkeys/login/options', {})
-      keep(phase, scheduled, o)
+      keep(phase, 'options', scheduled, o)
       if (o.status !== 200) return
       const response = await a.authenticate(o.json, { origin })
       const vStart = performance.now()
       const v = await client.request('POST', '/v1/passkeys/login/verify', { response }, o.cookie)
-      keep(phase, vStart, v)
-      if (v.status === 200) signedIn[phase]!++
+      keep(phase, 'verify', vStart, v)
+      if (v.status === 200 && phase >= 0) signedIn[phase]!++
+    }
+    // Warm-up: the overload server is a fresh process (its admission settings are environment), so it first serves
+    // the low rate for a few seconds, unrecorded, as an instance that was already running when load rose would have.
+    if (warmUpSeconds > 0) {
+      log(`warm-up: ${(capacity * low).toFixed(0)} sign-in arrivals/s for ${warmUpSeconds} s (not recorded) ...`)
+      const warm: Promise<void>[] = []
+      const t0 = performance.now()
+      for (let due = t0; due < t0 + warmUpSeconds * 1000; due += 1000 / (capacity * low)) {
+        const wait = due - performance.now()
+        if (wait > 1) await sleep(wait)
+        warm.push(attempt(-1, due))
+      }
+      await Promise.all(warm)
     }
     // Sigil's own latency histogram for the two sign-in routes (answered 200), read at the end of each phase: the part of
     // the client's latency spent inside the server (from the first middleware to the response); the rest is waiting to be read.
@@ -237,6 +255,7 @@ async function main(): Promise<void> {
       `generator event-loop delay p99: ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms (if high, the generator adds latency)`,
       `goal, admitted p99 < 100 ms at ${factor}x: ${ms(summary[0]!.p99)} ms -> ${summary[0]!.p99 < 100 ? 'met' : 'NOT met'}; no 5xx but 503 and no timeouts: ${summary[0]!.other5xx + summary[0]!.timeouts === 0 ? 'met' : 'NOT met'}`, '')
     process.stdout.write(lines.join('\n'))
+    if (process.env.SIGIL_BENCH_DUMP) fs.writeFileSync(process.env.SIGIL_BENCH_DUMP, JSON.stringify(recs.map((r) => ({ ...r, start: r.start - t0Open, end: r.end - t0Open }))))
     reportRows([
       { figure: `overload: admitted p99 at ${factor}x capacity (ms)`, sigil: summary[0]!.p99, unit: 'ms', goal: { text: '< 100 ms', met: summary[0]!.p99 < 100 } },
       { figure: `overload: 5xx but 503, and timeouts, at ${factor}x`, sigil: summary[0]!.other5xx + summary[0]!.timeouts, unit: '', goal: { text: '0', met: summary[0]!.other5xx + summary[0]!.timeouts === 0 } },

@@ -39,6 +39,13 @@ export async function startServer(opts: { name: string; script: string; port: nu
   const keep = (b: Buffer): void => { tail = (tail + b.toString()).slice(-4000) }
   child.stdout!.on('data', keep)
   child.stderr!.on('data', keep)
+  // SIGIL_BENCH_SERVER_LOG=<file>: every line the servers write, appended there (e.g. with --trace-gc in node args).
+  const logFile = process.env.SIGIL_BENCH_SERVER_LOG
+  if (logFile) {
+    const out = fs.createWriteStream(logFile, { flags: 'a' })
+    child.stdout!.pipe(out)
+    child.stderr!.pipe(out)
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const url = `http://127.0.0.1:${opts.port}`
   const deadline = Date.now() + 30_000

@@ -111,6 +111,9 @@ export async function startSigil(opts: TargetOptions): Promise<Target> {
       PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
       // All load comes from one address (127.0.0.1), so the per-IP ceremony limit is lifted; see login.ts.
       SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production',
+      // Peak throughput, as the references (which have no admission control) measure it: the utilization limit,
+      // which keeps latency down under overload by shedding, is off here (bench/overload.ts measures it).
+      SIGIL_ADMISSION_UTILIZATION: '0',
       ...(opts.workers ? { SIGIL_WORKERS: opts.workers } : {}),
     } }).catch((err: unknown) => { fs.rmSync(dataDir, { recursive: true, force: true }); throw err })
   return attach('sigil', server, origin, opts, () => fs.rmSync(dataDir, { recursive: true, force: true }))

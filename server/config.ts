@@ -30,6 +30,7 @@ const zEnv = z.object({
   SIGIL_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
   SIGIL_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(10).max(60_000).default(150),
   SIGIL_ADMISSION_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  SIGIL_ADMISSION_UTILIZATION: z.coerce.number().min(0).max(1).default(0.97),
   SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGIL_PUBLIC_URL: z.url().optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
@@ -70,7 +71,7 @@ export interface Config {
   attestationPolicyFile: string | undefined
   rateLimitPerMinute: number
   /** Admission control (server/http/middleware/admission): past either limit, requests are shed with 503. */
-  admission: { maxInFlight: number; maxEventLoopDelayMs: number; latencyTargetMs: number }
+  admission: { maxInFlight: number; maxEventLoopDelayMs: number; latencyTargetMs: number; utilization: number }
   logLevel: string
   /** May generate signing keys on first start when none exist. */
   devKeys: boolean
@@ -157,7 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parseTrustProxy(e.SIGIL_TRUST_PROXY),
     attestationPolicyFile: e.SIGIL_ATTESTATION_POLICY,
     rateLimitPerMinute: e.SIGIL_RATE_LIMIT_PER_MINUTE,
-    admission: { maxInFlight: e.SIGIL_MAX_IN_FLIGHT, maxEventLoopDelayMs: e.SIGIL_MAX_EVENT_LOOP_DELAY_MS, latencyTargetMs: e.SIGIL_ADMISSION_LATENCY_MS },
+    admission: { maxInFlight: e.SIGIL_MAX_IN_FLIGHT, maxEventLoopDelayMs: e.SIGIL_MAX_EVENT_LOOP_DELAY_MS, latencyTargetMs: e.SIGIL_ADMISSION_LATENCY_MS, utilization: e.SIGIL_ADMISSION_UTILIZATION },
     logLevel: e.SIGIL_LOG_LEVEL,
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,

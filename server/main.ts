@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.ts'
@@ -37,11 +38,11 @@ async function main(): Promise<void> {
     config, store, keys, log, now: Date.now, metrics, outbox,
     attestationPolicies: loadAttestationPolicies(config.attestationPolicyFile),
   }
-  const { app } = createApp(deps)
+  const { listener } = createApp(deps)
   // Pending approval requests past their time become `expired` (and say so through the outbox).
   const expiries = setInterval(() => void expireDueApprovals(deps).catch((err: Error) => log.warn({ err: err.message }, 'approval expiry sweep failed')), 15_000)
   expiries.unref()
-  const server = app.listen(config.port, config.host, () => {
+  const server = http.createServer(listener).listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo
     log.info({ port, store: store.kind, rpId: config.rpId, origins: config.origins }, `Sigil listening on http://localhost:${port}`)
   })

@@ -38,9 +38,15 @@ test('two Sigil processes over one Redis: ceremonies cross instances, single use
     assert.equal(results.filter((r) => r.status === 200).length, 1, 'exactly one of 50 concurrent verifies over both processes')
 
     // 200 options per IP per minute across both: the rest are refused whichever process answers.
-    const statuses = await Promise.all(Array.from({ length: 220 }, (_, i) => new TestClient(i % 2 ? a.url : b.url).post('/v1/passkeys/login/options', {}).then((r) => r.status)))
-    assert.equal(statuses.filter((s) => s === 200).length, 200 - 1, 'one options call was made above')
-    assert.ok(statuses.every((s) => s === 200 || s === 429))
+    // In waves of 22 (11 per process): 110 at once on a process that has just started keeps its loop saturated for
+    // longer than admission control's window, and it rightly sheds some of them (503), which is not what this checks.
+    const statuses: number[] = []
+    for (let wave = 0; wave < 10; wave++) {
+      statuses.push(...await Promise.all(Array.from({ length: 22 }, (_, i) => new TestClient(i % 2 ? a.url : b.url).post('/v1/passkeys/login/options', {}).then((r) => r.status))))
+    }
+    const counts = JSON.stringify(statuses.reduce<Record<number, number>>((m, s) => ({ ...m, [s]: (m[s] ?? 0) + 1 }), {}))
+    assert.equal(statuses.filter((s) => s === 200).length, 200 - 1, `one options call was made above; statuses ${counts}`)
+    assert.ok(statuses.every((s) => s === 200 || s === 429), `statuses ${counts}`)
   } finally {
     for (const c of children) c.kill('SIGTERM')
     await redis.stop()

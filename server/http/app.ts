@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import fs from 'node:fs'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
@@ -66,16 +67,15 @@ function webApp(deps: AppDeps): express.RequestHandler {
   })
 }
 
-/** Builds the whole HTTP app from its dependencies; tests call it in-process. */
-export function createApp(deps: AppDeps): { app: Express; api: Api } {
+/**
+ * Builds the whole HTTP app from its dependencies; tests call it in-process. Serve `listener`, not `app`: it is
+ * admission control in front of the Express app.
+ */
+export function createApp(deps: AppDeps): { app: Express; api: Api; listener: (req: IncomingMessage, res: ServerResponse) => void } {
   const app = express()
   app.disable('x-powered-by')
   app.set('trust proxy', deps.config.trustProxy)
   app.set('etag', false)
-  // First of all: a shed request costs as little as possible (no id, no headers beyond its own, no body read).
-  // Probes and metrics stay answerable.
-  app.use(admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'], underWaySuffixes: ['/verify'],
-    metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } }))
   app.use(requestContext(deps))
   app.use(helmet({
     contentSecurityPolicy: {
@@ -113,5 +113,10 @@ export function createApp(deps: AppDeps): { app: Express; api: Api } {
 
   app.use((req, res) => sendProblem(res, new ProblemError('not_found', 404, { detail: `No ${req.method} ${req.path.slice(0, 200)} here.` })))
   app.use(problemHandler(deps.log))
-  return { app, api }
+  // First of all, before Express: a shed request costs as little as possible (no id, no headers beyond its own, no
+  // body read, no Express dispatch). Probes and metrics stay answerable.
+  const admit = admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'], underWaySuffixes: ['/verify'],
+    metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } })
+  const listener = (req: IncomingMessage, res: ServerResponse): void => admit(req, res, () => void app(req, res))
+  return { app, api, listener }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import http, { type Server } from 'node:http'
 import { pino } from 'pino'
 import { loadConfig } from '../config.ts'
 import { createApp } from '../http/index.ts'
@@ -54,8 +54,8 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
     config, store, keys, log, metrics: createMetrics({ defaults: false }), now: clock.now, outbox,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,
   }
-  const { app } = createApp(deps)
-  const server: Server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  const { listener } = createApp(deps)
+  const server: Server = await new Promise((resolve) => { const s = http.createServer(listener).listen(0, '127.0.0.1', () => resolve(s)) })
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,

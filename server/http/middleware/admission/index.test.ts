@@ -234,10 +234,60 @@ test('with a latency target, slow answers bring the in-flight limit down (to 8, 
   }
 })
 
+test('a saturated loop with requests queued brings in the utilization limit: new work is shed, work under way admitted, lifted once calm', async () => {
+  const app = await startTestApp()
+  const c = new TestClient(app.url)
+  let unblock = (): void => undefined
+  const held: ReturnType<typeof heldRequest>[] = []
+  try {
+    assert.equal((await c.post('/v1/passkeys/login/options', {})).status, 200)
+    // 16 requests in flight (twice the floor) while every turn is busy for 30 ms (well under the 150 ms loop signal).
+    for (let i = 0; i < 16; i++) held.push(heldRequest(app.url))
+    await untilInFlight(app, 16)
+    unblock = await blockEveryTurn(30)
+    // A request under way ends the window in which the loop was partly idle (and is admitted); the next window is
+    // saturated from its start with 16 in flight, and the request that ends it sets the limit at half of them (8).
+    assert.equal((await c.get('/v1/me', { cookie: 'sigil_session=unknown' })).status, 401)
+    await sleep(100)
+    assertShed(await c.post('/v1/passkeys/login/options', {}))
+    assert.ok((await metric(app, /^sigil_http_requests_shed_total\{reason="utilization"\} (\d+)$/m) ?? 0) >= 1)
+    assert.equal((await c.get('/v1/me', { cookie: 'sigil_session=unknown' })).status, 401, 'work under way is admitted')
+  } finally {
+    unblock()
+    for (const h of held) h.finish()
+    for (const h of held) await h.response
+  }
+  try {
+    // Calm windows in which new work does not reach the limit lift it.
+    let status = 0
+    for (let i = 0; i < 20 && status !== 200; i++) {
+      await sleep(60)
+      status = (await c.post('/v1/passkeys/login/options', {})).status
+    }
+    assert.equal(status, 200, 'new work admitted again once the loop is calm')
+    assert.equal((await c.post('/v1/passkeys/login/options', {})).status, 200)
+  } finally {
+    await app.close()
+  }
+})
+
+test('a burst of new work on an idle process is admitted whole', async () => {
+  const app = await startTestApp()
+  try {
+    const c = new TestClient(app.url)
+    for (let i = 0; i < 20; i++) assert.equal((await c.post('/v1/passkeys/login/options', {})).status, 200)
+    await sleep(200)
+    const statuses = await Promise.all(Array.from({ length: 40 }, () => new TestClient(app.url).post('/v1/passkeys/login/options', {}).then((r) => r.status)))
+    assert.deepEqual(statuses.filter((s) => s !== 200), [])
+  } finally {
+    await app.close()
+  }
+})
+
 test('admission limits come from the environment, with defaults that leave ordinary traffic alone', () => {
-  assert.deepEqual(loadConfig({}).admission, { maxInFlight: 256, maxEventLoopDelayMs: 150, latencyTargetMs: 0 })
-  assert.deepEqual(loadConfig({ SIGIL_MAX_IN_FLIGHT: '8', SIGIL_MAX_EVENT_LOOP_DELAY_MS: '50', SIGIL_ADMISSION_LATENCY_MS: '60' }).admission,
-    { maxInFlight: 8, maxEventLoopDelayMs: 50, latencyTargetMs: 60 })
+  assert.deepEqual(loadConfig({}).admission, { maxInFlight: 256, maxEventLoopDelayMs: 150, latencyTargetMs: 0, utilization: 0.97 })
+  assert.deepEqual(loadConfig({ SIGIL_MAX_IN_FLIGHT: '8', SIGIL_MAX_EVENT_LOOP_DELAY_MS: '50', SIGIL_ADMISSION_LATENCY_MS: '60', SIGIL_ADMISSION_UTILIZATION: '0' }).admission,
+    { maxInFlight: 8, maxEventLoopDelayMs: 50, latencyTargetMs: 60, utilization: 0 })
   assert.throws(() => loadConfig({ SIGIL_MAX_IN_FLIGHT: '0', SIGIL_MAX_EVENT_LOOP_DELAY_MS: 'soon' }), (err: unknown) => {
     assert.ok(err instanceof ConfigError)
     assert.deepEqual(err.issues.map((i) => i.split(':')[0]).sort(), ['SIGIL_MAX_EVENT_LOOP_DELAY_MS', 'SIGIL_MAX_IN_FLIGHT'])

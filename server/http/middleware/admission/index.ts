@@ -1,8 +1,9 @@
-import type { Request, RequestHandler } from 'express'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { performance } from 'node:perf_hooks'
 import type { Counter, Gauge } from 'prom-client'
 import { ProblemError, problemBody } from '../../problem.ts'
 
-export type AdmissionShedReason = 'in_flight' | 'event_loop' | 'latency'
+export type AdmissionShedReason = 'in_flight' | 'event_loop' | 'latency' | 'utilization'
 
 export interface AdmissionOptions {
   /** Requests admitted and not yet answered, at most; the next one is shed. */
@@ -20,6 +21,17 @@ export interface AdmissionOptions {
    * smaller limit is what shortens it: the excess is shed at the door instead of queueing inside.
    */
   latencyTargetMs?: number
+  /**
+   * Event-loop utilization limit (0 to 1; 0 turns it off). Once the loop has been busier than this in two 50 ms windows
+   * running, new work is admitted only while fewer requests are in flight than a limit that starts at half of those
+   * in flight then, comes down by a fifth per window still that busy, and goes up by a tenth per window below
+   * `utilization - 0.15`; it is lifted after a window that calm in which new work never reached it. Throughput is
+   * bounded by the loop, latency by how long its turns are: keeping the loop short of saturation keeps turns short, so
+   * admitted requests, which wait for several turns, are answered quickly. One burst on an idle process is admitted:
+   * the limit only comes in after 100 ms of a busy loop, and only new work arriving after that is shed. Work under way
+   * keeps the full `maxInFlight`.
+   */
+  utilization?: number
   /** Never shed, never counted: probes and metrics, so a load balancer still sees the instance. */
   exemptPaths: readonly string[]
   /**
@@ -48,6 +60,13 @@ const LIMIT_FLOOR = 8
 const SLOW_SHARE = 0.02
 const LIMIT_DECREASE = 0.75
 const LIMIT_INCREASE = 0.1
+/** The utilization controller (see `utilization`): its window, steps, and the margin under the limit that is calm. */
+const UTIL_WINDOW_MS = 50
+const UTIL_DECREASE = 0.6
+/** The utilization limit starts at this share of the most requests in flight in the window that brought it in. */
+const UTIL_START = 0.5
+const UTIL_INCREASE = 0.1
+const UTIL_CALM_MARGIN = 0.15
 /** Seconds a shed client should wait: overload on one event loop is a matter of turns, not minutes. */
 const RETRY_AFTER_SECONDS = '1'
 const SHED_BODY = JSON.stringify(problemBody(new ProblemError('overloaded', 503, {
@@ -170,6 +189,21 @@ const loop = {
 }
 
 /**
+ * Runs on Node's own request and response, before Express: a request shed there costs about 35 µs of the event loop
+ * instead of 150 (Express's dispatch, measured with bench/shed.ts), and under overload most requests are shed.
+ */
+export type AdmissionGate = (req: IncomingMessage, res: ServerResponse, next: () => void) => void
+
+/** The path of a request target (origin-form `/a/b?q`, or absolute-form `http://h/a/b?q`), without its query. */
+function pathOf(url: string): string {
+  if (url.startsWith('/')) {
+    const q = url.indexOf('?')
+    return q === -1 ? url : url.slice(0, q)
+  }
+  try { return new URL(url).pathname } catch { return url }
+}
+
+/**
  * Admission control: sheds a request with 503 `overloaded` and `Retry-After` when too many are in flight or the
  * event loop has stayed busy past `maxEventLoopDelayMs`, before its body is read, so a shed request costs little.
  * The loop signal caps each turn: once a turn has run that long (and the last one did too) the rest of the turn's
@@ -179,10 +213,10 @@ const loop = {
  * work gets only half of the in-flight room: new work goes first, so the
  * second half of a sign-in is not thrown away after its first half was served. A forged cookie buys no more than
  * that factor. While the overload lasts (two windows of 100 ms running), a window controller also thins out new
- * work read late in a turn (see Controller). It is the first middleware, and a shed response is written directly:
+ * work read late in a turn (see Controller). It runs before Express (see AdmissionGate), and a shed response is written directly:
  * under overload most requests end here. Per-client limits are separate (server/rateLimits.ts).
  */
-export function admission(opts: AdmissionOptions): RequestHandler {
+export function admission(opts: AdmissionOptions): AdmissionGate {
   const exempt = new Set(opts.exemptPaths)
   const controller: Controller = { limit: opts.maxEventLoopDelayMs, windowMaxGap: 0, lastWindowOver: false, admitNew: 1 }
   const suffixes = opts.underWaySuffixes ?? []
@@ -193,6 +227,32 @@ export function admission(opts: AdmissionOptions): RequestHandler {
   let windowStart = performance.now()
   let answered = 0
   let slow = 0
+  // The utilization controller: the limit for new work while it is on (Infinity when off), this window's start and
+  // loop reading, whether new work hit the limit in it, and whether the window before was over the utilization.
+  const utilization = opts.utilization ?? 0
+  let utilLimit = Infinity
+  let utilWindowStart = performance.now()
+  let utilMark = performance.eventLoopUtilization()
+  let utilHit = false
+  /** The most requests in flight at once in this window. */
+  let utilPeak = 0
+  const endUtilWindow = (now: number): void => {
+    const mark = performance.eventLoopUtilization()
+    const busy = performance.eventLoopUtilization(mark, utilMark).utilization
+    utilMark = mark
+    // A long window means the process was idle (windows end on arrivals): it is not over. The limit comes in after a window busier than `utilization` with requests queued (twice the floor in flight at
+    // some point), not just a busy loop (a GC, a slow call), at half the most that were in flight. While in force it
+    // comes down by 40 % per window over; in a window under, it goes up by a tenth if new work reached it, and is
+    // lifted if new work did not.
+    const over = now - utilWindowStart < 4 * UTIL_WINDOW_MS && busy > utilization
+    if (utilLimit === Infinity) {
+      if (over && utilPeak >= 2 * LIMIT_FLOOR) utilLimit = Math.floor(utilPeak * UTIL_START)
+    } else if (over) utilLimit = Math.max(LIMIT_FLOOR, Math.floor(utilLimit * UTIL_DECREASE))
+    else utilLimit = utilHit ? Math.ceil(utilLimit * (1 + UTIL_INCREASE)) : Infinity
+    utilHit = false
+    utilPeak = inFlight
+    utilWindowStart = now
+  }
   const endLimitWindow = (now: number): void => {
     // Too slow: down by a quarter, or at once to what Little's law says would meet the target at this window's
     // throughput (answered per ms × target ms), whichever is lower.
@@ -206,11 +266,23 @@ export function admission(opts: AdmissionOptions): RequestHandler {
     slow = 0
     windowStart = now
   }
-  const shedReason = (req: Request, now: number): AdmissionShedReason | undefined => {
+  const shedReason = (req: IncomingMessage, path: string, now: number): AdmissionShedReason | undefined => {
     if (inFlight >= opts.maxInFlight) return 'in_flight'
     if (target > 0 && now - windowStart >= LIMIT_WINDOW_MS) endLimitWindow(now)
-    const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined || suffixes.some((x) => req.path.endsWith(x))
-    if (inFlight >= (underWay ? limit : Math.max(1, Math.floor(limit * NEW_WORK_SHARE)))) return limit < opts.maxInFlight ? 'latency' : 'in_flight'
+    const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined || suffixes.some((x) => path.endsWith(x))
+    if (inFlight >= (underWay ? limit : Math.max(1, Math.floor(limit * NEW_WORK_SHARE)))) {
+      // New work filled its whole room: more is arriving than the process answers. The utilization limit comes in.
+      if (!underWay && utilization > 0 && utilLimit === Infinity) {
+        utilLimit = Math.max(LIMIT_FLOOR, Math.floor(inFlight * UTIL_START))
+        utilWindowStart = now
+        utilMark = performance.eventLoopUtilization()
+      }
+      return limit < opts.maxInFlight ? 'latency' : 'in_flight'
+    }
+    if (utilization > 0) {
+      if (now - utilWindowStart >= UTIL_WINDOW_MS) endUtilWindow(now)
+      if (!underWay && inFlight >= utilLimit) { utilHit = true; return 'utilization' }
+    }
     const { age, lastGap } = loop.read(now, opts.maxEventLoopDelayMs, controller)
     if (age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs) return 'event_loop'
     // New work is thinned out while the loop is behind; a loop back at its timers within a fraction of the limit
@@ -219,16 +291,17 @@ export function admission(opts: AdmissionOptions): RequestHandler {
     return undefined
   }
   return (req, res, next) => {
-    if (exempt.has(req.path)) return next()
+    const path = pathOf(req.url ?? '/')
+    if (exempt.has(path)) return next()
     const admittedAt = performance.now()
-    const reason = shedReason(req, admittedAt)
+    const reason = shedReason(req, path, admittedAt)
     if (reason) {
       opts.metrics?.shed.inc({ reason })
       // Written directly (no JSON encoding, no further middleware): under overload most requests end here.
       res.writeHead(503, SHED_HEADERS).end(SHED_BODY)
       return
     }
-    inFlight++
+    if (++inFlight > utilPeak) utilPeak = inFlight
     opts.metrics?.inFlight.inc()
     // 'close' comes once per response, whether it finished or the client went away.
     res.once('close', () => {
