@@ -241,12 +241,12 @@ test('a saturated loop with requests queued brings in the utilization limit: new
   const held: ReturnType<typeof heldRequest>[] = []
   try {
     assert.equal((await c.post('/v1/passkeys/login/options', {})).status, 200)
-    // 16 requests in flight (twice the floor) while every turn is busy for 30 ms (well under the 150 ms loop signal).
-    for (let i = 0; i < 16; i++) held.push(heldRequest(app.url))
-    await untilInFlight(app, 16)
+    // 40 requests in flight (a queue) while every turn is busy for 30 ms (well under the 150 ms loop signal).
+    for (let i = 0; i < 40; i++) held.push(heldRequest(app.url))
+    await untilInFlight(app, 40)
     unblock = await blockEveryTurn(30)
     // A request under way ends the window in which the loop was partly idle (and is admitted); the next window is
-    // saturated from its start with 16 in flight, and the request that ends it sets the limit at half of them (8).
+    // saturated from its start with 40 in flight, and the request that ends it sets the limit at half of them (20).
     assert.equal((await c.get('/v1/me', { cookie: 'sigil_session=unknown' })).status, 401)
     await sleep(100)
     assertShed(await c.post('/v1/passkeys/login/options', {}))

@@ -63,6 +63,16 @@ const LIMIT_INCREASE = 0.1
 /** The utilization controller (see `utilization`): its window, steps, and the margin under the limit that is calm. */
 const UTIL_WINDOW_MS = 50
 const UTIL_DECREASE = 0.6
+/**
+ * Requests in flight at once, at some point of a busy window, that make it a queue worth limiting. A GC pause or a
+ * slow call on a busy loop queues fewer, and so does a closed-loop population of up to this many clients (bench:mixed's
+ * 32 users), which waits for its answers instead of piling up.
+ */
+const UTIL_QUEUED = 40
+/** New work in flight that the utilization limit always allows, however much work under way fills it: no starving. */
+const UTIL_NEW_MIN = 4
+/** The shortest part of a window whose utilization brings the limit in before the window ends. */
+const UTIL_EARLY_MS = 10
 /** The utilization limit starts at this share of the most requests in flight in the window that brought it in. */
 const UTIL_START = 0.5
 const UTIL_INCREASE = 0.1
@@ -222,6 +232,8 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
   const suffixes = opts.underWaySuffixes ?? []
   const target = opts.latencyTargetMs ?? 0
   let inFlight = 0
+  /** Of those, new work (see `underWaySuffixes`). */
+  let newInFlight = 0
   /** The in-flight limit in force: `maxInFlight`, or less while answers are slower than the target. */
   let limit = opts.maxInFlight
   let windowStart = performance.now()
@@ -240,13 +252,13 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
     const mark = performance.eventLoopUtilization()
     const busy = performance.eventLoopUtilization(mark, utilMark).utilization
     utilMark = mark
-    // A long window means the process was idle (windows end on arrivals): it is not over. The limit comes in after a window busier than `utilization` with requests queued (twice the floor in flight at
-    // some point), not just a busy loop (a GC, a slow call), at half the most that were in flight. While in force it
-    // comes down by 40 % per window over; in a window under, it goes up by a tenth if new work reached it, and is
-    // lifted if new work did not.
+    // A long window means the process was idle (windows end on arrivals): it is not over. The limit comes in after a
+    // window busier than `utilization` in which UTIL_QUEUED requests were in flight at some point (a queue, not a GC
+    // or a slow call), at half of that peak. While in force it comes down by 40 % per window over; in
+    // a window under, it goes up by a tenth if new work reached it, and is lifted if new work did not.
     const over = now - utilWindowStart < 4 * UTIL_WINDOW_MS && busy > utilization
     if (utilLimit === Infinity) {
-      if (over && utilPeak >= 2 * LIMIT_FLOOR) utilLimit = Math.floor(utilPeak * UTIL_START)
+      if (over && utilPeak >= UTIL_QUEUED) utilLimit = Math.floor(utilPeak * UTIL_START)
     } else if (over) utilLimit = Math.max(LIMIT_FLOOR, Math.floor(utilLimit * UTIL_DECREASE))
     else utilLimit = utilHit ? Math.ceil(utilLimit * (1 + UTIL_INCREASE)) : Infinity
     utilHit = false
@@ -266,10 +278,9 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
     slow = 0
     windowStart = now
   }
-  const shedReason = (req: IncomingMessage, path: string, now: number): AdmissionShedReason | undefined => {
+  const shedReason = (underWay: boolean, now: number): AdmissionShedReason | undefined => {
     if (inFlight >= opts.maxInFlight) return 'in_flight'
     if (target > 0 && now - windowStart >= LIMIT_WINDOW_MS) endLimitWindow(now)
-    const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined || suffixes.some((x) => path.endsWith(x))
     if (inFlight >= (underWay ? limit : Math.max(1, Math.floor(limit * NEW_WORK_SHARE)))) {
       // New work filled its whole room: more is arriving than the process answers. The utilization limit comes in.
       if (!underWay && utilization > 0 && utilLimit === Infinity) {
@@ -281,7 +292,13 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
     }
     if (utilization > 0) {
       if (now - utilWindowStart >= UTIL_WINDOW_MS) endUtilWindow(now)
-      if (!underWay && inFlight >= utilLimit) { utilHit = true; return 'utilization' }
+      // A queue building on a saturated loop brings the limit in at once, not at the window's end: at 3x, every
+      // millisecond of delay admits three more sign-ins, and their verifies come later whatever happens.
+      else if (utilLimit === Infinity && inFlight >= UTIL_QUEUED && now - utilWindowStart >= UTIL_EARLY_MS
+        && performance.eventLoopUtilization(performance.eventLoopUtilization(), utilMark).utilization > utilization) {
+        utilLimit = Math.floor(inFlight * UTIL_START)
+      }
+      if (!underWay && inFlight >= utilLimit && newInFlight >= UTIL_NEW_MIN) { utilHit = true; return 'utilization' }
     }
     const { age, lastGap } = loop.read(now, opts.maxEventLoopDelayMs, controller)
     if (age >= opts.maxEventLoopDelayMs * (underWay ? UNDER_WAY_FACTOR : 1) && lastGap >= opts.maxEventLoopDelayMs) return 'event_loop'
@@ -294,7 +311,8 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
     const path = pathOf(req.url ?? '/')
     if (exempt.has(path)) return next()
     const admittedAt = performance.now()
-    const reason = shedReason(req, path, admittedAt)
+    const underWay = req.headers.cookie !== undefined || req.headers.authorization !== undefined || suffixes.some((x) => path.endsWith(x))
+    const reason = shedReason(underWay, admittedAt)
     if (reason) {
       opts.metrics?.shed.inc({ reason })
       // Written directly (no JSON encoding, no further middleware): under overload most requests end here.
@@ -302,10 +320,12 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
       return
     }
     if (++inFlight > utilPeak) utilPeak = inFlight
+    if (!underWay) newInFlight++
     opts.metrics?.inFlight.inc()
     // 'close' comes once per response, whether it finished or the client went away.
     res.once('close', () => {
       inFlight--
+      if (!underWay) newInFlight--
       if (target > 0) {
         answered++
         if (performance.now() - admittedAt > target) slow++
