@@ -241,8 +241,9 @@ test('a saturated loop with requests queued brings in the utilization limit: new
   const held: ReturnType<typeof heldRequest>[] = []
   try {
     assert.equal((await c.post('/v1/passkeys/login/options', {})).status, 200)
-    // 40 requests in flight (a queue) while every turn is busy for 30 ms (well under the 150 ms loop signal).
-    for (let i = 0; i < 40; i++) held.push(heldRequest(app.url))
+    // 40 requests in flight (a queue) while every turn is busy for 30 ms (well under the 150 ms loop signal): 30 new
+    // ones and 10 under way (40 new at once on a busy loop would bring the limit in before they were all admitted).
+    for (let i = 0; i < 40; i++) held.push(heldRequest(app.url, i < 10 ? { cookie: 'sigil_session=unknown' } : {}))
     await untilInFlight(app, 40)
     unblock = await blockEveryTurn(30)
     // A request under way ends the window in which the loop was partly idle (and is admitted); the next window is

@@ -247,8 +247,9 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
   let utilWindowStart = performance.now()
   let utilMark = performance.eventLoopUtilization()
   let utilHit = false
-  /** The most requests in flight at once in this window. */
+  /** The most requests in flight at once in this window, and the new work admitted in it. */
   let utilPeak = 0
+  let utilNewAdmitted = 0
   const endUtilWindow = (now: number): void => {
     const mark = performance.eventLoopUtilization()
     const busy = performance.eventLoopUtilization(mark, utilMark).utilization
@@ -263,6 +264,7 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
     } else if (over) utilLimit = Math.max(LIMIT_FLOOR, Math.floor(utilLimit * UTIL_DECREASE))
     else utilLimit = utilHit ? Math.ceil(utilLimit * (1 + UTIL_INCREASE)) : Infinity
     utilHit = false
+    utilNewAdmitted = 0
     utilPeak = inFlight
     utilWindowStart = now
   }
@@ -295,9 +297,9 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
       if (now - utilWindowStart >= UTIL_WINDOW_MS) endUtilWindow(now)
       // A queue building on a saturated loop brings the limit in at once, not at the window's end: at 3x, every
       // millisecond of delay admits three more sign-ins, and their verifies come later whatever happens.
-      else if (utilLimit === Infinity && inFlight >= UTIL_QUEUED && now - utilWindowStart >= UTIL_EARLY_MS
+      else if (utilLimit === Infinity && (inFlight >= UTIL_QUEUED || utilNewAdmitted >= UTIL_QUEUED) && now - utilWindowStart >= UTIL_EARLY_MS
         && performance.eventLoopUtilization(performance.eventLoopUtilization(), utilMark).utilization > utilization) {
-        utilLimit = Math.floor(inFlight * UTIL_START)
+        utilLimit = Math.max(LIMIT_FLOOR, Math.floor(inFlight * UTIL_START))
       }
       if (!underWay && inFlight >= utilLimit && newInFlight >= UTIL_NEW_MIN) { utilHit = true; return 'utilization' }
     }
@@ -321,7 +323,7 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
       return
     }
     if (++inFlight > utilPeak) utilPeak = inFlight
-    if (!underWay) newInFlight++
+    if (!underWay) { newInFlight++; utilNewAdmitted++ }
     opts.metrics?.inFlight.inc()
     // 'close' comes once per response, whether it finished or the client went away.
     res.once('close', () => {
