@@ -22,15 +22,16 @@ export interface AdmissionOptions {
    */
   latencyTargetMs?: number
   /**
-   * Event-loop utilization limit (0 to 1; 0 turns it off). Once UTIL_QUEUED requests are in flight on a loop busier
-   * than this over the current 50 ms window (or new work fills its whole room), new work is admitted only while fewer
-   * requests are in flight than a limit that starts at half of those, comes down by 40 % per window still that busy
+   * Event-loop utilization limit (0 to 1; 0 turns it off). Once UTIL_QUEUED requests are in flight, or UTIL_QUEUED new
+   * ones were admitted, on a loop busier than this over the current 50 ms window (or new work fills its whole room),
+   * new work is admitted only while fewer requests are in flight than a limit that starts at half of those in flight,
+   * comes down by 40 % per window still that busy
    * (to 8 at least), goes up by a tenth per window under it in which new work reached it, and is lifted after a
    * window under it in which new work did not. UTIL_NEW_MIN new requests in flight are always allowed, so work under
    * way cannot starve new work, and work under way keeps the full `maxInFlight`. Throughput is bounded by the loop,
    * latency by how long its turns are: keeping the loop short of saturation keeps turns short, so admitted requests,
-   * which wait for several turns, are answered quickly. Fewer clients than UTIL_QUEUED waiting for their answers never
-   * bring it in.
+   * which wait for several turns, are answered quickly. A closed loop of fewer clients than UTIL_QUEUED
+   * brings it in only by starting that many new requests within one window (bench:mixed's 32 users did not).
    */
   utilization?: number
   /** Never shed, never counted: probes and metrics, so a load balancer still sees the instance. */
@@ -295,8 +296,9 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
     }
     if (utilization > 0) {
       if (now - utilWindowStart >= UTIL_WINDOW_MS) endUtilWindow(now)
-      // A queue building on a saturated loop brings the limit in at once, not at the window's end: at 3x, every
-      // millisecond of delay admits three more sign-ins, and their verifies come later whatever happens.
+      // A queue building on a saturated loop, or new work pouring in (what becomes the queue once its second halves
+      // arrive), brings the limit in at once, not at the window's end: at 3x, every millisecond of delay admits three
+      // more sign-ins, and their verifies come later whatever happens.
       else if (utilLimit === Infinity && (inFlight >= UTIL_QUEUED || utilNewAdmitted >= UTIL_QUEUED) && now - utilWindowStart >= UTIL_EARLY_MS
         && performance.eventLoopUtilization(performance.eventLoopUtilization(), utilMark).utilization > utilization) {
         utilLimit = Math.max(LIMIT_FLOOR, Math.floor(inFlight * UTIL_START))
