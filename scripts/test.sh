@@ -10,7 +10,9 @@ files=(server/**/*.test.ts credentials/**/*.test.ts policies/**/*.test.ts exampl
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 bash scripts/ensure-system-packages.sh redis-server
 echo "== unit, store contract and HTTP tests (${#files[@]} files)"
-node --import tsx --test --test-concurrency=2 "${files[@]}"
+# --test-force-exit: a file whose tests all ended but that leaves a handle open (seen once in CI, in the admission
+# tests, cause not found) must not hang the run until the CI limit; its tests still pass or fail as they did.
+node --import tsx --test --test-force-exit --test-concurrency=2 "${files[@]}"
 
 if [ "${1:-}" != "unit" ]; then
   e2e=(e2e/**/*.spec.ts)
