@@ -17,6 +17,7 @@ const quick = process.argv.includes('--quick')
 const short = quick ? ['--seconds', '2', '--warmup', '1'] : []
 const scripts: [string, string[]][] = [
   ['login.ts', short],
+  ['dispatch.ts', quick ? ['--seconds', '1', '--rounds', '1'] : []],
   ['ha.ts', quick ? [...short, '--rounds', '1'] : []],
   ['approvals.ts', short],
   ['policyDecision.ts', quick ? ['--decisions', '2000', '--warmup', '500'] : []],

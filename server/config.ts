@@ -36,6 +36,7 @@ const zEnv = z.object({
   SIGIL_DEV_KEYS: zBool.default(true),
   SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SIGIL_SQLITE_THREAD: zBool.default(true),
+  SIGIL_DIRECT_ROUTES: zBool.default(true),
   SIGIL_AUDIT_CHECKPOINT_SECONDS: zSeconds.default(300),
   SIGIL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
   SIGIL_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
@@ -79,6 +80,8 @@ export interface Config {
   workers: number
   /** SQLite calls run on a store thread of their own and are committed in batches (server/store/sqlite/threaded). */
   sqliteThread: boolean
+  /** API routes are matched by Sigil's own table instead of Express's router (same middleware and handlers). */
+  directRoutes: boolean
   /** How often the head of the audit chain is signed (when it moved). */
   auditCheckpointSeconds: number
   webhooks: {
@@ -163,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,
     sqliteThread: e.SIGIL_SQLITE_THREAD,
+    directRoutes: e.SIGIL_DIRECT_ROUTES,
     auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
     webhooks: { maxAttempts: e.SIGIL_WEBHOOK_MAX_ATTEMPTS, backoffMs: e.SIGIL_WEBHOOK_BACKOFF_MS,
       timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, pollMs: e.SIGIL_OUTBOX_POLL_MS },

@@ -38,11 +38,11 @@ async function main(): Promise<void> {
     config, store, keys, log, now: Date.now, metrics, outbox,
     attestationPolicies: loadAttestationPolicies(config.attestationPolicyFile),
   }
-  const { listener } = createApp(deps)
+  const { listener, serverOptions } = createApp(deps)
   // Pending approval requests past their time become `expired` (and say so through the outbox).
   const expiries = setInterval(() => void expireDueApprovals(deps).catch((err: Error) => log.warn({ err: err.message }, 'approval expiry sweep failed')), 15_000)
   expiries.unref()
-  const server = http.createServer(listener).listen(config.port, config.host, () => {
+  const server = http.createServer(serverOptions, listener).listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo
     log.info({ port, store: store.kind, rpId: config.rpId, origins: config.origins }, `Sigil listening on http://localhost:${port}`)
   })

@@ -41,3 +41,57 @@ test("rateLimit 'counted': the handler gets the per-client limit; a handler that
     await testApp.close()
   }
 })
+
+test('Api.match: literal segments and :params, the first registered route wins, anything looser is left to Express', async () => {
+  const testApp = await startTestApp()
+  try {
+    const api = new Api(express.Router(), testApp.deps)
+    const route = (method: 'get' | 'post', path: string) =>
+      api.add({ method, path, operationId: `${method}${path}`, tag: 'Test', auth: 'none', summary: 'x', handler: async () => ({ path }) })
+    route('get', '/v1/things/:id')
+    route('get', '/v1/things/list') // never reached: Express, too, would pick the :id route first
+    route('post', '/v1/things/:id/parts/:part')
+    route('get', '/v1/things')
+    assert.deepEqual(api.match('GET', '/v1/things/t1')?.params, { id: 't1' })
+    assert.equal(api.match('GET', '/v1/things/t1')?.path, '/v1/things/:id')
+    assert.equal(api.match('GET', '/v1/things/list')?.path, '/v1/things/:id')
+    assert.deepEqual(api.match('POST', '/v1/things/a/parts/b')?.params, { id: 'a', part: 'b' })
+    assert.equal(api.match('GET', '/v1/things')?.path, '/v1/things')
+    for (const [method, path] of [
+      ['GET', '/v1/things/'], ['GET', '/v1/things/t1/'], ['GET', '/v1//things'], ['GET', '/V1/things'], ['GET', '/v1/things/a%20b'],
+      ['HEAD', '/v1/things'], ['OPTIONS', '/v1/things'], ['POST', '/v1/things/a/parts/'], ['DELETE', '/v1/things/t1'], ['GET', 'v1/things'],
+    ] as const) assert.equal(api.match(method, path), undefined, `${method} ${path} is left to Express`)
+  } finally {
+    await testApp.close()
+  }
+})
+
+/** The direct route and Express answer a request alike: same status, problem code and security headers. */
+test('an API request answered directly and the same request routed by Express get the same answer', async () => {
+  const testApp = await startTestApp()
+  try {
+    const get = async (p: string) => {
+      const res = await fetch(testApp.url + p, { headers: { origin: TEST_ORIGIN } })
+      const body = await res.json() as { code?: string }
+      return { status: res.status, code: body.code, type: res.headers.get('content-type'), csp: res.headers.get('content-security-policy'), id: res.headers.get('x-request-id') !== null }
+    }
+    // Direct: exact path. Express: a trailing slash, another case, or an encoded character, which only it accepts.
+    const pairs = [['/v1/me', '/v1/me/'], ['/v1/me', '/V1/ME'], ['/v1/approvals/abc', '/v1/approvals/ab%63'], ['/v1/webhooks/x/deliveries', '/v1/Webhooks/x/deliveries/']]
+    for (const [direct, viaExpress] of pairs) {
+      const a = await get(direct!)
+      const b = await get(viaExpress!)
+      assert.deepEqual(a, b, `${direct} and ${viaExpress}`)
+      assert.equal(a.status, 401)
+      assert.equal(a.code, 'unauthenticated')
+      assert.match(a.type ?? '', /application\/problem\+json/)
+      assert.ok(a.csp?.includes("default-src 'self'"), 'helmet ran')
+      assert.ok(a.id, 'request id set')
+    }
+    // A body Express's JSON parser refuses takes the same way to the problem handler on the direct route.
+    const bad = await fetch(testApp.url + '/v1/passkeys/login/options', { method: 'POST', headers: { 'content-type': 'application/json', origin: TEST_ORIGIN }, body: '{"x":' })
+    assert.equal(bad.status, 400)
+    assert.match(bad.headers.get('content-type') ?? '', /application\/problem\+json/)
+  } finally {
+    await testApp.close()
+  }
+})

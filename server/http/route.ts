@@ -1,4 +1,4 @@
-import type { Request, Response, Router } from 'express'
+import type { NextFunction, Request, Response, Router } from 'express'
 import type { z } from 'zod'
 import type { AppDeps, Principal } from '../deps.ts'
 import { ProblemError, parseWith, sendProblem } from './problem.ts'
@@ -103,15 +103,64 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
   res.status(result.status).json(result.body)
 }
 
+type RouteHandler = (req: Request, res: Response, next: NextFunction) => void
+
+/** A route's path split into segments: a string is literal, `null` a parameter (named in `names`, in order). */
+interface CompiledRoute {
+  segments: (string | null)[]
+  names: string[]
+  path: string
+  handle: RouteHandler
+}
+
+/** What {@link Api.match} found: the route's handler and its parameters. */
+export interface RouteMatch {
+  handle: RouteHandler
+  params: Record<string, string>
+  /** The route template (`/v1/approvals/:id/options`), as Express sets `req.route.path`. */
+  path: string
+}
+
 /** Registers routes on a router and remembers them for the OpenAPI document. */
 export class Api {
   readonly routes: RouteDef[] = []
+  /** Upper-case method → the routes registered for it, in registration order (Express's matching order). */
+  private readonly table = new Map<string, CompiledRoute[]>()
   constructor(private readonly router: Router, private readonly deps: AppDeps) {}
+
+  /**
+   * The route a request path selects, without Express's router: literal segments compared exactly, a `:param`
+   * matching one non-empty segment, the first registered route winning, as in Express. Only the plain case is
+   * answered: a path with `%` (Express would decode it), a trailing or doubled slash, or a case that only
+   * Express's case-insensitive matching would accept gives undefined, and the caller hands the request to
+   * Express, which routes it as before. So whatever this answers, Express would have answered the same.
+   */
+  match(method: string, path: string): RouteMatch | undefined {
+    const routes = this.table.get(method)
+    if (routes === undefined || path.includes('%')) return undefined
+    const parts = path.split('/')
+    if (parts[0] !== '') return undefined
+    outer: for (const r of routes) {
+      if (r.segments.length !== parts.length - 1) continue
+      let params: Record<string, string> | undefined
+      let k = 0
+      for (let i = 0; i < r.segments.length; i++) {
+        const want = r.segments[i]
+        const got = parts[i + 1]!
+        if (want === null) {
+          if (got.length === 0) continue outer
+          ;(params ??= {})[r.names[k++]!] = got
+        } else if (want !== got) continue outer
+      }
+      return { handle: r.handle, params: params ?? {}, path: r.path }
+    }
+    return undefined
+  }
 
   add<B extends z.ZodType, P extends z.ZodType>(def: RouteDef<B, P>): void {
     const d = def as unknown as RouteDef
     this.routes.push(d)
-    this.router[def.method](def.path, (req, res, next) => {
+    const handle: RouteHandler = (req, res, next) => {
       res.locals.route = def.path
       run(d, this.deps, req, res).then(() => {
         if (d.ceremony) this.deps.metrics.ceremonies.inc({ ceremony: d.ceremony, outcome: 'ok' })
@@ -120,6 +169,13 @@ export class Api {
         if (err instanceof ProblemError && !res.headersSent) return sendProblem(res, err)
         next(err)
       })
-    })
+    }
+    this.router[def.method](def.path, handle)
+    const segments = def.path.split('/').slice(1).map((s) => (s.startsWith(':') ? null : s))
+    const names = def.path.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1))
+    if (segments.some((s) => s !== null && /[:*?{}()]/.test(s))) throw new Error(`route ${def.path}: only literal segments and :params are supported`)
+    const key = def.method.toUpperCase()
+    if (!this.table.has(key)) this.table.set(key, [])
+    this.table.get(key)!.push({ segments, names, path: def.path, handle })
   }
 }

@@ -54,8 +54,8 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
     config, store, keys, log, metrics: createMetrics({ defaults: false }), now: clock.now, outbox,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,
   }
-  const { listener } = createApp(deps)
-  const server: Server = await new Promise((resolve) => { const s = http.createServer(listener).listen(0, '127.0.0.1', () => resolve(s)) })
+  const { listener, serverOptions } = createApp(deps)
+  const server: Server = await new Promise((resolve) => { const s = http.createServer(serverOptions, listener).listen(0, '127.0.0.1', () => resolve(s)) })
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
