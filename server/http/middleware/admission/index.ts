@@ -73,7 +73,11 @@ const UTIL_DECREASE = 0.6
 const UTIL_QUEUED = 40
 /** New work in flight that the utilization limit always allows, however much work under way fills it: no starving. */
 const UTIL_NEW_MIN = 4
-/** The shortest part of a window whose utilization brings the limit in before the window ends. */
+/**
+ * The loop's utilization that brings the limit in before a window ends is read over the last 10 to 20 ms, not since
+ * the window began: at the onset of a flood, a window that began calm would dilute it, and a 50 ms window at 3× the
+ * capacity admits about three times 50 ms of work before its end.
+ */
 const UTIL_EARLY_MS = 10
 /** The utilization limit starts at this share of the requests in flight when it comes in. */
 const UTIL_START = 0.5
@@ -251,6 +255,14 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
   /** The most requests in flight at once in this window, and the new work admitted in it. */
   let utilPeak = 0
   let utilNewAdmitted = 0
+  // Two loop readings at least UTIL_EARLY_MS apart: `recentBase` is 10 to 20 ms old while requests arrive.
+  let recentBase = { mark: utilMark, at: utilWindowStart }
+  let recentNext = recentBase
+  const rollRecent = (now: number): void => {
+    if (now - recentNext.at >= UTIL_EARLY_MS) { recentBase = recentNext; recentNext = { mark: performance.eventLoopUtilization(), at: now } }
+  }
+  const recentUtilization = (now: number): number =>
+    now - recentBase.at < UTIL_EARLY_MS ? 0 : performance.eventLoopUtilization(performance.eventLoopUtilization(), recentBase.mark).utilization
   const endUtilWindow = (now: number): void => {
     const mark = performance.eventLoopUtilization()
     const busy = performance.eventLoopUtilization(mark, utilMark).utilization
@@ -295,12 +307,12 @@ export function admission(opts: AdmissionOptions): AdmissionGate {
       return limit < opts.maxInFlight ? 'latency' : 'in_flight'
     }
     if (utilization > 0) {
+      rollRecent(now)
       if (now - utilWindowStart >= UTIL_WINDOW_MS) endUtilWindow(now)
       // A queue building on a saturated loop, or new work pouring in (what becomes the queue once its second halves
       // arrive), brings the limit in at once, not at the window's end: at 3x, every millisecond of delay admits three
       // more sign-ins, and their verifies come later whatever happens.
-      else if (utilLimit === Infinity && (inFlight >= UTIL_QUEUED || utilNewAdmitted >= UTIL_QUEUED) && now - utilWindowStart >= UTIL_EARLY_MS
-        && performance.eventLoopUtilization(performance.eventLoopUtilization(), utilMark).utilization > utilization) {
+      else if (utilLimit === Infinity && (inFlight >= UTIL_QUEUED || utilNewAdmitted >= UTIL_QUEUED) && recentUtilization(now) > utilization) {
         utilLimit = Math.max(LIMIT_FLOOR, Math.floor(inFlight * UTIL_START))
       }
       if (!underWay && inFlight >= utilLimit && newInFlight >= UTIL_NEW_MIN) { utilHit = true; return 'utilization' }
