@@ -3,8 +3,9 @@
  * (`SIGIL_DIRECT_ROUTES=true`, the default) and with every request routed by Express (`false`). The real server
  * (server/main.ts, SQLite) runs once per variant, alternating, three times each; the load (64 keep-alive connections,
  * loopback) runs here. Two requests: `GET /v1/me` without a session (401 problem: middleware, authentication and
- * the problem answer, no store call), and `POST /v1/passkeys/login/options` (the first half of a sign-in: rate limit
- * and challenge in the store). Prints requests/s and server CPU per request for each. Asserts nothing.
+ * the problem answer, no store call), `POST /v1/passkeys/login/options` (the first half of a sign-in: rate limit
+ * and challenge in the store), and `GET /.well-known/jwks.json`, which Express's router still routes (with the
+ * setting on, without swapping prototypes). Prints requests/s and server CPU per request for each. Asserts nothing.
  *
  *   tsx bench/dispatch.ts [--seconds 5] [--rounds 3]
  */
@@ -27,6 +28,8 @@ type Variant = 'express' | 'direct'
 const requests = [
   { name: 'GET /v1/me (401)', method: 'GET' as const, path: '/v1/me', body: undefined, status: 401 },
   { name: 'POST /v1/passkeys/login/options', method: 'POST' as const, path: '/v1/passkeys/login/options', body: '{}', status: 200 },
+  // Routed by Express's router in both variants; with the setting on, without app.handle's prototype swap.
+  { name: 'GET /.well-known/jwks.json', method: 'GET' as const, path: '/.well-known/jwks.json', body: undefined, status: 200 },
 ]
 const results = new Map<string, { rps: number[]; us: number[] }>()
 

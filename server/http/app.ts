@@ -188,10 +188,26 @@ export function createApp(deps: AppDeps): {
   Object.setPrototypeOf(SigilResponse.prototype, app.response)
   const serverOptions: http.ServerOptions = { IncomingMessage: SigilRequest, ServerResponse: SigilResponse }
   const direct = deps.config.directRoutes ? directRoutes(app, api, before, onError, SigilRequest, SigilResponse) : () => false
+  // What Express routes itself (the web app, probes, metrics, the OpenAPI document, the wallet-facing OpenID4VCI and
+  // OpenID4VP routes, 404s) goes to its router without `app.handle`, which would swap the prototypes these objects
+  // already have; the rest of what app.handle does is done here. With SIGIL_DIRECT_ROUTES=false, Express as it is.
+  const viaExpress = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!deps.config.directRoutes || !(req instanceof SigilRequest) || !(res instanceof SigilResponse)) return void app(req, res)
+    const r = req as Request
+    const s = res as Response
+    r.res = s
+    s.req = r
+    s.locals ??= Object.create(null) as Response['locals']
+    ;(app.router as unknown as { handle: (req: Request, res: Response, done: (err?: unknown) => void) => void }).handle(r, s, (err) => {
+      // Not reached in practice: the app ends with a 404 handler and the problem handler.
+      if (err) onError(err, r, s, () => undefined)
+      else if (!s.headersSent) sendProblem(s, new ProblemError('not_found', 404, { detail: `No ${r.method} ${r.path.slice(0, 200)} here.` }))
+    })
+  }
   // First of all, before Express: a shed request costs as little as possible (no id, no headers beyond its own, no
   // body read, no Express dispatch). Probes and metrics stay answerable.
   const admit = admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'], underWaySuffixes: ['/verify'],
     metrics: { inFlight: deps.metrics.httpInFlight, shed: deps.metrics.httpShed } })
-  const listener = (req: IncomingMessage, res: ServerResponse): void => admit(req, res, () => { if (!direct(req, res)) app(req, res) })
+  const listener = (req: IncomingMessage, res: ServerResponse): void => admit(req, res, () => { if (!direct(req, res)) viaExpress(req, res) })
   return { app, api, listener, serverOptions }
 }
