@@ -22,7 +22,7 @@ import { createSoftAuthenticator, type SoftAuthenticator } from '../server/testi
 import { freePort, startServer, treeCpuSeconds } from './procs.ts'
 import { percentile } from './stats.ts'
 import { reportRows } from './report.ts'
-import { root } from './targets.ts'
+import { peakSigilEnv, root } from './targets.ts'
 
 const { values: args } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '2' },
@@ -47,11 +47,7 @@ async function main(): Promise<void> {
   await setupStore.close()
   const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
     nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [],
-    env: { PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
-      SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production',
-      // Peak throughput, as the references (which have no admission control) measure it: the utilization limit,
-      // which keeps latency down under overload by shedding, is off here (bench/overload.ts measures it).
-      SIGIL_ADMISSION_UTILIZATION: '0' } })
+    env: peakSigilEnv(port, dir) })
   const pool = new Pool(server.url, { connections: 64, pipelining: 1 })
   const latencies = new Map<string, number[]>()
   async function call(name: string, method: 'GET' | 'POST', p: string, body: unknown, headers: Record<string, string>) {

@@ -15,7 +15,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
 import { freePort, startServer, treeCpuSeconds } from './procs.ts'
-import { root } from './targets.ts'
+import { peakSigilEnv, root } from './targets.ts'
 import { reportRows } from './report.ts'
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '3' } } })
@@ -39,9 +39,7 @@ for (let round = 0; round < rounds; round++) {
     const origin = `http://localhost:${port}`
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-dispatch-'))
     const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
-      env: { PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
-        SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production', SIGIL_ADMISSION_UTILIZATION: '0',
-        SIGIL_DIRECT_ROUTES: String(variant === 'direct') } })
+      env: { ...peakSigilEnv(port, dataDir), SIGIL_DIRECT_ROUTES: String(variant === 'direct') } })
     const pool = new Pool(server.url, { connections: 64 })
     try {
       for (const r of requests) {

@@ -100,6 +100,18 @@ export async function startReference(opts: TargetOptions): Promise<Target> {
   return attach('reference', server, origin, opts, () => undefined)
 }
 
+/**
+ * The environment of a Sigil server measured for peak throughput on 127.0.0.1: its own data dir, the per-IP
+ * ceremony limit lifted (all load comes from one address; see login.ts), and the utilization limit off, as the
+ * references (which have no admission control) are measured; bench/overload.ts measures that limit.
+ */
+export function peakSigilEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: `http://localhost:${port}`, SIGIL_RP_ID: 'localhost',
+    SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production', SIGIL_ADMISSION_UTILIZATION: '0',
+  }
+}
+
 export async function startSigil(opts: TargetOptions): Promise<Target> {
   const port = await freePort()
   const origin = `http://localhost:${port}`
@@ -107,14 +119,6 @@ export async function startSigil(opts: TargetOptions): Promise<Target> {
   const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
     // SIGIL_BENCH_NODE_ARGS: extra node flags for the Sigil server only (e.g. --max-semi-space-size=32), to try them.
     nodeArgs: [...(process.env.SIGIL_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...profileArgs(opts.profileDir, 'sigil')],
-    env: {
-      PORT: String(port), HOST: '127.0.0.1', SIGIL_DATA_DIR: dataDir, SIGIL_ORIGINS: origin, SIGIL_RP_ID: 'localhost',
-      // All load comes from one address (127.0.0.1), so the per-IP ceremony limit is lifted; see login.ts.
-      SIGIL_LOG_LEVEL: 'warn', SIGIL_RATE_LIMIT_PER_MINUTE: '100000000', NODE_ENV: 'production',
-      // Peak throughput, as the references (which have no admission control) measure it: the utilization limit,
-      // which keeps latency down under overload by shedding, is off here (bench/overload.ts measures it).
-      SIGIL_ADMISSION_UTILIZATION: '0',
-      ...(opts.workers ? { SIGIL_WORKERS: opts.workers } : {}),
-    } }).catch((err: unknown) => { fs.rmSync(dataDir, { recursive: true, force: true }); throw err })
+    env: { ...peakSigilEnv(port, dataDir), ...(opts.workers ? { SIGIL_WORKERS: opts.workers } : {}) } }).catch((err: unknown) => { fs.rmSync(dataDir, { recursive: true, force: true }); throw err })
   return attach('sigil', server, origin, opts, () => fs.rmSync(dataDir, { recursive: true, force: true }))
 }

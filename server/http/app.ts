@@ -67,6 +67,25 @@ function webApp(deps: AppDeps): express.RequestHandler {
   })
 }
 
+const notFound = (req: Request): ProblemError =>
+  new ProblemError('not_found', 404, { detail: `No ${req.method} ${req.path.slice(0, 200)} here.` })
+
+/**
+ * What `app.handle` does to a request before routing it, except the per-request prototype swap when Node built the
+ * objects from `serverOptions`' classes (the swap is what costs; see createApp): the circular references, Express's
+ * prototypes (swapped only for objects from a server created without those classes), and `res.locals`.
+ */
+function adopt(app: Express, req: IncomingMessage, res: ServerResponse, classes: http.ServerOptions): [Request, Response] {
+  const r = req as Request
+  const s = res as Response
+  r.res = s
+  s.req = r
+  if (!(req instanceof classes.IncomingMessage!)) Object.setPrototypeOf(req, app.request)
+  if (!(res instanceof classes.ServerResponse!)) Object.setPrototypeOf(res, app.response)
+  s.locals ??= Object.create(null) as Response['locals']
+  return [r, s]
+}
+
 /**
  * Serves an API route without Express's dispatch. The request goes through the same middleware functions, the same
  * route handler and the same error handler as in the Express app; Express's layer-by-layer matching is replaced by
@@ -75,22 +94,14 @@ function webApp(deps: AppDeps): express.RequestHandler {
  * false, touching nothing, for anything else (other methods, other paths, paths only Express's looser matching
  * accepts): the caller then hands the request to Express's router.
  */
-function directRoutes(app: Express, api: Api, before: express.RequestHandler[], onError: express.ErrorRequestHandler,
-  SigilRequest: typeof IncomingMessage, SigilResponse: typeof ServerResponse) {
+function directRoutes(app: Express, api: Api, before: express.RequestHandler[], onError: express.ErrorRequestHandler, classes: http.ServerOptions) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const url = req.url ?? ''
     if (url.charCodeAt(0) !== 47 /* '/' */) return false
     const q = url.indexOf('?')
     const hit = api.match(req.method ?? '', q === -1 ? url : url.slice(0, q))
     if (hit === undefined) return false
-    const r = req as Request
-    const s = res as Response
-    r.res = s
-    s.req = r
-    // Created by a server with `serverOptions` (below), they have Express's prototypes already.
-    if (!(req instanceof SigilRequest)) Object.setPrototypeOf(req, app.request)
-    if (!(res instanceof SigilResponse)) Object.setPrototypeOf(res, app.response)
-    s.locals ??= Object.create(null) as Response['locals']
+    const [r, s] = adopt(app, req, res, classes)
     r.originalUrl = url
     r.baseUrl = ''
     r.params = hit.params
@@ -105,7 +116,7 @@ function directRoutes(app: Express, api: Api, before: express.RequestHandler[], 
     const next: express.NextFunction = (err?: unknown) => {
       if (err !== undefined && err !== null && err !== 'route' && err !== 'router') return fail(err)
       // A route handler never passes a request on; in Express it would reach the 404 handler.
-      if (i > before.length) return fail(new ProblemError('not_found', 404, { detail: `No ${r.method} ${r.path.slice(0, 200)} here.` }))
+      if (i > before.length) return fail(notFound(r))
       const mw = before[i++]
       try {
         if (mw !== undefined) void mw(r, s, next)
@@ -174,36 +185,31 @@ export function createApp(deps: AppDeps): {
 
   app.use(webApp(deps))
 
-  app.use((req, res) => sendProblem(res, new ProblemError('not_found', 404, { detail: `No ${req.method} ${req.path.slice(0, 200)} here.` })))
+  app.use((req, res) => sendProblem(res, notFound(req)))
   const onError = problemHandler(deps.log)
   app.use(onError)
   // Node builds every request and response from these classes, whose prototypes are Express's. Express's own
-  // dispatch instead swaps the prototype of each request and response (Object.setPrototypeOf), which cost about
-  // 55 µs per request here and made every later property access on them slower: an Express answer cost about 140 µs
-  // of CPU that way and about 60 µs this way (bench/dispatch.ts prints the figures). Express still swaps them on
-  // the requests it routes itself; only the direct routes gain.
+  // dispatch (`app.handle`) instead swaps the prototype of each request and response (Object.setPrototypeOf), which
+  // cost about 55 µs per request here and made every later property access on them slower: an Express answer cost
+  // about 140 µs of CPU that way and about 60 µs this way (bench/dispatch.ts prints the figures). So neither the direct
+  // routes nor what Express routes itself (the web app, probes, metrics, the OpenAPI document, the wallet-facing
+  // OpenID4VCI and OpenID4VP routes, 404s) goes through `app.handle`; with SIGIL_DIRECT_ROUTES=false, both do.
   class SigilRequest extends http.IncomingMessage {}
   class SigilResponse<R extends IncomingMessage = IncomingMessage> extends http.ServerResponse<R> {}
   Object.setPrototypeOf(SigilRequest.prototype, app.request)
   Object.setPrototypeOf(SigilResponse.prototype, app.response)
   const serverOptions: http.ServerOptions = { IncomingMessage: SigilRequest, ServerResponse: SigilResponse }
-  const direct = deps.config.directRoutes ? directRoutes(app, api, before, onError, SigilRequest, SigilResponse) : () => false
-  // What Express routes itself (the web app, probes, metrics, the OpenAPI document, the wallet-facing OpenID4VCI and
-  // OpenID4VP routes, 404s) goes to its router without `app.handle`, which would swap the prototypes these objects
-  // already have; the rest of what app.handle does is done here. With SIGIL_DIRECT_ROUTES=false, Express as it is.
-  const viaExpress = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!deps.config.directRoutes || !(req instanceof SigilRequest) || !(res instanceof SigilResponse)) return void app(req, res)
-    const r = req as Request
-    const s = res as Response
-    r.res = s
-    s.req = r
-    s.locals ??= Object.create(null) as Response['locals']
-    ;(app.router as unknown as { handle: (req: Request, res: Response, done: (err?: unknown) => void) => void }).handle(r, s, (err) => {
-      // Not reached in practice: the app ends with a 404 handler and the problem handler.
-      if (err) onError(err, r, s, () => undefined)
-      else if (!s.headersSent) sendProblem(s, new ProblemError('not_found', 404, { detail: `No ${r.method} ${r.path.slice(0, 200)} here.` }))
-    })
-  }
+  const appRouter = app.router as unknown as { handle: (req: Request, res: Response, done: (err?: unknown) => void) => void }
+  const [direct, viaExpress] = deps.config.directRoutes
+    ? [directRoutes(app, api, before, onError, serverOptions), (req: IncomingMessage, res: ServerResponse): void => {
+      const [r, s] = adopt(app, req, res, serverOptions)
+      appRouter.handle(r, s, (err) => {
+        // Not reached in practice: the app ends with a 404 handler and the problem handler.
+        if (err) onError(err, r, s, () => undefined)
+        else if (!s.headersSent) sendProblem(s, notFound(r))
+      })
+    }]
+    : [() => false, (req: IncomingMessage, res: ServerResponse): void => void app(req, res)]
   // First of all, before Express: a shed request costs as little as possible (no id, no headers beyond its own, no
   // body read, no Express dispatch). Probes and metrics stay answerable.
   const admit = admission({ ...deps.config.admission, exemptPaths: ['/healthz', '/readyz', '/metrics'], underWaySuffixes: ['/verify'],

@@ -171,8 +171,9 @@ export class Api {
       })
     }
     this.router[def.method](def.path, handle)
-    const segments = def.path.split('/').slice(1).map((s) => (s.startsWith(':') ? null : s))
-    const names = def.path.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1))
+    const parts = def.path.split('/').slice(1)
+    const segments = parts.map((s) => (s.startsWith(':') ? null : s))
+    const names = parts.filter((s) => s.startsWith(':')).map((s) => s.slice(1))
     if (segments.some((s) => s !== null && /[:*?{}()]/.test(s))) throw new Error(`route ${def.path}: only literal segments and :params are supported`)
     const key = def.method.toUpperCase()
     if (!this.table.has(key)) this.table.set(key, [])
