@@ -33,3 +33,10 @@ test('origins must sit within the RP ID and use https off localhost', () => {
 test('idle limit cannot exceed the absolute limit', () => {
   assert.throws(() => loadConfig({ SIGIL_SESSION_IDLE_SECONDS: '90000' }), /SIGIL_SESSION_IDLE_SECONDS/)
 })
+
+test('SQLite runs with group commit on the event loop by default; the old thread switch is refused by name', () => {
+  assert.equal(loadConfig({}).sqliteMode, 'group')
+  assert.equal(loadConfig({ SIGIL_SQLITE_MODE: 'thread' }).sqliteMode, 'thread')
+  assert.throws(() => loadConfig({ SIGIL_SQLITE_MODE: 'fast' }), /SIGIL_SQLITE_MODE/)
+  assert.throws(() => loadConfig({ SIGIL_SQLITE_THREAD: 'false' }), /SIGIL_SQLITE_THREAD: replaced by SIGIL_SQLITE_MODE/)
+})

@@ -35,7 +35,9 @@ const zEnv = z.object({
   SIGIL_PUBLIC_URL: z.url().optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
   SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
-  SIGIL_SQLITE_THREAD: zBool.default(true),
+  SIGIL_SQLITE_MODE: z.enum(['group', 'thread', 'direct']).default('group'),
+  /** Replaced by SIGIL_SQLITE_MODE: refused with a message rather than silently ignored. */
+  SIGIL_SQLITE_THREAD: z.string().optional(),
   SIGIL_DIRECT_ROUTES: zBool.default(true),
   SIGIL_AUDIT_CHECKPOINT_SECONDS: zSeconds.default(300),
   SIGIL_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
@@ -78,8 +80,8 @@ export interface Config {
   devKeys: boolean
   /** Server processes on this host sharing the port (node:cluster); state is in the store, so any may answer. */
   workers: number
-  /** SQLite calls run on a store thread of their own and are committed in batches (server/store/sqlite/threaded). */
-  sqliteThread: boolean
+  /** How SQLite runs: `group` (event loop, group commit), `thread` (a store thread, group commit), `direct` (one commit per call). */
+  sqliteMode: 'group' | 'thread' | 'direct'
   /** API routes are matched by Sigil's own table instead of Express's router (same middleware and handlers). */
   directRoutes: boolean
   /** How often the head of the audit chain is signed (when it moved). */
@@ -136,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     if (u.protocol !== 'https:' && host !== 'localhost') issues.push(`SIGIL_ORIGINS: ${o} must use https`)
   }
+  if (e.SIGIL_SQLITE_THREAD !== undefined) issues.push('SIGIL_SQLITE_THREAD: replaced by SIGIL_SQLITE_MODE (group, thread or direct)')
   if (e.SIGIL_STORE === 'redis' && !e.SIGIL_REDIS_URL) issues.push('SIGIL_REDIS_URL: required when SIGIL_STORE=redis')
   if (e.SIGIL_SESSION_IDLE_SECONDS > e.SIGIL_SESSION_ABSOLUTE_SECONDS) {
     issues.push('SIGIL_SESSION_IDLE_SECONDS: must not exceed SIGIL_SESSION_ABSOLUTE_SECONDS')
@@ -165,7 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.SIGIL_LOG_LEVEL,
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,
-    sqliteThread: e.SIGIL_SQLITE_THREAD,
+    sqliteMode: e.SIGIL_SQLITE_MODE,
     directRoutes: e.SIGIL_DIRECT_ROUTES,
     auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
     webhooks: { maxAttempts: e.SIGIL_WEBHOOK_MAX_ATTEMPTS, backoffMs: e.SIGIL_WEBHOOK_BACKOFF_MS,

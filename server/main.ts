@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
   // A dead SQLite store thread leaves nothing this process can answer but 503: exit, so that it is restarted
   // (by the cluster primary with SIGIL_WORKERS > 1, or by the service manager).
-  const store = await openStore(config, { threaded: config.sqliteThread, onDown: (err) => {
+  const store = await openStore(config, { mode: config.sqliteMode, onDown: (err) => {
     log.fatal({ err: err.message }, 'the SQLite store thread died; exiting')
     process.exit(70)
   } })

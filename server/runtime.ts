@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pino, type Logger } from 'pino'
 import type { Config } from './config.ts'
-import { connectRedisStore, openSqliteStore, openThreadedSqliteStore, type Store } from './store/index.ts'
+import { connectRedisStore, openGroupedSqliteStore, openSqliteStore, openThreadedSqliteStore, type Store } from './store/index.ts'
 import { openKeyRing, type KeyRing } from './keys/index.ts'
 
 /** Keys stay published this long after rotation: the longest lifetime of anything they sign, plus clock skew. */
@@ -21,17 +21,20 @@ export function createLogger(level: string, fd = 1): Logger {
 }
 
 /**
- * The configured store. `threaded` (the server's choice, from SIGIL_SQLITE_THREAD) puts SQLite on a store thread
- * with group commit; the CLI's short commands call it directly.
+ * The configured store. For SQLite, `mode` is the server's choice (SIGIL_SQLITE_MODE): `group` commits the calls
+ * of one event-loop turn together, `thread` does the same on a store thread, `direct` (the CLI's short commands,
+ * the default here) commits each call on its own. `onDown` is told if the store thread dies.
  */
-export async function openStore(config: Config, opts: { threaded?: boolean; onDown?: (err: Error) => void } = {}): Promise<Store> {
+export async function openStore(config: Config, opts: { mode?: Config['sqliteMode']; onDown?: (err: Error) => void } = {}): Promise<Store> {
   if (config.store === 'redis' && config.redis) {
     const { url, clusterNodes, prefix } = config.redis
     return connectRedisStore({ url, prefix, ...(clusterNodes.length ? { cluster: { rootNodes: clusterNodes } } : {}) })
   }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const file = path.join(config.dataDir, 'sigil.db')
-  return opts.threaded ? openThreadedSqliteStore({ path: file, ...(opts.onDown ? { onDown: opts.onDown } : {}) }) : openSqliteStore({ path: file })
+  if (opts.mode === 'group') return openGroupedSqliteStore({ path: file })
+  if (opts.mode === 'thread') return openThreadedSqliteStore({ path: file, ...(opts.onDown ? { onDown: opts.onDown } : {}) })
+  return openSqliteStore({ path: file })
 }
 
 export function openKeys(config: Config, log: Logger): Promise<KeyRing> {

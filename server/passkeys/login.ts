@@ -54,7 +54,7 @@ const APPROVALS_PER_MINUTE = 300
  */
 async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approval', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord; ceremony: CeremonyRecord }> {
   requireSameId(response)
-  // Independent calls go out together (one round trip to the store thread or a networked store, not two); the
+  // Independent calls go out together (one batch of SQLite's group commit or one round trip to Redis, not two); the
   // challenge is consumed whatever the passkey lookup finds, and its refusal comes first, as if the two ran in order.
   const [consumed, found] = await Promise.allSettled([
     finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId),

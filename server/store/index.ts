@@ -9,7 +9,7 @@ export type {
 } from './ports.ts'
 export { StoreConflictError, StoreUnavailableError } from './errors.ts'
 export { AUDIT_GENESIS, auditEntryHash } from './auditHash.ts'
-export { openSqliteStore, openThreadedSqliteStore } from './sqlite/index.ts'
+export { openGroupedSqliteStore, openSqliteStore, openThreadedSqliteStore } from './sqlite/index.ts'
 export type { OpenSqliteStoreOptions, OpenThreadedSqliteStoreOptions } from './sqlite/index.ts'
 export { connectRedisStore } from './redis/index.ts'
 export type { ConnectRedisStoreOptions } from './redis/index.ts'

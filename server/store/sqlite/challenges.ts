@@ -36,7 +36,7 @@ export function sqliteChallenges(db: Database, gc: () => void, limits: RateLimit
       put(c)
     },
     async putCounted(c, { key, windowMs, now, max }) {
-      // The count and the insert in one call (one round trip to the store thread); a refused put stores nothing.
+      // The count and the insert in one call (one turn of group commit); a refused put stores nothing.
       const hit = await limits.hit(key, windowMs, now)
       if (hit.count <= max) put(c)
       return hit

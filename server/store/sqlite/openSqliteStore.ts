@@ -33,8 +33,8 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
 }
 
 /**
- * The same, with the connection behind it: the store thread (threaded/worker.ts) wraps each batch of calls in
- * one transaction on it (group commit).
+ * The same, with the connection behind it: group commit (grouped.ts, and the store thread in threaded/) wraps
+ * each batch of calls in one transaction on it.
  */
 export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: Store; db: Database.Database } {
   const now = opts.now ?? Date.now

@@ -101,7 +101,9 @@ export async function openThreadedSqliteStore(opts: OpenThreadedSqliteStoreOptio
         if (ok) p?.resolve(value)
         else p?.reject(fromWireError(value))
       }
-      if (pending.size === 0) worker.unref()
+      // Not while closing: close() holds the thread referenced until it has exited, and an outcomes message with
+      // nothing left waiting (a batch of drains answers apart from them) may still arrive after it began.
+      if (pending.size === 0 && !closing) worker.unref()
     } else if (m.type === 'drainEvents') {
       const handle = drainHandlers.get(m.seq)
       const ack = (error?: unknown): void => {

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import { StoreUnavailableError } from '../../errors.ts'
 import type { OutboxEvent, Store } from '../../ports.ts'
 import { openSqliteStoreWithDb } from '../openSqliteStore.ts'
+import { runBatch } from '../batch.ts'
 import { toWireError, type Call, type FromWorker, type Outcome, type ToWorker } from './protocol.ts'
 
 /**
@@ -29,8 +29,6 @@ try {
   process.exit(1)
 }
 const { store, db } = opened
-const areas = store as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<unknown>>>
-const own = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
 
 const shape: Record<string, string[]> = {}
 for (const [name, value] of Object.entries(store)) {
@@ -54,51 +52,15 @@ function startDrain(seq: number, limit: unknown): void {
   ).finally(() => { drainsRunning-- })
 }
 
-async function runBatch(calls: Call[]): Promise<void> {
-  const outcomes: Outcome[] = []
-  try {
-    db.exec('BEGIN IMMEDIATE')
-  } catch (err) {
-    const error = toWireError(new StoreUnavailableError(err))
-    post({ type: 'outcomes', outcomes: calls.map(([seq]) => [seq, false, error]) })
-    return
-  }
-  for (const [seq, area, method, args] of calls) {
-    if (area === 'outbox' && method === 'drain') {
-      startDrain(seq, args[0])
-      continue
-    }
-    db.exec('SAVEPOINT call')
-    try {
-      const fn = area === '' ? own[method] : areas[area]?.[method]
-      if (typeof fn !== 'function') throw new Error(`the store has no method ${area}.${method}`)
-      const value = await fn.apply(area === '' ? store : areas[area], args)
-      db.exec('RELEASE call')
-      outcomes.push([seq, true, value])
-    } catch (err) {
-      // A failed statement may already have ended the transaction (SQLITE_FULL, an I/O error): then there is
-      // no savepoint to go back to, and the COMMIT below fails the whole batch.
-      if (db.inTransaction) {
-        db.exec('ROLLBACK TO call')
-        db.exec('RELEASE call')
-      }
-      outcomes.push([seq, false, toWireError(err)])
-    }
-  }
-  try {
-    db.exec('COMMIT')
-  } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK')
-    const error = toWireError(new StoreUnavailableError(err))
-    post({ type: 'outcomes', outcomes: outcomes.map(([seq]) => [seq, false, error]) })
-    return
-  }
-  post({ type: 'outcomes', outcomes })
+async function batch(calls: Call[]): Promise<void> {
+  // A drain is started in its place in the batch and answers on its own (it waits for its handler).
+  const outcomes = await runBatch(db, store, calls, ([seq, area, method, args]) => area === 'outbox' && method === 'drain' && (startDrain(seq, args[0]), true))
+  post({ type: 'outcomes', outcomes: outcomes.map(([seq, ok, v]): Outcome => ok ? [seq, true, v] : [seq, false, toWireError(v)]) })
 }
 
 let chain: Promise<void> = Promise.resolve()
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'batch') chain = chain.then(() => runBatch(m.calls))
+  if (m.type === 'batch') chain = chain.then(() => batch(m.calls))
   else if (m.type === 'drainAck') {
     const ack = drainAcks.get(m.seq)
     drainAcks.delete(m.seq)

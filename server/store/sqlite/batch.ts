@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3'
+import { StoreUnavailableError } from '../errors.ts'
+import type { Store } from '../ports.ts'
+import type { Call } from './threaded/protocol.ts'
+
+/** The outcome of one call of a batch, with the error as thrown. */
+export type BatchOutcome = [seq: number, ok: true, value: unknown] | [seq: number, ok: false, error: unknown]
+
+/** Finds a store method by area ('' for the store's own methods, such as ping). */
+export function storeMethod(store: Store, area: string, method: string): ((...args: unknown[]) => Promise<unknown>) | undefined {
+  const target = (area === '' ? store : (store as unknown as Record<string, unknown>)[area]) as Record<string, unknown> | undefined
+  const fn = target?.[method]
+  return typeof fn === 'function' ? (...args: unknown[]) => (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args) : undefined
+}
+
+/**
+ * Group commit: runs a batch of calls inside one `BEGIN IMMEDIATE … COMMIT`, each call inside its own SAVEPOINT,
+ * so a call that fails is rolled back alone and the others still commit. The outcomes are returned only after the
+ * COMMIT: nobody may be answered with a write that could still be lost. If the COMMIT fails, every call fails.
+ *
+ * The adapter's methods are synchronous inside (they return settled promises), so awaiting one takes only
+ * microtasks. A call that `takeOver` claims is left to it and gets no outcome here (the store thread starts
+ * outbox drains that way, in their place in the batch).
+ */
+export async function runBatch(db: Database.Database, store: Store, calls: Call[], takeOver?: (call: Call) => boolean): Promise<BatchOutcome[]> {
+  const outcomes: BatchOutcome[] = []
+  try {
+    db.exec('BEGIN IMMEDIATE')
+  } catch (err) {
+    const error = new StoreUnavailableError(err)
+    return calls.map(([seq]) => [seq, false, error])
+  }
+  for (const call of calls) {
+    if (takeOver?.(call)) continue
+    const [seq, area, method, args] = call
+    db.exec('SAVEPOINT call')
+    try {
+      const fn = storeMethod(store, area, method)
+      if (!fn) throw new Error(`the store has no method ${area}.${method}`)
+      const value = await fn(...args)
+      db.exec('RELEASE call')
+      outcomes.push([seq, true, value])
+    } catch (err) {
+      // A failed statement may already have ended the transaction (SQLITE_FULL, an I/O error): then there is
+      // no savepoint to go back to, and the COMMIT below fails the whole batch.
+      if (db.inTransaction) {
+        db.exec('ROLLBACK TO call')
+        db.exec('RELEASE call')
+      }
+      outcomes.push([seq, false, err])
+    }
+  }
+  try {
+    db.exec('COMMIT')
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK')
+    const error = new StoreUnavailableError(err)
+    return outcomes.map(([seq]) => [seq, false, error])
+  }
+  return outcomes
+}

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, describe, test } from 'node:test'
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import { StoreConflictError, StoreUnavailableError } from '../errors.ts'
+import { makePasskey, makeUser } from '../contract/fixtures.ts'
+import { openSqliteStore } from './openSqliteStore.ts'
+import { GROUP_STATS, openGroupedSqliteStore } from './grouped.ts'
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-group-'))
+after(() => fs.rmSync(dir, { recursive: true, force: true }))
+let n = 0
+const file = (): string => path.join(dir, `g${++n}.db`)
+const statsOf = (store: object): { batches: number; calls: number } => (store as Record<symbol, { batches: number; calls: number }>)[GROUP_STATS]!
+
+describe('SQLite store with group commit on the event loop', () => {
+  test('the calls of one turn are one batch; a call that fails is rolled back alone and the others commit', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    const first = makeUser()
+    const clash = makeUser({ handle: first.handle })
+    const clashKey = makePasskey(clash.id)
+    const others = Array.from({ length: 20 }, () => makeUser())
+    try {
+      await store.users.createWithPasskey(first, makePasskey(first.id))
+      const before = { ...statsOf(store) }
+      const results = await Promise.allSettled([
+        store.users.createWithPasskey(clash, clashKey),
+        ...others.map((u) => store.users.createWithPasskey(u, makePasskey(u.id))),
+      ])
+      assert.deepEqual(statsOf(store), { batches: before.batches + 1, calls: before.calls + 21 }, 'one batch for the turn')
+      const reason = (results[0] as PromiseRejectedResult).reason as unknown
+      assert.ok(reason instanceof StoreConflictError, 'the caller gets the error as thrown')
+      assert.equal(reason.field, 'handle')
+      assert.ok(results.slice(1).every((r) => r.status === 'fulfilled'))
+    } finally {
+      await store.close()
+    }
+    const direct = openSqliteStore({ path: at })
+    try {
+      for (const u of others) assert.deepEqual(await direct.users.get(u.id), u)
+      assert.equal(await direct.users.get(clash.id), undefined)
+      assert.equal(await direct.passkeys.get(clashKey.id), undefined, 'nothing of the failed call is left')
+    } finally {
+      await direct.close()
+    }
+  })
+
+  test('a caller is answered only after the commit: another connection sees the write at once', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    const direct = openSqliteStore({ path: at })
+    try {
+      for (let i = 0; i < 20; i++) {
+        const u = makeUser()
+        await store.users.createWithPasskey(u, makePasskey(u.id))
+        assert.deepEqual(await direct.users.get(u.id), u, `write ${i} visible to another connection when its caller is answered`)
+      }
+    } finally {
+      await direct.close()
+      await store.close()
+    }
+  })
+
+  test('while another connection holds the write lock, the batch waits for it, then commits', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    // Another thread with its own connection takes the write lock and keeps it 300 ms (as a CLI command might).
+    const holder = new Worker(`
+      const { parentPort, workerData } = require('node:worker_threads')
+      const db = new (require(workerData.module))(workerData.path)
+      db.exec('BEGIN IMMEDIATE')
+      parentPort.postMessage('locked')
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300)
+      db.exec('COMMIT')
+      db.close()
+    `, { eval: true, workerData: { path: at, module: createRequire(import.meta.url).resolve('better-sqlite3') } })
+    const exited = once(holder, 'exit')
+    try {
+      await once(holder, 'message')
+      const u = makeUser()
+      const t0 = performance.now()
+      await store.users.createWithPasskey(u, makePasskey(u.id))
+      assert.ok(performance.now() - t0 >= 200, 'the batch waited for the lock')
+      assert.deepEqual(await store.users.get(u.id), u)
+    } finally {
+      await exited
+      await store.close()
+    }
+  })
+
+  test('outbox.drain runs outside the batches; a failing handler leaves the events for the next drain', async () => {
+    const store = openGroupedSqliteStore({ path: file() })
+    try {
+      const u = makeUser()
+      await store.users.createWithPasskey(u, makePasskey(u.id), [{ id: 'ev1', type: 'user.created', at: 1, subject: u.id, data: { n: 1 } }])
+      await assert.rejects(store.outbox.drain(async () => { throw new Error('receiver down') }, 10), /receiver down/)
+      const seen: string[] = []
+      // Store calls made from inside the handler still go through batches and commit.
+      assert.equal(await store.outbox.drain(async (events) => { seen.push(...events.map((e) => e.id)); await store.ping() }, 10), 1)
+      assert.deepEqual(seen, ['ev1'])
+      assert.equal(await store.outbox.drain(async () => assert.fail('nothing left'), 10), 0)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('close commits the calls already made; later calls fail with StoreUnavailableError', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    const u = makeUser()
+    const made = store.users.createWithPasskey(u, makePasskey(u.id))
+    await store.close()
+    await made
+    await assert.rejects(store.ping(), (e) => e instanceof StoreUnavailableError)
+    await assert.rejects(store.outbox.drain(async () => undefined, 1), (e) => e instanceof StoreUnavailableError)
+    await store.close()
+    const direct = openSqliteStore({ path: at })
+    try {
+      assert.deepEqual(await direct.users.get(u.id), u)
+    } finally {
+      await direct.close()
+    }
+  })
+})

@@ -1,0 +1,95 @@
+import { StoreUnavailableError } from '../errors.ts'
+import type { Store } from '../ports.ts'
+import { runBatch, storeMethod } from './batch.ts'
+import { openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
+import type { Call } from './threaded/protocol.ts'
+
+/** Where a grouped store counts its batches and calls, for tests (not part of the Store port). */
+export const GROUP_STATS = Symbol.for('sigil.sqlite.groupStats')
+
+interface Pending { resolve: (value: unknown) => void; reject: (err: unknown) => void }
+
+/**
+ * The SQLite store on the request thread with group commit (SIGIL_SQLITE_MODE=group, the server's default).
+ *
+ * The calls made during one turn of the event loop are held until the turn's I/O has been handled
+ * (setImmediate), then run as one batch: one `BEGIN IMMEDIATE … COMMIT`, a SAVEPOINT per call (batch.ts). Each
+ * caller is answered after the COMMIT, so nobody is answered with a write that could still be lost, and a turn's
+ * dozen commits cost one. A batch runs from start to COMMIT inside one callback and the microtasks after it (the
+ * adapter's methods are synchronous inside), so no other code touches the connection while its transaction is
+ * open.
+ *
+ * This is the store thread's batching (threaded/) without the thread: no message passing or copying of values,
+ * and no second thread competing for the cores. Waiting for another process's write lock (busy_timeout, the
+ * CLI) blocks the event loop, as in `direct` mode.
+ *
+ * `outbox.drain` bypasses the batches: it awaits its handler between reading and removing events, and each of its
+ * statements commits on its own.
+ */
+export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
+  const { store: raw, db } = openSqliteStoreWithDb(opts)
+  const pending = new Map<number, Pending>()
+  let queue: Call[] = []
+  let seq = 0
+  let scheduled = false
+  let closed: Error | undefined
+  /** The batch running, if any (its awaits are microtasks; close() waits for it). */
+  let running: Promise<void> | undefined
+
+  const settle = (n: number, ok: boolean, value: unknown): void => {
+    const p = pending.get(n)
+    pending.delete(n)
+    if (ok) p?.resolve(value)
+    else p?.reject(value)
+  }
+
+  const stats = { batches: 0, calls: 0 }
+  const flush = (): void => {
+    scheduled = false
+    if (queue.length === 0) return
+    const calls = queue
+    queue = []
+    stats.batches++
+    stats.calls += calls.length
+    const batch: Promise<void> = runBatch(db, raw, calls).then(
+      (outcomes) => { for (const [n, ok, value] of outcomes) settle(n, ok, value) },
+      // Not expected (runBatch answers every call), but no caller may be left waiting for ever.
+      (err: unknown) => { for (const [n] of calls) settle(n, false, new StoreUnavailableError(err)) },
+    ).finally(() => { if (running === batch) running = undefined })
+    running = batch
+  }
+
+  const call = (area: string, method: string, args: unknown[]): Promise<unknown> => {
+    if (closed) return Promise.reject(new StoreUnavailableError(closed))
+    return new Promise((resolve, reject) => {
+      const n = ++seq
+      pending.set(n, { resolve, reject })
+      queue.push([n, area, method, args])
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    })
+  }
+
+  const store: Record<string, unknown> = { kind: raw.kind }
+  for (const [area, value] of Object.entries(raw)) {
+    if (value === null || typeof value !== 'object') continue
+    const methods = Object.keys(value).filter((k) => typeof (value as Record<string, unknown>)[k] === 'function')
+    store[area] = Object.fromEntries(methods.map((method) => [method, (...args: unknown[]) => call(area, method, args)]))
+  }
+  const drain = storeMethod(raw, 'outbox', 'drain')!
+  ;(store.outbox as Record<string, unknown>).drain = (...args: unknown[]) =>
+    closed ? Promise.reject(new StoreUnavailableError(closed)) : drain(...args)
+  store.ping = () => call('', 'ping', [])
+  Object.defineProperty(store, GROUP_STATS, { value: stats })
+  store.close = async () => {
+    if (closed) return
+    // Calls already made still run and commit; later ones fail.
+    flush()
+    closed = new Error('store closed')
+    await running
+    await raw.close()
+  }
+  return store as unknown as Store
+}
