@@ -7,7 +7,7 @@
  * requests, the server's RSS, and how long after the drop requests were still shed. Asserts nothing.
  * The load runs in this process (the server is a child process); loopback only, each phase bounded in time.
  *
- *   tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--warm-up-seconds 5] [--accounts 1500]
+ *   tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--warm-up-seconds 5] [--accounts 4000]
  *                         [--max-in-flight N] [--max-delay-ms N] [--latency-ms N] [--utilization U]   (Sigil's admission settings)
  *                         [--cpu-prof]    (a V8 profile of the server of the overload phases, in bench/results/profiles/overload)
  */
@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     factor: { type: 'string', default: '3' },
     low: { type: 'string', default: '0.5' },
     'warm-up-seconds': { type: 'string', default: '5' },
-    accounts: { type: 'string', default: '1500' },
+    accounts: { type: 'string', default: '4000' },
     'max-in-flight': { type: 'string' },
     'max-delay-ms': { type: 'string' },
     'latency-ms': { type: 'string' },
@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
 })
 const [capacitySeconds, seconds, factor, low, accounts, warmUpSeconds] = [args['capacity-seconds'], args.seconds, args.factor, args.low, args.accounts, args['warm-up-seconds']].map(Number) as [number, number, number, number, number, number]
 if (![capacitySeconds, seconds, factor, low, accounts].every((n) => Number.isFinite(n) && n > 0) || !(warmUpSeconds >= 0)) {
-  process.stderr.write('usage: tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--warm-up-seconds 5] [--accounts 1500] [--max-in-flight N] [--max-delay-ms N] [--latency-ms N] [--utilization U]\n')
+  process.stderr.write('usage: tsx bench/overload.ts [--capacity-seconds 8] [--seconds 20] [--factor 3] [--low 0.5] [--warm-up-seconds 5] [--accounts 4000] [--max-in-flight N] [--max-delay-ms N] [--latency-ms N] [--utilization U]\n')
   process.exit(2)
 }
 const log = (s: string): void => void process.stderr.write(s + '\n')
