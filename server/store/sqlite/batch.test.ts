@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { StoreUnavailableError } from '../errors.ts'
+import type { Store } from '../ports.ts'
+import { runBatch } from './batch.ts'
+
+// The group-commit loop on its own, with a stand-in store whose methods write to a table of their own: the
+// failures a real adapter cannot easily be made to show (a COMMIT that fails, a connection that is gone).
+
+function setUp() {
+  const db = new Database(':memory:')
+  db.pragma('foreign_keys = ON')
+  db.exec('CREATE TABLE parent (id TEXT PRIMARY KEY)')
+  // Checked at COMMIT only: a row pointing nowhere makes the batch's COMMIT fail.
+  db.exec('CREATE TABLE child (id TEXT PRIMARY KEY, parent TEXT REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)')
+  const insert = db.prepare('INSERT INTO child VALUES (?, ?)')
+  const store = {
+    rows: {
+      async add(id: string, parent: string | null) { insert.run(id, parent); return id },
+      async fail(id: string) { insert.run(id, null); throw new Error('refused after writing') },
+    },
+  } as unknown as Store
+  const count = (): number => (db.prepare('SELECT count(*) AS n FROM child').get() as { n: number }).n
+  return { db, store, count }
+}
+
+describe('group commit batch loop', () => {
+  test('each call answers in order; a call that throws is rolled back alone', async () => {
+    const { db, store, count } = setUp()
+    const out = await runBatch(db, store, [[1, 'rows', 'add', ['a', null]], [2, 'rows', 'fail', ['b']], [3, 'rows', 'add', ['c', null]], [4, 'rows', 'nothing', []]])
+    assert.deepEqual(out.map(([seq, ok]) => [seq, ok]), [[1, true], [2, false], [3, true], [4, false]])
+    assert.match(String(out[1]![2]), /refused after writing/)
+    assert.match(String(out[3]![2]), /no method rows.nothing/)
+    assert.equal(count(), 2, 'the failed call left nothing; the others committed')
+    assert.equal(db.inTransaction, false)
+  })
+
+  test('a COMMIT that fails fails every call of the batch, and nothing of it is kept', async () => {
+    const { db, store, count } = setUp()
+    const out = await runBatch(db, store, [[1, 'rows', 'add', ['a', null]], [2, 'rows', 'add', ['orphan', 'no-such-parent']]])
+    assert.equal(out.length, 2)
+    for (const [, ok, err] of out) {
+      assert.equal(ok, false)
+      assert.ok(err instanceof StoreUnavailableError)
+    }
+    assert.equal(count(), 0)
+    assert.equal(db.inTransaction, false, 'the connection is usable again')
+    const next = await runBatch(db, store, [[3, 'rows', 'add', ['b', null]]])
+    assert.deepEqual(next, [[3, true, 'b']])
+  })
+
+  test('a connection that cannot begin fails every call with StoreUnavailableError', async () => {
+    const { db, store } = setUp()
+    db.close()
+    const out = await runBatch(db, store, [[1, 'rows', 'add', ['a', null]], [2, 'rows', 'add', ['b', null]]])
+    assert.deepEqual(out.map(([seq, ok, err]) => [seq, ok, err instanceof StoreUnavailableError]), [[1, false, true], [2, false, true]])
+  })
+
+  test('a call taken over gets no outcome here', async () => {
+    const { db, store, count } = setUp()
+    const taken: number[] = []
+    const out = await runBatch(db, store, [[1, 'rows', 'add', ['a', null]], [2, 'outbox', 'drain', [5]]], ([seq, area]) => area === 'outbox' && taken.push(seq) > 0)
+    assert.deepEqual(out, [[1, true, 'a']])
+    assert.deepEqual(taken, [2])
+    assert.equal(count(), 1)
+  })
+})
