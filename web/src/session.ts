@@ -53,7 +53,14 @@ export function takeReturnTo(): string {
   return v && SAME_ORIGIN_PATH.test(v) ? v : '/account.html'
 }
 
+/**
+ * Set while this page signs out on purpose: a call still in flight that the server now answers 401 must not send
+ * the person to sign-in with "Sign in to continue." over the "You're signed out." that is on its way.
+ */
+let signingOut = false
+
 function toSignIn(): Promise<never> {
+  if (signingOut) return new Promise(() => {}) // signOut() is taking the page away
   try {
     sessionStorage.setItem(RETURN_TO, location.pathname + location.search)
   } catch {
@@ -87,10 +94,12 @@ export function endedElsewhere(err: unknown): boolean {
 }
 
 export async function signOut(button: HTMLButtonElement | null): Promise<void> {
+  signingOut = true
   try {
     await busy(button, () => post('/v1/sessions/logout', {}))
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) {
+      signingOut = false
       say(errorMessage(err, 'get'), 'error')
       return
     }
