@@ -6,11 +6,12 @@ import type { Call } from './threaded/protocol.ts'
 /** The outcome of one call of a batch, with the error as thrown. */
 export type BatchOutcome = [seq: number, ok: true, value: unknown] | [seq: number, ok: false, error: unknown]
 
-/** Finds a store method by area ('' for the store's own methods, such as ping). */
-export function storeMethod(store: Store, area: string, method: string): ((...args: unknown[]) => Promise<unknown>) | undefined {
+/** Calls a store method by area ('' for the store's own methods, such as ping); throws if there is none. */
+export function callStore(store: Store, area: string, method: string, args: unknown[]): Promise<unknown> {
   const target = (area === '' ? store : (store as unknown as Record<string, unknown>)[area]) as Record<string, unknown> | undefined
   const fn = target?.[method]
-  return typeof fn === 'function' ? (...args: unknown[]) => (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args) : undefined
+  if (typeof fn !== 'function') throw new Error(`the store has no method ${area}.${method}`)
+  return (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args)
 }
 
 /**
@@ -35,9 +36,7 @@ export async function runBatch(db: Database.Database, store: Store, calls: Call[
     const [seq, area, method, args] = call
     db.exec('SAVEPOINT call')
     try {
-      const fn = storeMethod(store, area, method)
-      if (!fn) throw new Error(`the store has no method ${area}.${method}`)
-      const value = await fn(...args)
+      const value = await callStore(store, area, method, args)
       db.exec('RELEASE call')
       outcomes.push([seq, true, value])
     } catch (err) {

@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '../errors.ts'
 import type { Store } from '../ports.ts'
-import { runBatch, storeMethod } from './batch.ts'
+import { runBatch } from './batch.ts'
 import { openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
 import type { Call } from './threaded/protocol.ts'
 
@@ -78,9 +78,8 @@ export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
     const methods = Object.keys(value).filter((k) => typeof (value as Record<string, unknown>)[k] === 'function')
     store[area] = Object.fromEntries(methods.map((method) => [method, (...args: unknown[]) => call(area, method, args)]))
   }
-  const drain = storeMethod(raw, 'outbox', 'drain')!
-  ;(store.outbox as Record<string, unknown>).drain = (...args: unknown[]) =>
-    closed ? Promise.reject(new StoreUnavailableError(closed)) : drain(...args)
+  ;(store.outbox as Record<string, unknown>).drain = (...args: Parameters<Store['outbox']['drain']>) =>
+    closed ? Promise.reject(new StoreUnavailableError(closed)) : raw.outbox.drain(...args)
   store.ping = () => call('', 'ping', [])
   Object.defineProperty(store, GROUP_STATS, { value: stats })
   store.close = async () => {
