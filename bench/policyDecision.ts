@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/policyDecision.ts`: latency of one approval policy decision, in microseconds, measured
- * one call at a time: building the Cedar context from a transaction intent (amount to Cedar decimal, 24-hour
- * total, UTC hour) plus cedar-wasm evaluation over the preparsed policy set plus reading the requirements from
+ * one call at a time: building the Cedar context from a transaction intent (amount to Cedar units, 24-hour
+ * total, UTC hour) plus cedar-wasm evaluation over the preparsed, specialized policy set (policies/specialize.ts) plus reading the requirements from
  * the determining policies' annotations. The shipped policy set; intents rotate over assets, amounts, times
  * and destinations so every tier and a block are exercised. Prints figures; asserts nothing. Goal: p50 < 100 µs.
  *

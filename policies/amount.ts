@@ -17,15 +17,22 @@ export function parseAmount(amount: string): bigint {
 }
 
 /**
- * Turns an exact amount (units of 10^-18) into the argument of a Cedar `decimal(...)`, rounding UP to Cedar's
- * 4 fractional digits. Rounding up keeps every policy comparison against a threshold of at most 4 decimals
- * safe: `amount > T` is exact, and `amount >= T` can only ask for more approvals, never fewer. An amount past
- * Cedar's decimal range (about 9.2 × 10^14 units) cannot be compared at all, so it throws, and the caller denies.
+ * Turns an exact amount (units of 10^-18) into Cedar decimal units (1/10 000ths, what a Cedar `decimal` holds as
+ * an i64), rounding UP to Cedar's 4 fractional digits. Rounding up keeps every policy comparison against a
+ * threshold of at most 4 decimals safe: `amount > T` is exact, and `amount >= T` can only ask for more approvals,
+ * never fewer. An amount past Cedar's decimal range (about 9.2 × 10^14 units) cannot be compared at all, so it
+ * throws, and the caller denies.
  */
-export function cedarDecimal(scaled: bigint): string {
+export function cedarUnits(scaled: bigint): bigint {
   if (scaled < 0n) throw new PolicyError('amount_invalid', 'negative amount')
   const units4 = (scaled + TEN_POW_14 - 1n) / TEN_POW_14
   if (units4 > CEDAR_DECIMAL_MAX) throw new PolicyError('amount_out_of_range', 'amount is past the range of Cedar decimals')
+  return units4
+}
+
+/** The argument of a Cedar `decimal(...)` for {@link cedarUnits}' value: `25.5` becomes `"25.5000"`. */
+export function cedarDecimal(scaled: bigint): string {
+  const units4 = cedarUnits(scaled)
   const whole = units4 / 10_000n
   const frac = (units4 % 10_000n).toString().padStart(4, '0')
   return `${whole}.${frac}`

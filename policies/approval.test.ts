@@ -138,5 +138,5 @@ test('what transferRequest builds validates against the schema, so skipping Ceda
 
 function preparsedOf(e: PolicyEngine) {
   const policySets = new Map([['CreateTransfer', `sigil:${e.version}:CreateTransfer`]])
-  return { policySets, schemaName: `sigil-schema:${e.version}` }
+  return { policySets, schemaName: `sigil-schema:${e.version}`, transfer: { reads: 'all' as const } }
 }

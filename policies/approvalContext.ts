@@ -1,5 +1,6 @@
-import type { CedarRequest } from './cedar.ts'
-import { cedarDecimal, parseAmount } from './amount.ts'
+import type { Context } from '@cedar-policy/cedar-wasm/nodejs'
+import type { CedarRequest, TransferPlan } from './cedar.ts'
+import { cedarUnits, parseAmount } from './amount.ts'
 import { PolicyError } from './errors.ts'
 
 /**
@@ -39,6 +40,16 @@ export interface ApprovalInput {
 }
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
+const SAFE_UNITS = BigInt(Number.MAX_SAFE_INTEGER)
+
+/** The attributes in `keys`, added in one order, so every context has the same shape (cheaper for cedar-wasm to read). */
+function only(full: Context, keys: ReadonlySet<string>): Context {
+  const out: Context = {}
+  for (const k of keys) if (k in full) out[k] = full[k]!
+  return out
+}
+
+const decimalOf = (units4: bigint) => ({ __extn: { fn: 'decimal', arg: `${units4 / 10_000n}.${(units4 % 10_000n).toString().padStart(4, '0')}` } })
 
 function str(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) throw new PolicyError('policy_request_invalid', `${name} must be a non-empty string`)
@@ -49,11 +60,16 @@ function str(value: unknown, name: string): string {
  * Builds the Cedar request for action CreateTransfer, checking the type of every input itself so Cedar
  * need not re-validate the request against the schema (see `CedarRequest.shapeChecked`). Hex (EVM)
  * addresses and contract assets are lower-cased, so deny lists match whatever checksum casing the intent
- * used. Amounts become Cedar decimals rounded up (see `cedarDecimal`); the 24-hour total is summed exactly
+ * used. Amounts become Cedar decimals rounded up (see `cedarUnits`); the 24-hour total is summed exactly
  * here because Cedar decimals cannot be added. Throws PolicyError (`policy_request_invalid`,
  * `amount_invalid`, `amount_out_of_range`); the caller denies.
+ *
+ * With a `plan` (the engine's, see specialize.ts) the context holds only the attributes the policies read, and
+ * amounts go as Longs of 1/10 000ths to the rewritten policies when a JS number holds them exactly (below about
+ * 9 × 10^11 whole units); larger amounts go as decimals to the policies as written. Without one it is the whole
+ * context as the schema declares it: the reference the tests compare the fast form with.
  */
-export function transferRequest(input: ApprovalInput): CedarRequest {
+export function transferRequest(input: ApprovalInput, plan?: TransferPlan): CedarRequest {
   const { intent, now, requester } = input
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new PolicyError('policy_request_invalid', 'now must be a valid Date')
   if (requester?.type !== 'user' && requester?.type !== 'apiClient') throw new PolicyError('policy_request_invalid', 'requester.type must be user or apiClient')
@@ -63,26 +79,30 @@ export function transferRequest(input: ApprovalInput): CedarRequest {
   if (typeof beneficiaryVerified !== 'boolean') throw new PolicyError('policy_request_invalid', 'beneficiaryVerified must be a boolean')
   const asset = str(intent.asset, 'asset')
   const destination = str(intent.destination, 'destination')
-  const amount = parseAmount(intent.amount)
-  const dayTotal = amount + parseAmount(input.approvedLast24h ?? '0')
+  const amount = cedarUnits(parseAmount(intent.amount))
+  const dayTotal = cedarUnits(parseAmount(intent.amount) + parseAmount(input.approvedLast24h ?? '0'))
   const wallet = { type: 'Sigil::Wallet', id: str(intent.source?.walletId, 'source.walletId') }
   const account = intent.source.accountId === undefined ? undefined : { type: 'Sigil::Account', id: str(intent.source.accountId, 'source.accountId') }
+  const long = plan?.longPolicySetId !== undefined && amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS
+  const full: Context = {
+    chain: str(intent.chain, 'chain'),
+    asset: EVM_ADDRESS.test(asset) ? asset.toLowerCase() : asset,
+    amount: long ? Number(amount) : decimalOf(amount),
+    dayTotal: long ? Number(dayTotal) : decimalOf(dayTotal),
+    destination: EVM_ADDRESS.test(destination) ? destination.toLowerCase() : destination,
+    destinationAllowlisted: allowlisted,
+    beneficiaryVerified,
+    hourUtc: now.getUTCHours(),
+    weekdayUtc: now.getUTCDay(),
+  }
+  const reads = plan?.reads ?? 'all'
   return {
     principal: { type: requester.type === 'user' ? 'Sigil::User' : 'Sigil::ApiClient', id: str(requester.id, 'requester.id') },
     action: 'CreateTransfer',
     resource: account ?? wallet,
     shapeChecked: true,
-    context: {
-      chain: str(intent.chain, 'chain'),
-      asset: EVM_ADDRESS.test(asset) ? asset.toLowerCase() : asset,
-      amount: { __extn: { fn: 'decimal', arg: cedarDecimal(amount) } },
-      dayTotal: { __extn: { fn: 'decimal', arg: cedarDecimal(dayTotal) } },
-      destination: EVM_ADDRESS.test(destination) ? destination.toLowerCase() : destination,
-      destinationAllowlisted: allowlisted,
-      beneficiaryVerified,
-      hourUtc: now.getUTCHours(),
-      weekdayUtc: now.getUTCDay(),
-    },
+    ...(long ? { policySetId: plan.longPolicySetId } : {}),
+    context: reads === 'all' ? full : only(full, reads),
     // An account belongs to its wallet, so `resource in Sigil::Wallet::"w"` matches transfers from its accounts.
     entities: account ? [{ uid: account, attrs: {}, parents: [wallet] }] : [],
   }

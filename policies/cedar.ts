@@ -12,12 +12,25 @@ import { PolicyError } from './errors.ts'
 // before any caller of cedar-wasm is optimized. Later V8s reworked this inlining; the flag is left alone there.
 if (process.versions.v8.startsWith('11.')) v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls')
 import { ACTIONS, type CompiledPolicySet } from './policySet.ts'
+import { specialize } from './specialize.ts'
+
+/** The decimal attributes of CreateTransfer's context (`TransferContext` in sigil.cedarschema). */
+export const TRANSFER_DECIMALS: ReadonlySet<string> = new Set(['amount', 'dayTotal'])
+
+/** How a CreateTransfer request is passed to Cedar fastest; see specialize.ts. */
+export interface TransferPlan {
+  /** The context attributes CreateTransfer's policies read; `all` when one uses the context as a whole. */
+  reads: ReadonlySet<string> | 'all'
+  /** The preparsed subset with decimal comparisons on Longs of 1/10 000ths, when every policy allowed it. */
+  longPolicySetId?: string
+}
 
 /** Names of the per-action policy subsets and the schema parsed once into cedar-wasm's cache. */
 export interface PreparsedIds {
   /** action id → preparsed policy set id */
   policySets: ReadonlyMap<string, string>
   schemaName: string
+  transfer: TransferPlan
 }
 
 /** A Cedar request; `action` is the id of a `Sigil::Action`. */
@@ -34,6 +47,8 @@ export interface CedarRequest {
    * builder produces validates, so the two checks stay equivalent.
    */
   shapeChecked?: boolean
+  /** A preparsed set other than the action's own: CreateTransfer's Long form (TransferPlan.longPolicySetId). */
+  policySetId?: string
 }
 
 /** Cedar's answer, with every kind of failure folded into `error`. */
@@ -59,7 +74,16 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
     if (p.type === 'failure') throw new PolicyError('policy_syntax_error', p.errors[0]?.message ?? 'policy set does not parse')
     policySets.set(action, id)
   }
-  return { policySets, schemaName }
+  const transferTexts = Object.fromEntries([...compiled.policies.values()]
+    .filter((p) => p.actions === 'all' || p.actions.includes('CreateTransfer')).map((p) => [p.id, p.text]))
+  const fast = specialize(transferTexts, TRANSFER_DECIMALS)
+  const transfer: TransferPlan = { reads: fast.reads }
+  if (fast.longPolicies) {
+    const id = `sigil:${version}:CreateTransfer:long`
+    // The rewrite is an optimization: a form cedar-wasm refuses only means decimals are passed as written.
+    if (preparsePolicySet(id, { staticPolicies: fast.longPolicies }).type === 'success') transfer.longPolicySetId = id
+  }
+  return { policySets, schemaName, transfer }
 }
 
 /**
@@ -71,7 +95,7 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
  */
 export function authorize(ids: PreparsedIds, req: CedarRequest): Authorization {
   try {
-    const policySetId = ids.policySets.get(req.action)
+    const policySetId = req.policySetId ?? ids.policySets.get(req.action)
     if (policySetId === undefined) return { kind: 'error', message: `unknown action ${req.action}` }
     const answer = statefulIsAuthorized({
       principal: req.principal,

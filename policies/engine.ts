@@ -55,7 +55,7 @@ function engineOf(compiled: CompiledPolicySet): PolicyEngine {
   return {
     version,
     texts,
-    evaluateApproval: (input) => evaluateApprovalRequest(ids, policies, version, () => transferRequest(input)),
+    evaluateApproval: (input) => evaluateApprovalRequest(ids, policies, version, () => transferRequest(input, ids.transfer)),
     evaluatePolicyChange: (input) => evaluateApprovalRequest(ids, policies, version, () => ({
       principal: { type: 'Sigil::User', id: input.proposer.id },
       action: 'ChangePolicy',

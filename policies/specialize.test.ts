@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { evaluateApprovalRequest } from './approval.ts'
+import { transferRequest, type ApprovalInput } from './approvalContext.ts'
+import { preparse, TRANSFER_DECIMALS } from './cedar.ts'
+import { loadPolicies, type PolicyEngine } from './engine.ts'
+import { compilePolicyTexts } from './policySet.ts'
+import { specialize } from './specialize.ts'
+import { engineFromText } from './testing.ts'
+
+/**
+ * The engine passes CreateTransfer requests in a faster form (specialize.ts): only the context attributes the
+ * policies read, and amounts as Longs of 1/10 000ths to policies whose decimal comparisons were rewritten. These
+ * tests hold it to the reference: the whole context, decimals, the policies as written.
+ */
+function withReference(engine: PolicyEngine) {
+  const compiled = compilePolicyTexts(engine.texts)
+  const ids = preparse(compiled, engine.version)
+  const reference = (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input))
+  return { ids, reference }
+}
+
+/** A small deterministic generator, so a failure names a case that can be run again. */
+function rng(seed: number) {
+  let s = seed >>> 0
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 }
+}
+
+const EVM = '0x52908400098527886E0F7030069857D2E4169EE7'
+const DENIED = '0x000000000000000000000000000000000000dEaD'
+/** Every threshold in the shipped policies, and a few more. */
+const THRESHOLDS = ['0', '1', '5', '20', '25', '100', '500', '2500', '10000', '50000', '250000', '1000000', '3.0001', '10.5']
+
+/** Amounts on and around `t`: a 10^-18 either side, a 10^-4 either side, and one that rounds up onto it. */
+function around(t: string): string[] {
+  const [whole, frac = ''] = t.split('.')
+  const units18 = BigInt(whole!) * 10n ** 18n + BigInt(frac.padEnd(18, '0'))
+  const out = [-(10n ** 14n), -1n, 0n, 1n, 10n ** 14n, -(5n * 10n ** 13n)].map((d) => units18 + d).filter((x) => x >= 0n)
+  return out.map((x) => {
+    const s = x.toString().padStart(19, '0')
+    return `${BigInt(s.slice(0, -18))}.${s.slice(-18)}`.replace(/\.?0+$/, '') || '0'
+  })
+}
+
+function cases(count: number, seed: number): ApprovalInput[] {
+  const next = rng(seed)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!
+  const amounts = THRESHOLDS.flatMap(around)
+  const out: ApprovalInput[] = []
+  for (let i = 0; i < count; i++) {
+    out.push({
+      intent: {
+        chain: pick(['ethereum', 'bitcoin', 'solana']),
+        asset: pick(['btc', 'eth', 'sol', 'usdc', 'usdt', 'doge', '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48']),
+        amount: pick(amounts),
+        source: next() < 0.5 ? { walletId: 'hot-1' } : { walletId: 'hot-1', accountId: 'acct-7' },
+        destination: pick([EVM, DENIED, 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']),
+      },
+      requester: pick([{ type: 'apiClient', id: 'wallet-backend' }, { type: 'user', id: 'u-1' }] as const),
+      // Wednesday and Saturday, inside and outside business hours.
+      now: new Date(Date.UTC(2026, 2, pick([4, 7]), pick([3, 7, 10, 18, 19, 23]))),
+      approvedLast24h: pick(['0', ...amounts]),
+      destinationAllowlisted: next() < 0.3,
+      beneficiaryVerified: next() < 0.3,
+    })
+  }
+  return out
+}
+
+const label = (i: ApprovalInput) => JSON.stringify({ ...i.intent, now: i.now.toISOString(), last24h: i.approvedLast24h, allow: i.destinationAllowlisted })
+
+test('the shipped policies are rewritten to Longs, and only the attributes they read are passed', async () => {
+  const engine = await loadPolicies()
+  const { ids } = withReference(engine)
+  assert.ok(ids.transfer.longPolicySetId, 'every decimal in the shipped transfer policies is a comparison')
+  assert.deepEqual([...(ids.transfer.reads as Set<string>)].sort(),
+    ['amount', 'asset', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourUtc', 'weekdayUtc'])
+  const req = transferRequest(cases(1, 1)[0]!, ids.transfer)
+  assert.equal(req.policySetId, ids.transfer.longPolicySetId)
+  assert.equal(typeof req.context.amount, 'number')
+  assert.deepEqual(Object.keys(req.context).sort(), [...(ids.transfer.reads as Set<string>)].sort())
+})
+
+test('the fast form decides exactly as the policies as written: 4 000 cases around every threshold', async () => {
+  const engine = await loadPolicies()
+  const { reference } = withReference(engine)
+  const outcomes = new Set<string>()
+  for (const input of cases(4000, 7)) {
+    const fast = engine.evaluateApproval(input)
+    assert.deepEqual(fast, reference(input), label(input))
+    outcomes.add(fast.outcome === 'blocked' ? fast.blocks.map((b) => b.policyId ?? b.code).join() : fast.requirements.map((r) => `${r.group}:${r.quorum}`).join())
+  }
+  // The cases reach every tier and every block, so the comparison means something.
+  for (const o of ['treasury:1', 'treasury:2', 'risk:1,treasury:1', 'risk:1,treasury:2', 'denied-destination', 'outside-hours-very-large']) {
+    assert.ok(outcomes.has(o), `no case decided ${o}: ${[...outcomes].join(' | ')}`)
+  }
+})
+
+const RULES = `
+@id("left-literal") @group("a") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { decimal("10.5").lessThan(context.amount) };
+@id("at-most") @group("b") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.amount.lessThanOrEqual(decimal("3.0001")) };
+@id("total-over-amount") @group("c") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.dayTotal.greaterThan(context.amount) };
+@id("negative") @group("d") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { decimal("-1.0").greaterThanOrEqual(context.amount) || context.amount.greaterThanOrEqual(decimal("250000.0")) };
+@id("listed-chain") @group("f") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { ["bitcoin", "solana"].contains(context.chain) && [3, 7, 10].contains(context.hourUtc) };
+@id("long-list") @reason("long list")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11", "a12", "a13", "a14", "a15", "a16", "doge"].contains(context.asset) };
+@id("big-bitcoin") @reason("big bitcoin")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.chain == "bitcoin" && context has amount && context.amount.greaterThan(decimal("20.0")) };
+`
+
+test('every comparison method, either side, attribute against attribute and negative literals are rewritten and decide alike', () => {
+  const engine = engineFromText(RULES)
+  const { ids, reference } = withReference(engine)
+  assert.ok(ids.transfer.longPolicySetId)
+  assert.deepEqual([...(ids.transfer.reads as Set<string>)].sort(), ['amount', 'asset', 'chain', 'dayTotal', 'hourUtc'])
+  for (const input of cases(1500, 11)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
+})
+
+test('a decimal used other than in a comparison keeps the policies as written, and still decides alike', () => {
+  const engine = engineFromText(`${RULES}
+@id("exactly-one") @group("e") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.amount == decimal("1.0") };`)
+  const { ids, reference } = withReference(engine)
+  assert.equal(ids.transfer.longPolicySetId, undefined)
+  const req = transferRequest(cases(1, 3)[0]!, ids.transfer)
+  assert.equal(req.policySetId, undefined)
+  assert.deepEqual(req.context.amount, { __extn: { fn: 'decimal', arg: (req.context.amount as { __extn: { arg: string } }).__extn.arg } })
+  let matched = 0
+  for (const input of cases(600, 5)) {
+    const d = engine.evaluateApproval(input)
+    assert.deepEqual(d, reference(input), label(input))
+    if (d.outcome === 'approval_required' && d.requirements.some((r) => r.group === 'e')) matched++
+  }
+  assert.ok(matched > 0, 'some case had an amount of exactly 1')
+})
+
+test('amounts a JS number cannot hold exactly go as decimals to the policies as written', async () => {
+  const engine = await loadPolicies()
+  const { ids, reference } = withReference(engine)
+  const base = cases(1, 9)[0]!
+  for (const amount of ['900719925474.0991', '900719925474.0992', '900719925475', '922337203685476.5807']) {
+    for (const approvedLast24h of ['0', '1']) {
+      const input = { ...base, intent: { ...base.intent, asset: 'usdc', amount }, approvedLast24h }
+      const req = transferRequest(input, ids.transfer)
+      const exact = amount === '900719925474.0991' && approvedLast24h === '0'
+      assert.equal(typeof req.context.amount === 'number', exact, `${amount} + ${approvedLast24h}`)
+      assert.equal(req.policySetId !== undefined, exact)
+      assert.deepEqual(engine.evaluateApproval(input), reference(input))
+    }
+  }
+})
+
+test('reads: every attribute read or tested, through record literals too; the context as a whole means all', () => {
+  const p = (when: string) => `permit (principal, action, resource) when { ${when} };`
+  const reads = (...whens: string[]) => {
+    const r = specialize(Object.fromEntries(whens.map((w, i) => [`p${i}`, p(w)])), TRANSFER_DECIMALS).reads
+    return r === 'all' ? r : [...r].sort()
+  }
+  assert.deepEqual(reads('context.asset == "eth"', 'context has chain', 'context["hourUtc"] < 7'), ['asset', 'chain', 'hourUtc'])
+  assert.deepEqual(reads('{"Value": context.destination, "Var": context.weekdayUtc}.Value == "x"'), ['destination', 'weekdayUtc'])
+  assert.deepEqual(reads('principal.roles.contains("x")'), [])
+  assert.equal(reads('context.asset == "eth"', 'context == {}'), 'all')
+  // A decimal read outside a comparison, or compared with something that is not a literal, is not rewritten.
+  assert.ok(specialize({ a: p('context.amount.lessThan(decimal("1.0"))') }, TRANSFER_DECIMALS).longPolicies)
+  assert.equal(specialize({ a: p('[context.amount].contains(decimal("1.0"))') }, TRANSFER_DECIMALS).longPolicies, undefined)
+  assert.equal(specialize({ a: p('context.amount.lessThan(if true then decimal("1.0") else context.dayTotal)') }, TRANSFER_DECIMALS).longPolicies, undefined)
+  // Small set literals of primitives tested against a context attribute become a chain of ==; others stay sets.
+  const json = (when: string) => JSON.stringify(specialize({ a: p(when) }, TRANSFER_DECIMALS).longPolicies)
+  assert.ok(!json('["x", "y"].contains(context.chain)').includes('contains'))
+  assert.ok(json(`[${Array.from({ length: 17 }, (_, i) => `"a${i}"`).join(', ')}].contains(context.chain)`).includes('contains'))
+  assert.ok(json('["x", context.chain].contains(context.asset)').includes('contains'))
+  assert.ok(json('[principal].contains(principal)').includes('contains'))
+  assert.ok(json('["x"].contains(principal.name)').includes('contains'))
+  // A literal past what a JS number holds exactly is not rewritten.
+  assert.equal(specialize({ a: p('context.amount.lessThan(decimal("922337203685477.5807"))') }, TRANSFER_DECIMALS).longPolicies, undefined)
+})

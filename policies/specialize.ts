@@ -1,0 +1,140 @@
+import { policyToJson, type PolicyJson } from '@cedar-policy/cedar-wasm/nodejs'
+
+/**
+ * A faster form of a policy subset for cedar-wasm, computed once when the set is loaded. Two things cost most of
+ * an approval decision's time inside cedar-wasm (bench/policyDecision.ts):
+ *
+ * - **each context attribute** passed in (about 4.5 µs each on the 2-core bench machine), so only the attributes
+ *   some policy of the subset reads are passed ({@link Specialized.reads});
+ * - **decimals**: a `decimal` in the context costs about four times a Long, and every `decimal("20.0")` literal
+ *   is parsed again at each evaluation. A Cedar decimal is an i64 count of 1/10 000ths, and its four
+ *   comparison methods compare those i64s, so `context.amount.greaterThanOrEqual(decimal("20.0"))` gives the
+ *   same answer as `context.amount >= 200000` with the amount passed as a Long of 1/10 000ths. When every use
+ *   of a decimal attribute is such a comparison, the subset is rewritten that way
+ *   ({@link Specialized.longPolicies}); any other use (`==`, passing it on) leaves the subset as written.
+ *
+ * In the rewritten subset a small set literal of strings, Longs or Booleans tested against a context attribute,
+ * `["btc", "eth"].contains(context.asset)`, becomes `context.asset == "btc" || context.asset == "eth"`, which
+ * gives the same answer (both compare values, and neither errors on a type mismatch) without building the set at
+ * every evaluation.
+ *
+ * The policies keep their ids, so determining policies and their annotations are those of the texts. The
+ * texts are what is validated, hashed into the policy version and shown; the rewrite is never stored.
+ * policies/specialize.test.ts checks that both forms decide alike, boundaries included.
+ */
+export interface Specialized {
+  /** The subset with every decimal comparison on a Long; absent when a policy uses a decimal attribute otherwise. */
+  longPolicies?: Record<string, PolicyJson>
+  /** The context attributes some policy reads or tests with `has`; `all` when a policy uses `context` as a whole. */
+  reads: ReadonlySet<string> | 'all'
+}
+
+const COMPARISONS: Readonly<Record<string, string>> = { lessThan: '<', lessThanOrEqual: '<=', greaterThan: '>', greaterThanOrEqual: '>=' }
+/** Set literals up to this size become a chain of `==`; a longer list (a big deny list) stays a set. */
+const MAX_UNROLLED_SET = 16
+/** Cedar's decimal literal: at most 4 fractional digits. */
+const DECIMAL_LITERAL = /^(-?)([0-9]+)\.([0-9]{1,4})$/
+
+type Node = unknown
+interface State { reads: Set<string> | 'all'; lowerable: boolean }
+
+const isContext = (n: Node): boolean => typeof n === 'object' && n !== null && (n as { Var?: unknown }).Var === 'context'
+
+function read(state: State, attr: string): void {
+  if (state.reads !== 'all') state.reads.add(attr)
+}
+
+function isPrimitiveLiteral(n: Node): boolean {
+  if (typeof n !== 'object' || n === null || Object.keys(n).length !== 1) return false
+  const v = (n as { Value?: unknown }).Value
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v))
+}
+
+/** A literal's value in 1/10 000ths, if it is a decimal literal whose value a JS number holds exactly. */
+function literalUnits(n: Node): number | undefined {
+  const args = (n as { decimal?: unknown }).decimal
+  if (!Array.isArray(args) || args.length !== 1) return undefined
+  const s = (args[0] as { Value?: unknown } | null)?.Value
+  const m = typeof s === 'string' ? DECIMAL_LITERAL.exec(s) : null
+  if (!m) return undefined
+  const units = BigInt(m[2]!) * 10_000n + BigInt(m[3]!.padEnd(4, '0'))
+  if (units > BigInt(Number.MAX_SAFE_INTEGER)) return undefined
+  return Number(m[1] ? -units : units)
+}
+
+/** A comparison operand as a Long expression: a decimal attribute of the context, or a decimal literal. */
+function operand(n: Node, decimals: ReadonlySet<string>, state: State): Node | undefined {
+  if (typeof n !== 'object' || n === null) return undefined
+  const dot = (n as { '.'?: { left?: Node; attr?: unknown } })['.']
+  if (dot && Object.keys(n).length === 1 && isContext(dot.left) && typeof dot.attr === 'string' && decimals.has(dot.attr)) {
+    read(state, dot.attr)
+    return n
+  }
+  const units = Object.keys(n).length === 1 ? literalUnits(n) : undefined
+  return units === undefined ? undefined : { Value: units }
+}
+
+function walk(n: Node, decimals: ReadonlySet<string>, state: State): Node {
+  if (Array.isArray(n)) return n.map((x) => walk(x, decimals, state))
+  if (typeof n !== 'object' || n === null) return n
+  const keys = Object.keys(n)
+  const o = n as Record<string, unknown>
+  if (keys.length === 1) {
+    const k = keys[0]!
+    const v = o[k]
+    if (k === 'Value') return n // a literal reads nothing
+    if (k === 'Var') {
+      if (v === 'context') state.reads = 'all' // `context` used as a whole value
+      return n
+    }
+    // A record literal's keys are attribute names, which could be "Value" or "Var": walk its values only.
+    if (k === 'Record' && typeof v === 'object' && v !== null) {
+      return { Record: Object.fromEntries(Object.entries(v).map(([a, x]) => [a, walk(x, decimals, state)])) }
+    }
+    const access = v as { left?: Node; attr?: unknown } | undefined
+    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && typeof access.attr === 'string') {
+      if (isContext(access.left)) {
+        read(state, access.attr)
+        // A decimal attribute read anywhere but in a comparison below keeps its decimal type.
+        if (k === '.' && decimals.has(access.attr)) state.lowerable = false
+        return n
+      }
+      return { [k]: { ...access, left: walk(access.left, decimals, state) } }
+    }
+    const contains = v as { left?: { Set?: unknown }; right?: Node } | undefined
+    if (k === 'contains' && typeof contains === 'object' && contains !== null) {
+      const items = contains.left?.Set
+      const dot = (contains.right as { '.'?: { left?: Node; attr?: unknown } } | undefined)?.['.']
+      const attr = dot?.attr
+      if (Array.isArray(items) && items.length > 0 && items.length <= MAX_UNROLLED_SET && Object.keys(contains.left!).length === 1 &&
+        items.every(isPrimitiveLiteral) && dot && Object.keys(contains.right!).length === 1 && isContext(dot.left) &&
+        typeof attr === 'string' && !decimals.has(attr)) {
+        read(state, attr)
+        return items.map((item) => ({ '==': { left: contains.right, right: item } }))
+          .reduce((left, right) => ({ '||': { left, right } }) as never)
+      }
+    }
+    const op = COMPARISONS[k]
+    if (op !== undefined && Array.isArray(v) && v.length === 2) {
+      const left = operand(v[0], decimals, state)
+      const right = operand(v[1], decimals, state)
+      if (left !== undefined && right !== undefined) return { [op]: { left, right } }
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, walk(o[k], decimals, state)]))
+}
+
+/**
+ * Specializes a policy subset (id → text) whose requests carry the decimal context attributes `decimals`. The
+ * texts have already parsed and validated, so a text that does not turn into JSON only means no rewrite.
+ */
+export function specialize(texts: Readonly<Record<string, string>>, decimals: ReadonlySet<string>): Specialized {
+  const state: State = { reads: new Set(), lowerable: true }
+  const longPolicies: Record<string, PolicyJson> = {}
+  for (const [id, text] of Object.entries(texts)) {
+    const json = policyToJson(text)
+    if (json.type === 'failure') return { reads: 'all' }
+    longPolicies[id] = { ...json.json, conditions: json.json.conditions.map((c) => ({ ...c, body: walk(c.body, decimals, state) as never })) }
+  }
+  return state.lowerable && decimals.size > 0 ? { longPolicies, reads: state.reads } : { reads: state.reads }
+}
