@@ -100,6 +100,12 @@ test('Travel Rule: the approval waits for the beneficiary, who is asked from the
   await expect(p.getByRole('status')).toContainText('Still needed: the beneficiary’s verified identity.')
   await expect(p.locator('#request-status')).toHaveText('Awaiting approval')
   await expect(p.getByRole('region', { name: 'Your decision' })).toContainText('waiting for the beneficiary to verify their identity')
+  // The list of requests says so too, beside the approvals.
+  const listed = (page: typeof p) => page.getByRole('list', { name: 'Recent requests' }).getByRole('listitem')
+    .filter({ has: page.locator(`a[href="/approval.html?id=${transfer.id}"]`) })
+  await p.goto('/approvals.html')
+  await expect(listed(p)).toContainText('Beneficiary identity not verified yet')
+  await p.goto(`/approval.html?id=${transfer.id}`)
 
   // Amara asks the beneficiary: a QR code (an image, not inline SVG) and the openid4vp:// link, which copies.
   await p.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
@@ -140,6 +146,8 @@ test('Travel Rule: the approval waits for the beneficiary, who is asked from the
   await expect(p.getByRole('button', { name: /Ask/ })).toHaveCount(0)
   await capture(p, testInfo, 'approval-beneficiary-verified', { only: ['desktop-light', 'desktop-dark', 'mobile-light'] })
   expect((await request.get(`/v1/approvals/${transfer.id}/token`, { headers: asBackend })).status()).toBe(200)
+  await p.goto('/approvals.html')
+  await expect(listed(p)).toContainText('Beneficiary identity verified')
 
   for (const x of [pat, amara, bruno, erika]) await x.page.context().close()
   expect(problems, 'CSP violations and uncaught errors in the pages').toEqual([])

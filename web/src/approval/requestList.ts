@@ -8,9 +8,19 @@ import { assetLabel, chainLabel, groupedAmount, sourceLabel, STATUS, timeLeft } 
 
 export const approvalHref = (id: string): string => `/approval.html?id=${encodeURIComponent(id)}`
 
+/** What a condition besides the quorum still asks for, or that it holds; by kind. */
+const CONDITION: Record<string, { waiting: string; met: string }> = {
+  beneficiary_kyc: { waiting: 'Beneficiary identity not verified yet', met: 'Beneficiary identity verified' },
+}
+
 function progress(view: ApprovalView): string {
   if (view.status === 'blocked') return 'Blocked by policy'
-  return view.requirements.map((r) => `${r.approvedBy.length} of ${r.quorum} ${r.group} approvals`).join(' · ')
+  const approvals = view.requirements.map((r) => `${r.approvedBy.length} of ${r.quorum} ${r.group} approvals`)
+  const conditions = (view.conditions ?? []).map((c) => {
+    const text = CONDITION[c.kind] ?? { waiting: 'A condition is not met yet', met: 'Condition met' }
+    return c.met ? text.met : text.waiting
+  })
+  return [...approvals, ...conditions].join(' · ')
 }
 
 function row(view: ApprovalView, waiting: boolean): HTMLLIElement {
