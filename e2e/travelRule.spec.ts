@@ -122,6 +122,8 @@ test('Travel Rule: the approval waits for the beneficiary, who is asked from the
 
   // Something that is not a presentation arrives for that request: the page says the attempt failed, and why.
   const asked = decodeJwt(new URL(first).searchParams.get('request')!)
+  // The page asks for an encrypted answer (direct_post.jwt): the beneficiary's name never travels in the clear.
+  expect(asked.response_mode).toBe('direct_post.jwt')
   const bad = await request.post(String(asked.response_uri), { form: { vp_token: JSON.stringify({ kyc: ['not-a-presentation'] }), state: String(asked.state) } })
   expect(bad.status()).toBe(422)
   await expect(section.locator('#beneficiary-state')).toHaveText('Last attempt failed', { timeout: 15_000 })
@@ -136,6 +138,7 @@ test('Travel Rule: the approval waits for the beneficiary, who is asked from the
   await erika.page.getByLabel('Request link').fill(second)
   await erika.page.getByRole('button', { name: 'Review request' }).click()
   const consent = erika.page.getByRole('group', { name: 'A service asks for your information' })
+  await expect(consent.locator('#answer-protection')).toHaveText('Encrypted so that only this service can read it')
   await consent.getByRole('button', { name: 'Share' }).click()
   await expect(erika.page.locator('#share-result')).toContainText('Shared with')
 

@@ -102,8 +102,14 @@ test('a relying app on the verifier demo asks for two claims, the holder consent
   const consent = page.getByRole('group', { name: 'A service asks for your information' })
   await expect(consent.locator('#requester-site')).toHaveText(new URL(server.url).host)
   await expect(consent.getByRole('listitem')).toHaveText(['Age 18 or over', 'Screened against sanctions lists'])
+  // The demo asks for direct_post.jwt: the wallet posts only a compact JWE (`response`), nothing in the clear.
+  await expect(consent.locator('#answer-protection')).toHaveText('Encrypted so that only this service can read it')
+  const posted = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/v1/presentations/responses/'))
   await consent.getByRole('button', { name: 'Share' }).click()
   await expect(page.locator('#share-result')).toContainText('Shared with')
+  const form = new URLSearchParams((await posted).postData() ?? '')
+  expect([...form.keys()]).toEqual(['response'])
+  expect(form.get('response')!.split('.')).toHaveLength(5)
 
   // The demo page shows those two claims verified, and says nothing else was received.
   await expect(shop.locator('#outcome-status')).toHaveText('Verified')

@@ -70,6 +70,7 @@ test('a holder receives a KYC credential in the web wallet and shares only the t
   const consent = page.getByRole('group', { name: 'A service asks for your information' })
   await expect(consent).toBeVisible()
   await expect(consent.locator('#requester')).toHaveText(clientId)
+  await expect(consent.locator('#answer-protection')).toHaveText('Over a secure connection (HTTPS)')
   await expect(consent.locator('#requester-site')).toHaveText(new URL(server.url).host)
   await expect(consent.getByRole('listitem')).toHaveText(['Age 18 or over', 'Screened against sanctions lists'])
   await capture(page, testInfo, 'wallet-consent')

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s globstar nullglob
 
-files=(server/**/*.test.ts credentials/**/*.test.ts policies/**/*.test.ts examples/**/*.test.ts)
+files=(server/**/*.test.ts credentials/**/*.test.ts policies/**/*.test.ts examples/**/*.test.ts web/src/**/*.test.ts)
 if [ ${#files[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 bash scripts/ensure-system-packages.sh redis-server
 echo "== unit, store contract and HTTP tests (${#files[@]} files)"

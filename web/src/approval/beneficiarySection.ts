@@ -33,6 +33,8 @@ const FAILURES: Record<string, string> = {
   audience_mismatch: 'the wallet answered a request for someone else',
   kb_jwt_stale: 'the wallet’s answer was too old',
   state_mismatch: 'the wallet answered a different request',
+  response_mode_mismatch: 'the wallet did not encrypt its answer as the request asked',
+  response_encryption_invalid: 'the wallet’s encrypted answer could not be opened',
 }
 
 export const failureWords = (reason: string): string => FAILURES[reason] ?? `the presentation did not verify (${reason})`

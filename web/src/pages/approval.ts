@@ -113,7 +113,7 @@ function watch(): void {
 async function askBeneficiary(button: HTMLButtonElement): Promise<void> {
   clearStatus()
   try {
-    const request = await busy(button, () => post<BeneficiaryPresentationRequest>(`${path}/beneficiary-presentation`, {}))
+    const request = await busy(button, () => post<BeneficiaryPresentationRequest>(`${path}/beneficiary-presentation`, { responseMode: 'direct_post.jwt' }))
     asked = { request }
     const view = await get<ApprovalView>(path)
     render(view)

@@ -65,8 +65,9 @@ export interface PresentationResult {
   reason?: string
 }
 
+/** Asks for an encrypted answer (`direct_post.jwt`): the claims reach only this app, not whatever relays the post. */
 export const createRequest = (key: string, claims: string[]): Promise<PresentationRequestCreated> =>
-  call(key, 'POST', '/v1/presentations/requests', { claims })
+  call(key, 'POST', '/v1/presentations/requests', { claims, responseMode: 'direct_post.jwt' })
 
 export const readResult = (key: string, id: string): Promise<PresentationResult> =>
   call(key, 'GET', `/v1/presentations/requests/${encodeURIComponent(id)}`)

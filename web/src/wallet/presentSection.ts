@@ -56,6 +56,8 @@ export function presentSection(holder: () => Promise<Holder>, credentialFor: (r:
         h('div', null, h('dt', null, 'Who asks'), h('dd', { translate: 'no' },
           h('strong', { id: 'requester-site' }, siteOf(who)), h('span', { class: 'requester-id', id: 'requester' }, who))),
         h('div', null, h('dt', null, 'Answer goes to'), h('dd', { translate: 'no' }, new URL(request.responseUri).host)),
+        h('div', null, h('dt', null, 'Sent'), h('dd', { id: 'answer-protection' },
+          request.encryption ? 'Encrypted so that only this service can read it' : 'Over a secure connection (HTTPS)')),
       ),
       h('p', { class: 'consent-lead', id: 'asked-lead' }, `It asks for ${request.claims.length === 1 ? 'this claim' : `these ${request.claims.length} claims`} from your KYC credential, and nothing else:`),
       h('ul', { class: 'asked', 'aria-labelledby': 'asked-lead', id: 'asked-claims' },

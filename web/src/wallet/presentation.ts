@@ -1,3 +1,4 @@
+import { CompactEncrypt, importJWK, type JWK } from 'jose'
 import { CredentialError, decodeJws, presentSdJwtVc, verifyJwsSignature, type ClaimPath, type DecodedJws } from '../../../credentials/index.ts'
 import { siteOf } from './claims.ts'
 import { didKey } from './didKeys.ts'
@@ -5,9 +6,16 @@ import type { Holder } from './holderKey.ts'
 import { WalletError } from './issuance.ts'
 
 /**
- * OpenID4VP 1.0 with a signed request object (JAR), by value or by reference, and `direct_post`: who asks (checked
- * against its did:web), for which claims (DCQL), and the SD-JWT VC presentation with a key-binding JWT that answers it.
+ * OpenID4VP 1.0 with a signed request object (JAR), by value or by reference, answered by `direct_post` or, encrypted
+ * to a key of the verifier's, `direct_post.jwt`: who asks (checked against its did:web), for which claims (DCQL), and
+ * the SD-JWT VC presentation with a key-binding JWT that answers it.
  */
+
+/** How to encrypt a `direct_post.jwt` answer (OpenID4VP 1.0 §8.3): ECDH-ES to the verifier's key, then `enc`. */
+export interface ResponseEncryption {
+  jwk: JWK
+  enc: string
+}
 
 export interface PresentationRequest {
   clientId: string
@@ -19,6 +27,8 @@ export interface PresentationRequest {
   vctValues: string[]
   claims: ClaimPath[]
   expiresAt: Date | undefined
+  /** Set for `direct_post.jwt`: the answer goes as a JWE only this verifier can open. */
+  encryption: ResponseEncryption | undefined
 }
 
 /** JAR `typ` (RFC 9101 §10.8), and the one algorithm this wallet accepts for request objects. */
@@ -28,6 +38,25 @@ const REQUEST_ALG = 'ES256'
 const DID_PREFIX = 'decentralized_identifier:'
 /** OpenID4VP 1.0 §5.8: the request's `aud` when the wallet's metadata is static (this wallet publishes none). */
 const STATIC_AUDIENCE = 'https://self-issued.me/v2'
+/** Content encryption this wallet can do, in the order it prefers them (HAIP: A128GCM and A256GCM). */
+const RESPONSE_ENCS = ['A128GCM', 'A256GCM']
+
+/**
+ * The verifier's response-encryption key and content encryption from `client_metadata` (OpenID4VP 1.0 §8.3, §11.1):
+ * an ECDH-ES P-256 public key in `jwks` (not marked for another use or algorithm), and the first `enc` both sides
+ * support (A128GCM when the verifier names none). Anything else: refused, never sent in the clear instead.
+ */
+export function responseEncryptionOf(metadata: unknown): ResponseEncryption {
+  const m = (typeof metadata === 'object' && metadata !== null ? metadata : {}) as { jwks?: { keys?: unknown }; encrypted_response_enc_values_supported?: unknown }
+  const keys = Array.isArray(m.jwks?.keys) ? (m.jwks.keys as Record<string, unknown>[]) : []
+  const key = keys.find((k) => typeof k === 'object' && k !== null && k.kty === 'EC' && k.crv === 'P-256' && typeof k.x === 'string' &&
+    typeof k.y === 'string' && !('d' in k) && (k.use === undefined || k.use === 'enc') && (k.alg === undefined || k.alg === 'ECDH-ES'))
+  const offered = m.encrypted_response_enc_values_supported ?? ['A128GCM']
+  const enc = Array.isArray(offered) ? RESPONSE_ENCS.find((e) => offered.includes(e)) : undefined
+  if (!key || !enc) throw new WalletError('request_invalid', 'This request asks for an encrypted answer in a way this wallet doesn’t support.')
+  const jwk: JWK = { kty: 'EC', crv: 'P-256', x: key!.x as string, y: key!.y as string, ...(typeof key!.kid === 'string' ? { kid: key!.kid } : {}) }
+  return { jwk, enc: enc! }
+}
 
 /**
  * The request object by reference (RFC 9101 §5.2; OpenID4VP 1.0 §5.10 with `request_uri_method` get): fetched once,
@@ -94,7 +123,10 @@ export async function readRequestLink(link: string, now = Date.now()): Promise<P
   if (p.iss !== undefined && p.iss !== clientId) untrusted('The request names another sender than the service asking, so it was not opened.')
   if (p.aud !== undefined && !(p.aud === STATIC_AUDIENCE || (Array.isArray(p.aud) && p.aud.includes(STATIC_AUDIENCE)))) bad('The request is addressed to another wallet, so it was not opened.')
   if (p.response_type !== undefined && p.response_type !== 'vp_token') bad('This request asks for an answer in a way this wallet doesn’t support.')
-  if (p.response_mode !== 'direct_post' || typeof p.response_uri !== 'string' || typeof p.nonce !== 'string') bad('This request asks for an answer in a way this wallet doesn’t support.')
+  if ((p.response_mode !== 'direct_post' && p.response_mode !== 'direct_post.jwt') || typeof p.response_uri !== 'string' || typeof p.nonce !== 'string') {
+    bad('This request asks for an answer in a way this wallet doesn’t support.')
+  }
+  const encryption = p.response_mode === 'direct_post.jwt' ? responseEncryptionOf(p.client_metadata) : undefined
   if (typeof p.exp === 'number' && p.exp * 1000 < now) bad('This request has expired. Ask the service for a new one.')
   const query = (p.dcql_query as { credentials?: { id?: string; meta?: { vct_values?: string[] }; claims?: { path?: unknown[] }[] }[] } | undefined)?.credentials?.[0]
   const claims = (query?.claims ?? []).map((c) => c.path).filter((x): x is (string | number)[] => Array.isArray(x) && x.length > 0 && x.every((s) => typeof s === 'string' || typeof s === 'number'))
@@ -108,6 +140,22 @@ export async function readRequestLink(link: string, now = Date.now()): Promise<P
   return {
     clientId, responseUri: responseUri!.href, nonce: p.nonce as string, state: typeof p.state === 'string' ? p.state : undefined,
     queryId: query!.id!, vctValues: query!.meta?.vct_values ?? [], claims, expiresAt: typeof p.exp === 'number' ? new Date(p.exp * 1000) : undefined,
+    encryption,
+  }
+}
+
+/**
+ * direct_post.jwt (OpenID4VP 1.0 §8.3.1): the response parameters as JSON in a compact JWE, ECDH-ES to the
+ * verifier's key (its `kid` in the header when it has one), sent as `response` alone.
+ */
+export async function encryptResponse(encryption: ResponseEncryption, params: Record<string, unknown>): Promise<string> {
+  const { jwk, enc } = encryption
+  try {
+    return await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(params)))
+      .setProtectedHeader({ alg: 'ECDH-ES', enc, ...(jwk.kid ? { kid: jwk.kid } : {}) })
+      .encrypt(await importJWK(jwk, 'ECDH-ES'))
+  } catch {
+    throw new WalletError('request_invalid', 'The service’s encryption key can’t be used, so nothing was shared. Ask it for a new request.')
   }
 }
 
@@ -119,8 +167,14 @@ export async function sharePresentation(request: PresentationRequest, credential
   } catch {
     throw new WalletError('claim_missing', 'Your credential doesn’t hold every claim this service asks for, so nothing was shared.')
   }
-  const body = new URLSearchParams({ vp_token: JSON.stringify({ [request.queryId]: [presentation] }) })
-  if (request.state) body.set('state', request.state)
+  const vpToken = { [request.queryId]: [presentation] }
+  let body: URLSearchParams
+  if (request.encryption) {
+    body = new URLSearchParams({ response: await encryptResponse(request.encryption, { vp_token: vpToken, ...(request.state ? { state: request.state } : {}) }) })
+  } else {
+    body = new URLSearchParams({ vp_token: JSON.stringify(vpToken) })
+    if (request.state) body.set('state', request.state)
+  }
   let res: Response
   try {
     res = await fetch(request.responseUri, { method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body })
