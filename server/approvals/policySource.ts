@@ -37,6 +37,8 @@ export function policySourceFor(store: Store, now: () => number = Date.now): Pol
     if (!set) {
       // First start: the shipped policies become the active set (another instance may do the same first).
       const shipped = await loadPolicies()
+      // Kept, so the set read back below is not compiled a second time.
+      if (!engines.has(shipped.version)) engines.set(shipped.version, shipped)
       await store.policySets.activate({ version: shipped.version, texts: shipped.texts, activatedAt: now(), approvalId: null }, null)
       set = await store.policySets.getActive()
       if (!set) throw new Error('no active policy set after activating the shipped one')
