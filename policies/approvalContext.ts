@@ -79,11 +79,12 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
   if (typeof beneficiaryVerified !== 'boolean') throw new PolicyError('policy_request_invalid', 'beneficiaryVerified must be a boolean')
   const asset = str(intent.asset, 'asset')
   const destination = str(intent.destination, 'destination')
-  const amount = cedarUnits(parseAmount(intent.amount))
-  const dayTotal = cedarUnits(parseAmount(intent.amount) + parseAmount(input.approvedLast24h ?? '0'))
+  const exact = parseAmount(intent.amount)
+  const amount = cedarUnits(exact)
+  const dayTotal = cedarUnits(exact + parseAmount(input.approvedLast24h ?? '0'))
   const wallet = { type: 'Sigil::Wallet', id: str(intent.source?.walletId, 'source.walletId') }
   const account = intent.source.accountId === undefined ? undefined : { type: 'Sigil::Account', id: str(intent.source.accountId, 'source.accountId') }
-  const long = plan?.longPolicySetId !== undefined && amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS
+  const long = plan?.long !== undefined && amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS
   const full: Context = {
     chain: str(intent.chain, 'chain'),
     asset: EVM_ADDRESS.test(asset) ? asset.toLowerCase() : asset,
@@ -95,13 +96,18 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
     hourUtc: now.getUTCHours(),
     weekdayUtc: now.getUTCDay(),
   }
-  const reads = plan?.reads ?? 'all'
+  let form: { policySetId?: string; reads: ReadonlySet<string> | 'all' } = { reads: plan?.reads ?? 'all' }
+  if (long) {
+    const key = plan.long!.attribute === undefined ? undefined : full[plan.long!.attribute]
+    form = (typeof key === 'string' ? plan.long!.byValue.get(key) : undefined) ?? plan.long!.other
+  }
+  const reads = form.reads
   return {
     principal: { type: requester.type === 'user' ? 'Sigil::User' : 'Sigil::ApiClient', id: str(requester.id, 'requester.id') },
     action: 'CreateTransfer',
     resource: account ?? wallet,
     shapeChecked: true,
-    ...(long ? { policySetId: plan.longPolicySetId } : {}),
+    policySetId: form.policySetId,
     context: reads === 'all' ? full : only(full, reads),
     // An account belongs to its wallet, so `resource in Sigil::Wallet::"w"` matches transfers from its accounts.
     entities: account ? [{ uid: account, attrs: {}, parents: [wallet] }] : [],

@@ -17,12 +17,18 @@ import { specialize } from './specialize.ts'
 /** The decimal attributes of CreateTransfer's context (`TransferContext` in sigil.cedarschema). */
 export const TRANSFER_DECIMALS: ReadonlySet<string> = new Set(['amount', 'dayTotal'])
 
+/** One preparsed form of CreateTransfer's policies and the context attributes it reads. */
+export interface TransferForm {
+  policySetId: string
+  reads: ReadonlySet<string> | 'all'
+}
+
 /** How a CreateTransfer request is passed to Cedar fastest; see specialize.ts. */
 export interface TransferPlan {
-  /** The context attributes CreateTransfer's policies read; `all` when one uses the context as a whole. */
+  /** The context attributes CreateTransfer's policies as written read; `all` when one uses the context as a whole. */
   reads: ReadonlySet<string> | 'all'
-  /** The preparsed subset with decimal comparisons on Longs of 1/10 000ths, when every policy allowed it. */
-  longPolicySetId?: string
+  /** The Long forms (decimal comparisons on Longs of 1/10 000ths), by value of `attribute`, when every policy allowed it. */
+  long?: { attribute?: string; byValue: ReadonlyMap<string, TransferForm>; other: TransferForm }
 }
 
 /** Names of the per-action policy subsets and the schema parsed once into cedar-wasm's cache. */
@@ -78,10 +84,17 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
     .filter((p) => p.actions === 'all' || p.actions.includes('CreateTransfer')).map((p) => [p.id, p.text]))
   const fast = specialize(transferTexts, TRANSFER_DECIMALS)
   const transfer: TransferPlan = { reads: fast.reads }
-  if (fast.longPolicies) {
-    const id = `sigil:${version}:CreateTransfer:long`
+  if (fast.long) {
     // The rewrite is an optimization: a form cedar-wasm refuses only means decimals are passed as written.
-    if (preparsePolicySet(id, { staticPolicies: fast.longPolicies }).type === 'success') transfer.longPolicySetId = id
+    let ok = true
+    const form = (name: string, f: { policies: Record<string, unknown>; reads: ReadonlySet<string> | 'all' }): TransferForm => {
+      const id = `sigil:${version}:CreateTransfer:long:${name}`
+      if (preparsePolicySet(id, { staticPolicies: f.policies as never }).type !== 'success') ok = false
+      return { policySetId: id, reads: f.reads }
+    }
+    const byValue = new Map([...fast.long.byValue].map(([v, f], i) => [v, form(String(i), f)]))
+    const other = form('other', fast.long.other)
+    if (ok) transfer.long = { ...(fast.long.attribute ? { attribute: fast.long.attribute } : {}), byValue, other }
   }
   return { policySets, schemaName, transfer }
 }

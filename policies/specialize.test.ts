@@ -69,16 +69,22 @@ function cases(count: number, seed: number): ApprovalInput[] {
 
 const label = (i: ApprovalInput) => JSON.stringify({ ...i.intent, now: i.now.toISOString(), last24h: i.approvedLast24h, allow: i.destinationAllowlisted })
 
-test('the shipped policies are rewritten to Longs, and only the attributes they read are passed', async () => {
+test('the shipped policies are rewritten to Longs, one form per asset, each passed only the attributes it reads', async () => {
   const engine = await loadPolicies()
   const { ids } = withReference(engine)
-  assert.ok(ids.transfer.longPolicySetId, 'every decimal in the shipped transfer policies is a comparison')
+  const long = ids.transfer.long
+  assert.ok(long, 'every decimal in the shipped transfer policies is a comparison')
+  assert.equal(long.attribute, 'asset')
+  assert.deepEqual([...long.byValue.keys()].sort(), ['btc', 'eth', 'sol', 'usdc', 'usdt'])
   assert.deepEqual([...(ids.transfer.reads as Set<string>)].sort(),
     ['amount', 'asset', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourUtc', 'weekdayUtc'])
-  const req = transferRequest(cases(1, 1)[0]!, ids.transfer)
-  assert.equal(req.policySetId, ids.transfer.longPolicySetId)
+  const base = cases(1, 1)[0]!
+  const eth = { ...base, intent: { ...base.intent, asset: 'eth' } }
+  const req = transferRequest(eth, ids.transfer)
+  assert.equal(req.policySetId, long.byValue.get('eth')!.policySetId)
   assert.equal(typeof req.context.amount, 'number')
-  assert.deepEqual(Object.keys(req.context).sort(), [...(ids.transfer.reads as Set<string>)].sort())
+  assert.deepEqual(Object.keys(req.context).sort(), ['amount', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourUtc', 'weekdayUtc'])
+  assert.equal(transferRequest({ ...eth, intent: { ...eth.intent, asset: 'doge' } }, ids.transfer).policySetId, long.other.policySetId)
 })
 
 test('the fast form decides exactly as the policies as written: 4 000 cases around every threshold', async () => {
@@ -116,7 +122,9 @@ forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { c
 test('every comparison method, either side, attribute against attribute and negative literals are rewritten and decide alike', () => {
   const engine = engineFromText(RULES)
   const { ids, reference } = withReference(engine)
-  assert.ok(ids.transfer.longPolicySetId)
+  assert.ok(ids.transfer.long)
+  // "long-list" tests the asset against a set too long to unroll, so there is one form for every asset.
+  assert.equal(ids.transfer.long.attribute, undefined)
   assert.deepEqual([...(ids.transfer.reads as Set<string>)].sort(), ['amount', 'asset', 'chain', 'dayTotal', 'hourUtc'])
   for (const input of cases(1500, 11)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
 })
@@ -126,7 +134,7 @@ test('a decimal used other than in a comparison keeps the policies as written, a
 @id("exactly-one") @group("e") @quorum("1")
 permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.amount == decimal("1.0") };`)
   const { ids, reference } = withReference(engine)
-  assert.equal(ids.transfer.longPolicySetId, undefined)
+  assert.equal(ids.transfer.long, undefined)
   const req = transferRequest(cases(1, 3)[0]!, ids.transfer)
   assert.equal(req.policySetId, undefined)
   assert.deepEqual(req.context.amount, { __extn: { fn: 'decimal', arg: (req.context.amount as { __extn: { arg: string } }).__extn.arg } })
@@ -166,16 +174,55 @@ test('reads: every attribute read or tested, through record literals too; the co
   assert.deepEqual(reads('principal.roles.contains("x")'), [])
   assert.equal(reads('context.asset == "eth"', 'context == {}'), 'all')
   // A decimal read outside a comparison, or compared with something that is not a literal, is not rewritten.
-  assert.ok(specialize({ a: p('context.amount.lessThan(decimal("1.0"))') }, TRANSFER_DECIMALS).longPolicies)
-  assert.equal(specialize({ a: p('[context.amount].contains(decimal("1.0"))') }, TRANSFER_DECIMALS).longPolicies, undefined)
-  assert.equal(specialize({ a: p('context.amount.lessThan(if true then decimal("1.0") else context.dayTotal)') }, TRANSFER_DECIMALS).longPolicies, undefined)
+  assert.ok(specialize({ a: p('context.amount.lessThan(decimal("1.0"))') }, TRANSFER_DECIMALS).long)
+  assert.equal(specialize({ a: p('[context.amount].contains(decimal("1.0"))') }, TRANSFER_DECIMALS).long, undefined)
+  assert.equal(specialize({ a: p('context.amount.lessThan(if true then decimal("1.0") else context.dayTotal)') }, TRANSFER_DECIMALS).long, undefined)
   // Small set literals of primitives tested against a context attribute become a chain of ==; others stay sets.
-  const json = (when: string) => JSON.stringify(specialize({ a: p(when) }, TRANSFER_DECIMALS).longPolicies)
+  const json = (when: string) => JSON.stringify(specialize({ a: p(when) }, TRANSFER_DECIMALS).long?.other.policies)
   assert.ok(!json('["x", "y"].contains(context.chain)').includes('contains'))
   assert.ok(json(`[${Array.from({ length: 17 }, (_, i) => `"a${i}"`).join(', ')}].contains(context.chain)`).includes('contains'))
   assert.ok(json('["x", context.chain].contains(context.asset)').includes('contains'))
   assert.ok(json('[principal].contains(principal)').includes('contains'))
   assert.ok(json('["x"].contains(principal.name)').includes('contains'))
   // A literal past what a JS number holds exactly is not rewritten.
-  assert.equal(specialize({ a: p('context.amount.lessThan(decimal("922337203685477.5807"))') }, TRANSFER_DECIMALS).longPolicies, undefined)
+  assert.equal(specialize({ a: p('context.amount.lessThan(decimal("922337203685477.5807"))') }, TRANSFER_DECIMALS).long, undefined)
+})
+
+const BY_ASSET = `
+@id("eth-big") @group("a") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset == "eth" && context.amount.greaterThan(decimal("10.0")) };
+@id("not-btc") @group("b") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset != "btc" } unless { context.destinationAllowlisted };
+@id("branch") @group("c") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { if "sol" == context.asset then context.hourUtc < 12 else context.hourUtc >= 12 };
+@id("stablecoins") @group("d") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context has asset && ["usdc", "usdt"].contains(context.asset) || context.dayTotal.greaterThan(context.amount) };
+@id("btc-night") @reason("no bitcoin at night")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.hourUtc < 6 } when { context.asset == "btc" };
+@id("btc-allowlist") @reason("bitcoin only to the allowlist")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset == "btc" } unless { context.destinationAllowlisted };
+`
+
+test('per asset: tests of the asset answered, conditions folded, policies that cannot match dropped; decisions unchanged', () => {
+  const engine = engineFromText(BY_ASSET)
+  const { ids, reference } = withReference(engine)
+  const long = ids.transfer.long!
+  assert.equal(long.attribute, 'asset')
+  assert.deepEqual([...long.byValue.keys()].sort(), ['btc', 'eth', 'sol', 'usdc', 'usdt'])
+  const forms = specialize(compilePolicyTexts(engine.texts).texts.policies, TRANSFER_DECIMALS).long!
+  // For eth: btc-allowlist can never match and is gone; btc-night stays (its first condition is not constant).
+  assert.deepEqual(Object.keys(forms.byValue.get('eth')!.policies).sort(), ['branch', 'btc-night', 'eth-big', 'not-btc', 'stablecoins'])
+  assert.deepEqual(Object.keys(forms.byValue.get('btc')!.policies).sort(), ['branch', 'btc-allowlist', 'btc-night', 'stablecoins'])
+  assert.ok(!JSON.stringify(forms.byValue.get('eth')!.policies).includes('"asset"'))
+  for (const input of cases(1500, 13)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
+})
+
+test('an asset used otherwise than compared with string literals means one form for every asset, deciding alike', () => {
+  const engine = engineFromText(`${BY_ASSET}
+@id("contract") @group("e") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset like "0x*" };`)
+  const { ids, reference } = withReference(engine)
+  assert.equal(ids.transfer.long?.attribute, undefined)
+  assert.equal(ids.transfer.long?.byValue.size, 0)
+  for (const input of cases(800, 17)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
 })

@@ -1,7 +1,7 @@
 import { policyToJson, type PolicyJson } from '@cedar-policy/cedar-wasm/nodejs'
 
 /**
- * A faster form of a policy subset for cedar-wasm, computed once when the set is loaded. Two things cost most of
+ * A faster form of a policy subset for cedar-wasm, computed once when the set is loaded. Three things cost most of
  * an approval decision's time inside cedar-wasm (bench/policyDecision.ts):
  *
  * - **each context attribute** passed in (about 4.5 µs each on the 2-core bench machine), so only the attributes
@@ -11,7 +11,9 @@ import { policyToJson, type PolicyJson } from '@cedar-policy/cedar-wasm/nodejs'
  *   comparison methods compare those i64s, so `context.amount.greaterThanOrEqual(decimal("20.0"))` gives the
  *   same answer as `context.amount >= 200000` with the amount passed as a Long of 1/10 000ths. When every use
  *   of a decimal attribute is such a comparison, the subset is rewritten that way
- *   ({@link Specialized.longPolicies}); any other use (`==`, passing it on) leaves the subset as written.
+ *   ({@link Specialized.long}); any other use (`==`, passing it on) leaves the subset as written;
+ * - **evaluating** every policy, about 1 µs per operation: most transfer policies start with the asset, so the
+ *   Long form is made once per asset the policies name ({@link LongForms}), with those tests already answered.
  *
  * In the rewritten subset a small set literal of strings, Longs or Booleans tested against a context attribute,
  * `["btc", "eth"].contains(context.asset)`, becomes `context.asset == "btc" || context.asset == "eth"`, which
@@ -23,11 +25,34 @@ import { policyToJson, type PolicyJson } from '@cedar-policy/cedar-wasm/nodejs'
  * policies/specialize.test.ts checks that both forms decide alike, boundaries included.
  */
 export interface Specialized {
-  /** The subset with every decimal comparison on a Long; absent when a policy uses a decimal attribute otherwise. */
-  longPolicies?: Record<string, PolicyJson>
+  /** The Long form, when every policy allowed it; absent when a policy uses a decimal attribute otherwise. */
+  long?: LongForms
   /** The context attributes some policy reads or tests with `has`; `all` when a policy uses `context` as a whole. */
   reads: ReadonlySet<string> | 'all'
 }
+
+/** One form of the subset for cedar-wasm, with the context attributes it reads. */
+export interface LongForm {
+  policies: Record<string, PolicyJson>
+  reads: ReadonlySet<string> | 'all'
+}
+
+/**
+ * The Long form, and when possible one per value of a partitioning attribute ({@link PARTITION}): every policy
+ * compares it only with string literals (`==`, `!=`, or a small set's `contains`), so for each literal, and for
+ * "none of them", the comparisons are replaced by their answers, the conditions folded (short-circuit rules only,
+ * so an error still surfaces where Cedar would raise it), and policies that can no longer match dropped. The
+ * attribute itself is then not passed at all.
+ */
+export interface LongForms {
+  attribute?: string
+  byValue: ReadonlyMap<string, LongForm>
+  /** For any value not in `byValue`, or for every request when there is no partition. */
+  other: LongForm
+}
+
+/** What CreateTransfer's policies branch on first: the asset. */
+export const PARTITION = 'asset'
 
 const COMPARISONS: Readonly<Record<string, string>> = { lessThan: '<', lessThanOrEqual: '<=', greaterThan: '>', greaterThanOrEqual: '>=' }
 /** Set literals up to this size become a chain of `==`; a longer list (a big deny list) stays a set. */
@@ -124,6 +149,116 @@ function walk(n: Node, decimals: ReadonlySet<string>, state: State): Node {
   return Object.fromEntries(keys.map((k) => [k, walk(o[k], decimals, state)]))
 }
 
+const isPartition = (n: Node, attr: string): boolean => {
+  const dot = (n as { '.'?: { left?: Node; attr?: unknown } } | null)?.['.']
+  return typeof n === 'object' && n !== null && Object.keys(n).length === 1 && dot !== undefined && isContext(dot.left) && dot.attr === attr
+}
+const stringLiteral = (n: Node): string | undefined => {
+  const v = typeof n === 'object' && n !== null && Object.keys(n).length === 1 ? (n as { Value?: unknown }).Value : undefined
+  return typeof v === 'string' ? v : undefined
+}
+
+/** `context.<attr> == "x"` or `!=`, either side: the literal and whether it is `!=`. */
+function partitionTest(n: Node, attr: string): { literal: string; negated: boolean } | undefined {
+  if (typeof n !== 'object' || n === null || Object.keys(n).length !== 1) return undefined
+  const [k] = Object.keys(n)
+  if (k !== '==' && k !== '!=') return undefined
+  const { left, right } = (n as Record<string, { left?: Node; right?: Node }>)[k!]!
+  const literal = isPartition(left, attr) ? stringLiteral(right) : isPartition(right, attr) ? stringLiteral(left) : undefined
+  return literal === undefined ? undefined : { literal, negated: k === '!=' }
+}
+
+const TRUE = { Value: true }
+const FALSE = { Value: false }
+const constant = (n: Node): boolean | undefined => {
+  const v = typeof n === 'object' && n !== null && Object.keys(n).length === 1 ? (n as { Value?: unknown }).Value : undefined
+  return typeof v === 'boolean' ? v : undefined
+}
+
+/**
+ * Folds what substitution made constant, as Cedar evaluates: `&&` and `||` short-circuit on their left operand
+ * only, so `X && false` stays (X may still raise an error), while `X && true` is X and `false && X` is false.
+ */
+function fold(n: Node): Node {
+  if (typeof n !== 'object' || n === null || Array.isArray(n) || Object.keys(n).length !== 1) return n
+  const [k] = Object.keys(n)
+  const v = (n as Record<string, Record<string, Node>>)[k!]!
+  if (k === '!') { const c = constant(v.arg); return c === undefined ? n : { Value: !c } }
+  if (k === '&&' || k === '||') {
+    const short = k === '||'
+    const l = constant(v.left)
+    if (l === short) return { Value: short }
+    if (l === !short) return v.right
+    if (constant(v.right) === !short) return v.left
+    return n
+  }
+  if (k === 'if-then-else') { const c = constant(v.if); return c === undefined ? n : c ? v.then : v.else }
+  return n
+}
+
+/** Replaces every test of `attr` by its answer for `value` (undefined: none of the literals) and folds; `ok` false if `attr` is used otherwise. */
+function substitute(n: Node, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): Node {
+  if (Array.isArray(n)) return n.map((x) => substitute(x, attr, value, state))
+  if (typeof n !== 'object' || n === null) return n
+  const keys = Object.keys(n)
+  const o = n as Record<string, unknown>
+  if (keys.length === 1) {
+    const k = keys[0]!
+    if (k === 'Value') return n
+    if (k === 'Var') { if (o.Var === 'context') state.ok = false; return n }
+    if (k === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
+      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, substitute(x, attr, value, state)])) }
+    }
+    const test = partitionTest(n, attr)
+    if (test) {
+      state.literals.add(test.literal)
+      return { Value: (value === test.literal) !== test.negated }
+    }
+    const access = o[k] as { left?: Node; attr?: unknown } | undefined
+    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && isContext(access.left)) {
+      if (access.attr !== attr) return n
+      if (k === 'has') return TRUE // the request always carries it
+      state.ok = false
+      return n
+    }
+  }
+  return fold(Object.fromEntries(keys.map((k) => [k, substitute(o[k], attr, value, state)])))
+}
+
+/** The context attributes a (rewritten) subset reads. */
+function readsOf(policies: Record<string, PolicyJson>): ReadonlySet<string> | 'all' {
+  const state: State = { reads: new Set(), lowerable: true }
+  for (const p of Object.values(policies)) for (const c of p.conditions) walk(c.body, new Set(), state)
+  return state.reads
+}
+
+/**
+ * The subset for one value of `attr`: conditions substituted and folded; a policy whose conditions, taken in
+ * order, are constant until one that can never hold is dropped (it could neither match nor raise an error).
+ */
+function partitionFor(policies: Record<string, PolicyJson>, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): LongForm {
+  const out: Record<string, PolicyJson> = {}
+  for (const [id, p] of Object.entries(policies)) {
+    const conditions = p.conditions.map((c) => ({ ...c, body: substitute(c.body, attr, value, state) as never }))
+    let never = false
+    for (const c of conditions) {
+      const holds = constant(c.body)
+      if (holds === undefined) break
+      if (holds !== (c.kind === 'when')) { never = true; break }
+    }
+    if (!never) out[id] = { ...p, conditions }
+  }
+  return { policies: out, reads: readsOf(out) }
+}
+
+function partition(policies: Record<string, PolicyJson>, attr: string): LongForms | undefined {
+  const state = { ok: true, literals: new Set<string>() }
+  const other = partitionFor(policies, attr, undefined, state)
+  if (!state.ok || state.literals.size === 0) return undefined
+  const byValue = new Map([...state.literals].map((v) => [v, partitionFor(policies, attr, v, state)]))
+  return { attribute: attr, byValue, other }
+}
+
 /**
  * Specializes a policy subset (id → text) whose requests carry the decimal context attributes `decimals`. The
  * texts have already parsed and validated, so a text that does not turn into JSON only means no rewrite.
@@ -136,5 +271,7 @@ export function specialize(texts: Readonly<Record<string, string>>, decimals: Re
     if (json.type === 'failure') return { reads: 'all' }
     longPolicies[id] = { ...json.json, conditions: json.json.conditions.map((c) => ({ ...c, body: walk(c.body, decimals, state) as never })) }
   }
-  return state.lowerable && decimals.size > 0 ? { longPolicies, reads: state.reads } : { reads: state.reads }
+  if (!state.lowerable || decimals.size === 0) return { reads: state.reads }
+  const long = partition(longPolicies, PARTITION) ?? { byValue: new Map(), other: { policies: longPolicies, reads: state.reads } }
+  return { long, reads: state.reads }
 }
