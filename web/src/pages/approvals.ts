@@ -26,15 +26,18 @@ function waitingSection(views: ApprovalView[]): HTMLElement {
   )
 }
 
-function recentSection(views: ApprovalView[]): HTMLElement {
+/** `views` leaves out those waiting for this person, which the section above lists (`othersAbove`: there are some). */
+function recentSection(views: ApprovalView[], othersAbove: boolean): HTMLElement {
   return h('section', { class: 'card section', 'aria-labelledby': 'recent-title' },
     h('div', { class: 'section-head' },
       h('div', null,
         h('h2', { id: 'recent-title' }, 'Recent requests'),
-        h('p', null, 'Requests for your groups, whatever their state.'),
+        h('p', null, othersAbove ? 'Other requests for your groups, whatever their state.' : 'Requests for your groups, whatever their state.'),
       ),
     ),
-    views.length === 0 ? h('p', { class: 'empty-inline muted' }, 'No requests yet.') : requestList(views, 'recent-title', false),
+    views.length === 0
+      ? h('p', { class: 'empty-inline muted' }, othersAbove ? 'No other requests yet.' : 'No requests yet.')
+      : requestList(views, 'recent-title', false),
   )
 }
 
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const waitingIds = new Set(waiting.approvals.map((v) => v.id))
   const groups = me.user.roles.length ? `Your groups: ${me.user.roles.join(', ')}.` : 'You aren’t in any approver group yet, so no request will wait for you.'
   byId('approvals-summary').textContent = `Transfers and policy changes that need approval with a passkey. ${groups}`
-  byId('sections').replaceChildren(waitingSection(waiting.approvals), recentSection(all.approvals.filter((v) => !waitingIds.has(v.id))))
+  byId('sections').replaceChildren(waitingSection(waiting.approvals), recentSection(all.approvals.filter((v) => !waitingIds.has(v.id)), waitingIds.size > 0))
   byId('main').removeAttribute('aria-busy')
 }
 
