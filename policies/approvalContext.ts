@@ -45,7 +45,7 @@ const SAFE_UNITS = BigInt(Number.MAX_SAFE_INTEGER)
 /** The attributes in `keys`, added in one order, so every context has the same shape (cheaper for cedar-wasm to read). */
 function only(full: Context, keys: ReadonlySet<string>): Context {
   const out: Context = {}
-  for (const k of keys) if (k in full) out[k] = full[k]!
+  for (const k of keys) if (Object.hasOwn(full, k)) out[k] = full[k]!
   return out
 }
 

@@ -95,7 +95,11 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
     let ok = true
     const form = (name: string, f: { policies: Record<string, unknown>; reads: ReadonlySet<string> | 'all' }): TransferForm => {
       const id = `sigil:${version}:CreateTransfer:long:${name}`
-      if (preparsePolicySet(id, { staticPolicies: f.policies as never }).type !== 'success') ok = false
+      try {
+        if (preparsePolicySet(id, { staticPolicies: f.policies as never }).type !== 'success') ok = false
+      } catch {
+        ok = false
+      }
       return { policySetId: id, reads: f.reads }
     }
     const byValue = new Map([...fast.long.byValue].map(([v, f], i) => [v, form(String(i), f)]))
@@ -128,7 +132,9 @@ export function authorize(ids: PreparsedIds, req: CedarRequest): Authorization {
     if (answer.type === 'failure') return { kind: 'error', message: answer.errors.map((e) => e.message).join('; ') || 'evaluation failed' }
     const { decision, diagnostics } = answer.response
     if (diagnostics.errors.length > 0) {
-      return { kind: 'error', message: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ') }
+      // By policy id, so the message does not depend on the order cedar-wasm met them in.
+      const errors = [...diagnostics.errors].sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0))
+      return { kind: 'error', message: errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ') }
     }
     return { kind: decision, determining: diagnostics.reason }
   } catch (e) {

@@ -226,3 +226,39 @@ permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { c
   assert.equal(ids.transfer.long?.byValue.size, 0)
   for (const input of cases(800, 17)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
 })
+
+test('an evaluation error surfaces in the fast form exactly where Cedar raises it on the texts', () => {
+  // `principal.roles` errors: the principal's entity is never passed. Guarded by the hour, so only night cases error.
+  const engine = engineFromText(`${BY_ASSET}
+@id("night-roles") @reason("night roles")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { (context.hourUtc < 6 && principal.roles.contains("x")) && context.asset == "btc" };
+@id("night-roles-sol") @group("g") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.hourUtc < 4 && principal.roles.contains("y") } when { context.asset == "sol" };`)
+  const { ids, reference } = withReference(engine)
+  assert.equal(ids.transfer.long?.attribute, 'asset')
+  let errors = 0
+  for (const input of cases(1500, 19)) {
+    const d = engine.evaluateApproval(input)
+    assert.deepEqual(d, reference(input), label(input))
+    if (d.outcome === 'blocked' && d.blocks[0]?.code === 'policy_evaluation_error') errors++
+  }
+  assert.ok(errors > 0, 'some cases raised an error')
+})
+
+test('the context used as a whole, or a Long literal past 2^53, means no rewritten form; decisions as written', () => {
+  for (const extra of [
+    '@id("whole") @reason("whole") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { (if true then context else context).amount == decimal("5.0") };',
+    '@id("big-long") @reason("big") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { 9007199254740993 - context.hourUtc > 9007199254740989 };',
+  ]) {
+    const engine = engineFromText(`${BY_ASSET}\n${extra}`)
+    const { ids, reference } = withReference(engine)
+    assert.equal(ids.transfer.long, undefined, extra)
+    let blocked = 0
+    for (const input of cases(600, 23)) {
+      const d = engine.evaluateApproval(input)
+      assert.deepEqual(d, reference(input), label(input))
+      if (d.outcome === 'blocked' && d.blocks.some((b) => b.policyId === 'whole' || b.policyId === 'big-long')) blocked++
+    }
+    assert.ok(blocked > 0, `the extra policy blocked some case: ${extra}`)
+  }
+})

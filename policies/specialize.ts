@@ -69,6 +69,14 @@ function read(state: State, attr: string): void {
   if (state.reads !== 'all') state.reads.add(attr)
 }
 
+/** Whether every number in a literal (records and sets included) is one a JS number holds exactly. */
+function numbersSafe(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isSafeInteger(v)
+  if (Array.isArray(v)) return v.every(numbersSafe)
+  if (typeof v === 'object' && v !== null) return Object.values(v).every(numbersSafe)
+  return true
+}
+
 function isPrimitiveLiteral(n: Node): boolean {
   if (typeof n !== 'object' || n === null || Object.keys(n).length !== 1) return false
   const v = (n as { Value?: unknown }).Value
@@ -107,9 +115,15 @@ function walk(n: Node, decimals: ReadonlySet<string>, state: State): Node {
   if (keys.length === 1) {
     const k = keys[0]!
     const v = o[k]
-    if (k === 'Value') return n // a literal reads nothing
+    if (k === 'Value') {
+      // A literal reads nothing. policyToJson gives Longs as JS numbers, which round past 2^53: a form built from
+      // such a number would compare with another value than the text, so there is none.
+      if (!numbersSafe(v)) state.lowerable = false
+      return n
+    }
     if (k === 'Var') {
-      if (v === 'context') state.reads = 'all' // `context` used as a whole value
+      // `context` used as a whole value: every attribute goes, and a decimal reached through it must stay one.
+      if (v === 'context') { state.reads = 'all'; state.lowerable = false }
       return n
     }
     // A record literal's keys are attribute names, which could be "Value" or "Var": walk its values only.
