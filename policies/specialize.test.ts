@@ -262,3 +262,14 @@ test('the context used as a whole, or a Long literal past 2^53, means no rewritt
     assert.ok(blocked > 0, `the extra policy blocked some case: ${extra}`)
   }
 })
+
+test('more than 32 assets named: one form for every asset, deciding alike', () => {
+  const many = Array.from({ length: 33 }, (_, i) => `context.asset == "coin${i}"`).join(' || ')
+  const engine = engineFromText(`${BY_ASSET}
+@id("many-coins") @group("m") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { ${many} };`)
+  const { ids, reference } = withReference(engine)
+  assert.equal(ids.transfer.long?.attribute, undefined)
+  assert.equal(ids.transfer.long?.byValue.size, 0)
+  for (const input of cases(300, 29)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
+})

@@ -53,6 +53,8 @@ export interface LongForms {
 
 /** What CreateTransfer's policies branch on first: the asset. */
 export const PARTITION = 'asset'
+/** At most this many per-value forms (each a preparsed copy of the subset, kept while its version is). */
+const MAX_PARTITIONS = 32
 
 const COMPARISONS: Readonly<Record<string, string>> = { lessThan: '<', lessThanOrEqual: '<=', greaterThan: '>', greaterThanOrEqual: '>=' }
 /** Set literals up to this size become a chain of `==`; a longer list (a big deny list) stays a set. */
@@ -268,7 +270,8 @@ function partitionFor(policies: Record<string, PolicyJson>, attr: string, value:
 function partition(policies: Record<string, PolicyJson>, attr: string): LongForms | undefined {
   const state = { ok: true, literals: new Set<string>() }
   const other = partitionFor(policies, attr, undefined, state)
-  if (!state.ok || state.literals.size === 0) return undefined
+  // Each value is one more preparsed copy of the subset: a long list of assets is left to the `other` form.
+  if (!state.ok || state.literals.size === 0 || state.literals.size > MAX_PARTITIONS) return undefined
   const byValue = new Map([...state.literals].map((v) => [v, partitionFor(policies, attr, v, state)]))
   return { attribute: attr, byValue, other }
 }
