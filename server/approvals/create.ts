@@ -48,12 +48,18 @@ async function requireInitiator(deps: AppDeps, id: string | undefined): Promise<
 
 /** `POST /v1/approvals`: validates the signer, decides by policy, stores the request (pending or blocked). */
 export async function createTransferApproval(deps: AppDeps, clientId: string, body: { intent: TransactionIntent; signer: string; initiatorUserId?: string; expiresInSeconds: number }): Promise<ApprovalRecord> {
-  const signer = await deps.store.apiClients.get(body.signer)
+  // Independent lookups in one round trip; their refusals come in the order they would have one by one.
+  const [found, initiator, current] = await Promise.allSettled([
+    deps.store.apiClients.get(body.signer), requireInitiator(deps, body.initiatorUserId), policySourceFor(deps.store).current(),
+  ])
+  if (found.status === 'rejected') throw found.reason
+  const signer = found.value
   if (!signer || signer.revokedAt !== null || !signer.roles.includes('signing-service')) {
     throw new ProblemError('signer_unknown', 400, { detail: 'signer must be the id of an active API client with role signing-service.', field: 'signer' })
   }
-  await requireInitiator(deps, body.initiatorUserId)
-  const engine = await policySourceFor(deps.store).current()
+  if (initiator.status === 'rejected') throw initiator.reason
+  if (current.status === 'rejected') throw current.reason
+  const engine = current.value
   const { result, decision } = await decideTransfer(deps, engine, { intent: body.intent, requester: { type: 'apiClient', id: clientId }, initiatorUserId: body.initiatorUserId })
   const now = deps.now()
   const a: ApprovalRecord = {

@@ -73,9 +73,12 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     if (next.status === 'approved') events.push(domainEvent('approval.approved', a.id, now, { kind: a.kind, digest: a.digest, approvers: approversOf(next) }))
     if (next.status === 'rejected') events.push(domainEvent('approval.rejected', a.id, now, { kind: a.kind, digest: a.digest }))
     if (await deps.store.approvals.update(next, events)) {
-      await deps.store.audit.append({ type: `approval.${decision === 'approve' ? 'approved_by' : 'rejected_by'}`, actor: user.id, subject: a.id,
-        data: { credential: passkey.id, digest: a.digest, policyVersion: a.policyVersion } }, now)
-      if (next.status !== 'pending') await deps.store.audit.append({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } }, now)
+      // Both entries in one round trip, appended in this order.
+      await Promise.all([
+        deps.store.audit.append({ type: `approval.${decision === 'approve' ? 'approved_by' : 'rejected_by'}`, actor: user.id, subject: a.id,
+          data: { credential: passkey.id, digest: a.digest, policyVersion: a.policyVersion } }, now),
+        next.status !== 'pending' && deps.store.audit.append({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } }, now),
+      ])
       if (next.status === 'approved' && next.kind === 'policy-change') return applyPolicyChange(deps, next)
       return next
     }

@@ -29,8 +29,9 @@ export function tally(a: ApprovalRecord) {
 
 /** The request as approvers and clients see it, with display names of approvers and, for a user, what they may do. */
 export async function viewOf(deps: AppDeps, a: ApprovalRecord, principal?: Principal): Promise<ApprovalView> {
-  const names = new Map<string, string>()
-  for (const id of new Set(a.decisions.map((d) => d.userId))) names.set(id, (await deps.store.users.get(id))?.displayName ?? id)
+  const ids = [...new Set(a.decisions.map((d) => d.userId))]
+  const users = await Promise.all(ids.map((id) => deps.store.users.get(id)))
+  const names = new Map(ids.map((id, i) => [id, users[i]?.displayName ?? id]))
   const blocked = a.status === 'blocked'
   const groups = blocked ? [] : tally(a).groups
   const status = isExpired(deps, a) ? 'expired' : a.status

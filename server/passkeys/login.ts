@@ -135,16 +135,19 @@ export const verifyReauth = (deps: AppDeps, user: UserRecord, response: Authenti
  * own passkeys are allowed, user verification is required. `data` is kept with the ceremony.
  */
 export async function approvalAssertionOptions(deps: AppDeps, user: UserRecord, challenge: string, data: Record<string, unknown>): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const passkeys = await deps.store.passkeys.listByUser(user.id)
-  const options = await generateAuthenticationOptions({
+  const bytes = Buffer.from(challenge, 'base64url')
+  // The challenge is known before the passkeys are, so both go to the store in one round trip.
+  const [passkeys] = await Promise.all([
+    deps.store.passkeys.listByUser(user.id),
+    startCeremony(deps, 'approval', bytes.toString('base64url'), { userId: user.id, data }),
+  ])
+  return generateAuthenticationOptions({
     rpID: deps.config.rpId,
     userVerification: 'required',
     timeout: deps.config.challengeSeconds * 1000,
     allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports })),
-    challenge: Buffer.from(challenge, 'base64url'),
+    challenge: bytes,
   })
-  await startCeremony(deps, 'approval', options.challenge, { userId: user.id, data })
-  return options
 }
 
 /** Verifies an approver's assertion over an approval challenge that this user started; consumes it once. */
