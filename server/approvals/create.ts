@@ -72,8 +72,8 @@ export async function createTransferApproval(deps: AppDeps, clientId: string, bo
   }
   const data = { kind: a.kind, status: a.status, digest: a.digest, policyVersion: a.policyVersion, requirements: decision.requirements.map(({ group, quorum }) => ({ group, quorum })),
     ...(decision.conditions?.length ? { conditions: decision.conditions.map((c) => c.kind) } : {}) }
-  await deps.store.approvals.create(a, [domainEvent(a.status === 'blocked' ? 'approval.blocked' : 'approval.created', a.id, now, data)])
-  await deps.store.audit.append({ type: a.status === 'blocked' ? 'approval.blocked' : 'approval.created', actor: clientId, subject: a.id, data }, now)
+  await deps.store.approvals.create(a, [domainEvent(a.status === 'blocked' ? 'approval.blocked' : 'approval.created', a.id, now, data)],
+    { entries: [{ type: a.status === 'blocked' ? 'approval.blocked' : 'approval.created', actor: clientId, subject: a.id, data }], at: now })
   return a
 }
 
@@ -108,7 +108,7 @@ export async function proposePolicyChange(deps: AppDeps, user: UserRecord, text:
     walletId: '', asset: '', amount: '0', createdAt: now, expiresAt: now + expiresInSeconds * 1000,
     settledAt: result.outcome === 'blocked' ? now : null, decisions: [], token: null, redeemedAt: null, version: 1,
   }
-  await deps.store.approvals.create(a, [domainEvent('approval.created', a.id, now, { kind: a.kind, status: a.status, digest: a.digest })])
-  await deps.store.audit.append({ type: 'policy.change_proposed', actor: user.id, subject: a.id, data: { digest: a.digest, from: engine.version } }, now)
+  await deps.store.approvals.create(a, [domainEvent('approval.created', a.id, now, { kind: a.kind, status: a.status, digest: a.digest })],
+    { entries: [{ type: 'policy.change_proposed', actor: user.id, subject: a.id, data: { digest: a.digest, from: engine.version } }], at: now })
   return a
 }

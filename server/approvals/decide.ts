@@ -4,7 +4,7 @@ import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { approvalAssertionOptions, verifyApprovalAssertion } from '../passkeys/index.ts'
-import type { ApprovalDecisionRecord, ApprovalRecord, UserRecord } from '../store/index.ts'
+import type { ApprovalDecisionRecord, ApprovalRecord, AuditInput, UserRecord } from '../store/index.ts'
 import { expireIfDue, ineligibility } from './access.ts'
 import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
 import { conditionsMet } from './conditions.ts'
@@ -72,13 +72,11 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     const events = [domainEvent('approval.decision', a.id, now, { user: user.id, decision, credential: passkey.id })]
     if (next.status === 'approved') events.push(domainEvent('approval.approved', a.id, now, { kind: a.kind, digest: a.digest, approvers: approversOf(next) }))
     if (next.status === 'rejected') events.push(domainEvent('approval.rejected', a.id, now, { kind: a.kind, digest: a.digest }))
-    if (await deps.store.approvals.update(next, events)) {
-      // Both entries in one round trip, appended in this order.
-      await Promise.all([
-        deps.store.audit.append({ type: `approval.${decision === 'approve' ? 'approved_by' : 'rejected_by'}`, actor: user.id, subject: a.id,
-          data: { credential: passkey.id, digest: a.digest, policyVersion: a.policyVersion } }, now),
-        next.status !== 'pending' && deps.store.audit.append({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } }, now),
-      ])
+    // The audit entries go with the write, only if it wins.
+    const entries: AuditInput[] = [{ type: `approval.${decision === 'approve' ? 'approved_by' : 'rejected_by'}`, actor: user.id, subject: a.id,
+      data: { credential: passkey.id, digest: a.digest, policyVersion: a.policyVersion } }]
+    if (next.status !== 'pending') entries.push({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } })
+    if (await deps.store.approvals.update(next, events, { entries, at: now })) {
       if (next.status === 'approved' && next.kind === 'policy-change') return applyPolicyChange(deps, next)
       return next
     }

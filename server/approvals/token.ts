@@ -48,8 +48,8 @@ export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord
     }
     const token = { jti: randomUUID(), issuedAt: now, expiresAt: now + APPROVAL_TOKEN_SECONDS * 1000 }
     const next = { ...a, token, version: a.version + 1 }
-    if (await deps.store.approvals.update(next, [domainEvent('approval.token_issued', a.id, now, { jti: token.jti, signer: a.signer })])) {
-      await deps.store.audit.append({ type: 'approval.token_issued', actor: a.requestedBy, subject: a.id, data: { jti: token.jti } }, now)
+    if (await deps.store.approvals.update(next, [domainEvent('approval.token_issued', a.id, now, { jti: token.jti, signer: a.signer })],
+      { entries: [{ type: 'approval.token_issued', actor: a.requestedBy, subject: a.id, data: { jti: token.jti } }], at: now })) {
       return { token: await signJwt(deps.keys.signer(), APPROVAL_TOKEN_TYP, claimsOf(deps, next, token)), jti: token.jti, expiresAt: token.expiresAt }
     }
     a = (await deps.store.approvals.get(a.id)) ?? a
@@ -92,9 +92,9 @@ export async function redeemApprovalToken(deps: AppDeps, signerId: string, id: s
   if (a.redeemedAt !== null) throw new ProblemError('approval_token_redeemed', 409, { detail: 'This approval was already redeemed.' })
   if (a.token?.jti !== claims.jti || a.digest !== claims.intent_digest) throw invalid('The token was replaced or does not match the request.')
   const now = deps.now()
-  if (!(await deps.store.approvals.redeem(id, claims.jti, now, [domainEvent('approval.redeemed', id, now, { jti: claims.jti, signer: signerId })]))) {
+  const audit = { entries: [{ type: 'approval.redeemed', actor: signerId, subject: id, data: { jti: claims.jti, digest: a.digest } }], at: now }
+  if (!(await deps.store.approvals.redeem(id, claims.jti, now, [domainEvent('approval.redeemed', id, now, { jti: claims.jti, signer: signerId })], audit))) {
     throw new ProblemError('approval_token_redeemed', 409, { detail: 'This approval was already redeemed.' })
   }
-  await deps.store.audit.append({ type: 'approval.redeemed', actor: signerId, subject: id, data: { jti: claims.jti, digest: a.digest } }, now)
   return claims
 }

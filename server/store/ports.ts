@@ -417,17 +417,27 @@ export interface ApprovalRecord {
   version: number
 }
 
+/**
+ * Audit entries a store write adds only when it changed something, appended in order at `at`: in the write's own
+ * transaction where the store has one (SQLite), right after the write otherwise (Redis, whose audit log lives in
+ * another slot). One round trip where there were two, and on SQLite no state change without its entry.
+ */
+export interface AuditWrite {
+  entries: AuditInput[]
+  at: number
+}
+
 export interface ApprovalStore {
-  create(approval: ApprovalRecord, events?: OutboxEvent[]): Promise<void>
+  create(approval: ApprovalRecord, events?: OutboxEvent[], audit?: AuditWrite): Promise<void>
   get(id: string): Promise<ApprovalRecord | undefined>
   /** Replaces the record if its stored version is still `next.version - 1`; false when another writer won. */
-  update(next: ApprovalRecord, events?: OutboxEvent[]): Promise<boolean>
+  update(next: ApprovalRecord, events?: OutboxEvent[], audit?: AuditWrite): Promise<boolean>
   /** Pending requests, newest first (expired ones too: callers decide expiry with their clock). */
   listPending(limit: number): Promise<ApprovalRecord[]>
   /** Recent requests of any status, newest first. */
   listRecent(limit: number): Promise<ApprovalRecord[]>
   /** Marks the approved request's token `jti` redeemed; true for exactly one caller, ever. */
-  redeem(id: string, jti: string, at: number, events?: OutboxEvent[]): Promise<boolean>
+  redeem(id: string, jti: string, at: number, events?: OutboxEvent[], audit?: AuditWrite): Promise<boolean>
   /** Amounts of the wallet's approved transfers of `asset` settled at or after `since` (velocity). */
   approvedAmounts(walletId: string, asset: string, since: number): Promise<string[]>
 }

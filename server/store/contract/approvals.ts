@@ -90,6 +90,27 @@ export function approvalsContract(name: string, target: ContractTarget) {
       assert.deepEqual(await drainTypes(store), ['approval.redeemed'])
     }))
 
+    test('audit entries go with a write only when it wins, in order, chained like any other', () => withStores(target, async (store, all) => {
+      const entriesOf = async (subject: string) => (await store.audit.list({ limit: 100_000 })).filter((e) => e.subject === subject)
+      const a = makeApproval()
+      await store.approvals.create(a, [event('approval.created')], { entries: [{ type: 'approval.created', actor: 'c1', subject: a.id }], at: 1 })
+      await assert.rejects(store.approvals.create(a, undefined, { entries: [{ type: 'approval.duplicate', subject: a.id }], at: 2 }))
+      const results = await race(all, RACERS, (s, i) => s.approvals.update({ ...a, status: 'approved', settledAt: 3, version: 2 }, undefined,
+        { entries: [{ type: 'approval.approved_by', actor: `u${i}`, subject: a.id }, { type: 'approval.approved', actor: `u${i}`, subject: a.id }], at: 3 }))
+      const winner = `u${results.findIndex(Boolean)}`
+      assert.equal(await store.approvals.update({ ...a, version: 2 }, undefined, { entries: [{ type: 'approval.stale', subject: a.id }], at: 4 }), false)
+      const withToken = { ...(await store.approvals.get(a.id))!, token: { jti: 'jti-a', issuedAt: 5, expiresAt: 6 }, version: 3 }
+      assert.equal(await store.approvals.update(withToken), true)
+      const redeemed = await race(all, RACERS, (s, i) => s.approvals.redeem(a.id, 'jti-a', 7, undefined, { entries: [{ type: 'approval.redeemed', actor: `s${i}`, subject: a.id }], at: 7 }))
+      assert.equal(redeemed.filter(Boolean).length, 1)
+      const got = await entriesOf(a.id)
+      assert.deepEqual(got.map((e) => [e.type, e.actor, e.at]), [['approval.created', 'c1', 1], ['approval.approved_by', winner, 3],
+        ['approval.approved', winner, 3], ['approval.redeemed', `s${redeemed.findIndex(Boolean)}`, 7]])
+      // Chained into the one log: each entry's prevHash is the hash of the entry before it.
+      const log = await store.audit.list({ limit: 100_000 })
+      for (const e of got) assert.equal(e.prevHash, log[log.findIndex((x) => x.seq === e.seq) - 1]?.hash ?? e.prevHash)
+    }))
+
     test('approved amounts per wallet and asset since a time (velocity)', () => withStores(target, async (store) => {
       const t = Date.now()
       const wallet = uid('wallet')

@@ -1,5 +1,5 @@
 import { StoreConflictError } from '../errors.ts'
-import type { ApprovalRecord, ApprovalStore, PolicySetRecord, PolicySetStore } from '../ports.ts'
+import type { ApprovalRecord, ApprovalStore, AuditStore, AuditWrite, PolicySetRecord, PolicySetStore } from '../ports.ts'
 import type { Reply, RedisConn } from './connection.ts'
 import type { Keyspace } from './keys.ts'
 import { lua, withOutbox } from './lua.ts'
@@ -45,7 +45,11 @@ function toRecord(h: Record<string, string>): ApprovalRecord | undefined {
     redeemedAt: h.redeemedAt === undefined ? null : Number(h.redeemedAt) }
 }
 
-export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): ApprovalStore {
+export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents, audit: AuditStore): ApprovalStore {
+  // The audit log is in its own slot, so its entries follow the write (in order) instead of joining its script.
+  const appendAudit = async (w: AuditWrite | undefined): Promise<void> => {
+    if (w?.entries.length) await Promise.all(w.entries.map((e) => audit.append(e, w.at)))
+  }
   const get = async (id: string) => toRecord(toHash(await conn.call(keys.approval(id), ['HGETALL', keys.approval(id)])))
   const pendingKey = keys.approvalsPending()
   const recentKey = keys.approvalsRecent()
@@ -55,15 +59,16 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
     return all.filter((a): a is ApprovalRecord => a !== undefined && keep(a))
   }
   return {
-    async create(a, events) {
+    async create(a, events, audited) {
       const created = await runWithEvents(CREATE, [keys.approval(a.id)], [JSON.stringify(a), a.status, String(a.version)], events)
       if (created !== 1) throw new StoreConflictError('id')
       await conn.call(recentKey, ['ZADD', recentKey, String(a.createdAt), a.id])
       await conn.call(recentKey, ['ZREMRANGEBYRANK', recentKey, '0', String(-RECENT_KEPT - 1)])
       if (a.status === 'pending') await conn.call(pendingKey, ['ZADD', pendingKey, String(a.createdAt), a.id])
+      await appendAudit(audited)
     },
     get,
-    async update(next, events) {
+    async update(next, events, audited) {
       // Counted before the record says approved, so a crash between the two over-counts velocity (the safe side).
       const approving = next.status === 'approved' && next.settledAt !== null && next.kind === 'transfer'
       const vel = keys.velocity(next.walletId, next.asset)
@@ -72,12 +77,15 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
         [String(next.version - 1), JSON.stringify(next), next.status, String(next.version), next.token?.jti ?? ''], events) === 1
       if (!ok && approving) await conn.call(vel, ['ZREM', vel, `${next.id}|${next.amount}`])
       if (ok && next.status !== 'pending') await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
+      if (ok) await appendAudit(audited)
       return ok
     },
     listPending: (limit) => listFrom(pendingKey, limit, (a) => a.status === 'pending'),
     listRecent: (limit) => listFrom(recentKey, limit, () => true),
-    async redeem(id, jti, at, events) {
-      return await runWithEvents(REDEEM, [keys.approval(id)], [jti, String(at)], events) === 1
+    async redeem(id, jti, at, events, audited) {
+      const ok = await runWithEvents(REDEEM, [keys.approval(id)], [jti, String(at)], events) === 1
+      if (ok) await appendAudit(audited)
+      return ok
     },
     async approvedAmounts(walletId, asset, since) {
       const vel = keys.velocity(walletId, asset)

@@ -36,6 +36,7 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
   const runWithEvents = eventRunner(conn, keys, mark)
   const users = redisUsers(conn, keys, runWithEvents)
   const rateLimits = redisRateLimits(conn, keys)
+  const audit = redisAudit(conn, keys)
   return {
     kind: 'redis',
     challenges: redisChallenges(conn, keys, rateLimits),
@@ -46,10 +47,10 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
     apiClients: redisApiClients(conn, keys, runWithEvents),
     rateLimits,
     idempotency: redisIdempotency(conn, keys),
-    audit: redisAudit(conn, keys),
+    audit,
     outbox: redisOutbox(conn, keys, mark),
     webhooks: redisWebhooks(conn, keys),
-    approvals: redisApprovals(conn, keys, runWithEvents),
+    approvals: redisApprovals(conn, keys, runWithEvents, audit),
     policySets: redisPolicySets(conn, keys, runWithEvents),
     kyc: redisKyc(conn, keys, runWithEvents),
     ping: () => conn.ping(),

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
-import type { ApprovalRecord, ApprovalStore, PolicySetRecord, PolicySetStore } from '../ports.ts'
+import type { ApprovalRecord, ApprovalStore, AuditWrite, OutboxEvent, PolicySetRecord, PolicySetStore } from '../ports.ts'
+import type { SqliteAuditAppend } from './audit.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
 
@@ -27,7 +28,24 @@ function toRow(a: ApprovalRecord): ApprovalRow {
     settled_at: a.settledAt, version: a.version, token_jti: a.token?.jti ?? null, redeemed_at: a.redeemedAt, doc: JSON.stringify(a) }
 }
 
-export function sqliteApprovals(db: Database, write: WriteEvents): ApprovalStore {
+/**
+ * A change that writes its outbox events and audit entries in its own transaction, only when `wrote` says it
+ * changed something: (events, audit, ...args) => result.
+ */
+function withEffects<A extends unknown[], R>(db: Database, write: WriteEvents, appendAudit: SqliteAuditAppend, change: (...args: A) => R,
+  wrote: (result: R) => boolean = () => true): (events: OutboxEvent[] | undefined, audit: AuditWrite | undefined, ...args: A) => R {
+  const tx = db.transaction((events: OutboxEvent[] | undefined, audit: AuditWrite | undefined, ...args: A): R => {
+    const result = change(...args)
+    if (wrote(result)) {
+      if (events?.length) write(events)
+      for (const entry of audit?.entries ?? []) appendAudit(entry, audit!.at)
+    }
+    return result
+  })
+  return (events, audit, ...args) => tx.immediate(events, audit, ...args)
+}
+
+export function sqliteApprovals(db: Database, write: WriteEvents, appendAudit: SqliteAuditAppend): ApprovalStore {
   const insert = db.prepare<[ApprovalRow]>(`INSERT INTO approvals (id, status, created_at, wallet_id, asset, settled_at,
     version, token_jti, redeemed_at, doc) VALUES (@id, @status, @created_at, @wallet_id, @asset, @settled_at, @version,
     @token_jti, @redeemed_at, @doc)`)
@@ -43,15 +61,15 @@ export function sqliteApprovals(db: Database, write: WriteEvents): ApprovalStore
     WHERE id = ? AND token_jti = ? AND status = 'approved' AND redeemed_at IS NULL`)
   const amounts = db.prepare<[string, string, number], string>(`SELECT json_extract(doc, '$.amount') FROM approvals
     WHERE wallet_id = ? AND asset = ? AND status = 'approved' AND settled_at >= ?`).pluck()
-  const create = withEvents(db, write, (a: ApprovalRecord) => { insert.run(toRow(a)) })
-  const update = withEvents(db, write, (a: ApprovalRecord) => replace.run({ ...toRow(a), expected: a.version - 1 }).changes === 1,
+  const create = withEffects(db, write, appendAudit, (a: ApprovalRecord) => { insert.run(toRow(a)) })
+  const update = withEffects(db, write, appendAudit, (a: ApprovalRecord) => replace.run({ ...toRow(a), expected: a.version - 1 }).changes === 1,
     (changed) => changed)
-  const redeemOne = withEvents(db, write, (id: string, jti: string, at: number) => redeem.run(at, id, jti).changes === 1,
+  const redeemOne = withEffects(db, write, appendAudit, (id: string, jti: string, at: number) => redeem.run(at, id, jti).changes === 1,
     (changed) => changed)
   return {
-    async create(a, events) {
+    async create(a, events, audit) {
       try {
-        create(events, a)
+        create(events, audit, a)
       } catch (err) {
         rethrowConflict(err)
       }
@@ -60,8 +78,8 @@ export function sqliteApprovals(db: Database, write: WriteEvents): ApprovalStore
       const row = byId.get(id)
       return row && toRecord(row)
     },
-    async update(next, events) {
-      return update(events, next)
+    async update(next, events, audit) {
+      return update(events, audit, next)
     },
     async listPending(limit) {
       return pending.all(limit).map(toRecord)
@@ -69,8 +87,8 @@ export function sqliteApprovals(db: Database, write: WriteEvents): ApprovalStore
     async listRecent(limit) {
       return recent.all(limit).map(toRecord)
     },
-    async redeem(id, jti, at, events) {
-      return redeemOne(events, id, jti, at)
+    async redeem(id, jti, at, events, audit) {
+      return redeemOne(events, audit, id, jti, at)
     },
     async approvedAmounts(walletId, asset, since) {
       return amounts.all(walletId, asset, since)

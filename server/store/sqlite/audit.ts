@@ -18,13 +18,14 @@ function toEntry(r: AuditRow): AuditEntry {
     data: JSON.parse(r.data) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash }
 }
 
-export function sqliteAudit(db: Database): AuditStore {
+/** Appends one entry, chained onto the tip; inside another transaction it is a savepoint of it. */
+export type SqliteAuditAppend = ((input: AuditInput, at: number) => AuditEntry) & { immediate(input: AuditInput, at: number): AuditEntry }
+
+export function sqliteAuditAppender(db: Database): SqliteAuditAppend {
   const last = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1')
   const insert = db.prepare<[AuditRow]>(`INSERT INTO audit (seq, at, type, actor, subject, data, prev_hash, hash)
     VALUES (@seq, @at, @type, @actor, @subject, @data, @prev_hash, @hash)`)
-  const page = db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?')
-  // IMMEDIATE takes the write lock before reading the tip, so two writers cannot both chain onto it.
-  const append = db.transaction((input: AuditInput, at: number): AuditEntry => {
+  return db.transaction((input: AuditInput, at: number): AuditEntry => {
     const tip = last.get()
     // Hash what is stored: the JSON round trip drops undefined members and turns Dates into strings, and
     // a verifier reading the row back must get the same bytes.
@@ -37,7 +38,12 @@ export function sqliteAudit(db: Database): AuditStore {
       data: dataText, prev_hash: entry.prevHash, hash: entry.hash })
     return entry
   })
+}
+
+export function sqliteAudit(db: Database, append: SqliteAuditAppend = sqliteAuditAppender(db)): AuditStore {
+  const page = db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?')
   return {
+    // IMMEDIATE takes the write lock before reading the tip, so two writers cannot both chain onto it.
     async append(input, at) {
       return append.immediate(input, at)
     },

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import type { Store } from '../ports.ts'
 import { sqliteApiClients } from './apiClients.ts'
-import { sqliteAudit } from './audit.ts'
+import { sqliteAudit, sqliteAuditAppender } from './audit.ts'
 import { sqliteChallenges } from './challenges.ts'
 import { createGc } from './gc.ts'
 import { startCheckpointer } from './checkpointer.ts'
@@ -58,6 +58,7 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
   const write = outboxWriter(db)
   const users = sqliteUsers(db, write)
   const rateLimits = sqliteRateLimits(db, gc)
+  const appendAudit = sqliteAuditAppender(db)
   const store: Store = {
     kind: 'sqlite',
     challenges: sqliteChallenges(db, gc, rateLimits),
@@ -68,10 +69,10 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
     apiClients: sqliteApiClients(db, write),
     rateLimits,
     idempotency: sqliteIdempotency(db, gc),
-    audit: sqliteAudit(db),
+    audit: sqliteAudit(db, appendAudit),
     outbox: sqliteOutbox(db, write),
     webhooks: sqliteWebhooks(db),
-    approvals: sqliteApprovals(db, write),
+    approvals: sqliteApprovals(db, write, appendAudit),
     policySets: sqlitePolicySets(db, write),
     kyc: sqliteKyc(db, write, now),
     async ping() {
