@@ -32,8 +32,9 @@ export async function loadApproval(deps: AppDeps, id: string, principal: Princip
 export async function expireIfDue(deps: AppDeps, a: ApprovalRecord): Promise<ApprovalRecord> {
   if (!isExpired(deps, a)) return a
   const next: ApprovalRecord = { ...a, status: 'expired', settledAt: a.expiresAt, version: a.version + 1 }
-  if (await deps.store.approvals.update(next, [domainEvent('approval.expired', a.id, deps.now(), { kind: a.kind })])) {
-    await deps.store.audit.append({ type: 'approval.expired', actor: 'system', subject: a.id }, deps.now())
+  const now = deps.now()
+  if (await deps.store.approvals.update(next, [domainEvent('approval.expired', a.id, now, { kind: a.kind })],
+    { entries: [{ type: 'approval.expired', actor: 'system', subject: a.id }], at: now })) {
     return next
   }
   return (await deps.store.approvals.get(a.id)) ?? a

@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps, Principal } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
-import type { ApprovalRecord, BeneficiaryVerificationRecord } from '../store/index.ts'
+import type { ApprovalRecord, AuditInput, BeneficiaryVerificationRecord } from '../store/index.ts'
 import { expireIfDue, notFound } from './access.ts'
 import { beneficiaryNameMatches } from './beneficiaryName.ts'
 import { beneficiaryCondition, conditionsMet, mayAskBeneficiary } from './conditions.ts'
@@ -113,11 +113,9 @@ export async function recordBeneficiaryPresentation(deps: AppDeps, approvalId: s
       Object.assign(next, { status: 'approved', settledAt: now })
       events.push(domainEvent('approval.approved', a.id, now, { kind: a.kind, digest: a.digest, approvers: approversOf(next) }))
     }
-    if (await deps.store.approvals.update(next, events)) {
-      await deps.store.audit.append({ type: 'approval.beneficiary_verified', actor: TRAVEL_RULE_VERIFIER.id, subject: a.id, data }, now)
-      if (next.status !== 'pending') await deps.store.audit.append({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } }, now)
-      return next
-    }
+    const entries: AuditInput[] = [{ type: 'approval.beneficiary_verified', actor: TRAVEL_RULE_VERIFIER.id, subject: a.id, data }]
+    if (next.status !== 'pending') entries.push({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } })
+    if (await deps.store.approvals.update(next, events, { entries, at: now })) return next
   }
   throw new ProblemError('approval_busy', 503, { detail: 'Too many concurrent changes; try again.', headers: { 'Retry-After': '1' } })
 }
@@ -145,8 +143,8 @@ export async function recordBeneficiaryFailure(deps: AppDeps, approvalId: string
     const now = deps.now()
     const next: ApprovalRecord = { ...a, beneficiaryFailure: { presentationRequestId: f.presentationRequestId, reason: f.reason, at: now }, version: a.version + 1 }
     const data = { presentationRequest: f.presentationRequestId, reason: f.reason }
-    if (await deps.store.approvals.update(next, [domainEvent('approval.beneficiary_failed', a.id, now, data)])) {
-      await deps.store.audit.append({ type: 'approval.beneficiary_failed', actor: TRAVEL_RULE_VERIFIER.id, subject: a.id, data }, now)
+    if (await deps.store.approvals.update(next, [domainEvent('approval.beneficiary_failed', a.id, now, data)],
+      { entries: [{ type: 'approval.beneficiary_failed', actor: TRAVEL_RULE_VERIFIER.id, subject: a.id, data }], at: now })) {
       return true
     }
   }

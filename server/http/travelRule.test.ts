@@ -37,7 +37,7 @@ async function startWorld(extra: string): Promise<World> {
   const store = openSqliteStore({ path: ':memory:' })
   const events: OutboxEvent[] = []
   const update = store.approvals.update.bind(store.approvals)
-  store.approvals.update = async (next, es) => { const ok = await update(next, es); if (ok) events.push(...(es ?? [])); return ok }
+  store.approvals.update = async (next, es, audit) => { const ok = await update(next, es, audit); if (ok) events.push(...(es ?? [])); return ok }
   assert.equal(await store.policySets.activate({ version: engine.version, texts: engine.texts, activatedAt: t, approvalId: null }, null), true)
   const app: TestApp = await startTestApp({ clock: { now: () => t, advance: (ms) => { t += ms } }, env: { SIGIL_PUBLIC_URL: ISSUER }, store })
   const officer = new TestClient(app.url)
