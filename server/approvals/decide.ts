@@ -109,6 +109,7 @@ async function applyPolicyChange(deps: AppDeps, a: ApprovalRecord): Promise<Appr
   }
   const blocked: ApprovalRecord = { ...a, status: 'blocked', version: a.version + 1,
     decision: { ...a.decision, blocks: [{ code: 'policy_changed_meanwhile', reason: 'Another policy change took effect first; propose this one again.' }] } }
-  await deps.store.approvals.update(blocked)
+  await deps.store.approvals.update(blocked, undefined, {
+    entries: [{ type: 'approval.blocked', actor: 'system', subject: a.id, data: { reason: 'policy_changed_meanwhile', digest: a.digest } }], at: now })
   return blocked
 }

@@ -225,12 +225,21 @@ test('policy change is itself an approval: no effect without the policy-admin qu
   assert.equal((await people.alice!.client.post('/v1/policies/changes', { policies: text })).body.code, 'role_forbidden')
   const change = await people.pat!.client.post('/v1/policies/changes', { policies: text })
   assert.equal(change.status, 201, JSON.stringify(change.body))
+  // A rival change proposed under the same set: approved after the first took effect, it is blocked instead, and audited.
+  const rival = await people.pat!.client.post('/v1/policies/changes', { policies: text.replace('@quorum("3")', '@quorum("4")') })
+  assert.equal(rival.status, 201, JSON.stringify(rival.body))
   assert.deepEqual(change.body.requirements.map((r: any) => [r.group, r.quorum]), [['policy-admin', 2]])
   assert.equal((await options(people.pat!, change.body.id)).body.code, 'approval_initiator_forbidden')
   await decideAs(people.quinn!, change.body.id)
   assert.equal((await people.pat!.client.get('/v1/policies')).body.version, current.version, 'one approval: nothing changed')
   const done = await decideAs(people.rae!, change.body.id)
   assert.equal(done.body.status, 'approved')
+  await decideAs(people.quinn!, rival.body.id)
+  const lost = await decideAs(people.rae!, rival.body.id)
+  assert.equal(lost.body.status, 'blocked', JSON.stringify(lost.body))
+  assert.deepEqual(lost.body.blocks.map((b: any) => b.code), ['policy_changed_meanwhile'])
+  const audited = (await app.deps.store.audit.list({ limit: 100_000 })).filter((e) => e.subject === rival.body.id).map((e) => e.type)
+  assert.deepEqual(audited, ['policy.change_proposed', 'approval.approved_by', 'approval.approved_by', 'approval.approved', 'approval.blocked'])
   await new Promise((r) => setTimeout(r, 1100)) // instances re-read the active set within a second
   const after = (await people.pat!.client.get('/v1/policies')).body
   assert.notEqual(after.version, current.version)
