@@ -30,10 +30,10 @@ export function cedarUnits(scaled: bigint): bigint {
   return units4
 }
 
-/** The argument of a Cedar `decimal(...)` for {@link cedarUnits}' value: `25.5` becomes `"25.5000"`. */
-export function cedarDecimal(scaled: bigint): string {
-  const units4 = cedarUnits(scaled)
-  const whole = units4 / 10_000n
-  const frac = (units4 % 10_000n).toString().padStart(4, '0')
-  return `${whole}.${frac}`
+/** The argument of a Cedar `decimal(...)` holding `units4` 1/10 000ths: 255000n becomes `"25.5000"`. */
+export function decimalText(units4: bigint): string {
+  return `${units4 / 10_000n}.${(units4 % 10_000n).toString().padStart(4, '0')}`
 }
+
+/** The argument of a Cedar `decimal(...)` for {@link cedarUnits}' value: `25.5` becomes `"25.5000"`. */
+export const cedarDecimal = (scaled: bigint): string => decimalText(cedarUnits(scaled))

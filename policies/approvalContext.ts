@@ -1,6 +1,6 @@
 import type { Context } from '@cedar-policy/cedar-wasm/nodejs'
 import type { CedarRequest, TransferPlan } from './cedar.ts'
-import { cedarUnits, parseAmount } from './amount.ts'
+import { cedarUnits, decimalText, parseAmount } from './amount.ts'
 import { PolicyError } from './errors.ts'
 
 /**
@@ -49,7 +49,7 @@ function only(full: Context, keys: ReadonlySet<string>): Context {
   return out
 }
 
-const decimalOf = (units4: bigint) => ({ __extn: { fn: 'decimal', arg: `${units4 / 10_000n}.${(units4 % 10_000n).toString().padStart(4, '0')}` } })
+const decimalOf = (units4: bigint) => ({ __extn: { fn: 'decimal', arg: decimalText(units4) } })
 
 function str(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) throw new PolicyError('policy_request_invalid', `${name} must be a non-empty string`)
@@ -84,7 +84,7 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
   const dayTotal = cedarUnits(exact + parseAmount(input.approvedLast24h ?? '0'))
   const wallet = { type: 'Sigil::Wallet', id: str(intent.source?.walletId, 'source.walletId') }
   const account = intent.source.accountId === undefined ? undefined : { type: 'Sigil::Account', id: str(intent.source.accountId, 'source.accountId') }
-  const long = plan?.long !== undefined && amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS
+  const long = amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS ? plan?.long : undefined
   const full: Context = {
     chain: str(intent.chain, 'chain'),
     asset: EVM_ADDRESS.test(asset) ? asset.toLowerCase() : asset,
@@ -96,11 +96,10 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
     hourUtc: now.getUTCHours(),
     weekdayUtc: now.getUTCDay(),
   }
-  let form: { policySetId?: string; reads: ReadonlySet<string> | 'all' } = { reads: plan?.reads ?? 'all' }
-  if (long) {
-    const key = plan.long!.attribute === undefined ? undefined : full[plan.long!.attribute]
-    form = (typeof key === 'string' ? plan.long!.byValue.get(key) : undefined) ?? plan.long!.other
-  }
+  const key = long?.attribute === undefined ? undefined : full[long.attribute]
+  const form: { policySetId?: string; reads: ReadonlySet<string> | 'all' } = long
+    ? (typeof key === 'string' ? long.byValue.get(key) : undefined) ?? long.other
+    : { reads: plan?.reads ?? 'all' }
   const reads = form.reads
   return {
     principal: { type: requester.type === 'user' ? 'Sigil::User' : 'Sigil::ApiClient', id: str(requester.id, 'requester.id') },

@@ -53,7 +53,7 @@ export interface CedarRequest {
    * builder produces validates, so the two checks stay equivalent.
    */
   shapeChecked?: boolean
-  /** A preparsed set other than the action's own: CreateTransfer's Long form (TransferPlan.longPolicySetId). */
+  /** A preparsed set other than the action's own: one of CreateTransfer's Long forms (`TransferPlan.long`). */
   policySetId?: string
 }
 

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { ApprovalRecord, ApprovalStore, AuditWrite, OutboxEvent, PolicySetRecord, PolicySetStore } from '../ports.ts'
+import type { ApprovalRecord, ApprovalStore, AuditWrite, PolicySetRecord, PolicySetStore } from '../ports.ts'
 import type { SqliteAuditAppend } from './audit.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
@@ -29,20 +29,16 @@ function toRow(a: ApprovalRecord): ApprovalRow {
 }
 
 /**
- * A change that writes its outbox events and audit entries in its own transaction, only when `wrote` says it
- * changed something: (events, audit, ...args) => result.
+ * `withEvents` (outbox events in the change's transaction, only when `wrote` says it changed something) with the
+ * write's audit entries appended the same way: (events, audit, ...args) => result.
  */
 function withEffects<A extends unknown[], R>(db: Database, write: WriteEvents, appendAudit: SqliteAuditAppend, change: (...args: A) => R,
-  wrote: (result: R) => boolean = () => true): (events: OutboxEvent[] | undefined, audit: AuditWrite | undefined, ...args: A) => R {
-  const tx = db.transaction((events: OutboxEvent[] | undefined, audit: AuditWrite | undefined, ...args: A): R => {
+  wrote: (result: R) => boolean = () => true) {
+  return withEvents(db, write, (audit: AuditWrite | undefined, ...args: A): R => {
     const result = change(...args)
-    if (wrote(result)) {
-      if (events?.length) write(events)
-      for (const entry of audit?.entries ?? []) appendAudit(entry, audit!.at)
-    }
+    if (audit && wrote(result)) for (const entry of audit.entries) appendAudit(entry, audit.at)
     return result
-  })
-  return (events, audit, ...args) => tx.immediate(events, audit, ...args)
+  }, wrote)
 }
 
 export function sqliteApprovals(db: Database, write: WriteEvents, appendAudit: SqliteAuditAppend): ApprovalStore {

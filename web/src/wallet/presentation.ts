@@ -54,8 +54,8 @@ export function responseEncryptionOf(metadata: unknown): ResponseEncryption {
   const offered = m.encrypted_response_enc_values_supported ?? ['A128GCM']
   const enc = Array.isArray(offered) ? RESPONSE_ENCS.find((e) => offered.includes(e)) : undefined
   if (!key || !enc) throw new WalletError('request_invalid', 'This request asks for an encrypted answer in a way this wallet doesn’t support.')
-  const jwk: JWK = { kty: 'EC', crv: 'P-256', x: key!.x as string, y: key!.y as string, ...(typeof key!.kid === 'string' ? { kid: key!.kid } : {}) }
-  return { jwk, enc: enc! }
+  const jwk: JWK = { kty: 'EC', crv: 'P-256', x: key.x as string, y: key.y as string, ...(typeof key.kid === 'string' ? { kid: key.kid } : {}) }
+  return { jwk, enc }
 }
 
 /**
