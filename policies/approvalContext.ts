@@ -1,7 +1,8 @@
 import type { Context } from '@cedar-policy/cedar-wasm/nodejs'
-import type { CedarRequest, TransferPlan } from './cedar.ts'
+import type { CedarRequest, TransferForm, TransferPlan } from './cedar.ts'
 import { cedarUnits, decimalText, parseAmount } from './amount.ts'
 import { PolicyError } from './errors.ts'
+import { variantIndex } from './specialize.ts'
 
 /**
  * The transaction fields policies read. Structural, so server/approvals' parsed `TransactionIntent`
@@ -46,6 +47,13 @@ const SAFE_UNITS = BigInt(Number.MAX_SAFE_INTEGER)
 function only(full: Context, keys: ReadonlySet<string>): Context {
   const out: Context = {}
   for (const k of keys) if (Object.hasOwn(full, k)) out[k] = full[k]!
+  return out
+}
+
+/** The attributes a fast form reads, under the names it reads them by. */
+function renamed(full: Context, pass: TransferForm['pass']): Context {
+  const out: Context = {}
+  for (const [from, to] of pass) if (Object.hasOwn(full, from)) out[to] = full[from]!
   return out
 }
 
@@ -96,18 +104,20 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
     hourUtc: now.getUTCHours(),
     weekdayUtc: now.getUTCDay(),
   }
-  const key = long?.attribute === undefined ? undefined : full[long.attribute]
-  const form: { policySetId?: string; reads: ReadonlySet<string> | 'all' } = long
-    ? (typeof key === 'string' ? long.byValue.get(key) : undefined) ?? long.other
-    : { reads: plan?.reads ?? 'all' }
-  const reads = form.reads
+  let form: TransferForm | undefined
+  if (long) {
+    const key = long.attribute === undefined ? undefined : full[long.attribute]
+    const forms = (typeof key === 'string' ? long.byValue.get(key) : undefined) ?? long.other
+    form = forms.variants[variantIndex(forms.facts, full)]
+  }
+  const reads = plan?.reads ?? 'all'
   return {
     principal: { type: requester.type === 'user' ? 'Sigil::User' : 'Sigil::ApiClient', id: str(requester.id, 'requester.id') },
     action: 'CreateTransfer',
     resource: account ?? wallet,
     shapeChecked: true,
-    policySetId: form.policySetId,
-    context: reads === 'all' ? full : only(full, reads),
+    policySetId: form?.policySetId,
+    context: form ? renamed(full, form.pass) : reads === 'all' ? full : only(full, reads),
     // An account belongs to its wallet, so `resource in Sigil::Wallet::"w"` matches transfers from its accounts.
     entities: account ? [{ uid: account, attrs: {}, parents: [wallet] }] : [],
   }

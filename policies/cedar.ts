@@ -12,15 +12,27 @@ import { PolicyError } from './errors.ts'
 // before any caller of cedar-wasm is optimized. Later V8s reworked this inlining; the flag is left alone there.
 if (process.versions.v8.startsWith('11.')) v8.setFlagsFromString('--no-turbo-inline-js-wasm-calls')
 import { ACTIONS, type CompiledPolicySet } from './policySet.ts'
-import { specialize } from './specialize.ts'
+import { specialize, type Fact, type LongForm, type Variant } from './specialize.ts'
 
 /** The decimal attributes of CreateTransfer's context (`TransferContext` in sigil.cedarschema). */
 export const TRANSFER_DECIMALS: ReadonlySet<string> = new Set(['amount', 'dayTotal'])
+/** The Boolean attributes of CreateTransfer's context, always passed as true or false (approvalContext.ts). */
+export const TRANSFER_BOOLEANS: ReadonlySet<string> = new Set(['beneficiaryVerified', 'destinationAllowlisted'])
+const CREATE_TRANSFER = { type: 'Sigil::Action', id: 'CreateTransfer' }
 
-/** One preparsed form of CreateTransfer's policies and the context attributes it reads. */
+/** The Long attributes of CreateTransfer's context, always passed as integers (approvalContext.ts). */
+export const TRANSFER_LONGS: ReadonlySet<string> = new Set(['hourUtc', 'weekdayUtc'])
+
+/** One preparsed variant of CreateTransfer's policies and the context attributes it reads, with the names to pass them under. */
 export interface TransferForm {
   policySetId: string
-  reads: ReadonlySet<string> | 'all'
+  pass: ReadonlyArray<readonly [from: string, to: string]>
+}
+
+/** The variants of one Long form, and the facts that pick one ({@link variantIndex}). */
+export interface TransferForms {
+  facts: readonly Fact[]
+  variants: readonly TransferForm[]
 }
 
 /** How a CreateTransfer request is passed to Cedar fastest; see specialize.ts. */
@@ -28,7 +40,7 @@ export interface TransferPlan {
   /** The context attributes CreateTransfer's policies as written read; `all` when one uses the context as a whole. */
   reads: ReadonlySet<string> | 'all'
   /** The Long forms (decimal comparisons on Longs of 1/10 000ths), by value of `attribute`, when every policy allowed it. */
-  long?: { attribute?: string; byValue: ReadonlyMap<string, TransferForm>; other: TransferForm }
+  long?: { attribute?: string; byValue: ReadonlyMap<string, TransferForms>; other: TransferForms }
 }
 
 /** Names of the per-action policy subsets and the schema parsed once into cedar-wasm's cache. */
@@ -84,7 +96,7 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
     .filter((p) => p.actions === 'all' || p.actions.includes('CreateTransfer')).map((p) => [p.id, p.text]))
   let fast: ReturnType<typeof specialize>
   try {
-    fast = specialize(transferTexts, TRANSFER_DECIMALS)
+    fast = specialize(transferTexts, TRANSFER_DECIMALS, { booleans: TRANSFER_BOOLEANS, longs: TRANSFER_LONGS, action: CREATE_TRANSFER })
   } catch {
     // An optimization only: whatever it trips over, the policies as written with the whole context decide.
     fast = { reads: 'all' }
@@ -93,17 +105,25 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
   if (fast.long) {
     // The rewrite is an optimization: a form cedar-wasm refuses only means decimals are passed as written.
     let ok = true
-    const form = (name: string, f: { policies: Record<string, unknown>; reads: ReadonlySet<string> | 'all' }): TransferForm => {
-      const id = `sigil:${version}:CreateTransfer:long:${name}`
-      try {
-        if (preparsePolicySet(id, { staticPolicies: f.policies as never }).type !== 'success') ok = false
-      } catch {
-        ok = false
+    // Variants that came out alike (a Boolean a form does not read) share one preparsed set.
+    const ids = new Map<string, string>()
+    const form = (v: Variant): TransferForm => {
+      const key = JSON.stringify(v.policies)
+      let id = ids.get(key)
+      if (id === undefined) {
+        id = `sigil:${version}:CreateTransfer:long:${ids.size}`
+        ids.set(key, id)
+        try {
+          if (preparsePolicySet(id, { staticPolicies: v.policies }).type !== 'success') ok = false
+        } catch {
+          ok = false
+        }
       }
-      return { policySetId: id, reads: f.reads }
+      return { policySetId: id, pass: v.pass }
     }
-    const byValue = new Map([...fast.long.byValue].map(([v, f], i) => [v, form(String(i), f)]))
-    const other = form('other', fast.long.other)
+    const forms = (f: LongForm): TransferForms => ({ facts: f.facts, variants: f.variants.map(form) })
+    const byValue = new Map([...fast.long.byValue].map(([value, f]) => [value, forms(f)]))
+    const other = forms(fast.long.other)
     if (ok) transfer.long = { ...(fast.long.attribute ? { attribute: fast.long.attribute } : {}), byValue, other }
   }
   return { policySets, schemaName, transfer }

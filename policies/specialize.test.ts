@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { evaluateApprovalRequest } from './approval.ts'
 import { transferRequest, type ApprovalInput } from './approvalContext.ts'
-import { preparse, TRANSFER_DECIMALS } from './cedar.ts'
+import { preparse, TRANSFER_BOOLEANS, TRANSFER_DECIMALS, TRANSFER_LONGS } from './cedar.ts'
 import { loadPolicies, type PolicyEngine } from './engine.ts'
 import { compilePolicyTexts } from './policySet.ts'
-import { specialize } from './specialize.ts'
+import { specialize, variantIndex } from './specialize.ts'
 import { engineFromText } from './testing.ts'
 
 /**
@@ -57,8 +57,8 @@ function cases(count: number, seed: number): ApprovalInput[] {
         destination: pick([EVM, DENIED, 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']),
       },
       requester: pick([{ type: 'apiClient', id: 'wallet-backend' }, { type: 'user', id: 'u-1' }] as const),
-      // Wednesday and Saturday, inside and outside business hours.
-      now: new Date(Date.UTC(2026, 2, pick([4, 7]), pick([3, 7, 10, 18, 19, 23]))),
+      // Wednesday, Saturday and Sunday, inside and outside business hours, on and around every hour named.
+      now: new Date(Date.UTC(2026, 2, pick([4, 7, 8]), pick([0, 3, 6, 7, 8, 10, 11, 12, 13, 18, 19, 20, 23]))),
       approvedLast24h: pick(['0', ...amounts]),
       destinationAllowlisted: next() < 0.3,
       beneficiaryVerified: next() < 0.3,
@@ -78,13 +78,41 @@ test('the shipped policies are rewritten to Longs, one form per asset, each pass
   assert.deepEqual([...long.byValue.keys()].sort(), ['btc', 'eth', 'sol', 'usdc', 'usdt'])
   assert.deepEqual([...(ids.transfer.reads as Set<string>)].sort(),
     ['amount', 'asset', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourUtc', 'weekdayUtc'])
+  const eth = long.byValue.get('eth')!
+  // Folded into the variants: the allowlist (2 classes), the hour (below 7, 7, between, 19, above 19) and the weekday.
+  assert.deepEqual(eth.facts, [{ attribute: 'destinationAllowlisted' }, { attribute: 'hourUtc', literals: [7, 19] }, { attribute: 'weekdayUtc', literals: [0, 6] }])
+  assert.equal(eth.variants.length, 2 * 5 * 5)
   const base = cases(1, 1)[0]!
-  const eth = { ...base, intent: { ...base.intent, asset: 'eth' } }
-  const req = transferRequest(eth, ids.transfer)
-  assert.equal(req.policySetId, long.byValue.get('eth')!.policySetId)
-  assert.equal(typeof req.context.amount, 'number')
-  assert.deepEqual(Object.keys(req.context).sort(), ['amount', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourUtc', 'weekdayUtc'])
-  assert.equal(transferRequest({ ...eth, intent: { ...eth.intent, asset: 'doge' } }, ids.transfer).policySetId, long.other.policySetId)
+  // Wednesday 10:00 UTC, not on the allowlist.
+  const input = { ...base, intent: { ...base.intent, asset: 'eth', amount: '25' }, destinationAllowlisted: false, now: new Date(Date.UTC(2026, 2, 4, 10)) }
+  const req = transferRequest(input, ids.transfer)
+  const form = eth.variants[0 + 2 * 2 + 10 * 2]!
+  assert.equal(req.policySetId, form.policySetId)
+  // Three attributes left, under one-letter names, the amounts as Longs of 1/10 000ths.
+  assert.deepEqual(form.pass.map(([from]) => from).sort(), ['amount', 'dayTotal', 'destination'])
+  assert.deepEqual(Object.keys(req.context).sort(), form.pass.map(([, to]) => to).sort())
+  assert.ok(Object.keys(req.context).every((k) => /^[a-z]$/.test(k)))
+  assert.equal(req.context[form.pass.find(([from]) => from === 'amount')![1]], 250000)
+  const other = (change: Partial<ApprovalInput>) => transferRequest({ ...input, ...change }, ids.transfer).policySetId
+  assert.equal(other({ destinationAllowlisted: true }), eth.variants[1 + 2 * 2 + 10 * 2]!.policySetId)
+  assert.equal(other({ now: new Date(Date.UTC(2026, 2, 4, 19)) }), eth.variants[2 * 3 + 10 * 2]!.policySetId)
+  assert.equal(other({ now: new Date(Date.UTC(2026, 2, 8, 6)) }), eth.variants[2 * 0 + 10 * 1]!.policySetId)
+  // Variants that fold alike share one preparsed set: within business hours every Wednesday hour is the same.
+  assert.equal(other({ now: new Date(Date.UTC(2026, 2, 4, 7)) }), form.policySetId)
+  assert.notEqual(other({ destinationAllowlisted: true }), form.policySetId)
+  assert.equal(other({ intent: { ...input.intent, asset: 'doge' } }), long.other.variants[variantIndex(long.other.facts, { destinationAllowlisted: false, hourUtc: 10, weekdayUtc: 3 })]!.policySetId)
+  // The variants cedar-wasm gets: no annotations, the action scope `action` (every request is a CreateTransfer),
+  // the facts gone. In business hours and off the allowlist, outside-business-hours can never match and is dropped.
+  const transferTexts = Object.fromEntries([...compilePolicyTexts(engine.texts).policies.values()]
+    .filter((p) => p.actions === 'all' || p.actions.includes('CreateTransfer')).map((p) => [p.id, p.text]))
+  const forms = specialize(transferTexts, TRANSFER_DECIMALS, { booleans: TRANSFER_BOOLEANS, longs: TRANSFER_LONGS, action: { type: 'Sigil::Action', id: 'CreateTransfer' } }).long!
+  const variant = forms.byValue.get('eth')!.variants[0 + 2 * 2 + 10 * 2]!
+  assert.deepEqual(Object.keys(variant.policies).sort(), ['daily-velocity', 'denied-destination', 'large-transfer', 'transfer-base', 'very-large-transfer'])
+  for (const p of Object.values(variant.policies)) {
+    assert.deepEqual(p.annotations, {})
+    assert.deepEqual(p.action, { op: 'All' })
+  }
+  for (const attr of ['destinationAllowlisted', 'hourUtc', 'weekdayUtc']) assert.ok(!JSON.stringify(forms.byValue.get('eth')!.variants).includes(attr), attr)
 })
 
 test('the fast form decides exactly as the policies as written: 4 000 cases around every threshold', async () => {
@@ -156,7 +184,9 @@ test('amounts a JS number cannot hold exactly go as decimals to the policies as 
       const input = { ...base, intent: { ...base.intent, asset: 'usdc', amount }, approvedLast24h }
       const req = transferRequest(input, ids.transfer)
       const exact = amount === '900719925474.0991' && approvedLast24h === '0'
-      assert.equal(typeof req.context.amount === 'number', exact, `${amount} + ${approvedLast24h}`)
+      const long = ids.transfer.long!.byValue.get('usdc')!.variants.find((f) => f.policySetId === req.policySetId)
+      const amountName = long?.pass.find(([from]) => from === 'amount')?.[1] ?? 'amount'
+      assert.equal(typeof req.context[amountName] === 'number', exact, `${amount} + ${approvedLast24h}`)
       assert.equal(req.policySetId !== undefined, exact)
       assert.deepEqual(engine.evaluateApproval(input), reference(input))
     }
@@ -272,4 +302,54 @@ permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { $
   assert.equal(ids.transfer.long?.attribute, undefined)
   assert.equal(ids.transfer.long?.byValue.size, 0)
   for (const input of cases(300, 29)) assert.deepEqual(engine.evaluateApproval(input), reference(input), label(input))
+})
+
+const FACTS = `
+@id("flags") @group("a") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource)
+when { if context.beneficiaryVerified then context.asset == "eth" else context.destinationAllowlisted == false };
+@id("mirrored") @group("b") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { 12 > context.hourUtc && 6 < context.hourUtc && 11 >= context.hourUtc && 8 <= context.hourUtc || 7 == context.hourUtc && 7 != context.weekdayUtc + 3 || context has weekdayUtc && context.hourUtc < 1 };
+@id("noon") @reason("not at noon")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.hourUtc == 12 || 0 == context.weekdayUtc };
+@id("arith") @group("c") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.weekdayUtc + 1 >= 7 };
+@id("verified") @group("d") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context has beneficiaryVerified && !context.beneficiaryVerified };
+`
+
+test('Booleans and Longs compared only with literals are folded into variants; decisions unchanged', () => {
+  const engine = engineFromText(FACTS)
+  const { ids, reference } = withReference(engine)
+  const long = ids.transfer.long!
+  const eth = long.byValue.get('eth')!
+  // weekdayUtc is also added to: it is passed, not folded.
+  assert.deepEqual(eth.facts, [{ attribute: 'beneficiaryVerified' }, { attribute: 'destinationAllowlisted' }, { attribute: 'hourUtc', literals: [1, 6, 7, 8, 11, 12] }])
+  for (const v of eth.variants) assert.deepEqual(v.pass.map(([from]) => from), ['weekdayUtc'])
+  const seen = new Set<string>()
+  for (const input of cases(2000, 31)) {
+    const d = engine.evaluateApproval(input)
+    assert.deepEqual(d, reference(input), label(input))
+    seen.add(d.outcome === 'blocked' ? d.blocks.map((b) => b.policyId ?? b.code).join() : d.requirements.map((r) => r.group).join())
+  }
+  // Each policy decided some case, so each fold was exercised.
+  for (const g of ['a', 'b', 'c', 'd']) assert.ok([...seen].some((x) => x.split(',').includes(g)), `group ${g}: ${[...seen].join(' | ')}`)
+  assert.ok(seen.has('noon'))
+})
+
+test('past 64 variants a form folds fewer facts, and past 512 in all only Booleans; decisions unchanged', () => {
+  const hours = (n: number) => Array.from({ length: n }, (_, i) => `context.hourUtc == ${i}`).join(' || ')
+  // 2 × 2 × (2 × 20 + 1) > 64: the hour is passed, not folded.
+  const wide = engineFromText(`${FACTS}\n@id("hours") @group("h") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { ${hours(20)} };`)
+  const { ids, reference } = withReference(wide)
+  assert.deepEqual(ids.transfer.long!.byValue.get('eth')!.facts.map((f) => f.attribute), ['beneficiaryVerified', 'destinationAllowlisted'])
+  assert.ok(ids.transfer.long!.byValue.get('eth')!.variants.every((v) => v.pass.some(([from]) => from === 'hourUtc')))
+  for (const input of cases(600, 37)) assert.deepEqual(wide.evaluateApproval(input), reference(input), label(input))
+  // 27 forms (eth, 25 coins and the rest) × 2 × 2 × 5 hour classes > 512 in all: Booleans only.
+  const assets = Array.from({ length: 25 }, (_, i) => `context.asset == "c${i}"`).join(' || ')
+  const many = engineFromText(`${FACTS}\n@id("coins") @group("m") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { ${assets} };`)
+  const m = withReference(many)
+  assert.equal(m.ids.transfer.long!.byValue.size, 26)
+  assert.deepEqual(m.ids.transfer.long!.byValue.get('c1')!.facts.map((f) => f.attribute), ['beneficiaryVerified', 'destinationAllowlisted'])
+  for (const input of cases(600, 41)) assert.deepEqual(many.evaluateApproval(input), m.reference(input), label(input))
 })

@@ -1,7 +1,7 @@
 import { policyToJson, type PolicyJson } from '@cedar-policy/cedar-wasm/nodejs'
 
 /**
- * A faster form of a policy subset for cedar-wasm, computed once when the set is loaded. Three things cost most of
+ * A faster form of a policy subset for cedar-wasm, computed once when the set is loaded. Four things cost most of
  * an approval decision's time inside cedar-wasm (bench/policyDecision.ts):
  *
  * - **each context attribute** passed in (about 4.5 µs each on the 2-core bench machine), so only the attributes
@@ -13,7 +13,12 @@ import { policyToJson, type PolicyJson } from '@cedar-policy/cedar-wasm/nodejs'
  *   of a decimal attribute is such a comparison, the subset is rewritten that way
  *   ({@link Specialized.long}); any other use (`==`, passing it on) leaves the subset as written;
  * - **evaluating** every policy, about 1 µs per operation: most transfer policies start with the asset, so the
- *   Long form is made once per asset the policies name ({@link LongForms}), with those tests already answered.
+ *   Long form is made once per asset the policies name ({@link LongForms}), with those tests already answered;
+ * - **each policy**, about 2 µs even when its condition is false, and 1 µs more for an action scope: so each
+ *   form comes in variants ({@link Variant}) for the values of its Booleans (`destinationAllowlisted`) and the
+ *   classes of its Longs compared only with literals (`hourUtc < 7`: below 7, 7, above), with those facts
+ *   folded in, policies that can no longer match dropped, and the attributes no longer passed. Variants that fold
+ *   alike share one preparsed set (19 for the shipped policies' 300 variants).
  *
  * In the rewritten subset a small set literal of strings, Longs or Booleans tested against a context attribute,
  * `["btc", "eth"].contains(context.asset)`, becomes `context.asset == "btc" || context.asset == "eth"`, which
@@ -31,10 +36,66 @@ export interface Specialized {
   reads: ReadonlySet<string> | 'all'
 }
 
-/** One form of the subset for cedar-wasm, with the context attributes it reads. */
+/** One form of the subset (for one value of the partitioning attribute), with the context attributes it reads. */
 export interface LongForm {
   policies: Record<string, PolicyJson>
   reads: ReadonlySet<string> | 'all'
+  /** The attributes whose values are folded into {@link variants}, in index order; see {@link variantIndex}. */
+  facts: readonly Fact[]
+  /** What is passed to cedar-wasm, one per combination of the facts' classes. See {@link Variant}. */
+  variants: readonly Variant[]
+}
+
+/**
+ * A context attribute the variants fold in. A Boolean (no `literals`) has two classes, false and true. A Long that
+ * policies only compare with Long literals has one class per literal and one per gap around them: for literals
+ * 7 and 19, below 7, 7, between, 19, above 19. Within a class every such comparison has one answer.
+ */
+export interface Fact {
+  attribute: string
+  /** The literals a Long is compared with, ascending. */
+  literals?: readonly number[]
+}
+
+/** The class of `value` for a fact: 0/1 for a Boolean; for a Long, 2i below the i-th literal, 2i + 1 equal to it. */
+function classOf(fact: Fact, value: unknown): number {
+  if (fact.literals === undefined) return value === true ? 1 : 0
+  let c = 0
+  for (const l of fact.literals) {
+    if ((value as number) < l) return c
+    if (value === l) return c + 1
+    c += 2
+  }
+  return c
+}
+
+const classCount = (fact: Fact): number => fact.literals === undefined ? 2 : 2 * fact.literals.length + 1
+
+/**
+ * Which variant of a form a request's context needs (the request builder passes the context as written, before
+ * renaming). The builder guarantees each fact's type: Booleans are true or false, Longs are JS integers.
+ */
+export function variantIndex(facts: readonly Fact[], context: Readonly<Record<string, unknown>>): number {
+  let index = 0
+  let scale = 1
+  for (const f of facts) {
+    index += classOf(f, context[f.attribute]) * scale
+    scale *= classCount(f)
+  }
+  return index
+}
+
+/**
+ * A form as cedar-wasm gets it. The facts' values (a Boolean's value, a Long's class) are substituted and folded
+ * like the partition's;
+ * the annotations are gone (the decision reads them from the texts, by policy id); an action scope naming the one
+ * action all requests of the subset carry becomes `action`; and each context attribute read is renamed to a
+ * one-letter name, since cedar-wasm's cost per attribute grows with its name. `pass` lists, for each attribute
+ * the variant reads, its name in the request and the name to pass it under.
+ */
+export interface Variant {
+  policies: Record<string, PolicyJson>
+  pass: ReadonlyArray<readonly [from: string, to: string]>
 }
 
 /**
@@ -55,6 +116,14 @@ export interface LongForms {
 export const PARTITION = 'asset'
 /** At most this many per-value forms (each a preparsed copy of the subset, kept while its version is). */
 const MAX_PARTITIONS = 32
+/** At most this many variants of one form; past it, fewer facts are folded. */
+const MAX_FORM_VARIANTS = 64
+/** At most this many variants of all forms together; past it, only Booleans are folded, then none. */
+const MAX_VARIANTS = 512
+const COMPARE: Readonly<Record<string, (a: number, b: number) => boolean>> = {
+  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b, '==': (a, b) => a === b, '!=': (a, b) => a !== b,
+}
+const MIRROR: Readonly<Record<string, string>> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '!=': '!=' }
 
 const COMPARISONS: Readonly<Record<string, string>> = { lessThan: '<', lessThanOrEqual: '<=', greaterThan: '>', greaterThanOrEqual: '>=' }
 /** Set literals up to this size become a chain of `==`; a longer list (a big deny list) stays a set. */
@@ -248,14 +317,11 @@ function readsOf(policies: Record<string, PolicyJson>): ReadonlySet<string> | 'a
   return state.reads
 }
 
-/**
- * The subset for one value of `attr`: conditions substituted and folded; a policy whose conditions, taken in
- * order, are constant until one that can never hold is dropped (it could neither match nor raise an error).
- */
-function partitionFor(policies: Record<string, PolicyJson>, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): LongForm {
+/** Drops each policy whose conditions, taken in order, are constant until one that can never hold (it could neither match nor raise an error). */
+function dropNever(policies: Record<string, PolicyJson>, body: (n: Node) => Node): Record<string, PolicyJson> {
   const out: Record<string, PolicyJson> = {}
   for (const [id, p] of Object.entries(policies)) {
-    const conditions = p.conditions.map((c) => ({ ...c, body: substitute(c.body, attr, value, state) as never }))
+    const conditions = p.conditions.map((c) => ({ ...c, body: body(c.body) as never }))
     let never = false
     for (const c of conditions) {
       const holds = constant(c.body)
@@ -264,23 +330,210 @@ function partitionFor(policies: Record<string, PolicyJson>, attr: string, value:
     }
     if (!never) out[id] = { ...p, conditions }
   }
+  return out
+}
+
+/** The subset for one value of `attr`: conditions substituted and folded, policies that cannot match dropped. */
+function partitionFor(policies: Record<string, PolicyJson>, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): Omit<LongForm, 'variants' | 'facts'> {
+  const out = dropNever(policies, (b) => substitute(b, attr, value, state))
   return { policies: out, reads: readsOf(out) }
 }
 
-function partition(policies: Record<string, PolicyJson>, attr: string): LongForms | undefined {
+const contextAttr = (n: Node): string | undefined => {
+  const dot = typeof n === 'object' && n !== null && Object.keys(n).length === 1 ? (n as { '.'?: { left?: Node; attr?: unknown } })['.'] : undefined
+  return dot && isContext(dot.left) && typeof dot.attr === 'string' ? dot.attr : undefined
+}
+const longLiteral = (n: Node): number | undefined => {
+  const v = typeof n === 'object' && n !== null && Object.keys(n).length === 1 ? (n as { Value?: unknown }).Value : undefined
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined
+}
+
+/** `context.<attr> op literal` or `literal op context.<attr>` (op a comparison), as `attr op literal`. */
+function literalComparison(n: Node): { attr: string; op: string; literal: number } | undefined {
+  if (typeof n !== 'object' || n === null || Array.isArray(n) || Object.keys(n).length !== 1) return undefined
+  const [op] = Object.keys(n)
+  if (COMPARE[op!] === undefined) return undefined
+  const { left, right } = (n as Record<string, { left?: Node; right?: Node }>)[op!]!
+  const l = contextAttr(left)
+  const r = longLiteral(right)
+  if (l !== undefined && r !== undefined) return { attr: l, op: op!, literal: r }
+  const rl = contextAttr(right)
+  const ll = longLiteral(left)
+  if (rl !== undefined && ll !== undefined) return { attr: rl, op: MIRROR[op!]!, literal: ll }
+  return undefined
+}
+
+/**
+ * The literals each of `candidates` is compared with, for those that policies use only that way (or test with
+ * `has`, which always holds: the builder always passes them).
+ */
+function longFacts(policies: Record<string, PolicyJson>, candidates: ReadonlySet<string>): Map<string, number[]> {
+  const literals = new Map([...candidates].map((a) => [a, new Set<number>()]))
+  const spoiled = new Set<string>()
+  const visit = (n: Node): void => {
+    if (Array.isArray(n)) { n.forEach(visit); return }
+    if (typeof n !== 'object' || n === null) return
+    const cmp = literalComparison(n)
+    if (cmp && literals.has(cmp.attr)) { literals.get(cmp.attr)!.add(cmp.literal); return }
+    const keys = Object.keys(n)
+    const o = n as Record<string, unknown>
+    if (keys.length === 1) {
+      if (keys[0] === 'Value') return
+      if (keys[0] === 'Record' && typeof o.Record === 'object' && o.Record !== null) { Object.values(o.Record).forEach(visit); return }
+      const access = o[keys[0]!] as { left?: Node; attr?: unknown } | undefined
+      if ((keys[0] === '.' || keys[0] === 'has') && typeof access === 'object' && access !== null && isContext(access.left) && typeof access.attr === 'string') {
+        if (keys[0] === '.') spoiled.add(access.attr)
+        return
+      }
+    }
+    keys.forEach((k) => visit(o[k]))
+  }
+  for (const p of Object.values(policies)) for (const c of p.conditions) visit(c.body)
+  return new Map([...literals].filter(([a, ls]) => !spoiled.has(a) && ls.size > 0).map(([a, ls]) => [a, [...ls].sort((x, y) => x - y)]))
+}
+
+/** A value in class `c` of a Long fact (or, for a class no integer falls in, one the builder never asks for). */
+function representative(literals: readonly number[], c: number): number {
+  if (c % 2 === 1) return literals[(c - 1) / 2]!
+  const j = c / 2
+  return j < literals.length ? literals[j]! - 1 : literals[literals.length - 1]! + 1
+}
+
+/**
+ * Replaces what the facts decide: a Boolean's reads by its value, a Long's comparisons with literals by their
+ * answers, `has` of either by true; folding as it goes.
+ */
+function substituteFacts(n: Node, booleans: ReadonlyMap<string, boolean>, longs: ReadonlyMap<string, number>): Node {
+  if (Array.isArray(n)) return n.map((x) => substituteFacts(x, booleans, longs))
+  if (typeof n !== 'object' || n === null) return n
+  const cmp = literalComparison(n)
+  if (cmp) {
+    const v = longs.get(cmp.attr)
+    if (v !== undefined) return { Value: COMPARE[cmp.op]!(v, cmp.literal) }
+  }
+  const keys = Object.keys(n)
+  const o = n as Record<string, unknown>
+  if (keys.length === 1) {
+    const k = keys[0]!
+    if (k === 'Value' || k === 'Var') return n
+    if (k === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
+      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, substituteFacts(x, booleans, longs)])) }
+    }
+    const access = o[k] as { left?: Node; attr?: unknown } | undefined
+    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && isContext(access.left) && typeof access.attr === 'string') {
+      if (k === 'has' && (booleans.has(access.attr) || longs.has(access.attr))) return TRUE
+      const v = booleans.get(access.attr)
+      return v === undefined ? n : { Value: v }
+    }
+  }
+  return fold(Object.fromEntries(keys.map((k) => [k, substituteFacts(o[k], booleans, longs)])))
+}
+
+/** Renames every context attribute read by `names`. */
+function rename(n: Node, names: ReadonlyMap<string, string>): Node {
+  if (Array.isArray(n)) return n.map((x) => rename(x, names))
+  if (typeof n !== 'object' || n === null) return n
+  const keys = Object.keys(n)
+  const o = n as Record<string, unknown>
+  if (keys.length === 1) {
+    const k = keys[0]!
+    if (k === 'Value' || k === 'Var') return n
+    if (k === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
+      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, rename(x, names)])) }
+    }
+    const access = o[k] as { left?: Node; attr?: unknown } | undefined
+    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && isContext(access.left) && typeof access.attr === 'string') {
+      return { [k]: { ...access, attr: names.get(access.attr) ?? access.attr } }
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, rename(o[k], names)]))
+}
+
+/** Short names for the attributes, in a fixed order: a, b, … z, a1, b1, … */
+function shortNames(attrs: Iterable<string>): Map<string, string> {
+  return new Map([...attrs].sort().map((a, i) => [a, `${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}`]))
+}
+
+/** An entity reference in a policy's JSON scope, either spelling. */
+function entityRef(e: unknown): { type?: unknown; id?: unknown } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined
+  const inner = (e as { __entity?: unknown }).__entity
+  return (typeof inner === 'object' && inner !== null ? inner : e) as { type?: unknown; id?: unknown }
+}
+
+/** The facts a form folds in: its Booleans, then its Longs compared only with literals, while the variants stay within `budget`. */
+function factsOf(form: Omit<LongForm, 'variants' | 'facts'>, opts: SpecializeOptions, longs: boolean): Fact[] {
+  if (form.reads === 'all') return []
+  const reads = form.reads
+  const facts: Fact[] = []
+  let count = 1
+  const add = (f: Fact) => {
+    if (count * classCount(f) > MAX_FORM_VARIANTS) return
+    facts.push(f)
+    count *= classCount(f)
+  }
+  for (const b of [...reads].filter((a) => opts.booleans?.has(a)).sort()) add({ attribute: b })
+  if (longs) {
+    const candidates = new Set([...reads].filter((a) => opts.longs?.has(a)))
+    for (const [attribute, literals] of [...longFacts(form.policies, candidates)].sort(([a], [b]) => (a < b ? -1 : 1))) add({ attribute, literals })
+  }
+  return facts
+}
+
+/** The variants of one form: see {@link Variant}. */
+function variantsOf(form: Omit<LongForm, 'variants' | 'facts'>, facts: readonly Fact[], names: ReadonlyMap<string, string>, action: ActionRef | undefined): Variant[] {
+  const count = facts.reduce((n, f) => n * classCount(f), 1)
+  return Array.from({ length: count }, (_, index) => {
+    const booleans = new Map<string, boolean>()
+    const longs = new Map<string, number>()
+    let rest = index
+    for (const f of facts) {
+      const c = rest % classCount(f)
+      rest = (rest - c) / classCount(f)
+      if (f.literals === undefined) booleans.set(f.attribute, c === 1)
+      else longs.set(f.attribute, representative(f.literals, c))
+    }
+    const folded = facts.length === 0 ? form.policies : dropNever(form.policies, (b) => substituteFacts(b, booleans, longs))
+    const policies: Record<string, PolicyJson> = {}
+    for (const [id, p] of Object.entries(folded)) {
+      const scope = p.action as { op?: unknown; entity?: unknown }
+      const e = scope.op === '==' ? entityRef(scope.entity) : undefined
+      const anyAction = action !== undefined && e?.type === action.type && e.id === action.id
+      policies[id] = { ...p, annotations: {}, ...(anyAction ? { action: { op: 'All' } } : {}),
+        conditions: p.conditions.map((c) => ({ ...c, body: rename(c.body, names) as never })) } as PolicyJson
+    }
+    const reads = readsOf(folded)
+    return { policies, pass: reads === 'all' ? [] : [...reads].map((a) => [a, names.get(a) ?? a] as const) }
+  })
+}
+
+function partition(policies: Record<string, PolicyJson>, attr: string): { byValue: Map<string, Omit<LongForm, 'variants' | 'facts'>>; other: Omit<LongForm, 'variants' | 'facts'> } | undefined {
   const state = { ok: true, literals: new Set<string>() }
   const other = partitionFor(policies, attr, undefined, state)
   // Each value is one more preparsed copy of the subset: a long list of assets is left to the `other` form.
   if (!state.ok || state.literals.size === 0 || state.literals.size > MAX_PARTITIONS) return undefined
   const byValue = new Map([...state.literals].map((v) => [v, partitionFor(policies, attr, v, state)]))
-  return { attribute: attr, byValue, other }
+  return { byValue, other }
+}
+
+/** The one action every request of a subset carries, `{ type: "Sigil::Action", id: "CreateTransfer" }`. */
+export interface ActionRef { type: string; id: string }
+
+/** What, besides the decimals, {@link specialize} may fold: Boolean context attributes, and the action. */
+export interface SpecializeOptions {
+  /** Context attributes the schema declares Bool, which the request builder always passes as true or false. */
+  booleans?: ReadonlySet<string>
+  /** Context attributes the schema declares Long, which the request builder always passes as JS integers. */
+  longs?: ReadonlySet<string>
+  /** The action of every request evaluated against the forms. */
+  action?: ActionRef
 }
 
 /**
  * Specializes a policy subset (id → text) whose requests carry the decimal context attributes `decimals`. The
  * texts have already parsed and validated, so a text that does not turn into JSON only means no rewrite.
  */
-export function specialize(texts: Readonly<Record<string, string>>, decimals: ReadonlySet<string>): Specialized {
+export function specialize(texts: Readonly<Record<string, string>>, decimals: ReadonlySet<string>, opts: SpecializeOptions = {}): Specialized {
   const state: State = { reads: new Set(), lowerable: true }
   const longPolicies: Record<string, PolicyJson> = {}
   for (const [id, text] of Object.entries(texts)) {
@@ -288,7 +541,25 @@ export function specialize(texts: Readonly<Record<string, string>>, decimals: Re
     if (json.type === 'failure') return { reads: 'all' }
     longPolicies[id] = { ...json.json, conditions: json.json.conditions.map((c) => ({ ...c, body: walk(c.body, decimals, state) as never })) }
   }
-  if (!state.lowerable || decimals.size === 0) return { reads: state.reads }
-  const long = partition(longPolicies, PARTITION) ?? { byValue: new Map(), other: { policies: longPolicies, reads: state.reads } }
+  if (!state.lowerable || decimals.size === 0 || state.reads === 'all') return { reads: state.reads }
+  const split = partition(longPolicies, PARTITION)
+  const forms = split ?? { byValue: new Map<string, Omit<LongForm, 'variants' | 'facts'>>(), other: { policies: longPolicies, reads: state.reads } }
+  const all = [...forms.byValue.values(), forms.other]
+  // Every form's facts; past the budget for all forms, only the Booleans, then none.
+  let facts = all.map((f) => factsOf(f, opts, true))
+  const total = (fs: Fact[][]) => fs.reduce((n, x) => n + x.reduce((m, f) => m * classCount(f), 1), 0)
+  if (total(facts) > MAX_VARIANTS) facts = all.map((f) => factsOf(f, opts, false))
+  if (total(facts) > MAX_VARIANTS) facts = all.map(() => [])
+  const names = shortNames(state.reads)
+  const factsFor = new Map(all.map((f, i) => [f, facts[i]!]))
+  const withVariants = (f: Omit<LongForm, 'variants' | 'facts'>): LongForm => {
+    const fs = factsFor.get(f)!
+    return { ...f, facts: fs, variants: variantsOf(f, fs, names, opts.action) }
+  }
+  const long: LongForms = {
+    ...(split ? { attribute: PARTITION } : {}),
+    byValue: new Map([...forms.byValue].map(([v, f]) => [v, withVariants(f)])),
+    other: withVariants(forms.other),
+  }
   return { long, reads: state.reads }
 }
