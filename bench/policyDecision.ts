@@ -1,12 +1,13 @@
 /**
  * `npx tsx bench/policyDecision.ts`: latency of one approval policy decision, in microseconds, measured
  * one call at a time: building the Cedar context from a transaction intent (amount to Cedar units, 24-hour
- * total, UTC hour) plus cedar-wasm evaluation over the preparsed, specialized policy set (policies/specialize.ts) plus reading the requirements from
+ * total, UTC hour) plus cedar-wasm evaluation over the preparsed, specialized policy set (policies/specialize.ts)
+ * plus reading the requirements from
  * the determining policies' annotations. The shipped policy set; intents rotate over assets, amounts, times
- * and destinations so every tier and a block are exercised. The baseline, interleaved call by call in the same
- * process so the machine's drift hits both alike: the same decisions over the policies as written, with the whole
- * context and decimals (what policies/specialize.test.ts compares the fast forms with). Prints figures; asserts
- * nothing. Goal: p50 < 100 µs.
+ * and destinations so every tier and a block are exercised. First the fast path alone (the goal's figure), then
+ * a baseline interleaved with it call by call, so the machine's drift hits both alike: the same decisions over
+ * the policies as written, with the whole context and decimals (what policies/specialize.test.ts compares the
+ * fast forms with). Prints figures; asserts nothing. Goal: p50 < 100 µs.
  *
  *   tsx bench/policyDecision.ts [--decisions 20000] [--warmup 5000]
  */
@@ -52,37 +53,51 @@ for (const input of inputs) {
 
 const outcomes = new Map<string, number>()
 for (let i = 0; i < warmup; i++) { engine.evaluateApproval(inputs[i % inputs.length]!); reference(inputs[i % inputs.length]!) }
+
+// 1. The specialized engine alone, as the server runs it: the goal's figure.
 const samples = new Float64Array(decisions)
-const baseline = new Float64Array(decisions)
-let cpuMicros = 0
+const cpuStart = process.cpuUsage()
 const started = process.hrtime.bigint()
 for (let i = 0; i < decisions; i++) {
-  const input = inputs[i % inputs.length]!
-  const c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
-  const d = engine.evaluateApproval(input)
+  const d = engine.evaluateApproval(inputs[i % inputs.length]!)
   samples[i] = Number(process.hrtime.bigint() - t0) / 1000
-  const c = process.cpuUsage(c0)
-  cpuMicros += c.user + c.system
   outcomes.set(d.outcome, (outcomes.get(d.outcome) ?? 0) + 1)
-  const t1 = process.hrtime.bigint()
-  reference(input)
-  baseline[i] = Number(process.hrtime.bigint() - t1) / 1000
 }
 const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
+const cpu = process.cpuUsage(cpuStart)
 samples.sort()
-baseline.sort()
+
+// 2. Both, interleaved call by call, so the machine's drift (a quarter within an hour here) hits both alike. The
+// other's calls evict each one's working set from the caches, so both are slower than alone: the ratio is the figure.
+const pairFast = new Float64Array(decisions)
+const pairBase = new Float64Array(decisions)
+for (let i = 0; i < decisions; i++) {
+  const input = inputs[i % inputs.length]!
+  const t0 = process.hrtime.bigint()
+  engine.evaluateApproval(input)
+  const t1 = process.hrtime.bigint()
+  reference(input)
+  pairBase[i] = Number(process.hrtime.bigint() - t1) / 1000
+  pairFast[i] = Number(t1 - t0) / 1000
+}
+pairFast.sort()
+pairBase.sort()
 
 const fmt = (n: number): string => n.toFixed(1).padStart(8)
 console.log(`approval policy decision, ${decisions} decisions after ${warmup} warm-up, ${Object.keys(engine.texts.policies).length} policies (version ${engine.version.slice(0, 19)}…)`)
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load average ${os.loadavg()[0]!.toFixed(2)}`)
-console.log(`                specialized   baseline (policies as written)`)
-for (const p of [50, 90, 99]) console.log(`  p${p}      ${fmt(percentile(samples, p))} µs   ${fmt(percentile(baseline, p))} µs`)
-console.log(`  max      ${fmt(samples[samples.length - 1]!)} µs   ${fmt(baseline[baseline.length - 1]!)} µs`)
-console.log(`  p50 ratio ${(percentile(samples, 50) / percentile(baseline, 50)).toFixed(3)} (the two interleaved call by call)`)
+console.log('  specialized forms, alone (as the server runs):')
+console.log(`  p50 ${fmt(percentile(samples, 50))} µs`)
+console.log(`  p90 ${fmt(percentile(samples, 90))} µs`)
+console.log(`  p99 ${fmt(percentile(samples, 99))} µs`)
+console.log(`  max ${fmt(samples[samples.length - 1]!)} µs`)
 // CPU time per decision is less disturbed than wall time when other processes share the cores.
-console.log(`  cpu ${fmt(cpuMicros / decisions)} µs per specialized decision (mean, this process; the clock's granularity shows)`)
-console.log(`  ${Math.round(decisions / wallSeconds)} decision pairs/s on one thread; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`)
+console.log(`  cpu ${fmt((cpu.user + cpu.system) / decisions)} µs per decision (mean, this process)`)
+console.log(`  ${Math.round(decisions / wallSeconds)} decisions/s on one thread; outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`)
+console.log('  interleaved with the baseline (the policies as written, whole context, decimals):')
+console.log(`  p50 ${fmt(percentile(pairFast, 50))} µs specialized, ${fmt(percentile(pairBase, 50))} µs baseline: ${(percentile(pairFast, 50) / percentile(pairBase, 50)).toFixed(3)}×`)
 console.log(`  goal p50 < 100 µs: ${percentile(samples, 50) < 100 ? 'met' : 'NOT met'}`)
-reportRows([{ figure: 'approval policy decision p50 (µs)', sigil: percentile(samples, 50), reference: { name: 'policies as written', value: percentile(baseline, 50) }, unit: 'µs', goal: { text: '< 100 µs', met: percentile(samples, 50) < 100 } },
+reportRows([{ figure: 'approval policy decision p50 (µs)', sigil: percentile(samples, 50), unit: 'µs', goal: { text: '< 100 µs', met: percentile(samples, 50) < 100 } },
+  { figure: 'approval policy decision p50, interleaved with the baseline (µs)', sigil: percentile(pairFast, 50), reference: { name: 'policies as written', value: percentile(pairBase, 50) }, unit: 'µs' },
   { figure: 'approval policy decision p99 (µs)', sigil: percentile(samples, 99), unit: 'µs' }])
