@@ -7,6 +7,8 @@
  *
  *   tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7]
  *                      [--workers N] [--only sigil|reference] [--cpu-prof]
+ * --rates skips the peak and paces each server at each of these fixed rates instead, alternating the servers: the
+ *   CPU each spends per sign-in as load falls (on this VM it rises for both, see README "Figures").
  * --workers sets SIGIL_WORKERS for Sigil (for a cluster mode; the server ignores it until it has one).
  * --cpu-prof writes V8 profiles of each server's whole life (registration included) to bench/results/profiles/;
  * the largest file per server is its main thread (the other is tsx's loader thread).
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     fraction: { type: 'string', default: '0.7' },
     workers: { type: 'string' },
     only: { type: 'string' },
+    rates: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
 })
@@ -38,9 +41,10 @@ const warmupSeconds = Number(args.warmup)
 const concurrency = Number(args.concurrency)
 const accounts = Number(args.accounts)
 const fraction = Number(args.fraction)
-if (![seconds, warmupSeconds, concurrency, accounts, fraction].every((n) => Number.isFinite(n) && n > 0)
+const rates = args.rates?.split(',').map(Number)
+if (![seconds, warmupSeconds, concurrency, accounts, fraction, ...(rates ?? [])].every((n) => Number.isFinite(n) && n > 0)
   || (args.only !== undefined && args.only !== 'sigil' && args.only !== 'reference')) {
-  process.stderr.write('usage: tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7] [--workers N] [--only sigil|reference] [--cpu-prof]\n')
+  process.stderr.write('usage: tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7] [--rates 150,300,600] [--workers N] [--only sigil|reference] [--cpu-prof]\n')
   process.exit(2)
 }
 const profileDir = args['cpu-prof'] ? path.join(root, 'bench', 'results', 'profiles') : undefined
@@ -152,6 +156,22 @@ async function main(): Promise<void> {
       const p = await t.run({ cmd: 'open', rate, warmupSeconds, seconds, maxInFlight: 2048 })
       log(`  ${p.loginsPerSecond} logins/s, p50 ${p.p50} ms, p99 ${p.p99} ms, ${p.errorCount} errors`)
       return p
+    }
+    if (rates) {
+      const lines = ['', `Paced at fixed rates (open loop, ${warmupSeconds}+${seconds} s each), servers alternating; CPU per sign-in = server cores / rate.`,
+        `${'rate/s'.padEnd(8)}${'server'.padEnd(11)}${'done/s'.padStart(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cores'.padStart(7)}${'ms CPU/sign-in'.padStart(16)}`]
+      for (const rate of rates) {
+        for (const t of [sig, ref]) {
+          if (!t) continue
+          await waitForQuiet()
+          log(`${t.flavor}: paced at ${rate}/s, ${warmupSeconds}+${seconds} s ...`)
+          const p = await t.run({ cmd: 'open', rate, warmupSeconds, seconds, maxInFlight: 2048 })
+          const cpu = p.cpu ? (1000 * p.cpu.server) / p.loginsPerSecond : NaN
+          lines.push(`${String(rate).padEnd(8)}${t.flavor.padEnd(11)}${fmt(p.loginsPerSecond).padStart(8)}${fmt(p.p50).padStart(9)}${fmt(p.p99).padStart(9)}${fmt(p.cpu?.server, 2).padStart(7)}${fmt(cpu, 2).padStart(16)}`)
+        }
+      }
+      process.stdout.write(lines.join('\n') + '\n\n')
+      return
     }
     const refPeak = ref && await peakOf(ref)
     const sigPeak = sig && await peakOf(sig)
