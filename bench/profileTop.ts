@@ -1,6 +1,8 @@
 /**
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): the functions with the most self time, and the
- * packages/files that time falls in. `npx tsx bench/profileTop.ts <file.cpuprofile> [--top 25]`
+ * packages/files that time falls in, and with `--inclusive` the project's functions by time spent in them or in
+ * what they call. `--after S` counts only samples taken S seconds or more after the profile began (to leave out a
+ * benchmark's set-up). `npx tsx bench/profileTop.ts <file.cpuprofile> [--top 25] [--inclusive] [--after S]`
  */
 import fs from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -13,10 +15,10 @@ interface ProfileNode {
 }
 interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } })
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, inclusive: { type: 'boolean', default: false }, after: { type: 'string', default: '0' } } })
 const file = positionals[0]
 if (!file) {
-  process.stderr.write('usage: tsx bench/profileTop.ts <file.cpuprofile> [--top N]\n')
+  process.stderr.write('usage: tsx bench/profileTop.ts <file.cpuprofile> [--top N] [--inclusive] [--after S]\n')
   process.exit(2)
 }
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile
@@ -26,8 +28,17 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c,
 
 // Self time per node: each sample's time delta belongs to the node sampled.
 const selfUs = new Map<number, number>()
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
-const totalUs = profile.endTime - profile.startTime
+const afterUs = Number(values.after) * 1e6
+let clock = 0
+let countedUs = 0
+profile.samples.forEach((id, i) => {
+  const dt = profile.timeDeltas[i] ?? 0
+  clock += dt
+  if (clock < afterUs) return
+  countedUs += dt
+  selfUs.set(id, (selfUs.get(id) ?? 0) + dt)
+})
+const totalUs = afterUs > 0 ? countedUs : profile.endTime - profile.startTime
 
 /** Where a URL lives: the npm package, node internals, or the project file. */
 function area(url: string): string {
@@ -64,3 +75,21 @@ process.stdout.write(`${file}: ${(totalUs / 1e6).toFixed(1)} s profiled, ${pct(t
 for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`)
 process.stdout.write('\nSelf time by package / file:\n')
 for (const [k, us] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`)
+
+if (values.inclusive) {
+  // Each node's time counts once for every distinct project function on its stack.
+  const inclusive = new Map<string, number>()
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>()
+    for (let n: number | undefined = id; n !== undefined; n = parentOf.get(n)) {
+      const url = byId.get(n)!.callFrame.url
+      if (!/\/(server|credentials|policies)\//.test(url) || url.includes('node_modules')) continue
+      const k = label(n)
+      if (seen.has(k)) continue
+      seen.add(k)
+      inclusive.set(k, (inclusive.get(k) ?? 0) + us)
+    }
+  }
+  process.stdout.write('\nProject functions by inclusive time:\n')
+  for (const [k, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}\n`)
+}
