@@ -96,8 +96,9 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
   const full: Context = {
     chain: str(intent.chain, 'chain'),
     asset: EVM_ADDRESS.test(asset) ? asset.toLowerCase() : asset,
-    amount: long ? Number(amount) : decimalOf(amount),
-    dayTotal: long ? Number(dayTotal) : decimalOf(dayTotal),
+    // Set below, once it is known whether a fast form takes them (as Longs) or the texts do (as decimals).
+    amount: 0,
+    dayTotal: 0,
     destination: EVM_ADDRESS.test(destination) ? destination.toLowerCase() : destination,
     destinationAllowlisted: allowlisted,
     beneficiaryVerified,
@@ -110,6 +111,9 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
     const forms = (typeof key === 'string' ? long.byValue.get(key) : undefined) ?? long.other
     form = forms.variants[variantIndex(forms.facts, full)]
   }
+  // Longs go only with the form they were made for; without one, the policies as written get decimals.
+  full.amount = form ? Number(amount) : decimalOf(amount)
+  full.dayTotal = form ? Number(dayTotal) : decimalOf(dayTotal)
   const reads = plan?.reads ?? 'all'
   return {
     principal: { type: requester.type === 'user' ? 'Sigil::User' : 'Sigil::ApiClient', id: str(requester.id, 'requester.id') },

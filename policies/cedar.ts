@@ -2,6 +2,7 @@ import {
   preparsePolicySet, preparseSchema, statefulIsAuthorized,
   type Context, type EntityJson, type EntityUidJson,
 } from '@cedar-policy/cedar-wasm/nodejs'
+import { createHash } from 'node:crypto'
 import v8 from 'node:v8'
 import { PolicyError } from './errors.ts'
 
@@ -105,13 +106,16 @@ export function preparse(compiled: CompiledPolicySet, version: string): Preparse
   if (fast.long) {
     // The rewrite is an optimization: a form cedar-wasm refuses only means decimals are passed as written.
     let ok = true
-    // Variants that came out alike (a Boolean a form does not read) share one preparsed set.
+    // Variants that came out alike (a Boolean a form does not read) share one preparsed set. cedar-wasm's cache is
+    // one per process, and another engine for the same version (the same texts in another order: a change that
+    // restores an earlier set, an evidence bundle) makes its forms in another order: so a form is named by its
+    // content, never by its place, and a name always means the same policies.
     const ids = new Map<string, string>()
     const form = (v: Variant): TransferForm => {
       const key = JSON.stringify(v.policies)
       let id = ids.get(key)
       if (id === undefined) {
-        id = `sigil:${version}:CreateTransfer:long:${ids.size}`
+        id = `sigil:CreateTransfer:form:${createHash('sha256').update(key).digest('hex')}`
         ids.set(key, id)
         try {
           if (preparsePolicySet(id, { staticPolicies: v.policies }).type !== 'success') ok = false

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { evaluateApprovalRequest } from './approval.ts'
 import { transferRequest, type ApprovalInput } from './approvalContext.ts'
 import { preparse, TRANSFER_BOOLEANS, TRANSFER_DECIMALS, TRANSFER_LONGS } from './cedar.ts'
-import { loadPolicies, type PolicyEngine } from './engine.ts'
+import { createPolicyEngine, loadPolicies, type PolicyEngine } from './engine.ts'
 import { compilePolicyTexts } from './policySet.ts'
 import { specialize, variantIndex } from './specialize.ts'
 import { engineFromText } from './testing.ts'
@@ -352,4 +352,33 @@ test('past 64 variants a form folds fewer facts, and past 512 in all only Boolea
   assert.equal(m.ids.transfer.long!.byValue.size, 26)
   assert.deepEqual(m.ids.transfer.long!.byValue.get('c1')!.facts.map((f) => f.attribute), ['beneficiaryVerified', 'destinationAllowlisted'])
   for (const input of cases(600, 41)) assert.deepEqual(many.evaluateApproval(input), m.reference(input), label(input))
+})
+
+test('another engine for the same version, its policies in another order, leaves the first one deciding as written', () => {
+  // Found by a review: the forms were named by their place, which follows the order the assets are met in; a second
+  // engine for the same version (the version sorts policies by id) re-registered those names with other contents in
+  // cedar-wasm's process-wide cache, and the first engine then let eth through and blocked btc.
+  const text = `
+@id("eth-block") @reason("no eth")
+forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset == "eth" };
+@id("btc-ok") @group("treasury") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset == "btc" };
+@id("sol-big") @group("risk") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.asset == "sol" && context.amount.greaterThan(decimal("5.0")) };
+`
+  const first = engineFromText(text)
+  const { reference } = withReference(first)
+  const reversed = { schema: first.texts.schema, policies: Object.fromEntries(Object.entries(first.texts.policies).reverse()) }
+  const second = createPolicyEngine(reversed)
+  assert.equal(second.version, first.version)
+  let eth = 0
+  let btc = 0
+  for (const input of cases(700, 43)) {
+    const d = first.evaluateApproval(input)
+    assert.deepEqual(d, reference(input), label(input))
+    assert.deepEqual(second.evaluateApproval(input), d, label(input))
+    if (input.intent.asset === 'eth') { eth++; assert.equal(d.outcome === 'blocked' && d.blocks[0]?.policyId, 'eth-block') }
+    if (input.intent.asset === 'btc') { btc++; assert.equal(d.outcome, 'approval_required') }
+  }
+  assert.ok(eth > 0 && btc > 0)
 })
