@@ -6,7 +6,8 @@ import { preparse, TRANSFER_BOOLEANS, TRANSFER_DECIMALS, TRANSFER_LONGS } from '
 import { createPolicyEngine, loadPolicies, type PolicyEngine } from './engine.ts'
 import { compilePolicyTexts } from './policySet.ts'
 import { specialize, variantIndex } from './specialize.ts'
-import { engineFromText } from './testing.ts'
+import { engineFromText, shippedSchema } from './testing.ts'
+import { schemaToJson } from '@cedar-policy/cedar-wasm/nodejs'
 
 /**
  * The engine passes CreateTransfer requests in a faster form (specialize.ts): only the context attributes the
@@ -381,4 +382,16 @@ permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { c
     if (input.intent.asset === 'btc') { btc++; assert.equal(d.outcome, 'approval_required') }
   }
   assert.ok(eth > 0 && btc > 0)
+})
+
+test('the attributes folded as decimals, Booleans and Longs are the ones the schema declares so, all required', () => {
+  const json = schemaToJson(shippedSchema())
+  assert.equal(json.type, 'success')
+  const attrs = (json as unknown as { json: { Sigil: { commonTypes: Record<string, { attributes: Record<string, { name?: string; required?: boolean }> }> } } })
+    .json.Sigil.commonTypes.TransferContext!.attributes
+  const declared = (type: string) => Object.entries(attrs).filter(([, a]) => a.name === type).map(([k]) => k).sort()
+  assert.deepEqual([...TRANSFER_DECIMALS].sort(), declared('decimal'))
+  assert.deepEqual([...TRANSFER_BOOLEANS].sort(), declared('Bool'))
+  assert.deepEqual([...TRANSFER_LONGS].sort(), declared('Long'))
+  for (const [k, a] of Object.entries(attrs)) assert.notEqual(a.required, false, `${k} is optional: the forms assume every attribute is passed`)
 })
