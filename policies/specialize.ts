@@ -46,6 +46,9 @@ export interface LongForm {
   variants: readonly Variant[]
 }
 
+/** A form before its variants are made. */
+type BaseForm = Omit<LongForm, 'variants' | 'facts'>
+
 /**
  * A context attribute the variants fold in. A Boolean (no `literals`) has two classes, false and true. A Long that
  * policies only compare with Long literals has one class per literal and one per gap around them: for literals
@@ -281,33 +284,55 @@ function fold(n: Node): Node {
   return n
 }
 
-/** Replaces every test of `attr` by its answer for `value` (undefined: none of the literals) and folds; `ok` false if `attr` is used otherwise. */
-function substitute(n: Node, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): Node {
-  if (Array.isArray(n)) return n.map((x) => substitute(x, attr, value, state))
+/** A read of the context: `context.<attr>` (`.`) or `context has <attr>` (`has`). */
+interface ContextAccess { kind: '.' | 'has'; attr: string }
+
+function contextAccess(n: Node): ContextAccess | undefined {
+  if (typeof n !== 'object' || n === null || Array.isArray(n)) return undefined
+  const keys = Object.keys(n)
+  if (keys.length !== 1 || (keys[0] !== '.' && keys[0] !== 'has')) return undefined
+  const access = (n as Record<string, { left?: Node; attr?: unknown } | undefined>)[keys[0]]
+  if (typeof access !== 'object' || access === null || !isContext(access.left) || typeof access.attr !== 'string') return undefined
+  return { kind: keys[0], attr: access.attr }
+}
+
+/**
+ * Rebuilds an expression (a policy condition's JSON) bottom-up. `visit` sees every node first, with its context
+ * access if it is one, and may answer it: the answer replaces the node and its children are not visited. Literals
+ * and variables are kept; a record literal's keys are attribute names, not expressions, so only its values are
+ * walked. `after` runs on each rebuilt node (the substitutions fold there).
+ */
+function rewrite(n: Node, visit: (n: Node, access: ContextAccess | undefined) => Node | undefined, after: (n: Node) => Node = (x) => x): Node {
+  if (Array.isArray(n)) return n.map((x) => rewrite(x, visit, after))
   if (typeof n !== 'object' || n === null) return n
+  const answer = visit(n, contextAccess(n))
+  if (answer !== undefined) return answer
   const keys = Object.keys(n)
   const o = n as Record<string, unknown>
   if (keys.length === 1) {
-    const k = keys[0]!
-    if (k === 'Value') return n
-    if (k === 'Var') { if (o.Var === 'context') state.ok = false; return n }
-    if (k === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
-      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, substitute(x, attr, value, state)])) }
+    if (keys[0] === 'Value' || keys[0] === 'Var') return n
+    if (keys[0] === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
+      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, rewrite(x, visit, after)])) }
     }
-    const test = partitionTest(n, attr)
+  }
+  return after(Object.fromEntries(keys.map((k) => [k, rewrite(o[k], visit, after)])))
+}
+
+/** Replaces every test of `attr` by its answer for `value` (undefined: none of the literals) and folds; `ok` false if `attr` is used otherwise. */
+function substitute(n: Node, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): Node {
+  return rewrite(n, (node, access) => {
+    if ((node as { Var?: unknown }).Var === 'context') { state.ok = false; return node }
+    const test = partitionTest(node, attr)
     if (test) {
       state.literals.add(test.literal)
       return { Value: (value === test.literal) !== test.negated }
     }
-    const access = o[k] as { left?: Node; attr?: unknown } | undefined
-    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && isContext(access.left)) {
-      if (access.attr !== attr) return n
-      if (k === 'has') return TRUE // the request always carries it
-      state.ok = false
-      return n
-    }
-  }
-  return fold(Object.fromEntries(keys.map((k) => [k, substitute(o[k], attr, value, state)])))
+    if (!access) return undefined
+    if (access.attr !== attr) return node
+    if (access.kind === 'has') return TRUE // the request always carries it
+    state.ok = false
+    return node
+  }, fold)
 }
 
 /** The context attributes a (rewritten) subset reads. */
@@ -334,7 +359,7 @@ function dropNever(policies: Record<string, PolicyJson>, body: (n: Node) => Node
 }
 
 /** The subset for one value of `attr`: conditions substituted and folded, policies that cannot match dropped. */
-function partitionFor(policies: Record<string, PolicyJson>, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): Omit<LongForm, 'variants' | 'facts'> {
+function partitionFor(policies: Record<string, PolicyJson>, attr: string, value: string | undefined, state: { ok: boolean; literals: Set<string> }): BaseForm {
   const out = dropNever(policies, (b) => substitute(b, attr, value, state))
   return { policies: out, reads: readsOf(out) }
 }
@@ -370,25 +395,14 @@ function literalComparison(n: Node): { attr: string; op: string; literal: number
 function longFacts(policies: Record<string, PolicyJson>, candidates: ReadonlySet<string>): Map<string, number[]> {
   const literals = new Map([...candidates].map((a) => [a, new Set<number>()]))
   const spoiled = new Set<string>()
-  const visit = (n: Node): void => {
-    if (Array.isArray(n)) { n.forEach(visit); return }
-    if (typeof n !== 'object' || n === null) return
+  // Walked for what it finds, not rebuilt: each visit answers the node it stops at.
+  const visit = (n: Node, access: ContextAccess | undefined): Node | undefined => {
     const cmp = literalComparison(n)
-    if (cmp && literals.has(cmp.attr)) { literals.get(cmp.attr)!.add(cmp.literal); return }
-    const keys = Object.keys(n)
-    const o = n as Record<string, unknown>
-    if (keys.length === 1) {
-      if (keys[0] === 'Value') return
-      if (keys[0] === 'Record' && typeof o.Record === 'object' && o.Record !== null) { Object.values(o.Record).forEach(visit); return }
-      const access = o[keys[0]!] as { left?: Node; attr?: unknown } | undefined
-      if ((keys[0] === '.' || keys[0] === 'has') && typeof access === 'object' && access !== null && isContext(access.left) && typeof access.attr === 'string') {
-        if (keys[0] === '.') spoiled.add(access.attr)
-        return
-      }
-    }
-    keys.forEach((k) => visit(o[k]))
+    if (cmp && literals.has(cmp.attr)) { literals.get(cmp.attr)!.add(cmp.literal); return n }
+    if (access?.kind === '.') spoiled.add(access.attr)
+    return access && n
   }
-  for (const p of Object.values(policies)) for (const c of p.conditions) visit(c.body)
+  for (const p of Object.values(policies)) for (const c of p.conditions) rewrite(c.body, visit)
   return new Map([...literals].filter(([a, ls]) => !spoiled.has(a) && ls.size > 0).map(([a, ls]) => [a, [...ls].sort((x, y) => x - y)]))
 }
 
@@ -404,49 +418,24 @@ function representative(literals: readonly number[], c: number): number {
  * answers, `has` of either by true; folding as it goes.
  */
 function substituteFacts(n: Node, booleans: ReadonlyMap<string, boolean>, longs: ReadonlyMap<string, number>): Node {
-  if (Array.isArray(n)) return n.map((x) => substituteFacts(x, booleans, longs))
-  if (typeof n !== 'object' || n === null) return n
-  const cmp = literalComparison(n)
-  if (cmp) {
-    const v = longs.get(cmp.attr)
-    if (v !== undefined) return { Value: COMPARE[cmp.op]!(v, cmp.literal) }
-  }
-  const keys = Object.keys(n)
-  const o = n as Record<string, unknown>
-  if (keys.length === 1) {
-    const k = keys[0]!
-    if (k === 'Value' || k === 'Var') return n
-    if (k === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
-      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, substituteFacts(x, booleans, longs)])) }
-    }
-    const access = o[k] as { left?: Node; attr?: unknown } | undefined
-    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && isContext(access.left) && typeof access.attr === 'string') {
-      if (k === 'has' && (booleans.has(access.attr) || longs.has(access.attr))) return TRUE
-      const v = booleans.get(access.attr)
-      return v === undefined ? n : { Value: v }
-    }
-  }
-  return fold(Object.fromEntries(keys.map((k) => [k, substituteFacts(o[k], booleans, longs)])))
+  return rewrite(n, (node, access) => {
+    const cmp = literalComparison(node)
+    const v = cmp && longs.get(cmp.attr)
+    if (cmp && v !== undefined) return { Value: COMPARE[cmp.op]!(v, cmp.literal) }
+    if (!access) return undefined
+    if (access.kind === 'has' && (booleans.has(access.attr) || longs.has(access.attr))) return TRUE
+    const b = booleans.get(access.attr)
+    return b === undefined ? node : { Value: b }
+  }, fold)
 }
 
 /** Renames every context attribute read by `names`. */
 function rename(n: Node, names: ReadonlyMap<string, string>): Node {
-  if (Array.isArray(n)) return n.map((x) => rename(x, names))
-  if (typeof n !== 'object' || n === null) return n
-  const keys = Object.keys(n)
-  const o = n as Record<string, unknown>
-  if (keys.length === 1) {
-    const k = keys[0]!
-    if (k === 'Value' || k === 'Var') return n
-    if (k === 'Record' && typeof o.Record === 'object' && o.Record !== null) {
-      return { Record: Object.fromEntries(Object.entries(o.Record).map(([a, x]) => [a, rename(x, names)])) }
-    }
-    const access = o[k] as { left?: Node; attr?: unknown } | undefined
-    if ((k === '.' || k === 'has') && typeof access === 'object' && access !== null && isContext(access.left) && typeof access.attr === 'string') {
-      return { [k]: { ...access, attr: names.get(access.attr) ?? access.attr } }
-    }
-  }
-  return Object.fromEntries(keys.map((k) => [k, rename(o[k], names)]))
+  return rewrite(n, (node, access) => {
+    if (!access) return undefined
+    const k = access.kind
+    return { [k]: { ...(node as Record<string, object>)[k], attr: names.get(access.attr) ?? access.attr } }
+  })
 }
 
 /** Short names for the attributes, in a fixed order: a, b, … z, a1, b1, … */
@@ -462,7 +451,7 @@ function entityRef(e: unknown): { type?: unknown; id?: unknown } | undefined {
 }
 
 /** The facts a form folds in: its Booleans, then its Longs compared only with literals, while the variants stay within `budget`. */
-function factsOf(form: Omit<LongForm, 'variants' | 'facts'>, opts: SpecializeOptions, longs: boolean): Fact[] {
+function factsOf(form: BaseForm, opts: SpecializeOptions, longs: boolean): Fact[] {
   if (form.reads === 'all') return []
   const reads = form.reads
   const facts: Fact[] = []
@@ -481,7 +470,7 @@ function factsOf(form: Omit<LongForm, 'variants' | 'facts'>, opts: SpecializeOpt
 }
 
 /** The variants of one form: see {@link Variant}. */
-function variantsOf(form: Omit<LongForm, 'variants' | 'facts'>, facts: readonly Fact[], names: ReadonlyMap<string, string>, action: ActionRef | undefined): Variant[] {
+function variantsOf(form: BaseForm, facts: readonly Fact[], names: ReadonlyMap<string, string>, action: ActionRef | undefined): Variant[] {
   const count = facts.reduce((n, f) => n * classCount(f), 1)
   return Array.from({ length: count }, (_, index) => {
     const booleans = new Map<string, boolean>()
@@ -507,7 +496,7 @@ function variantsOf(form: Omit<LongForm, 'variants' | 'facts'>, facts: readonly 
   })
 }
 
-function partition(policies: Record<string, PolicyJson>, attr: string): { byValue: Map<string, Omit<LongForm, 'variants' | 'facts'>>; other: Omit<LongForm, 'variants' | 'facts'> } | undefined {
+function partition(policies: Record<string, PolicyJson>, attr: string): { byValue: Map<string, BaseForm>; other: BaseForm } | undefined {
   const state = { ok: true, literals: new Set<string>() }
   const other = partitionFor(policies, attr, undefined, state)
   // Each value is one more preparsed copy of the subset: a long list of assets is left to the `other` form.
@@ -543,7 +532,7 @@ export function specialize(texts: Readonly<Record<string, string>>, decimals: Re
   }
   if (!state.lowerable || decimals.size === 0 || state.reads === 'all') return { reads: state.reads }
   const split = partition(longPolicies, PARTITION)
-  const forms = split ?? { byValue: new Map<string, Omit<LongForm, 'variants' | 'facts'>>(), other: { policies: longPolicies, reads: state.reads } }
+  const forms = split ?? { byValue: new Map<string, BaseForm>(), other: { policies: longPolicies, reads: state.reads } }
   const all = [...forms.byValue.values(), forms.other]
   // Every form's facts; past the budget for all forms, only the Booleans, then none.
   let facts = all.map((f) => factsOf(f, opts, true))
@@ -552,7 +541,7 @@ export function specialize(texts: Readonly<Record<string, string>>, decimals: Re
   if (total(facts) > MAX_VARIANTS) facts = all.map(() => [])
   const names = shortNames(state.reads)
   const factsFor = new Map(all.map((f, i) => [f, facts[i]!]))
-  const withVariants = (f: Omit<LongForm, 'variants' | 'facts'>): LongForm => {
+  const withVariants = (f: BaseForm): LongForm => {
     const fs = factsFor.get(f)!
     return { ...f, facts: fs, variants: variantsOf(f, fs, names, opts.action) }
   }
