@@ -4,7 +4,7 @@ import { sqliteApiClients } from './apiClients.ts'
 import { sqliteAudit, sqliteAuditAppender } from './audit.ts'
 import { sqliteChallenges } from './challenges.ts'
 import { createGc } from './gc.ts'
-import { startCheckpointer } from './checkpointer.ts'
+import { startCheckpointer, type CheckpointerHandle, type CheckpointerOptions } from './checkpointer.ts'
 import { sqliteIdempotency } from './idempotency.ts'
 import { migrate, migrations } from './migrations.ts'
 import { sqlitePasskeys } from './passkeys.ts'
@@ -22,6 +22,8 @@ export interface OpenSqliteStoreOptions {
   path: string
   /** Clock for garbage collection of expired rows only; defaults to Date.now. */
   now?: () => number
+  /** The WAL checkpointer's timing (tests shorten it). */
+  checkpoint?: CheckpointerOptions
 }
 
 /**
@@ -36,7 +38,7 @@ export function openSqliteStore(opts: OpenSqliteStoreOptions): Store {
  * The same, with the connection behind it: group commit (grouped.ts, and the store thread in threaded/) wraps
  * each batch of calls in one transaction on it.
  */
-export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: Store; db: Database.Database } {
+export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: Store; db: Database.Database; checkpointer: CheckpointerHandle | undefined } {
   const now = opts.now ?? Date.now
   const db = new Database(opts.path)
   try {
@@ -52,7 +54,7 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
     db.close()
     throw err
   }
-  const stopCheckpointer = db.memory ? undefined : startCheckpointer(db, opts.path)
+  const checkpointer = db.memory ? undefined : startCheckpointer(db, opts.path, opts.checkpoint)
   const gc = createGc(db, now)
   const ping = db.prepare('SELECT 1')
   const write = outboxWriter(db)
@@ -79,9 +81,9 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
       ping.get()
     },
     async close() {
-      await stopCheckpointer?.()
+      await checkpointer?.stop()
       db.close()
     },
   }
-  return { store, db }
+  return { store, db, checkpointer }
 }
