@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { randomToken } from '../random.ts'
 import canonicalize from 'canonicalize'
 import { ProblemError } from '../errors.ts'
 
@@ -73,5 +74,5 @@ export function expectedApprovalChallenge(input: ApprovalChallengeInput): string
 
 /** 32 fresh random bytes for {@link ApprovalChallengeInput.nonce}. */
 export function newApprovalNonce(): string {
-  return randomBytes(32).toString('base64url')
+  return randomToken(32)
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomToken } from '../random.ts'
 import canonicalize from 'canonicalize'
 import type { ApprovalDecision, PolicyEngine } from '../../policies/index.ts'
 import { domainEvent } from '../audit/index.ts'
@@ -12,7 +12,7 @@ import type { TransactionIntent } from './wire.ts'
 
 const DAY_MS = 24 * 3600_000
 
-export const newApprovalId = (): string => `apr_${randomBytes(16).toString('base64url')}`
+export const newApprovalId = (): string => `apr_${randomToken(16)}`
 
 export interface TransferInput {
   intent: TransactionIntent

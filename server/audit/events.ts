@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomToken } from '../random.ts'
 import type { OutboxEvent } from '../store/index.ts'
 
 /**
@@ -19,5 +19,5 @@ export type EventType = (typeof EVENT_TYPES)[number]
 
 /** A new domain event, to hand to the store method that makes the change it describes. */
 export function domainEvent(type: EventType, subject: string, at: number, data: Record<string, unknown> = {}): OutboxEvent {
-  return { id: `evt_${randomBytes(16).toString('base64url')}`, type, at, subject, data }
+  return { id: `evt_${randomToken(16)}`, type, at, subject, data }
 }

@@ -90,6 +90,19 @@ describe('nodeWebCrypto: the same answers as Node\'s WebCrypto', () => {
     assert.deepEqual(await both((s) => s.digest('MD5' as never, data)), { real: 'error', fast: 'error' })
   })
 
+  test('getRandomValues: a Uint8Array is filled (challenges); other types and sizes get Node\'s answers and errors', () => {
+    const a = fast.getRandomValues(new Uint8Array(32))
+    const b = fast.getRandomValues(new Uint8Array(32))
+    assert.equal(a.length, 32)
+    assert.notDeepEqual(a, b)
+    assert.equal(fast.getRandomValues(new Uint32Array(4)).length, 4)
+    for (const bad of [() => new Float32Array(4), () => new Uint8Array(65_537)]) {
+      const name = (f: () => void) => { try { f(); return 'none' } catch (err) { return (err as Error).name } }
+      assert.equal(name(() => fast.getRandomValues(bad() as never)), name(() => webcrypto.getRandomValues(bad() as never)))
+      assert.notEqual(name(() => fast.getRandomValues(bad() as never)), 'none')
+    }
+  })
+
   test('answers are settled promises: a verification finishes on this turn of the event loop', async () => {
     const c = cases[0]!
     const data = randomBytes(32)

@@ -1,4 +1,5 @@
 import { constants, createHash, createPublicKey, verify as nodeVerify, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto'
+import { fillRandom } from '../random.ts'
 
 /**
  * The WebCrypto that @simplewebauthn/server verifies with, backed by node:crypto's synchronous calls.
@@ -87,7 +88,9 @@ export function nodeWebCrypto(base: Crypto = webcrypto as Crypto): NodeWebCrypto
 
   return {
     answered,
-    getRandomValues: base.getRandomValues.bind(base),
+    // Challenges: from the pooled CSPRNG (random.ts); other array types and sizes get WebCrypto's own answer (errors included).
+    getRandomValues: ((array: ArrayBufferView | null) => array instanceof Uint8Array && array.byteLength <= 65_536
+      ? fillRandom(array) : base.getRandomValues(array as never)) as Crypto['getRandomValues'],
     randomUUID: base.randomUUID.bind(base),
     subtle: {
       digest(algorithm, data) {

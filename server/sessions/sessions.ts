@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { randomToken } from '../random.ts'
 import type { Config } from '../config.ts'
 import type { OutboxEvent, SessionKind, SessionRecord, Store } from '../store/index.ts'
 
@@ -65,11 +66,11 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
   }
   return {
     async start({ userId, kind, userAgent, verifiedAt }, events) {
-      const id = randomBytes(32).toString('base64url')
+      const id = randomToken(32)
       const t = now()
       const record: SessionRecord = {
         idHash: hashSessionId(id),
-        ref: randomBytes(12).toString('base64url'),
+        ref: randomToken(12),
         userId,
         kind,
         createdAt: t,
