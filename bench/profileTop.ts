@@ -2,7 +2,8 @@
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof`): the functions with the most self time, and the
  * packages/files that time falls in, and with `--inclusive` the project's functions by time spent in them or in
  * what they call. `--after S` counts only samples taken S seconds or more after the profile began (to leave out a
- * benchmark's set-up). `npx tsx bench/profileTop.ts <file.cpuprofile> [--top 25] [--inclusive] [--after S]`
+ * benchmark's set-up). `npx tsx bench/profileTop.ts <file.cpuprofile> [--top 25] [--inclusive] [--after S] [--before S] [--timeline]`
+ * (`--before S`: only samples before S seconds; `--timeline`: the busy share of each second first)
  */
 import fs from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -15,10 +16,10 @@ interface ProfileNode {
 }
 interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, inclusive: { type: 'boolean', default: false }, after: { type: 'string', default: '0' } } })
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' }, inclusive: { type: 'boolean', default: false }, after: { type: 'string', default: '0' }, before: { type: 'string', default: 'Infinity' }, timeline: { type: 'boolean', default: false } } })
 const file = positionals[0]
 if (!file) {
-  process.stderr.write('usage: tsx bench/profileTop.ts <file.cpuprofile> [--top N] [--inclusive] [--after S]\n')
+  process.stderr.write('usage: tsx bench/profileTop.ts <file.cpuprofile> [--top N] [--inclusive] [--after S] [--before S] [--timeline]\n')
   process.exit(2)
 }
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile
@@ -29,16 +30,24 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c,
 // Self time per node: each sample's time delta belongs to the node sampled.
 const selfUs = new Map<number, number>()
 const afterUs = Number(values.after) * 1e6
+const beforeUs = Number(values.before) * 1e6
 let clock = 0
 let countedUs = 0
+/** Busy (not idle) microseconds in each second of the profile, for --timeline. */
+const busyBySecond: number[] = []
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0
   clock += dt
-  if (clock < afterUs) return
+  if (byId.get(id)!.callFrame.functionName !== '(idle)') busyBySecond[Math.floor(clock / 1e6)] = (busyBySecond[Math.floor(clock / 1e6)] ?? 0) + dt
+  if (clock < afterUs || clock >= beforeUs) return
   countedUs += dt
   selfUs.set(id, (selfUs.get(id) ?? 0) + dt)
 })
-const totalUs = afterUs > 0 ? countedUs : profile.endTime - profile.startTime
+const totalUs = afterUs > 0 || Number.isFinite(beforeUs) ? countedUs : profile.endTime - profile.startTime
+if (values.timeline) {
+  process.stdout.write('Busy share of each second (to find a benchmark\'s phases for --after/--before):\n')
+  process.stdout.write(Array.from(busyBySecond, (us, sec) => `${sec}s ${Math.round((us ?? 0) / 1e4)}%`).join('  ') + '\n\n')
+}
 
 /** Where a URL lives: the npm package, node internals, or the project file. */
 function area(url: string): string {
