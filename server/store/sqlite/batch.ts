@@ -3,6 +3,27 @@ import { StoreUnavailableError } from '../errors.ts'
 import type { Store } from '../ports.ts'
 import type { Call } from './threaded/protocol.ts'
 
+/**
+ * `BEGIN IMMEDIATE` without waiting: false when another connection holds the write lock (SQLITE_BUSY), where
+ * the connection's busy timeout would sleep the thread in steps of 1, 2, 5, 10 ms… (the checkpointer's WAL
+ * restart holds the lock for a millisecond or two; another process, the CLI, may hold it longer). Other errors
+ * are thrown. The busy timeout is set back for every other statement.
+ */
+export function beginImmediateNow(db: Database.Database, busyTimeoutMs: number): boolean {
+  // Not prepared statements: SQLite applies `PRAGMA busy_timeout = N` when the statement is compiled, so a prepared
+  // one would set the timeout once and never again. The two cost about 2-3 µs a batch.
+  db.exec('PRAGMA busy_timeout = 0')
+  try {
+    db.exec('BEGIN IMMEDIATE')
+    return true
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') return false
+    throw err
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`)
+  }
+}
+
 /** The outcome of one call of a batch, with the error as thrown. */
 export type BatchOutcome = [seq: number, ok: true, value: unknown] | [seq: number, ok: false, error: unknown]
 
@@ -23,13 +44,16 @@ export function callStore(store: Store, area: string, method: string, args: unkn
  * microtasks. A call that `takeOver` claims is left to it and gets no outcome here (the store thread starts
  * outbox drains that way, in their place in the batch).
  */
-export async function runBatch(db: Database.Database, store: Store, calls: Call[], takeOver?: (call: Call) => boolean): Promise<BatchOutcome[]> {
+export async function runBatch(db: Database.Database, store: Store, calls: Call[], takeOver?: (call: Call) => boolean,
+  opts: { begun?: boolean } = {}): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = []
-  try {
-    db.exec('BEGIN IMMEDIATE')
-  } catch (err) {
-    const error = new StoreUnavailableError(err)
-    return calls.map(([seq]) => [seq, false, error])
+  if (!opts.begun) {
+    try {
+      db.exec('BEGIN IMMEDIATE')
+    } catch (err) {
+      const error = new StoreUnavailableError(err)
+      return calls.map(([seq]) => [seq, false, error])
+    }
   }
   for (const call of calls) {
     if (takeOver?.(call)) continue

@@ -15,7 +15,21 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-group-'))
 after(() => fs.rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const file = (): string => path.join(dir, `g${++n}.db`)
-const statsOf = (store: object): { batches: number; calls: number } => (store as Record<symbol, { batches: number; calls: number }>)[GROUP_STATS]!
+type Stats = { batches: number; calls: number; busyRetries: number }
+const statsOf = (store: object): Stats => (store as Record<symbol, Stats>)[GROUP_STATS]!
+/** A thread with its own connection that takes the write lock and keeps it `ms` (as a CLI command might). */
+function lockHolder(at: string, ms: number): { locked: Promise<unknown>; exited: Promise<unknown> } {
+  const holder = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads')
+    const db = new (require(workerData.module))(workerData.path)
+    db.exec('BEGIN IMMEDIATE')
+    parentPort.postMessage('locked')
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.ms)
+    db.exec('COMMIT')
+    db.close()
+  `, { eval: true, workerData: { path: at, ms, module: createRequire(import.meta.url).resolve('better-sqlite3') } })
+  return { locked: once(holder, 'message'), exited: once(holder, 'exit') }
+}
 
 describe('SQLite store with group commit on the event loop', () => {
   test('the calls of one turn are one batch; a call that fails is rolled back alone and the others commit', async () => {
@@ -32,7 +46,7 @@ describe('SQLite store with group commit on the event loop', () => {
         store.users.createWithPasskey(clash, clashKey),
         ...others.map((u) => store.users.createWithPasskey(u, makePasskey(u.id))),
       ])
-      assert.deepEqual(statsOf(store), { batches: before.batches + 1, calls: before.calls + 21 }, 'one batch for the turn')
+      assert.deepEqual(statsOf(store), { ...before, batches: before.batches + 1, calls: before.calls + 21 }, 'one batch for the turn')
       const reason = (results[0] as PromiseRejectedResult).reason as unknown
       assert.ok(reason instanceof StoreConflictError, 'the caller gets the error as thrown')
       assert.equal(reason.field, 'handle')
@@ -66,31 +80,69 @@ describe('SQLite store with group commit on the event loop', () => {
     }
   })
 
-  test('while another connection holds the write lock, the batch waits for it, then commits', async () => {
+  test('while another connection holds the write lock, the batch waits for it without stopping the event loop, then commits', async () => {
     const at = file()
     const store = openGroupedSqliteStore({ path: at })
-    // Another thread with its own connection takes the write lock and keeps it 300 ms (as a CLI command might).
-    const holder = new Worker(`
-      const { parentPort, workerData } = require('node:worker_threads')
-      const db = new (require(workerData.module))(workerData.path)
-      db.exec('BEGIN IMMEDIATE')
-      parentPort.postMessage('locked')
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300)
-      db.exec('COMMIT')
-      db.close()
-    `, { eval: true, workerData: { path: at, module: createRequire(import.meta.url).resolve('better-sqlite3') } })
-    const exited = once(holder, 'exit')
+    const { locked, exited } = lockHolder(at, 300)
     try {
-      await once(holder, 'message')
+      await locked
       const u = makeUser()
+      const before = statsOf(store).busyRetries
+      // SQLite's own busy timeout would sleep this thread until the lock is free: no timer would fire meanwhile.
+      let ticks = 0
+      const ticker = setInterval(() => ticks++, 5)
       const t0 = performance.now()
       await store.users.createWithPasskey(u, makePasskey(u.id))
+      clearInterval(ticker)
       assert.ok(performance.now() - t0 >= 200, 'the batch waited for the lock')
+      assert.ok(ticks >= 10, `the event loop ran timers while the batch waited (${ticks} ticks of 5 ms in ${(performance.now() - t0).toFixed(0)} ms)`)
+      assert.ok(statsOf(store).busyRetries > before, 'the batch was tried again')
       assert.deepEqual(await store.users.get(u.id), u)
     } finally {
       await exited
       await store.close()
     }
+  })
+
+  test('a write lock held past the busy timeout fails the waiting calls with StoreUnavailableError; nothing of them is written', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at, busyTimeoutMs: 150 })
+    const { locked, exited } = lockHolder(at, 600)
+    const u = makeUser()
+    try {
+      await locked
+      const t0 = performance.now()
+      await assert.rejects(store.users.createWithPasskey(u, makePasskey(u.id)), StoreUnavailableError)
+      const waited = performance.now() - t0
+      assert.ok(waited >= 150 && waited < 550, `failed after the busy timeout, not when the lock was freed (${waited.toFixed(0)} ms)`)
+      await exited
+      assert.equal(await store.users.get(u.id), undefined)
+      // The lock is free again: the next call goes through.
+      await store.users.createWithPasskey(u, makePasskey(u.id))
+      assert.deepEqual(await store.users.get(u.id), u)
+    } finally {
+      await exited
+      await store.close()
+    }
+  })
+
+  test('close waits for a batch that is waiting for the write lock, and commits it', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    const { locked, exited } = lockHolder(at, 200)
+    const u = makeUser()
+    try {
+      await locked
+      const made = store.users.createWithPasskey(u, makePasskey(u.id))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      await store.close()
+      await made
+    } finally {
+      await exited
+    }
+    const again = openSqliteStore({ path: at })
+    assert.deepEqual(await again.users.get(u.id), u)
+    await again.close()
   })
 
   test('outbox.drain runs outside the batches; a failing handler leaves the events for the next drain', async () => {

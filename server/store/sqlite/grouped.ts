@@ -1,11 +1,14 @@
 import { StoreUnavailableError } from '../errors.ts'
 import type { Store } from '../ports.ts'
-import { runBatch } from './batch.ts'
-import { openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
+import { beginImmediateNow, runBatch } from './batch.ts'
+import { BUSY_TIMEOUT_MS, openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
 import type { Call } from './threaded/protocol.ts'
 
 /** Where a grouped store counts its batches and calls, for tests (not part of the Store port). */
 export const GROUP_STATS = Symbol.for('sigil.sqlite.groupStats')
+
+/** While another connection holds the write lock, a batch is tried again this often (ms), the loop running meanwhile. */
+const BUSY_RETRY_MS = 1
 
 interface Pending { resolve: (value: unknown) => void; reject: (err: unknown) => void }
 
@@ -20,8 +23,9 @@ interface Pending { resolve: (value: unknown) => void; reject: (err: unknown) =>
  * open.
  *
  * This is the store thread's batching (threaded/) without the thread: no message passing or copying of values,
- * and no second thread competing for the cores. Waiting for another process's write lock (busy_timeout, the
- * CLI) blocks the event loop, as in `direct` mode.
+ * and no second thread competing for the cores. A batch that finds the write lock taken by another connection (the
+ * WAL checkpointer's restart, the CLI, another process) does not wait inside SQLite, which would sleep the event
+ * loop in steps of 1, 2, 5 ms…: it is tried again a millisecond later while the loop serves requests.
  *
  * `outbox.drain` bypasses the batches: it awaits its handler between reading and removing events, and each of its
  * statements commits on its own.
@@ -43,15 +47,49 @@ export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
     else p?.reject(value)
   }
 
-  const stats = { batches: 0, calls: 0 }
+  const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS
+  const stats = { batches: 0, calls: 0, busyRetries: 0 }
+  /** When the batch waiting for the write lock first found it taken. */
+  let busySince: number | undefined
   const flush = (): void => {
     scheduled = false
     if (queue.length === 0) return
+    // The write lock is taken without waiting: if another connection holds it (the checkpointer restarting the WAL,
+    // another process), the batch is tried again shortly while the loop goes on serving requests, instead of SQLite
+    // sleeping the thread. Calls made meanwhile join the batch. After BUSY_TIMEOUT_MS, as the busy timeout would,
+    // the calls fail (StoreUnavailableError, 503 store_unavailable).
+    let begun: boolean
+    try {
+      begun = beginImmediateNow(db, busyTimeoutMs)
+    } catch (err) {
+      begun = false
+      busySince = undefined
+      const calls = queue
+      queue = []
+      for (const [n] of calls) settle(n, false, new StoreUnavailableError(err))
+      return
+    }
+    if (!begun) {
+      const now = performance.now()
+      busySince ??= now
+      if (now - busySince >= busyTimeoutMs) {
+        busySince = undefined
+        const calls = queue
+        queue = []
+        for (const [n] of calls) settle(n, false, new StoreUnavailableError(new Error('the database stayed locked by another connection')))
+        return
+      }
+      stats.busyRetries++
+      scheduled = true
+      setTimeout(flush, BUSY_RETRY_MS)
+      return
+    }
+    busySince = undefined
     const calls = queue
     queue = []
     stats.batches++
     stats.calls += calls.length
-    const batch: Promise<void> = runBatch(db, raw, calls).then(
+    const batch: Promise<void> = runBatch(db, raw, calls, undefined, { begun: true }).then(
       (outcomes) => { for (const [n, ok, value] of outcomes) settle(n, ok, value) },
       // Not expected (runBatch answers every call), but no caller may be left waiting for ever.
       (err: unknown) => { for (const [n] of calls) settle(n, false, new StoreUnavailableError(err)) },
@@ -84,10 +122,14 @@ export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
   Object.defineProperty(store, GROUP_STATS, { value: stats })
   store.close = async () => {
     if (closed) return
-    // Calls already made still run and commit; later ones fail.
-    flush()
+    // Calls already made still run and commit (waiting for the write lock if need be); later ones fail.
     closed = new Error('store closed')
-    await running
+    for (;;) {
+      if (!scheduled) flush()
+      await running
+      if (queue.length === 0) break
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS))
+    }
     await raw.close()
   }
   return store as unknown as Store

@@ -17,11 +17,16 @@ import { sqliteWebhooks } from './webhooks.ts'
 import { sqliteApprovals, sqlitePolicySets } from './approvals.ts'
 import { sqliteKyc } from './kyc.ts'
 
+/** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000
+
 export interface OpenSqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   path: string
   /** Clock for garbage collection of expired rows only; defaults to Date.now. */
   now?: () => number
+  /** How long to wait for another connection's write lock (default BUSY_TIMEOUT_MS; tests shorten it). */
+  busyTimeoutMs?: number
   /** The WAL checkpointer's timing (tests shorten it). */
   checkpoint?: CheckpointerOptions
 }
@@ -43,7 +48,7 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
   const db = new Database(opts.path)
   try {
     // First, so that the pragmas and migrations below wait for another process instead of failing.
-    db.pragma('busy_timeout = 5000')
+    db.pragma(`busy_timeout = ${Math.floor(opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS)}`)
     // WAL lets readers run beside the one writer; NORMAL sync is durable across crashes of the process in
     // WAL mode (only an OS crash can lose the last commits). In-memory databases cannot use WAL.
     if (!db.memory) db.pragma('journal_mode = WAL')
