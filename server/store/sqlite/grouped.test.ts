@@ -145,7 +145,7 @@ describe('SQLite store with group commit on the event loop', () => {
     await again.close()
   })
 
-  test('outbox.drain runs outside the batches; a failing handler leaves the events for the next drain', async () => {
+  test('outbox.drain reads outside the batches; a failing handler leaves the events for the next drain', async () => {
     const store = openGroupedSqliteStore({ path: file() })
     try {
       const u = makeUser()
@@ -157,6 +157,28 @@ describe('SQLite store with group commit on the event loop', () => {
       assert.deepEqual(seen, ['ev1'])
       assert.equal(await store.outbox.drain(async () => assert.fail('nothing left'), 10), 0)
     } finally {
+      await store.close()
+    }
+  })
+
+  test('a drain whose removal finds the write lock taken does not stop the event loop; the events go once the lock is free', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    const u = makeUser()
+    await store.users.createWithPasskey(u, makePasskey(u.id), [{ id: 'ev1', type: 'user.created', at: 1, subject: u.id, data: { n: 1 } }])
+    const { locked, exited } = lockHolder(at, 300)
+    try {
+      await locked
+      let ticks = 0
+      const ticker = setInterval(() => ticks++, 5)
+      const seen: string[] = []
+      assert.equal(await store.outbox.drain(async (events) => { seen.push(...events.map((e) => e.id)) }, 10), 1)
+      clearInterval(ticker)
+      assert.deepEqual(seen, ['ev1'])
+      assert.ok(ticks >= 10, `the event loop ran timers while the removal waited (${ticks} ticks of 5 ms)`)
+      assert.equal(await store.outbox.pending(), 0)
+    } finally {
+      await exited
       await store.close()
     }
   })

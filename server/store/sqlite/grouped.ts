@@ -3,6 +3,7 @@ import type { Store } from '../ports.ts'
 import { beginImmediateNow, runBatch } from './batch.ts'
 import { BUSY_TIMEOUT_MS, openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
 import type { Call } from './threaded/protocol.ts'
+import type { SqliteOutbox } from './outbox.ts'
 
 /** Where a grouped store counts its batches and calls, for tests (not part of the Store port). */
 export const GROUP_STATS = Symbol.for('sigil.sqlite.groupStats')
@@ -27,8 +28,8 @@ interface Pending { resolve: (value: unknown) => void; reject: (err: unknown) =>
  * WAL checkpointer's restart, the CLI, another process) does not wait inside SQLite, which would sleep the event
  * loop in steps of 1, 2, 5 ms…: it is tried again a millisecond later while the loop serves requests.
  *
- * `outbox.drain` bypasses the batches: it awaits its handler between reading and removing events, and each of its
- * statements commits on its own.
+ * `outbox.drain` reads outside the batches and awaits its handler; the removal of what it handed on is a call in the
+ * next batch, so it shares that batch's commit and never waits inside SQLite for the write lock.
  */
 export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
   const { store: raw, db } = openSqliteStoreWithDb(opts)
@@ -116,8 +117,17 @@ export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
     const methods = Object.keys(value).filter((k) => typeof (value as Record<string, unknown>)[k] === 'function')
     store[area] = Object.fromEntries(methods.map((method) => [method, (...args: unknown[]) => call(area, method, args)]))
   }
-  ;(store.outbox as Record<string, unknown>).drain = (...args: Parameters<Store['outbox']['drain']>) =>
-    closed ? Promise.reject(new StoreUnavailableError(closed)) : raw.outbox.drain(...args)
+  // A drain reads outside the batches (no lock needed) and awaits its handler; then the events handed on are removed
+  // by a call in the next batch, so that the removal shares a commit and never waits inside SQLite for the lock.
+  const outbox = (raw as unknown as { outbox: SqliteOutbox }).outbox
+  ;(store.outbox as Record<string, unknown>).drain = async (...[handle, limit]: Parameters<Store['outbox']['drain']>) => {
+    if (closed) throw new StoreUnavailableError(closed)
+    const events = outbox.oldest(limit)
+    if (events.lastSeq === undefined) return 0
+    await handle([...events])
+    await call('outbox', 'removeThrough', [events.lastSeq])
+    return events.length
+  }
   store.ping = () => call('', 'ping', [])
   Object.defineProperty(store, GROUP_STATS, { value: stats })
   store.close = async () => {

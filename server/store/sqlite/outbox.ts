@@ -40,26 +40,44 @@ export function withEvents<A extends unknown[], R>(db: Database, write: WriteEve
   return (events, ...args) => tx.immediate(events, ...args)
 }
 
-export function sqliteOutbox(db: Database, write: WriteEvents): OutboxStore {
-  const oldest = db.prepare<[number], OutboxRow>('SELECT * FROM outbox ORDER BY seq LIMIT ?')
+/** The SQLite outbox, with the two halves of a drain apart for group commit (grouped.ts), which is not the port. */
+export interface SqliteOutbox extends OutboxStore {
+  /** The oldest events, read without a transaction (no lock needed in WAL mode). */
+  oldest(limit: number): OutboxEvent[] & { lastSeq?: number }
+  /** Removes every event up to `seq`: what a drain has handed on. */
+  removeThrough(seq: number): Promise<void>
+}
+
+export function sqliteOutbox(db: Database, write: WriteEvents): SqliteOutbox {
+  const oldestRows = db.prepare<[number], OutboxRow>('SELECT * FROM outbox ORDER BY seq LIMIT ?')
   const remove = db.prepare<[number]>('DELETE FROM outbox WHERE seq <= ?')
   const count = db.prepare<[], number>('SELECT count(*) FROM outbox').pluck()
   const publish = db.transaction(write)
+  const oldest = (limit: number): OutboxEvent[] & { lastSeq?: number } => {
+    const rows = oldestRows.all(limit)
+    const events: OutboxEvent[] & { lastSeq?: number } = rows.map((r) => ({ id: r.id, type: r.type, at: r.at, subject: r.subject,
+      data: JSON.parse(r.data) as Record<string, unknown> }))
+    // Rows are only ever appended, so everything up to the last seq handed on is what was handled.
+    if (rows.length) events.lastSeq = rows.at(-1)!.seq
+    return events
+  }
   return {
     async publish(events) {
       publish(events)
     },
     async drain(handle, limit) {
-      const rows = oldest.all(limit)
-      if (rows.length === 0) return 0
-      await handle(rows.map((r) => ({ id: r.id, type: r.type, at: r.at, subject: r.subject,
-        data: JSON.parse(r.data) as Record<string, unknown> })))
-      // Rows are only ever appended, so everything up to the last seq handed on is what was handled.
-      remove.run(rows.at(-1)!.seq)
-      return rows.length
+      const events = oldest(limit)
+      if (events.lastSeq === undefined) return 0
+      await handle([...events])
+      remove.run(events.lastSeq)
+      return events.length
     },
     async pending() {
       return count.get() ?? 0
+    },
+    oldest,
+    async removeThrough(seq) {
+      remove.run(seq)
     },
   }
 }
