@@ -17,7 +17,8 @@ export function beginImmediateNow(db: Database.Database, busyTimeoutMs: number):
     db.exec('BEGIN IMMEDIATE')
     return true
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') return false
+    // SQLITE_BUSY, or an extended code of it (SQLITE_BUSY_RECOVERY while another connection rebuilds the WAL index).
+    if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false
     throw err
   } finally {
     db.exec(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`)
