@@ -12,7 +12,15 @@ test('pooled random values: the right sizes, never repeated across refills of th
     seen.add(t)
   }
   assert.equal(randomToken(32).length, 43)
-  assert.equal(randomBytes(1000).length, 1000) // past the pooled size: straight from the CSPRNG
+  // Past the pooled size: straight from the CSPRNG, and random too.
+  const big = [randomBytes(1000), randomBytes(1000)]
+  assert.equal(big[0]!.length, 1000)
+  assert.ok(!big[0]!.equals(big[1]!) && new Set(big[0]).size > 200)
+  assert.equal(randomToken(300).length, 400)
+  // Its own memory, not a slice of Node's shared allocation pool.
+  const b = randomBytes(16)
+  assert.equal(b.byteOffset, 0)
+  assert.equal(b.buffer.byteLength, 16)
   // Each byte value about equally often over 1 MB (chi-squared, 255 degrees of freedom: 400 is far out).
   const counts = new Array<number>(256).fill(0)
   for (let i = 0; i < 4096; i++) for (const b of randomBytes(256)) counts[b]!++

@@ -28,15 +28,28 @@ function draw(into: Uint8Array, at: number, n: number): void {
   next += n
 }
 
-/** `n` random bytes in a new Buffer. */
+/**
+ * `n` random bytes in a new Buffer of its own: `Buffer.alloc`, never Node's shared 8 KB allocation pool (as
+ * `allocUnsafe` would use), so a session id cannot travel with an unrelated Buffer's memory.
+ */
 export function randomBytes(n: number): Buffer {
-  const out = Buffer.allocUnsafe(n)
+  const out = Buffer.alloc(n)
   draw(out, 0, n)
   return out
 }
 
-/** `n` random bytes as base64url (43 characters for 32 bytes). */
-export const randomToken = (n: number): string => randomBytes(n).toString('base64url')
+/** `n` random bytes as base64url (43 characters for 32 bytes), encoded straight from the pool. */
+export function randomToken(n: number): string {
+  if (n > MAX_POOLED) return randomBytes(n).toString('base64url')
+  if (next + n > POOL_BYTES) {
+    randomFillSync(pool)
+    next = 0
+  }
+  const token = pool.toString('base64url', next, next + n)
+  pool.fill(0, next, next + n)
+  next += n
+  return token
+}
 
 /** Fills a Uint8Array in place (as WebCrypto's getRandomValues does) and returns it. */
 export function fillRandom<T extends Uint8Array>(array: T): T {

@@ -3,7 +3,10 @@ import { describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { StoreUnavailableError } from '../errors.ts'
 import type { Store } from '../ports.ts'
-import { runBatch } from './batch.ts'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { beginImmediateNow, runBatch } from './batch.ts'
 
 // The group-commit loop on its own, with a stand-in store whose methods write to a table of their own: the
 // failures a real adapter cannot easily be made to show (a COMMIT that fails, a connection that is gone).
@@ -64,5 +67,41 @@ describe('group commit batch loop', () => {
     assert.deepEqual(out, [[1, true, 'a']])
     assert.deepEqual(taken, [2])
     assert.equal(count(), 1)
+  })
+})
+
+describe('beginImmediateNow', () => {
+  test('takes the write lock without waiting, reports a held lock as false, and puts the busy timeout back on every path', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-begin-'))
+    try {
+      const file = path.join(dir, 'b.db')
+      const mine = new Database(file)
+      mine.pragma('journal_mode = WAL')
+      mine.pragma('busy_timeout = 4321')
+      const other = new Database(file)
+      const timeout = () => mine.pragma('busy_timeout', { simple: true })
+
+      assert.equal(beginImmediateNow(mine, 4321), true, 'free lock: taken')
+      assert.equal(mine.inTransaction, true)
+      assert.equal(timeout(), 4321)
+      // Already in a transaction: SQLite's own error is thrown, not reported as busy.
+      assert.throws(() => beginImmediateNow(mine, 4321), /within a transaction/)
+      assert.equal(timeout(), 4321)
+      mine.exec('COMMIT')
+
+      other.exec('BEGIN IMMEDIATE')
+      const t0 = performance.now()
+      assert.equal(beginImmediateNow(mine, 4321), false, 'held lock: false')
+      assert.ok(performance.now() - t0 < 100, 'without waiting for the busy timeout')
+      assert.equal(mine.inTransaction, false)
+      assert.equal(timeout(), 4321)
+      other.exec('COMMIT')
+      assert.equal(beginImmediateNow(mine, 4321), true)
+      mine.exec('COMMIT')
+      other.close()
+      mine.close()
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -7,6 +7,8 @@ export interface CheckpointerOptions {
   everyMs?: number
   /** A WAL this many frames long or longer is restarted after the checkpoint (SQLite's own automatic checkpoint uses 1000). */
   restartFrames?: number
+  /** A restarted WAL longer than this is cut back to it (bytes). */
+  walSizeLimitBytes?: number
 }
 
 /** The WAL is cut back to this size when it restarts, should it have grown while the worker could not keep up. */
@@ -17,26 +19,33 @@ export const WAL_SIZE_LIMIT_BYTES = 32 * 2 ** 20
  * checkpoint never waits for writers, but under steady writes it never catches up either: the frames committed
  * while it copies are always left, so the log never restarts and grows for as long as the writes go on (330 MB
  * in 12 s of sign-ins at 600/s, measured), and every commit then appends to a growing file. So when the log
- * is long, a RESTART checkpoint follows: it copies only what the PASSIVE one left, holding the write lock for
- * that long (the request loop's next BEGIN waits for it, typically a millisecond or two), and the next commit
- * writes the log from its start again.
+ * is long and the PASSIVE pass copied all of it (no reader holds an older snapshot), a RESTART checkpoint
+ * follows: it copies only what was committed meanwhile, holding the write lock for that long, and the next
+ * commit writes the log from its start again.
+ *
+ * The worker never waits for a lock (busy_timeout 0): a RESTART that finds a writer or a reader in its way gives up
+ * at once and is tried on the next round. Waiting would hold the write lock while it waits for readers, and a
+ * reader that stays (a sqlite3 shell, a backup) would then stop every write. Rounds are chained, not on an interval.
  */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads')
 const Database = require(workerData.module)
 const db = new Database(workerData.path)
-db.pragma('busy_timeout = 1000')
+db.pragma('busy_timeout = 0')
 let restarts = 0
-const timer = setInterval(() => {
+let timer
+const round = () => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)')
-    if (r && r.log >= workerData.restartFrames) {
+    if (r && r.busy === 0 && r.log >= workerData.restartFrames && r.checkpointed === r.log) {
       const [s] = db.pragma('wal_checkpoint(RESTART)')
       if (s && s.busy === 0) parentPort.postMessage({ restarts: ++restarts })
     }
   } catch {}
-}, workerData.every)
-parentPort.on('message', () => { clearInterval(timer); db.close(); process.exit(0) })
+  timer = setTimeout(round, workerData.every)
+}
+timer = setTimeout(round, workerData.every)
+parentPort.on('message', () => { clearTimeout(timer); db.close(); process.exit(0) })
 `
 
 /** What a checkpointer has done, for tests. */
@@ -53,7 +62,7 @@ export interface CheckpointerHandle {
  */
 export function startCheckpointer(db: Database, path: string, opts: CheckpointerOptions = {}): CheckpointerHandle {
   db.pragma('wal_autocheckpoint = 0')
-  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
+  db.pragma(`journal_size_limit = ${Math.floor(opts.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES)}`)
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: {
     path, every: opts.everyMs ?? 250, restartFrames: opts.restartFrames ?? 1000, module: createRequire(import.meta.url).resolve('better-sqlite3'),
   } })
