@@ -23,15 +23,17 @@ export const WAL_SIZE_LIMIT_BYTES = 32 * 2 ** 20
  * follows: it copies only what was committed meanwhile, holding the write lock for that long, and the next
  * commit writes the log from its start again.
  *
- * The worker never waits for a lock (busy_timeout 0): a RESTART that finds a writer or a reader in its way gives up
- * at once and is tried on the next round. Waiting would hold the write lock while it waits for readers, and a
- * reader that stays (a sqlite3 shell, a backup) would then stop every write. Rounds are chained, not on an interval.
+ * The worker waits at most 5 ms for a lock (SQLite's busy timeout; long enough for the request loop's batch to
+ * commit): a RESTART that finds a writer or a reader in its way longer than that gives up and is tried on the next
+ * round. Waiting longer would hold the write lock while it waits for readers, and a reader that stays (a sqlite3
+ * shell, a backup) would then stop every write; and such a reader keeps the PASSIVE pass from copying the whole
+ * log, so no RESTART is even tried while it reads. Rounds are chained, not on an interval.
  */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads')
 const Database = require(workerData.module)
 const db = new Database(workerData.path)
-db.pragma('busy_timeout = 0')
+db.pragma('busy_timeout = 5')
 let restarts = 0
 let timer
 const round = () => {
