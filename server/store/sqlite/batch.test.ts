@@ -53,6 +53,31 @@ describe('group commit batch loop', () => {
     assert.deepEqual(next, [[3, true, 'b']])
   })
 
+  test('a savepoint statement that fails (an I/O error) rolls the whole batch back and leaves no transaction open', async () => {
+    const { db, store, count } = setUp()
+    // The connection as runBatch sees it, with the second SAVEPOINT failing as a disk error would make it.
+    let savepoints = 0
+    const failing = new Proxy(db, {
+      get(target, key) {
+        if (key === 'exec') {
+          return (sql: string) => {
+            if (sql === 'SAVEPOINT call' && ++savepoints === 2) throw new Error('disk I/O error')
+            return target.exec(sql)
+          }
+        }
+        const value = Reflect.get(target, key, target) as unknown
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const out = await runBatch(failing, store, [[1, 'rows', 'add', ['a', null]], [2, 'rows', 'add', ['b', null]], [3, 'outbox', 'drain', [5]]],
+      ([, area]) => area === 'outbox' && false)
+    assert.deepEqual(out.map(([seq, ok, err]) => [seq, ok, err instanceof StoreUnavailableError]), [[1, false, true], [2, false, true], [3, false, true]],
+      'the first call too: its write went with the rollback')
+    assert.equal(db.inTransaction, false, 'no transaction left open')
+    assert.equal(count(), 0)
+    assert.deepEqual(await runBatch(db, store, [[4, 'rows', 'add', ['c', null]]]), [[4, true, 'c']], 'the next batch goes through')
+  })
+
   test('a connection that cannot begin fails every call with StoreUnavailableError', async () => {
     const { db, store } = setUp()
     db.close()

@@ -39,7 +39,8 @@ export function callStore(store: Store, area: string, method: string, args: unkn
 /**
  * Group commit: runs a batch of calls inside one `BEGIN IMMEDIATE … COMMIT`, each call inside its own SAVEPOINT,
  * so a call that fails is rolled back alone and the others still commit. The outcomes are returned only after the
- * COMMIT: nobody may be answered with a write that could still be lost. If the COMMIT fails, every call fails.
+ * COMMIT: nobody may be answered with a write that could still be lost. If the COMMIT fails (or a savepoint
+ * statement does), the transaction is rolled back and every call fails.
  *
  * The adapter's methods are synchronous inside (they return settled promises), so awaiting one takes only
  * microtasks. A call that `takeOver` claims is left to it and gets no outcome here (the store thread starts
@@ -56,30 +57,39 @@ export async function runBatch(db: Database.Database, store: Store, calls: Call[
       return calls.map(([seq]) => [seq, false, error])
     }
   }
-  for (const call of calls) {
-    if (takeOver?.(call)) continue
-    const [seq, area, method, args] = call
-    db.exec('SAVEPOINT call')
-    try {
-      const value = await callStore(store, area, method, args)
-      db.exec('RELEASE call')
-      outcomes.push([seq, true, value])
-    } catch (err) {
-      // A failed statement may already have ended the transaction (SQLITE_FULL, an I/O error): then there is
-      // no savepoint to go back to, and the COMMIT below fails the whole batch.
-      if (db.inTransaction) {
-        db.exec('ROLLBACK TO call')
-        db.exec('RELEASE call')
-      }
-      outcomes.push([seq, false, err])
-    }
-  }
+  const taken = new Set<number>()
   try {
+    for (const call of calls) {
+      const [seq, area, method, args] = call
+      if (takeOver?.(call)) {
+        taken.add(seq)
+        continue
+      }
+      db.exec('SAVEPOINT call')
+      try {
+        const value = await callStore(store, area, method, args)
+        db.exec('RELEASE call')
+        outcomes.push([seq, true, value])
+      } catch (err) {
+        // A failed statement may already have ended the transaction (SQLITE_FULL, an I/O error): then there is
+        // no savepoint to go back to, and the COMMIT below fails the whole batch.
+        if (db.inTransaction) {
+          db.exec('ROLLBACK TO call')
+          db.exec('RELEASE call')
+        }
+        outcomes.push([seq, false, err])
+      }
+    }
     db.exec('COMMIT')
   } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK')
+    // The COMMIT or a statement of the batch's own (SAVEPOINT, RELEASE, ROLLBACK TO) failed: an I/O error, a full
+    // disk. Nothing of the batch may be taken as written, and the transaction must not stay open, or every later
+    // BEGIN would fail until a restart.
+    try {
+      if (db.inTransaction) db.exec('ROLLBACK')
+    } catch { /* the connection itself is broken; the next BEGIN reports it */ }
     const error = new StoreUnavailableError(err)
-    return outcomes.map(([seq]) => [seq, false, error])
+    return calls.filter(([seq]) => !taken.has(seq)).map(([seq]): BatchOutcome => [seq, false, error])
   }
   return outcomes
 }
