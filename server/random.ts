@@ -13,19 +13,25 @@ const MAX_POOLED = 256
 const pool = Buffer.alloc(POOL_BYTES)
 let next = POOL_BYTES
 
+/** The offset of the next `n` unused bytes of the pool, refilled when short. The caller reads them, then wipes them. */
+function take(n: number): number {
+  if (next + n > POOL_BYTES) {
+    randomFillSync(pool)
+    next = 0
+  }
+  next += n
+  return next - n
+}
+
 /** Copies `n` fresh random bytes into `into` at `at`. */
 function draw(into: Uint8Array, at: number, n: number): void {
   if (n > MAX_POOLED) {
     randomFillSync(into, at, n)
     return
   }
-  if (next + n > POOL_BYTES) {
-    randomFillSync(pool)
-    next = 0
-  }
-  pool.copy(into, at, next, next + n)
-  pool.fill(0, next, next + n)
-  next += n
+  const from = take(n)
+  pool.copy(into, at, from, from + n)
+  pool.fill(0, from, from + n)
 }
 
 /**
@@ -41,13 +47,9 @@ export function randomBytes(n: number): Buffer {
 /** `n` random bytes as base64url (43 characters for 32 bytes), encoded straight from the pool. */
 export function randomToken(n: number): string {
   if (n > MAX_POOLED) return randomBytes(n).toString('base64url')
-  if (next + n > POOL_BYTES) {
-    randomFillSync(pool)
-    next = 0
-  }
-  const token = pool.toString('base64url', next, next + n)
-  pool.fill(0, next, next + n)
-  next += n
+  const from = take(n)
+  const token = pool.toString('base64url', from, from + n)
+  pool.fill(0, from, from + n)
   return token
 }
 

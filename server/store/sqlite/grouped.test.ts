@@ -17,6 +17,17 @@ let n = 0
 const file = (): string => path.join(dir, `g${++n}.db`)
 type Stats = { batches: number; calls: number; busyRetries: number }
 const statsOf = (store: object): Stats => (store as Record<symbol, Stats>)[GROUP_STATS]!
+/** How many times a 5 ms timer fired while `work` ran: SQLite's own busy wait would sleep the thread, and none would. */
+async function ticksDuring(work: Promise<unknown>): Promise<number> {
+  let ticks = 0
+  const ticker = setInterval(() => ticks++, 5)
+  try {
+    await work
+  } finally {
+    clearInterval(ticker)
+  }
+  return ticks
+}
 /** A thread with its own connection that takes the write lock and keeps it `ms` (as a CLI command might). */
 function lockHolder(at: string, ms: number): { locked: Promise<unknown>; exited: Promise<unknown> } {
   const holder = new Worker(`
@@ -89,11 +100,8 @@ describe('SQLite store with group commit on the event loop', () => {
       const u = makeUser()
       const before = statsOf(store).busyRetries
       // SQLite's own busy timeout would sleep this thread until the lock is free: no timer would fire meanwhile.
-      let ticks = 0
-      const ticker = setInterval(() => ticks++, 5)
       const t0 = performance.now()
-      await store.users.createWithPasskey(u, makePasskey(u.id))
-      clearInterval(ticker)
+      const ticks = await ticksDuring(store.users.createWithPasskey(u, makePasskey(u.id)))
       assert.ok(performance.now() - t0 >= 200, 'the batch waited for the lock')
       assert.ok(ticks >= 10, `the event loop ran timers while the batch waited (${ticks} ticks of 5 ms in ${(performance.now() - t0).toFixed(0)} ms)`)
       assert.ok(statsOf(store).busyRetries > before, 'the batch was tried again')
@@ -169,11 +177,10 @@ describe('SQLite store with group commit on the event loop', () => {
     const { locked, exited } = lockHolder(at, 300)
     try {
       await locked
-      let ticks = 0
-      const ticker = setInterval(() => ticks++, 5)
       const seen: string[] = []
-      assert.equal(await store.outbox.drain(async (events) => { seen.push(...events.map((e) => e.id)) }, 10), 1)
-      clearInterval(ticker)
+      let drained = 0
+      const ticks = await ticksDuring(store.outbox.drain(async (events) => { seen.push(...events.map((e) => e.id)) }, 10).then((n) => { drained = n }))
+      assert.equal(drained, 1)
       assert.deepEqual(seen, ['ev1'])
       assert.ok(ticks >= 10, `the event loop ran timers while the removal waited (${ticks} ticks of 5 ms)`)
       assert.equal(await store.outbox.pending(), 0)

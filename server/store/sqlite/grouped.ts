@@ -1,9 +1,9 @@
 import { StoreUnavailableError } from '../errors.ts'
 import type { Store } from '../ports.ts'
 import { beginImmediateNow, runBatch } from './batch.ts'
-import { BUSY_TIMEOUT_MS, openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
+import { openSqliteStoreWithDb, type OpenSqliteStoreOptions } from './openSqliteStore.ts'
 import type { Call } from './threaded/protocol.ts'
-import type { SqliteOutbox } from './outbox.ts'
+import { drainOutbox, type SqliteOutbox } from './outbox.ts'
 
 /** Where a grouped store counts its batches and calls, for tests (not part of the Store port). */
 export const GROUP_STATS = Symbol.for('sigil.sqlite.groupStats')
@@ -48,36 +48,37 @@ export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
     else p?.reject(value)
   }
 
-  const busyTimeoutMs = opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS
+  /** The connection's own busy timeout, as openSqliteStore set it. */
+  const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number
   const stats = { batches: 0, calls: 0, busyRetries: 0 }
   /** When the batch waiting for the write lock first found it taken. */
   let busySince: number | undefined
+  /** Fails every call waiting for the next batch. */
+  const failQueued = (err: unknown): void => {
+    busySince = undefined
+    const calls = queue
+    queue = []
+    for (const [n] of calls) settle(n, false, new StoreUnavailableError(err))
+  }
   const flush = (): void => {
     scheduled = false
     if (queue.length === 0) return
     // The write lock is taken without waiting: if another connection holds it (the checkpointer restarting the WAL,
     // another process), the batch is tried again shortly while the loop goes on serving requests, instead of SQLite
-    // sleeping the thread. Calls made meanwhile join the batch. After BUSY_TIMEOUT_MS, as the busy timeout would,
+    // sleeping the thread. Calls made meanwhile join the batch. After the connection's busy timeout, as SQLite would,
     // the calls fail (StoreUnavailableError, 503 store_unavailable).
     let begun: boolean
     try {
       begun = beginImmediateNow(db, busyTimeoutMs)
     } catch (err) {
-      begun = false
-      busySince = undefined
-      const calls = queue
-      queue = []
-      for (const [n] of calls) settle(n, false, new StoreUnavailableError(err))
+      failQueued(err)
       return
     }
     if (!begun) {
       const now = performance.now()
       busySince ??= now
       if (now - busySince >= busyTimeoutMs) {
-        busySince = undefined
-        const calls = queue
-        queue = []
-        for (const [n] of calls) settle(n, false, new StoreUnavailableError(new Error('the database stayed locked by another connection')))
+        failQueued(new Error('the database stayed locked by another connection'))
         return
       }
       stats.busyRetries++
@@ -122,11 +123,7 @@ export function openGroupedSqliteStore(opts: OpenSqliteStoreOptions): Store {
   const outbox = (raw as unknown as { outbox: SqliteOutbox }).outbox
   ;(store.outbox as Record<string, unknown>).drain = async (...[handle, limit]: Parameters<Store['outbox']['drain']>) => {
     if (closed) throw new StoreUnavailableError(closed)
-    const events = outbox.oldest(limit)
-    if (events.lastSeq === undefined) return 0
-    await handle([...events])
-    await call('outbox', 'removeThrough', [events.lastSeq])
-    return events.length
+    return drainOutbox(outbox, handle, limit, (seq) => call('outbox', 'removeThrough', [seq]))
   }
   store.ping = () => call('', 'ping', [])
   Object.defineProperty(store, GROUP_STATS, { value: stats })

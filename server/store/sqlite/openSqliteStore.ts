@@ -18,7 +18,7 @@ import { sqliteApprovals, sqlitePolicySets } from './approvals.ts'
 import { sqliteKyc } from './kyc.ts'
 
 /** How long a statement waits for another connection's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000
+const BUSY_TIMEOUT_MS = 5000
 
 export interface OpenSqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */

@@ -42,10 +42,24 @@ export function withEvents<A extends unknown[], R>(db: Database, write: WriteEve
 
 /** The SQLite outbox, with the two halves of a drain apart for group commit (grouped.ts), which is not the port. */
 export interface SqliteOutbox extends OutboxStore {
-  /** The oldest events, read without a transaction (no lock needed in WAL mode). */
-  oldest(limit: number): OutboxEvent[] & { lastSeq?: number }
+  /** The oldest events, read without a transaction (no lock needed in WAL mode), and the seq of the last one. */
+  oldest(limit: number): { events: OutboxEvent[]; lastSeq: number | undefined }
   /** Removes every event up to `seq`: what a drain has handed on. */
   removeThrough(seq: number): Promise<void>
+}
+
+/**
+ * A drain: the oldest events to `handle`, then, once it has taken them, their removal by `remove` (the outbox's own
+ * statement, or a call in group commit's next batch). Rows are only ever appended, so everything up to the last
+ * seq handed on is what was handled.
+ */
+export async function drainOutbox(outbox: SqliteOutbox, handle: (events: OutboxEvent[]) => Promise<void>, limit: number,
+  remove: (seq: number) => Promise<unknown> = (seq) => outbox.removeThrough(seq)): Promise<number> {
+  const { events, lastSeq } = outbox.oldest(limit)
+  if (lastSeq === undefined) return 0
+  await handle(events)
+  await remove(lastSeq)
+  return events.length
 }
 
 export function sqliteOutbox(db: Database, write: WriteEvents): SqliteOutbox {
@@ -53,31 +67,22 @@ export function sqliteOutbox(db: Database, write: WriteEvents): SqliteOutbox {
   const remove = db.prepare<[number]>('DELETE FROM outbox WHERE seq <= ?')
   const count = db.prepare<[], number>('SELECT count(*) FROM outbox').pluck()
   const publish = db.transaction(write)
-  const oldest = (limit: number): OutboxEvent[] & { lastSeq?: number } => {
-    const rows = oldestRows.all(limit)
-    const events: OutboxEvent[] & { lastSeq?: number } = rows.map((r) => ({ id: r.id, type: r.type, at: r.at, subject: r.subject,
-      data: JSON.parse(r.data) as Record<string, unknown> }))
-    // Rows are only ever appended, so everything up to the last seq handed on is what was handled.
-    if (rows.length) events.lastSeq = rows.at(-1)!.seq
-    return events
-  }
-  return {
+  const outbox: SqliteOutbox = {
     async publish(events) {
       publish(events)
     },
-    async drain(handle, limit) {
-      const events = oldest(limit)
-      if (events.lastSeq === undefined) return 0
-      await handle([...events])
-      remove.run(events.lastSeq)
-      return events.length
-    },
+    drain: (handle, limit) => drainOutbox(outbox, handle, limit),
     async pending() {
       return count.get() ?? 0
     },
-    oldest,
+    oldest(limit) {
+      const rows = oldestRows.all(limit)
+      return { events: rows.map((r) => ({ id: r.id, type: r.type, at: r.at, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> })),
+        lastSeq: rows.at(-1)?.seq }
+    },
     async removeThrough(seq) {
       remove.run(seq)
     },
   }
+  return outbox
 }
