@@ -5,7 +5,9 @@
  * the p50/p99 of a round trip and of each server call, and then runs bench/policyDecision.ts for the policy
  * decision figure. Asserts nothing. Goals: ≥ 500 round trips/s with two approvers; decision p50 < 100 µs.
  *
- *   tsx bench/approvals.ts [--seconds 8] [--warmup 2] [--concurrency 32] [--approvers 240]
+ *   tsx bench/approvals.ts [--seconds 8] [--warmup 2] [--concurrency 32] [--approvers 240] [--workers N] [--sqlite-mode M]
+ *
+ * --workers and --sqlite-mode set SIGIL_WORKERS and SIGIL_SQLITE_MODE for the server, to compare them.
  *
  * Every round trip uses a new source wallet, so the velocity policy (24 h total per wallet) never adds a
  * requirement; approvers rotate so that none exceeds Sigil's 300 approvals per minute per approver.
@@ -27,7 +29,7 @@ import { peakSigilEnv, root } from './targets.ts'
 const { values: args } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '2' },
   concurrency: { type: 'string', default: '32' }, approvers: { type: 'string', default: '240' },
-  'cpu-prof': { type: 'boolean', default: false },
+  'cpu-prof': { type: 'boolean', default: false }, workers: { type: 'string' }, 'sqlite-mode': { type: 'string' },
 } })
 const seconds = Number(args.seconds)
 const warmup = Number(args.warmup)
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
   await setupStore.close()
   const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
     nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [],
-    env: peakSigilEnv(port, dir) })
+    env: { ...peakSigilEnv(port, dir), ...(args.workers ? { SIGIL_WORKERS: args.workers } : {}),
+      ...(args['sqlite-mode'] ? { SIGIL_SQLITE_MODE: args['sqlite-mode'] } : {}) } })
   const pool = new Pool(server.url, { connections: 64, pipelining: 1 })
   const latencies = new Map<string, number[]>()
   async function call(name: string, method: 'GET' | 'POST', p: string, body: unknown, headers: Record<string, string>) {

@@ -8,14 +8,14 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import { StoreConflictError, StoreUnavailableError } from '../errors.ts'
 import { makePasskey, makeUser } from '../contract/fixtures.ts'
-import { openSqliteStore } from './openSqliteStore.ts'
-import { GROUP_STATS, openGroupedSqliteStore } from './grouped.ts'
+import { openSqliteStore, openSqliteStoreWithDb } from './openSqliteStore.ts'
+import { GROUP_STATS, openGroupedSqliteStore, SQLITE_READS } from './grouped.ts'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-group-'))
 after(() => fs.rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const file = (): string => path.join(dir, `g${++n}.db`)
-type Stats = { batches: number; calls: number; busyRetries: number }
+type Stats = { batches: number; calls: number; busyRetries: number; reads: number }
 const statsOf = (store: object): Stats => (store as Record<symbol, Stats>)[GROUP_STATS]!
 /** How many times a 5 ms timer fired while `work` ran: SQLite's own busy wait would sleep the thread, and none would. */
 async function ticksDuring(work: Promise<unknown>): Promise<number> {
@@ -188,6 +188,58 @@ describe('SQLite store with group commit on the event loop', () => {
       await exited
       await store.close()
     }
+  })
+
+  test('every method run as a read exists and only reads: each runs on a connection set query_only', async () => {
+    const { store, db } = openSqliteStoreWithDb({ path: file(), })
+    const u = makeUser()
+    const key = makePasskey(u.id)
+    await store.users.createWithPasskey(u, key)
+    // Arguments that find the rows above where a method takes an id, so that a read that wrote on a hit would fail too.
+    const args: Record<string, unknown[]> = {
+      'users.get': [u.id], 'users.getByHandle': [u.handle], 'passkeys.get': [key.id], 'passkeys.getWithOwner': [key.id],
+      'passkeys.listByUser': [u.id], 'sessions.get': ['x'], 'sessions.listByUser': [u.id], 'recovery.getSalt': [u.id],
+      'recovery.remaining': [u.id], 'apiClients.get': ['x'], 'apiClients.getByKeyHash': ['x'], 'apiClients.list': [],
+      'audit.list': [{ limit: 10 }], 'outbox.pending': [], 'webhooks.getSubscription': ['x'], 'webhooks.listSubscriptions': [],
+      'webhooks.getDelivery': ['x'], 'webhooks.listDeliveries': [{ limit: 10 }], 'approvals.get': ['x'],
+      'approvals.listPending': [10], 'approvals.listRecent': [10], 'approvals.approvedAmounts': ['w', 'eth', 0],
+      'policySets.getActive': [], 'policySets.getVersion': ['v'], 'kyc.getSubject': ['x'], 'kyc.getAccessToken': ['x'],
+      'kyc.getCredential': ['x'], 'kyc.getCredentialByStatusEntry': ['l', 1], 'kyc.listCredentials': ['x', 10],
+      'kyc.statusEntries': ['l'], 'kyc.statusListUsage': ['l'],
+    }
+    try {
+      db.pragma('query_only = ON')
+      await assert.rejects(store.users.createWithPasskey(makeUser(), makePasskey(u.id)), /readonly/i, 'the connection refuses writes')
+      for (const [area, methods] of Object.entries(SQLITE_READS)) {
+        for (const method of methods) {
+          const name = `${area}.${method}`
+          const fn = (store as unknown as Record<string, Record<string, unknown>>)[area]?.[method]
+          assert.equal(typeof fn, 'function', `${name} is a method of the store`)
+          assert.ok(args[name], `the test has arguments for ${name}`)
+          await (fn as (...a: unknown[]) => Promise<unknown>).apply((store as unknown as Record<string, object>)[area], args[name]!)
+        }
+      }
+    } finally {
+      db.pragma('query_only = OFF')
+      await store.close()
+    }
+  })
+
+  test('reads run at once, outside the batches, and see what has committed', async () => {
+    const store = openGroupedSqliteStore({ path: file() })
+    try {
+      const u = makeUser()
+      const before = { ...statsOf(store) }
+      const write = store.users.createWithPasskey(u, makePasskey(u.id))
+      // Made in the same turn, before the write's batch has run: the write has not committed, so the read does not see it.
+      assert.equal(await store.users.get(u.id), undefined)
+      await write
+      assert.deepEqual(await store.users.get(u.id), u)
+      assert.deepEqual(statsOf(store), { ...before, batches: before.batches + 1, calls: before.calls + 1, reads: before.reads + 2 })
+    } finally {
+      await store.close()
+    }
+    await assert.rejects(store.users.get('x'), (e) => e instanceof StoreUnavailableError, 'a read after close fails like a write')
   })
 
   test('close commits the calls already made; later calls fail with StoreUnavailableError', async () => {
