@@ -49,17 +49,29 @@ export async function expireDueApprovals(deps: AppDeps, limit = 500): Promise<nu
   return n
 }
 
-/** Why this user may not decide on the request now (a problem to throw, its detail the reason), or null when they may. */
-export function ineligibility(a: ApprovalRecord, user: UserRecord): ProblemError | null {
-  if (a.status !== 'pending') return new ProblemError('approval_not_pending', 409, { detail: `The request is ${a.status}.` })
+/** Why a user may not decide on a request: the problem to answer with, not yet built (a view only needs the words). */
+export interface Ineligibility { code: string; status: number; detail: string }
+
+/**
+ * Why this user may not decide on the request now, or null when they may. A plain value: every view of a request
+ * asks, and building an error (its stack trace) for each cost more than the rest of the check; `refuse` throws.
+ */
+export function ineligibility(a: ApprovalRecord, user: UserRecord): Ineligibility | null {
+  if (a.status !== 'pending') return { code: 'approval_not_pending', status: 409, detail: `The request is ${a.status}.` }
   if (!a.decision.requirements.some((r) => user.roles.includes(r.group))) {
-    return new ProblemError('approval_not_eligible', 403, { detail: `Only members of ${a.decision.requirements.map((r) => r.group).join(', ')} decide on this request.` })
+    return { code: 'approval_not_eligible', status: 403, detail: `Only members of ${a.decision.requirements.map((r) => r.group).join(', ')} decide on this request.` }
   }
   if (a.decision.separationOfDuties && (a.initiatorUserId === user.id || a.requestedBy === user.id)) {
-    return new ProblemError('approval_initiator_forbidden', 403, { detail: 'The policy separates duties: the initiator may not approve.' })
+    return { code: 'approval_initiator_forbidden', status: 403, detail: 'The policy separates duties: the initiator may not approve.' }
   }
   if (a.decisions.some((d) => d.userId === user.id)) {
-    return new ProblemError('approval_already_decided', 409, { detail: 'You have already decided on this request; a person counts once.' })
+    return { code: 'approval_already_decided', status: 409, detail: 'You have already decided on this request; a person counts once.' }
   }
   return null
+}
+
+/** Throws the problem `ineligibility` names, if any. */
+export function refuseIneligible(a: ApprovalRecord, user: UserRecord): void {
+  const why = ineligibility(a, user)
+  if (why) throw new ProblemError(why.code, why.status, { detail: why.detail })
 }

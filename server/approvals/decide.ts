@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { approvalAssertionOptions, verifyApprovalAssertion } from '../passkeys/index.ts'
 import type { ApprovalDecisionRecord, ApprovalRecord, AuditInput, UserRecord } from '../store/index.ts'
-import { expireIfDue, ineligibility } from './access.ts'
+import { expireIfDue, refuseIneligible } from './access.ts'
 import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
 import { conditionsMet } from './conditions.ts'
 import { policySourceFor } from './policySource.ts'
@@ -15,8 +15,7 @@ type Decision = 'approve' | 'reject'
 
 function refuse(a: ApprovalRecord, user: UserRecord): void {
   if (a.status === 'expired') throw new ProblemError('approval_expired', 409, { detail: 'The request has expired; ask for a new one.' })
-  const why = ineligibility(a, user)
-  if (why) throw why
+  refuseIneligible(a, user)
 }
 
 /**
