@@ -5,7 +5,7 @@
  * (64 closed-loop users each), Sigil at 70 % of its own peak, reference at 70 % of its own peak (paced,
  * open-loop arrivals). Prints one table and writes bench/results/<date>-login.json. It asserts nothing.
  *
- *   tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7]
+ *   tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 4000] [--fraction 0.7]
  *                      [--workers N] [--only sigil|reference] [--cpu-prof]
  * --rates skips the peak and paces each server at each of these fixed rates instead, alternating the servers: the
  *   CPU each spends per sign-in as load falls (on this VM it rises for both, see README "Figures").
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '64' },
-    accounts: { type: 'string', default: '1500' },
+    accounts: { type: 'string', default: '4000' },
     fraction: { type: 'string', default: '0.7' },
     workers: { type: 'string' },
     only: { type: 'string' },
@@ -44,7 +44,7 @@ const fraction = Number(args.fraction)
 const rates = args.rates?.split(',').map(Number)
 if (![seconds, warmupSeconds, concurrency, accounts, fraction, ...(rates ?? [])].every((n) => Number.isFinite(n) && n > 0)
   || (args.only !== undefined && args.only !== 'sigil' && args.only !== 'reference')) {
-  process.stderr.write('usage: tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 1500] [--fraction 0.7] [--rates 150,300,600] [--workers N] [--only sigil|reference] [--cpu-prof]\n')
+  process.stderr.write('usage: tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 4000] [--fraction 0.7] [--rates 150,300,600] [--workers N] [--only sigil|reference] [--cpu-prof]\n')
   process.exit(2)
 }
 const profileDir = args['cpu-prof'] ? path.join(root, 'bench', 'results', 'profiles') : undefined
