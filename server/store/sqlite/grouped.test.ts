@@ -225,21 +225,45 @@ describe('SQLite store with group commit on the event loop', () => {
     }
   })
 
-  test('reads run at once, outside the batches, and see what has committed', async () => {
+  test('a read runs at once when no batch is waiting, and joins the batch when one is', async () => {
     const store = openGroupedSqliteStore({ path: file() })
     try {
       const u = makeUser()
       const before = { ...statsOf(store) }
-      const write = store.users.createWithPasskey(u, makePasskey(u.id))
-      // Made in the same turn, before the write's batch has run: the write has not committed, so the read does not see it.
       assert.equal(await store.users.get(u.id), undefined)
+      assert.deepEqual(statsOf(store), { ...before, reads: before.reads + 1 }, 'alone: no batch')
+      // Made in the same turn as a write: it joins the write's batch, runs after it and is answered after the commit.
+      const write = store.users.createWithPasskey(u, makePasskey(u.id))
+      const read = store.users.get(u.id)
+      assert.deepEqual(await read, u)
       await write
+      assert.deepEqual(statsOf(store), { ...before, batches: before.batches + 1, calls: before.calls + 2, reads: before.reads + 1 })
       assert.deepEqual(await store.users.get(u.id), u)
-      assert.deepEqual(statsOf(store), { ...before, batches: before.batches + 1, calls: before.calls + 1, reads: before.reads + 2 })
     } finally {
       await store.close()
     }
     await assert.rejects(store.users.get('x'), (e) => e instanceof StoreUnavailableError, 'a read after close fails like a write')
+  })
+
+  test('while a batch waits for another connection\'s write lock, reads do not wait with it', async () => {
+    const at = file()
+    const store = openGroupedSqliteStore({ path: at })
+    const u = makeUser()
+    await store.users.createWithPasskey(u, makePasskey(u.id))
+    const { locked, exited } = lockHolder(at, 300)
+    try {
+      await locked
+      const other = makeUser()
+      const waiting = store.users.createWithPasskey(other, makePasskey(other.id))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const t0 = performance.now()
+      assert.deepEqual(await store.users.get(u.id), u)
+      assert.ok(performance.now() - t0 < 100, 'the read did not wait for the lock')
+      await waiting
+    } finally {
+      await exited
+      await store.close()
+    }
   })
 
   test('close commits the calls already made; later calls fail with StoreUnavailableError', async () => {
