@@ -12,21 +12,18 @@
  * Every round trip uses a new source wallet, so the velocity policy (24 h total per wallet) never adds a
  * requirement; approvers rotate so that none exceeds Sigil's 300 approvals per minute per approver (400 approvers
  * at 600 round trips/s make 180 a minute each). 64 concurrent, as bench:login: with 32 the event loop waited between
- * requests (the thread pool's signature checks, the next store batch) and the peak was lower in paired runs.
+ * requests (the thread pool's signature checks, the next store batch) and the peak was lower in alternating runs.
+ * The workload itself is bench/approvalLoad.ts (bench/pair.ts drives it too).
  */
 import { execFileSync } from 'node:child_process'
-import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { Pool } from 'undici'
-import { createApiClient } from '../server/clients/index.ts'
-import { openSqliteStore } from '../server/store/index.ts'
-import { createSoftAuthenticator, type SoftAuthenticator } from '../server/testing/index.ts'
-import { freePort, startServer, treeCpuSeconds } from './procs.ts'
+import { startApprovalLoad } from './approvalLoad.ts'
+import { treeCpuSeconds } from './procs.ts'
 import { percentile } from './stats.ts'
 import { reportRows } from './report.ts'
-import { peakSigilEnv, root } from './targets.ts'
+import { root } from './targets.ts'
 
 const { values: args } = parseArgs({ options: {
   seconds: { type: 'string', default: '8' }, warmup: { type: 'string', default: '2' },
@@ -36,80 +33,22 @@ const { values: args } = parseArgs({ options: {
 const seconds = Number(args.seconds)
 const warmup = Number(args.warmup)
 const concurrency = Number(args.concurrency)
-const approverCount = Number(args.approvers)
 const log = (s: string): void => void process.stderr.write(s + '\n')
 
-interface Approver { cookie: string; auth: SoftAuthenticator }
-
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-approvals-'))
-  const port = await freePort()
-  const origin = `http://localhost:${port}`
-  const setupStore = openSqliteStore({ path: path.join(dir, 'sigil.db') })
-  const wallet = await createApiClient(setupStore, 'bench-wallet', ['wallet-backend'], Date.now())
-  const signer = await createApiClient(setupStore, 'bench-signer', ['signing-service'], Date.now())
-  await setupStore.close()
-  const server = await startServer({ name: 'sigil', script: 'server/main.ts', port, cwd: root, readyPath: '/readyz',
-    nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [],
-    env: { ...peakSigilEnv(port, dir), ...(args.workers ? { SIGIL_WORKERS: args.workers } : {}),
-      ...(args['sqlite-mode'] ? { SIGIL_SQLITE_MODE: args['sqlite-mode'] } : {}) } })
-  const pool = new Pool(server.url, { connections: 64, pipelining: 1 })
   const latencies = new Map<string, number[]>()
-  async function call(name: string, method: 'GET' | 'POST', p: string, body: unknown, headers: Record<string, string>) {
-    const t0 = performance.now()
-    const res = await pool.request({ path: p, method, headers: { 'content-type': 'application/json', origin, ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body) })
-    const text = await res.body.text()
-    const ms = performance.now() - t0
-    if (!latencies.has(name)) latencies.set(name, [])
-    latencies.get(name)!.push(ms)
-    const setCookie = res.headers['set-cookie']
-    return { status: res.statusCode, json: text ? JSON.parse(text) : undefined, cookie: (Array.isArray(setCookie) ? setCookie[0] : setCookie)?.split(';')[0] }
-  }
+  const load = await startApprovalLoad({
+    root, approvers: Number(args.approvers),
+    nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [],
+    env: { ...(args.workers ? { SIGIL_WORKERS: args.workers } : {}), ...(args['sqlite-mode'] ? { SIGIL_SQLITE_MODE: args['sqlite-mode'] } : {}) },
+    onCall: (name, ms) => {
+      if (!latencies.has(name)) latencies.set(name, [])
+      latencies.get(name)!.push(ms)
+    },
+  })
+  const { server, roundTrip } = load
   try {
-    // Approvers: accounts in the treasury and risk groups (set in the store, as the CLI does). Outside business hours
-    // the shipped policy also asks one risk officer; a person counts toward every group they are in, so two such
-    // approvers still complete a round trip at any hour.
-    const approvers: Approver[] = []
-    const ids: string[] = []
-    for (let i = 0; i < approverCount; i++) {
-      const auth = createSoftAuthenticator({ alg: 'ES256' })
-      const o = await call('setup', 'POST', '/v1/passkeys/register/options', { handle: `approver${i}`, displayName: `Approver ${i}` }, {})
-      const v = await call('setup', 'POST', '/v1/passkeys/register/verify', { response: await auth.register(o.json, { origin }) }, {})
-      approvers.push({ cookie: v.cookie!, auth })
-      ids.push(v.json.user.id)
-    }
-    const store = openSqliteStore({ path: path.join(dir, 'sigil.db') })
-    for (const id of ids) await store.users.setRoles(id, ['treasury', 'risk'])
-    await store.close()
     latencies.clear()
-
-    const walletAuth = { authorization: `Bearer ${wallet.key}` }
-    const signerAuth = { authorization: `Bearer ${signer.key}` }
-    let turn = 0
-    let wallets = 0
-    // A mid-size transfer: the shipped policy asks 2 of treasury (and 1 of risk outside business hours, which the
-    // same two people give).
-    async function roundTrip(): Promise<void> {
-      const created = await call('create', 'POST', '/v1/approvals', { intent: { chain: 'ethereum', asset: 'eth', amount: '25',
-        source: { walletId: `w${wallets++}` }, destination: '0x52908400098527886E0F7030069857D2E4169EE7' }, signer: signer.client.id }, walletAuth)
-      if (created.status !== 201) throw new Error(`create ${created.status} ${JSON.stringify(created.json)}`)
-      const id = created.json.id
-      const need = created.json.requirements as { group: string; quorum: number }[]
-      const approvals = Math.max(...need.map((r) => r.quorum))
-      if (approvals !== 2 || need.some((r) => r.group !== 'treasury' && r.group !== 'risk')) throw new Error(`the policy asks ${JSON.stringify(need)}: not two approvers from treasury and risk`)
-      for (let k = 0; k < approvals; k++) {
-        const a = approvers[(turn++) % approvers.length]!
-        const o = await call('options', 'POST', `/v1/approvals/${id}/options`, { decision: 'approve' }, { cookie: a.cookie })
-        if (o.status !== 200) throw new Error(`options ${o.status} ${JSON.stringify(o.json)}`)
-        const v = await call('verify', 'POST', `/v1/approvals/${id}/verify`, { response: await a.auth.authenticate(o.json, { origin }) }, { cookie: a.cookie })
-        if (v.status !== 200) throw new Error(`verify ${v.status} ${JSON.stringify(v.json)}`)
-      }
-      const tok = await call('token', 'GET', `/v1/approvals/${id}/token`, undefined, walletAuth)
-      if (tok.status !== 200) throw new Error(`token ${tok.status} ${JSON.stringify(tok.json)}`)
-      const r = await call('redeem', 'POST', `/v1/approvals/${id}/redeem`, { token: tok.json.token }, signerAuth)
-      if (r.status !== 200) throw new Error(`redeem ${r.status} ${JSON.stringify(r.json)}`)
-    }
     const trips: number[] = []
     let errors = 0
     let firstError = ''
@@ -154,9 +93,7 @@ async function main(): Promise<void> {
       { figure: 'approval round trip p50 (ms)', sigil: percentile(trips, 50), unit: 'ms' },
       { figure: 'server CPU per approval round trip (ms)', sigil: 1000 * serverCores / rate, unit: 'ms' }])
   } finally {
-    await pool.close()
-    await server.stop()
-    fs.rmSync(dir, { recursive: true, force: true })
+    await load.close()
   }
   if (process.env.SIGIL_BENCH_JSON) return // bench/all.ts runs the policy benchmark itself
   log('policy decision (bench/policyDecision.ts):')
