@@ -54,7 +54,7 @@ export interface Ineligibility { code: string; status: number; detail: string }
 
 /**
  * Why this user may not decide on the request now, or null when they may. A plain value: every view of a request
- * asks, and building an error (its stack trace) for each cost more than the rest of the check; `refuse` throws.
+ * asks, and building an error (its stack trace) for each cost more than the rest of the check; `refuseIneligible` throws.
  */
 export function ineligibility(a: ApprovalRecord, user: UserRecord): Ineligibility | null {
   if (a.status !== 'pending') return { code: 'approval_not_pending', status: 409, detail: `The request is ${a.status}.` }

@@ -135,7 +135,7 @@ export function nodeWebCrypto(base: Crypto = webcrypto as Crypto): NodeWebCrypto
         }
         answered.verify++
         // With a callback, node:crypto verifies on the libuv thread pool: about 7 µs of the event loop's time
-        // instead of about 50 µs for a P-256 signature (bench/verify.ts), and the other core does the arithmetic.
+        // instead of about 50 µs for a P-256 signature (bench/crypto.ts), and the other core does the arithmetic.
         // A signature of the wrong length or shape: WebCrypto answers false rather than failing.
         return new Promise<boolean>((resolve) => {
           try {

@@ -191,7 +191,7 @@ describe('SQLite store with group commit on the event loop', () => {
   })
 
   test('every method run as a read exists and only reads: each runs on a connection set query_only', async () => {
-    const { store, db } = openSqliteStoreWithDb({ path: file(), })
+    const { store, db } = openSqliteStoreWithDb({ path: file() })
     const u = makeUser()
     const key = makePasskey(u.id)
     await store.users.createWithPasskey(u, key)
