@@ -132,6 +132,7 @@ async function open(t: Target, c: Extract<LoadCommand, { cmd: 'open' }>): Promis
   const end = measureFrom + c.seconds * 1000
   const r = recorder(c.warmupSeconds * 1000)
   const running = new Map<Promise<void>, boolean>() // → counts in the measurement
+  const timeline: [number, number][] = []
   let maxSeen = 0
   let due = start
   while (due < end) {
@@ -140,7 +141,12 @@ async function open(t: Target, c: Extract<LoadCommand, { cmd: 'open' }>): Promis
       const scheduled = due
       const measured = scheduled >= measureFrom
       if (running.size >= c.maxInFlight) { if (measured) record(r, 'dropped (max in flight)', 0); continue }
-      const p: Promise<void> = attempt(t).then((err) => { if (measured) record(r, err, performance.now() - scheduled) })
+      const p: Promise<void> = attempt(t).then((err) => {
+        if (!measured) return
+        const ms = performance.now() - scheduled
+        record(r, err, ms)
+        if (err === undefined) timeline.push([scheduled - measureFrom, ms])
+      })
         .finally(() => running.delete(p))
       running.set(p, measured)
       maxSeen = Math.max(maxSeen, running.size)
@@ -151,7 +157,7 @@ async function open(t: Target, c: Extract<LoadCommand, { cmd: 'open' }>): Promis
   // Logins still running 10 s after the last arrival count as errors rather than vanish from the latencies.
   for (const measured of running.values()) if (measured) record(r, 'unfinished 10 s after the phase', 0)
   r.closed = true
-  return summarize({ mode: 'open', rate: c.rate, seconds: c.seconds, ...r, maxInFlight: maxSeen })
+  return summarize({ mode: 'open', rate: c.rate, seconds: c.seconds, ...r, maxInFlight: maxSeen, timeline })
 }
 
 async function handle(c: LoadCommand): Promise<LoadReply> {

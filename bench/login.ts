@@ -89,6 +89,9 @@ function table(s: Figures | undefined, r: Figures | undefined): string {
     ['  p99 ms at paced rate', (f) => f.paced.p99],
     ['  errors at paced rate', (f) => f.paced.errorCount],
     ['  generator event-loop delay p99 ms, paced', (f) => f.paced.generatorLoopDelayP99],
+    // Whether the paced p99 comes from stretches where the server fell behind, or is spread evenly (stats.ts).
+    ['  % of 250 ms windows with p50 > 10 ms, paced', (f) => f.paced.windows && (100 * f.paced.windows.slow) / f.paced.windows.total, 0],
+    ['  p99 ms outside those windows, paced', (f) => f.paced.windows?.p99Elsewhere],
     // CPU per login is steadier than throughput when other jobs share the cores.
     ['server CPU ms per login, at peak', (f) => f.peak.cpu && (1000 * f.peak.cpu.server) / f.peak.loginsPerSecond, 2],
     ['CPU cores, server, at peak', (f) => f.peak.cpu?.server],

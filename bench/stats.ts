@@ -20,6 +20,12 @@ export interface PhaseResult {
   generatorLoopDelayP99: number
   /** Open loop: the most logins that were in flight at once. */
   maxInFlight?: number
+  /**
+   * Open loop: the measured time cut into 250 ms windows by scheduled start. `slow` windows had a median latency over
+   * 10 ms (the server, or the machine, fell behind for a while); `p99Elsewhere` is the p99 of the logins in the other
+   * windows. A p99 over the goal that stays over it elsewhere is spread evenly; one that falls is made by stretches.
+   */
+  windows?: { total: number; slow: number; p99Elsewhere: number }
   /** Filled in by the orchestrator: CPU used during the phase (warm-up included), in cores (1 = one core busy). */
   cpu?: { server: number; generator: number; otherProcesses: number }
 }
@@ -41,6 +47,30 @@ export interface RawPhase {
   errors: Map<string, number>
   loopDelay: IntervalHistogram
   maxInFlight?: number
+  /** Open loop: [scheduled start in ms from the measurement's start, latency in ms] of each login that succeeded. */
+  timeline?: [number, number][]
+}
+
+const WINDOW_MS = 250
+const SLOW_WINDOW_P50_MS = 10
+
+function windowsOf(timeline: [number, number][]): NonNullable<PhaseResult['windows']> {
+  const byWindow = new Map<number, number[]>()
+  for (const [at, ms] of timeline) {
+    const w = Math.floor(at / WINDOW_MS)
+    const xs = byWindow.get(w) ?? []
+    xs.push(ms)
+    byWindow.set(w, xs)
+  }
+  let slow = 0
+  const elsewhere: number[] = []
+  for (const xs of byWindow.values()) {
+    xs.sort((a, b) => a - b)
+    if (percentile(xs, 50) > SLOW_WINDOW_P50_MS) slow++
+    else elsewhere.push(...xs)
+  }
+  elsewhere.sort((a, b) => a - b)
+  return { total: byWindow.size, slow, p99Elsewhere: round(percentile(elsewhere, 99)) }
 }
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits
@@ -64,6 +94,7 @@ export function summarize(raw: RawPhase): PhaseResult {
     errorCount: Object.values(errors).reduce((a, b) => a + b, 0),
     generatorLoopDelayP99: raw.loopDelay.count ? round(raw.loopDelay.percentile(99) / 1e6) : NaN,
     ...(raw.maxInFlight !== undefined ? { maxInFlight: raw.maxInFlight } : {}),
+    ...(raw.timeline ? { windows: windowsOf(raw.timeline) } : {}),
   }
 }
 
