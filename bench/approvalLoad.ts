@@ -98,8 +98,12 @@ export async function startApprovalLoad(opts: ApprovalLoadOptions): Promise<Appr
       const need = created.json.requirements as { group: string; quorum: number }[]
       const approvals = Math.max(...need.map((r) => r.quorum))
       if (approvals !== 2 || need.some((r) => r.group !== 'treasury' && r.group !== 'risk')) throw new Error(`the policy asks ${JSON.stringify(need)}: not two approvers from treasury and risk`)
+      const chosen = new Set<Approver>()
       for (let k = 0; k < approvals; k++) {
-        const a = approvers[(turn++) % approvers.length]!
+        // The next approver in turn who has not decided on this request yet (other round trips take turns meanwhile).
+        let a = approvers[(turn++) % approvers.length]!
+        while (chosen.has(a)) a = approvers[(turn++) % approvers.length]!
+        chosen.add(a)
         const o = await call('options', 'POST', `/v1/approvals/${id}/options`, { decision: 'approve' }, { cookie: a.cookie })
         if (o.status !== 200) throw new Error(`options ${o.status} ${JSON.stringify(o.json)}`)
         const v = await call('verify', 'POST', `/v1/approvals/${id}/verify`, { response: await a.auth.authenticate(o.json, { origin }) }, { cookie: a.cookie })

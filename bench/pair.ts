@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { startApprovalLoad, type ApprovalLoad } from './approvalLoad.ts'
+import { mainThreadCpuSeconds, processCpuSeconds } from './procs.ts'
 import { root } from './targets.ts'
 
 const { values: args } = parseArgs({ options: {
@@ -54,18 +55,11 @@ function checkout(base: string): { dir: string; label: string; done: () => void 
   return { dir, label: rev, done: () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: root, stdio: 'ignore' }) }
 }
 
-/** CPU time (µs) of a process's main thread (its task id is its pid), or of the whole process; /proc counts 10 ms ticks. */
-function cpuMicros(pid: number, thread: boolean): number {
-  const stat = fs.readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * 10_000
-}
-
 interface Side { name: string; load: ApprovalLoad; done: number; errors: number; firstError: string; main: number[]; process: number[]; perSecond: number[] }
 
 async function round(sides: Side[]): Promise<void> {
   const pids = sides.map((s) => s.load.server.child.pid!)
-  const before = pids.map((pid) => [cpuMicros(pid, true), cpuMicros(pid, false)] as const)
+  const before = pids.map((pid) => [mainThreadCpuSeconds(pid), processCpuSeconds(pid)] as const)
   for (const s of sides) s.done = 0
   const t0 = performance.now()
   const end = t0 + seconds * 1000
@@ -88,8 +82,8 @@ async function round(sides: Side[]): Promise<void> {
   const wall = (performance.now() - t0) / 1000
   sides.forEach((s, i) => {
     const n = Math.max(1, s.done)
-    s.main.push((cpuMicros(pids[i]!, true) - before[i]![0]) / n)
-    s.process.push((cpuMicros(pids[i]!, false) - before[i]![1]) / n)
+    s.main.push((1e6 * (mainThreadCpuSeconds(pids[i]!) - before[i]![0])) / n)
+    s.process.push((1e6 * (processCpuSeconds(pids[i]!) - before[i]![1])) / n)
     s.perSecond.push(s.done / wall)
   })
 }

@@ -73,15 +73,26 @@ export async function startServer(opts: { name: string; script: string; port: nu
   }
 }
 
-function statOf(pid: number): { ppid: number; ticks: number } | undefined {
+/** A process's (or, with `tid`, one of its threads') parent and CPU ticks, from /proc. */
+function statOf(pid: number, tid?: number): { ppid: number; ticks: number } | undefined {
   try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const s = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8')
     // Fields after "(comm)": state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based over the whole line.
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
     return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }
   } catch {
     return undefined
   }
+}
+
+/** CPU seconds used so far by `pid` alone (all its threads), or NaN where there is no /proc. */
+export function processCpuSeconds(pid: number): number {
+  return (statOf(pid)?.ticks ?? NaN) / TICKS_PER_SECOND
+}
+
+/** CPU seconds used so far by the main thread of `pid` (its event loop: the thread whose id is the pid). */
+export function mainThreadCpuSeconds(pid: number): number {
+  return (statOf(pid, pid)?.ticks ?? NaN) / TICKS_PER_SECOND
 }
 
 /** CPU seconds used so far by `pid` and every live descendant (cluster workers, if any). */

@@ -15,8 +15,8 @@ const BUSY_RETRY_MS = 1
  * The adapter's methods that only read. When no batch is waiting, such a call runs at once on the connection instead
  * of starting a batch of its own: in WAL mode a read needs no write lock and sees what has committed, so a lone read
  * needs neither a transaction, a savepoint nor a turn of the event loop. When calls are queued it joins their batch
- * instead: there it shares the batch's read lock, and a statement that runs alone takes and drops that lock itself
- * (system calls that made each read about 6 µs dearer under load, bench:approvals profiles). grouped.test.ts runs
+ * instead: there it shares the batch's read lock, where a statement that runs alone takes and drops that lock
+ * itself, with system calls (under load the two ways measured alike in paired runs). grouped.test.ts runs
  * every one of them on a connection set `query_only`, so a method listed here that writes fails a test.
  */
 export const SQLITE_READS: Readonly<Record<string, readonly string[]>> = {
