@@ -51,7 +51,7 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     throw new ProblemError('approval_decision_mismatch', 400, { detail: `The passkey signed a "${data.decision}" decision; send it to /${data.decision === 'reject' ? 'reject' : 'verify'}.`, field: 'response' })
   }
   const record: ApprovalDecisionRecord = {
-    userId: user.id, groups: [...user.roles], decision, nonce: data.nonce!, at: deps.now(), credentialId: passkey.id,
+    userId: user.id, displayName: user.displayName, groups: [...user.roles], decision, nonce: data.nonce!, at: deps.now(), credentialId: passkey.id,
     publicKey: Buffer.from(passkey.publicKey).toString('base64url'), assertion: response as unknown as Record<string, unknown>,
   }
   for (let round = 0; round < MAX_ROUNDS; round++) {

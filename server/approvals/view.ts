@@ -29,9 +29,12 @@ export function tally(a: ApprovalRecord) {
 
 /** The request as approvers and clients see it, with display names of approvers and, for a user, what they may do. */
 export async function viewOf(deps: AppDeps, a: ApprovalRecord, principal?: Principal): Promise<ApprovalView> {
-  const ids = [...new Set(a.decisions.map((d) => d.userId))]
-  const users = await Promise.all(ids.map((id) => deps.store.users.get(id)))
-  const names = new Map(ids.map((id, i) => [id, users[i]?.displayName ?? id]))
+  const names = new Map<string, string>()
+  for (const d of a.decisions) if (d.displayName !== undefined) names.set(d.userId, d.displayName)
+  // Decisions recorded before names were kept with them.
+  const missing = [...new Set(a.decisions.map((d) => d.userId).filter((id) => !names.has(id)))]
+  const users = await Promise.all(missing.map((id) => deps.store.users.get(id)))
+  missing.forEach((id, i) => names.set(id, users[i]?.displayName ?? id))
   const blocked = a.status === 'blocked'
   const groups = blocked ? [] : tally(a).groups
   const status = isExpired(deps, a) ? 'expired' : a.status

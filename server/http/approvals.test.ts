@@ -35,7 +35,7 @@ before(async () => {
     ['pat', ['policy-admin']], ['quinn', ['policy-admin']], ['rae', ['policy-admin']]] as const) {
     const client = new TestClient(app.url)
     const auth = createSoftAuthenticator()
-    const signed = await signUp(client, auth, name)
+    const signed = await signUp(client, auth, name, `${name[0]!.toUpperCase()}${name.slice(1)} Example`)
     await app.deps.store.users.setRoles(signed.user.id, [...roles])
     people[name] = { id: signed.user.id, client, auth }
   }
@@ -79,6 +79,15 @@ test('2 of 3 treasury: the quorum approves, the token is redeemed once, the evid
   assert.equal((await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)).body.code, 'approval_not_approved')
   const second = await decideAs(people.bob!, a.id)
   assert.equal(second.body.status, 'approved')
+  assert.deepEqual(second.body.approvals.map((x: any) => [x.userId, x.displayName]), [[people.alice!.id, 'Alice Example'], [people.bob!.id, 'Bob Example']])
+  assert.deepEqual(second.body.requirements[0].approvedBy.map((x: any) => x.displayName).sort(), ['Alice Example', 'Bob Example'])
+  // A decision recorded before display names were kept with decisions: the view looks the name up.
+  const stored = (await app.deps.store.approvals.get(a.id))!
+  assert.equal(stored.decisions[0]!.displayName, 'Alice Example')
+  const legacy = { ...stored, decisions: stored.decisions.map(({ displayName: _, ...d }) => d), version: stored.version + 1 }
+  assert.equal(await app.deps.store.approvals.update(legacy), true)
+  const shown = await api().get(`/v1/approvals/${a.id}`, keys.wallet)
+  assert.deepEqual(shown.body.approvals.map((x: any) => x.displayName), ['Alice Example', 'Bob Example'])
   assert.equal((await options(people.carol!, a.id)).body.code, 'approval_not_pending')
 
   const tok = await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)

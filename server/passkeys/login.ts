@@ -52,13 +52,17 @@ const APPROVALS_PER_MINUTE = 300
  * synced passkeys; otherwise the new counter must exceed the stored one, or the passkey may be cloned:
  * refused and audited. The counter and backup state are written with a compare-and-set.
  */
-async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approval', response: AuthenticationResponse, client: string, sessionUserId?: string): Promise<{ user: UserRecord; passkey: PasskeyRecord; ceremony: CeremonyRecord }> {
+async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approval', response: AuthenticationResponse, client: string, sessionUser?: UserRecord): Promise<{ user: UserRecord; passkey: PasskeyRecord; ceremony: CeremonyRecord }> {
   requireSameId(response)
+  const sessionUserId = sessionUser?.id
   // Independent calls go out together (one batch of SQLite's group commit or one round trip to Redis, not two); the
   // challenge is consumed whatever the passkey lookup finds, and its refusal comes first, as if the two ran in order.
+  // With a signed-in user the owner is known: only the passkey is read, and it must be theirs.
   const [consumed, found] = await Promise.allSettled([
     finishCeremony(deps, kind, response.response.clientDataJSON, sessionUserId),
-    deps.store.passkeys.getWithOwner(response.id),
+    sessionUser === undefined
+      ? deps.store.passkeys.getWithOwner(response.id)
+      : deps.store.passkeys.get(response.id).then((passkey) => passkey && { passkey, user: passkey.userId === sessionUser.id ? sessionUser : undefined }),
   ])
   if (consumed.status === 'rejected') throw consumed.reason
   if (found.status === 'rejected') throw found.reason
@@ -127,7 +131,7 @@ async function auditCloneSuspect(deps: AppDeps, passkey: PasskeyRecord, user: Us
 }
 
 export const verifyLogin = (deps: AppDeps, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'login', response, client)
-export const verifyReauth = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'reauth', response, client, user.id)
+export const verifyReauth = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse, client: string) => verifyAssertion(deps, 'reauth', response, client, user)
 
 /**
  * Request options for approving or rejecting a signing request: `challenge` is the approval challenge
@@ -152,4 +156,4 @@ export async function approvalAssertionOptions(deps: AppDeps, user: UserRecord, 
 
 /** Verifies an approver's assertion over an approval challenge that this user started; consumes it once. */
 export const verifyApprovalAssertion = (deps: AppDeps, user: UserRecord, response: AuthenticationResponse, client: string) =>
-  verifyAssertion(deps, 'approval', response, client, user.id)
+  verifyAssertion(deps, 'approval', response, client, user)

@@ -335,6 +335,11 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'blocked' | '
 /** One approver's signed decision, kept whole so that anyone can re-check it (the evidence bundle). */
 export interface ApprovalDecisionRecord {
   userId: string
+  /**
+   * The approver's display name when they decided (display names never change; kept so that showing a request
+   * needs no user lookups). Absent on decisions recorded before it was kept: those are looked up.
+   */
+  displayName?: string
   /** The approver's groups when they decided. */
   groups: string[]
   decision: 'approve' | 'reject'
