@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { randomToken } from '../random.ts'
 import type { Config } from '../config.ts'
-import type { OutboxEvent, SessionKind, SessionRecord, Store } from '../store/index.ts'
+import type { OutboxEvent, SessionKind, SessionRecord, Store, UserRecord } from '../store/index.ts'
 
 /** lastSeenAt is written at most this often, so reads do not turn into writes on every request. */
 const TOUCH_EVERY_MS = 60_000
@@ -43,6 +43,9 @@ export interface StartSession {
   verifiedAt: number
 }
 
+/** A live session and its user. */
+export interface SignedIn { session: SessionRecord; user: UserRecord }
+
 export interface Sessions {
   /** A new random id every time: a login never keeps an earlier id (no fixation). */
   /** `events` are written with the session (the outbox), e.g. the login that opened it. */
@@ -51,6 +54,10 @@ export interface Sessions {
   resolve(id: string): Promise<SessionRecord | undefined>
   /** The same, by the stored hash (for access tokens, which name the session by its ref). */
   resolveByHash(idHash: string): Promise<SessionRecord | undefined>
+  /** `resolve` with the session's user, read together; undefined also when the user is gone. */
+  resolveWithUser(id: string): Promise<SignedIn | undefined>
+  /** `resolveByHash` with the session's user, read together. */
+  resolveByHashWithUser(idHash: string): Promise<SignedIn | undefined>
   end(idHash: string): Promise<boolean>
   endAll(userId: string, exceptIdHash?: string): Promise<number>
   markVerified(idHash: string): Promise<void>
@@ -63,6 +70,19 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
   const isLive = (s: SessionRecord): boolean => {
     const t = now()
     return t < s.absoluteExpiresAt && t - s.lastSeenAt < idleMs
+  }
+  /** Whether the session is live: an expired one is deleted; a live one seen long enough ago is touched. */
+  const live = async (s: SessionRecord): Promise<boolean> => {
+    if (!isLive(s)) {
+      await store.sessions.delete(s.idHash)
+      return false
+    }
+    const t = now()
+    if (t - s.lastSeenAt >= TOUCH_EVERY_MS) {
+      await store.sessions.update(s.idHash, { lastSeenAt: t })
+      s.lastSeenAt = t
+    }
+    return true
   }
   return {
     async start({ userId, kind, userAgent, verifiedAt }, events) {
@@ -89,17 +109,16 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     },
     async resolveByHash(idHash) {
       const s = await store.sessions.get(idHash)
-      if (!s) return undefined
-      if (!isLive(s)) {
-        await store.sessions.delete(idHash)
-        return undefined
-      }
-      const t = now()
-      if (t - s.lastSeenAt >= TOUCH_EVERY_MS) {
-        await store.sessions.update(idHash, { lastSeenAt: t })
-        s.lastSeenAt = t
-      }
-      return s
+      return s && (await live(s) ? s : undefined)
+    },
+    async resolveWithUser(id) {
+      if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined
+      return this.resolveByHashWithUser(hashSessionId(id))
+    },
+    async resolveByHashWithUser(idHash) {
+      const found = await store.sessions.getWithUser(idHash)
+      if (!found || !(await live(found.session)) || !found.user) return undefined
+      return { session: found.session, user: found.user }
     },
     end: (idHash) => store.sessions.delete(idHash),
     endAll: (userId, exceptIdHash) => store.sessions.deleteAllForUser(userId, exceptIdHash),

@@ -149,6 +149,8 @@ export interface SessionPatch {
 export interface SessionStore {
   create(session: SessionRecord, events?: OutboxEvent[]): Promise<void>
   get(idHash: string): Promise<SessionRecord | undefined>
+  /** The session and its user in one read (what every signed-in request needs); `user` is undefined if the user is gone. */
+  getWithUser(idHash: string): Promise<{ session: SessionRecord; user: UserRecord | undefined } | undefined>
   update(idHash: string, patch: SessionPatch): Promise<boolean>
   delete(idHash: string): Promise<boolean>
   deleteByRef(userId: string, ref: string, events?: OutboxEvent[]): Promise<boolean>

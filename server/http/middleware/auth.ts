@@ -31,23 +31,21 @@ async function fromAccessToken(deps: AppDeps, token: string): Promise<Principal>
   const sessions = await deps.store.sessions.listByUser(claims.sub)
   const ref = sessions.find((s) => s.ref === claims.sid)
   // Resolved like a cookie: expiry checked, and API use counts as activity for the idle limit.
-  const session = ref ? await createSessions(deps).resolveByHash(ref.idHash) : undefined
-  const user = session ? await deps.store.users.get(claims.sub) : undefined
-  if (!session || !user) throw unauthenticated('The session behind this access token has ended.')
-  return { kind: 'session', session, user, via: 'token' }
+  const found = ref ? await createSessions(deps).resolveByHashWithUser(ref.idHash) : undefined
+  if (!found) throw unauthenticated('The session behind this access token has ended.')
+  return { kind: 'session', session: found.session, user: found.user, via: 'token' }
 }
 
 async function fromCookie(deps: AppDeps, req: Request, res: Response): Promise<Principal> {
   const cookie = sessionCookie(deps.config)
   const id = readCookie(req.headers.cookie, cookie.name)
   if (!id) return { kind: 'none' }
-  const session = await createSessions(deps).resolve(id)
-  const user = session ? await deps.store.users.get(session.userId) : undefined
-  if (!session || !user) {
+  const found = await createSessions(deps).resolveWithUser(id)
+  if (!found) {
     res.append('Set-Cookie', serializeCookie(cookie, '', 0))
     return { kind: 'none' }
   }
-  return { kind: 'session', session, user, via: 'cookie' }
+  return { kind: 'session', session: found.session, user: found.user, via: 'cookie' }
 }
 
 /** Finds who is calling: an Authorization header wins over the cookie; then checks the route's mode. */

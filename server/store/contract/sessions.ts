@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { makeSession, uid } from './fixtures.ts'
+import { makePasskey, makeSession, makeUser, uid } from './fixtures.ts'
 import { type ContractTarget, conflictOn, withStores } from './harness.ts'
 
 const byIdHash = (a: { idHash: string }, b: { idHash: string }) => a.idHash.localeCompare(b.idHash)
@@ -12,6 +12,20 @@ export function sessionsContract(name: string, target: ContractTarget) {
       await store.sessions.create(s)
       assert.deepEqual(await store.sessions.get(s.idHash), s)
       assert.equal(await store.sessions.get('no-such-session'), undefined)
+    }))
+
+    test('getWithUser reads the session and its user together; a gone user is undefined', () => withStores(target, async (store) => {
+      const user = makeUser()
+      await store.users.createWithPasskey(user, makePasskey(user.id))
+      const s = makeSession(user.id)
+      await store.sessions.create(s)
+      assert.deepEqual(await store.sessions.getWithUser(s.idHash), { session: s, user })
+      const orphan = makeSession(uid('user'))
+      await store.sessions.create(orphan)
+      assert.deepEqual(await store.sessions.getWithUser(orphan.idHash), { session: orphan, user: undefined })
+      assert.equal(await store.sessions.getWithUser('no-such-session'), undefined)
+      await store.sessions.delete(s.idHash)
+      assert.equal(await store.sessions.getWithUser(s.idHash), undefined)
     }))
 
     test('a taken idHash or ref is a conflict on id', () => withStores(target, async (store) => {

@@ -42,7 +42,7 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
     challenges: redisChallenges(conn, keys, rateLimits),
     users,
     passkeys: redisPasskeys(conn, keys, runWithEvents, users),
-    sessions: redisSessions(conn, keys, runWithEvents),
+    sessions: redisSessions(conn, keys, runWithEvents, users.get),
     recovery: redisRecovery(conn, keys, runWithEvents),
     apiClients: redisApiClients(conn, keys, runWithEvents),
     rateLimits,

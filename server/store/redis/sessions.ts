@@ -1,4 +1,4 @@
-import type { SessionKind, SessionRecord, SessionStore } from '../ports.ts'
+import type { SessionKind, SessionRecord, SessionStore, UserRecord } from '../ports.ts'
 import type { RedisConn } from './connection.ts'
 import { type Keyspace, keyExpiry } from './keys.ts'
 import { HSET_IF_EXISTS, lua, MEMBER_RECORDS, withOutbox } from './lua.ts'
@@ -63,7 +63,7 @@ function toRecord(h: Record<string, string>): SessionRecord | undefined {
 
 const byCreated = (a: SessionRecord, b: SessionRecord) => a.createdAt - b.createdAt || (a.idHash < b.idHash ? -1 : 1)
 
-export function redisSessions(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents): SessionStore {
+export function redisSessions(conn: RedisConn, keys: Keyspace, runWithEvents: RunWithEvents, getUser: (id: string) => Promise<UserRecord | undefined>): SessionStore {
   const ownerOf = async (idHash: string) => {
     const key = keys.sessionId(idHash)
     return toText(await conn.call(key, ['GET', key]))
@@ -86,6 +86,15 @@ export function redisSessions(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
       if (userId === undefined) return undefined
       const key = keys.session(userId, idHash)
       return toRecord(toHash(await conn.call(key, ['HGETALL', key])))
+    },
+    async getWithUser(idHash) {
+      const userId = await ownerOf(idHash)
+      if (userId === undefined) return undefined
+      const key = keys.session(userId, idHash)
+      // The index names the owner, so the session and the user are read side by side (two round trips, not three).
+      const [h, user] = await Promise.all([conn.call(key, ['HGETALL', key]), getUser(userId)])
+      const session = toRecord(toHash(h))
+      return session && { session, user: user?.id === session.userId ? user : undefined }
     },
     async update(idHash, p) {
       const userId = await ownerOf(idHash)

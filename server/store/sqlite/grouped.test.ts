@@ -198,7 +198,7 @@ describe('SQLite store with group commit on the event loop', () => {
     // Arguments that find the rows above where a method takes an id, so that a read that wrote on a hit would fail too.
     const args: Record<string, unknown[]> = {
       'users.get': [u.id], 'users.getByHandle': [u.handle], 'passkeys.get': [key.id], 'passkeys.getWithOwner': [key.id],
-      'passkeys.listByUser': [u.id], 'sessions.get': ['x'], 'sessions.listByUser': [u.id], 'recovery.getSalt': [u.id],
+      'passkeys.listByUser': [u.id], 'sessions.get': ['x'], 'sessions.getWithUser': ['x'], 'sessions.listByUser': [u.id], 'recovery.getSalt': [u.id],
       'recovery.remaining': [u.id], 'apiClients.get': ['x'], 'apiClients.getByKeyHash': ['x'], 'apiClients.list': [],
       'audit.list': [{ limit: 10 }], 'outbox.pending': [], 'webhooks.getSubscription': ['x'], 'webhooks.listSubscriptions': [],
       'webhooks.getDelivery': ['x'], 'webhooks.listDeliveries': [{ limit: 10 }], 'approvals.get': ['x'],

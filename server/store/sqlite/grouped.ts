@@ -22,7 +22,7 @@ const BUSY_RETRY_MS = 1
 export const SQLITE_READS: Readonly<Record<string, readonly string[]>> = {
   users: ['get', 'getByHandle'],
   passkeys: ['get', 'getWithOwner', 'listByUser'],
-  sessions: ['get', 'listByUser'],
+  sessions: ['get', 'getWithUser', 'listByUser'],
   recovery: ['getSalt', 'remaining'],
   apiClients: ['get', 'getByKeyHash', 'list'],
   audit: ['list'],

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { SessionKind, SessionRecord, SessionStore } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
+import { toUserRecord } from './users.ts'
 
 interface SessionRow {
   id_hash: string
@@ -26,6 +27,10 @@ export function sqliteSessions(db: Database, gc: () => void, write: WriteEvents)
     last_seen_at, verified_at, absolute_expires_at, user_agent) VALUES (@id_hash, @ref, @user_id, @kind,
     @created_at, @last_seen_at, @verified_at, @absolute_expires_at, @user_agent)`)
   const byIdHash = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?')
+  const withUser = db.prepare<[string], SessionRow & { u_id: string | null; u_handle: string; u_display_name: string;
+    u_webauthn_user_id: string; u_roles: string; u_created_at: number }>(`SELECT s.*, u.id AS u_id, u.handle AS u_handle,
+    u.display_name AS u_display_name, u.webauthn_user_id AS u_webauthn_user_id, u.roles AS u_roles, u.created_at AS u_created_at
+    FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`)
   // COALESCE keeps a column whose patch field was not given.
   const patch = db.prepare<[number | null, number | null, string]>(`UPDATE sessions
     SET last_seen_at = COALESCE(?, last_seen_at), verified_at = COALESCE(?, verified_at) WHERE id_hash = ?`)
@@ -55,6 +60,13 @@ export function sqliteSessions(db: Database, gc: () => void, write: WriteEvents)
     async get(idHash) {
       const row = byIdHash.get(idHash)
       return row && toRecord(row)
+    },
+    async getWithUser(idHash) {
+      const r = withUser.get(idHash)
+      if (!r) return undefined
+      const user = r.u_id === null ? undefined : toUserRecord({ id: r.u_id, handle: r.u_handle, display_name: r.u_display_name,
+        webauthn_user_id: r.u_webauthn_user_id, roles: r.u_roles, created_at: r.u_created_at })
+      return { session: toRecord(r), user }
     },
     async update(idHash, p) {
       return patch.run(p.lastSeenAt ?? null, p.verifiedAt ?? null, idHash).changes === 1

@@ -4,7 +4,7 @@ import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
 import { INSERT_PASSKEY, type PasskeyRow, toPasskeyRow } from './passkeyRow.ts'
 
-interface UserRow {
+export interface UserRow {
   id: string
   handle: string
   display_name: string
@@ -13,7 +13,7 @@ interface UserRow {
   created_at: number
 }
 
-function toRecord(r: UserRow): UserRecord {
+export function toUserRecord(r: UserRow): UserRecord {
   return { id: r.id, handle: r.handle, displayName: r.display_name, webauthnUserId: r.webauthn_user_id,
     roles: JSON.parse(r.roles) as string[], createdAt: r.created_at }
 }
@@ -46,11 +46,11 @@ export function sqliteUsers(db: Database, write: WriteEvents): UserStore {
     },
     async get(id) {
       const row = byId.get(id)
-      return row && toRecord(row)
+      return row && toUserRecord(row)
     },
     async getByHandle(handle) {
       const row = byHandle.get(handle)
-      return row && toRecord(row)
+      return row && toUserRecord(row)
     },
     async setRoles(id, roles, events) {
       return setRoles(events, id, roles)
