@@ -8,7 +8,7 @@
  *   tsx bench/login.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--accounts 4000] [--fraction 0.7]
  *                      [--workers N] [--only sigil|reference] [--cpu-prof]
  * --rates skips the peak and paces each server at each of these fixed rates instead, alternating the servers: the
- *   CPU each spends per sign-in as load falls (on this VM it rises for both, see README "Figures").
+ *   CPU each spends per sign-in as load falls (on this VM it rises for both, see docs/performance-history.md).
  * --workers sets SIGIL_WORKERS for Sigil (for a cluster mode; the server ignores it until it has one).
  * --cpu-prof writes V8 profiles of each server's whole life (registration included) to bench/results/profiles/;
  * the largest file per server is its main thread (the other is tsx's loader thread).

@@ -4,7 +4,7 @@ import { randomFillSync } from 'node:crypto'
  * Random values for ids, session ids, nonces and challenges, from node:crypto's CSPRNG like `randomBytes`, but
  * drawn from a 4 KB buffer that one call refills. Each `randomBytes` call enters OpenSSL's DRBG, which checks the
  * process id with a system call every time: four of them per sign-in, about 18 µs each on this VM under load
- * (README, Performance). Node's own `randomUUID` keeps such a buffer too. Every byte is handed out once and
+ * (docs/performance-history.md). Node's own `randomUUID` keeps such a buffer too. Every byte is handed out once and
  * zeroed in the buffer when it is.
  */
 const POOL_BYTES = 4096

@@ -7,7 +7,7 @@ import { fillRandom } from '../random.ts'
  * SimpleWebAuthn does every ceremony check itself and reaches the runtime's WebCrypto only for digests, public-key
  * import and signature verification. Node's WebCrypto runs `digest` and `verify` as jobs on the libuv thread pool
  * through a heavy JavaScript layer: one assertion cost about 390 µs of CPU that way against about 125 µs with
- * node:crypto (bench figures in README, Performance). Both are the same OpenSSL underneath. So this object answers
+ * node:crypto (figures in docs/performance-history.md). Both are the same OpenSSL underneath. So this object answers
  * `digest` and `importKey` synchronously (a settled promise), and `verify` with node:crypto's `verify` given a
  * callback: that also runs on the thread pool, but costs the event loop about 7 µs instead of the 50 µs of a
  * synchronous P-256 verification (`npm run bench:crypto`), and the arithmetic goes to the other core. Every other
