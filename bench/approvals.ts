@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const latencies = new Map<string, number[]>()
   const load = await startApprovalLoad({
     root, approvers: Number(args.approvers),
-    nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [],
+    nodeArgs: [...(process.env.SIGIL_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'bench', 'results', 'profiles', 'approvals')}`] : [])],
     env: { ...(args.workers ? { SIGIL_WORKERS: args.workers } : {}), ...(args['sqlite-mode'] ? { SIGIL_SQLITE_MODE: args['sqlite-mode'] } : {}) },
     onCall: (name, ms) => {
       if (!latencies.has(name)) latencies.set(name, [])

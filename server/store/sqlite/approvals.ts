@@ -3,6 +3,7 @@ import type { ApprovalRecord, ApprovalStore, AuditWrite, PolicySetRecord, Policy
 import type { SqliteAuditAppend } from './audit.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
+import { limited } from './limited.ts'
 
 interface ApprovalRow {
   id: string
@@ -49,9 +50,8 @@ export function sqliteApprovals(db: Database, write: WriteEvents, appendAudit: S
   const replace = db.prepare<[ApprovalRow & { expected: number }]>(`UPDATE approvals SET status = @status,
     settled_at = @settled_at, version = @version, token_jti = @token_jti, doc = @doc
     WHERE id = @id AND version = @expected`)
-  const pending = db.prepare<[number], ApprovalRow>(
-    `SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC, id DESC LIMIT ?`)
-  const recent = db.prepare<[number], ApprovalRow>('SELECT * FROM approvals ORDER BY created_at DESC, id DESC LIMIT ?')
+  const pending = limited<[], ApprovalRow>(db, `SELECT * FROM approvals WHERE status = 'pending' ORDER BY created_at DESC, id DESC LIMIT {limit}`)
+  const recent = limited<[], ApprovalRow>(db, 'SELECT * FROM approvals ORDER BY created_at DESC, id DESC LIMIT {limit}')
   // Only the current token of an approved request, and only once: of concurrent redeems one changes the row.
   const redeem = db.prepare<[number, string, string]>(`UPDATE approvals SET redeemed_at = ?
     WHERE id = ? AND token_jti = ? AND status = 'approved' AND redeemed_at IS NULL`)
@@ -78,10 +78,10 @@ export function sqliteApprovals(db: Database, write: WriteEvents, appendAudit: S
       return update(events, audit, next)
     },
     async listPending(limit) {
-      return pending.all(limit).map(toRecord)
+      return pending(limit).all().map(toRecord)
     },
     async listRecent(limit) {
-      return recent.all(limit).map(toRecord)
+      return recent(limit).all().map(toRecord)
     },
     async redeem(id, jti, at, events, audit) {
       return redeemOne(events, audit, id, jti, at)

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { AUDIT_GENESIS, auditEntryHash } from '../auditHash.ts'
 import type { AuditEntry, AuditInput, AuditStore } from '../ports.ts'
+import { limited } from './limited.ts'
 
 interface AuditRow {
   seq: number
@@ -41,14 +42,14 @@ export function sqliteAuditAppender(db: Database): SqliteAuditAppend {
 }
 
 export function sqliteAudit(db: Database, append: SqliteAuditAppend = sqliteAuditAppender(db)): AuditStore {
-  const page = db.prepare<[number, number], AuditRow>('SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?')
+  const page = limited<[number], AuditRow>(db, 'SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT {limit}')
   return {
     // IMMEDIATE takes the write lock before reading the tip, so two writers cannot both chain onto it.
     async append(input, at) {
       return append.immediate(input, at)
     },
     async list({ afterSeq = 0, limit }) {
-      return page.all(afterSeq, limit).map(toEntry)
+      return page(limit).all(afterSeq).map(toEntry)
     },
   }
 }

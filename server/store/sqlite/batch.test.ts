@@ -59,10 +59,15 @@ describe('group commit batch loop', () => {
     let savepoints = 0
     const failing = new Proxy(db, {
       get(target, key) {
-        if (key === 'exec') {
+        // runBatch prepares its transaction control once per connection; the SAVEPOINT it gets fails the second time.
+        if (key === 'prepare') {
           return (sql: string) => {
-            if (sql === 'SAVEPOINT call' && ++savepoints === 2) throw new Error('disk I/O error')
-            return target.exec(sql)
+            const statement = target.prepare(sql)
+            if (sql !== 'SAVEPOINT call') return statement
+            return { run: () => {
+              if (++savepoints === 2) throw new Error('disk I/O error')
+              return statement.run()
+            } }
           }
         }
         const value = Reflect.get(target, key, target) as unknown

@@ -10,11 +10,11 @@ import type { Call } from './threaded/protocol.ts'
  * are thrown. The busy timeout is set back for every other statement.
  */
 export function beginImmediateNow(db: Database.Database, busyTimeoutMs: number): boolean {
-  // Not prepared statements: SQLite applies `PRAGMA busy_timeout = N` when the statement is compiled, so a prepared
-  // one would set the timeout once and never again. The two cost about 2-3 µs a batch.
+  // The pragmas are not prepared statements: SQLite applies `PRAGMA busy_timeout = N` when the statement is compiled,
+  // so a prepared one would set the timeout once and never again. The two cost about 2-3 µs a batch.
   db.exec('PRAGMA busy_timeout = 0')
   try {
-    db.exec('BEGIN IMMEDIATE')
+    controlOf(db).begin.run()
     return true
   } catch (err) {
     // SQLITE_BUSY, or an extended code of it (SQLITE_BUSY_RECOVERY while another connection rebuilds the WAL index).
@@ -23,6 +23,22 @@ export function beginImmediateNow(db: Database.Database, busyTimeoutMs: number):
   } finally {
     db.exec(`PRAGMA busy_timeout = ${Math.floor(busyTimeoutMs)}`)
   }
+}
+
+/**
+ * The batch's transaction control as prepared statements, one set per connection: `db.exec` would parse the SQL
+ * text at every use (about 1 µs each, five to fifteen times a batch).
+ */
+interface Control { begin: Database.Statement; commit: Database.Statement; savepoint: Database.Statement; release: Database.Statement; rollbackTo: Database.Statement }
+const controls = new WeakMap<Database.Database, Control>()
+function controlOf(db: Database.Database): Control {
+  let c = controls.get(db)
+  if (!c) {
+    c = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), savepoint: db.prepare('SAVEPOINT call'),
+      release: db.prepare('RELEASE call'), rollbackTo: db.prepare('ROLLBACK TO call') }
+    controls.set(db, c)
+  }
+  return c
 }
 
 /** The outcome of one call of a batch, with the error as thrown. */
@@ -49,13 +65,18 @@ export function callStore(store: Store, area: string, method: string, args: unkn
 export async function runBatch(db: Database.Database, store: Store, calls: Call[], takeOver?: (call: Call) => boolean,
   opts: { begun?: boolean } = {}): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = []
-  if (!opts.begun) {
-    try {
-      db.exec('BEGIN IMMEDIATE')
-    } catch (err) {
-      const error = new StoreUnavailableError(err)
-      return calls.map(([seq]) => [seq, false, error])
+  let control: Control
+  try {
+    control = controlOf(db)
+    if (!opts.begun) control.begin.run()
+  } catch (err) {
+    // When `begun`, the caller's transaction is open and rolled back below only if a statement of the batch fails;
+    // here nothing of the batch ran yet.
+    if (opts.begun && db.open && db.inTransaction) {
+      try { db.exec('ROLLBACK') } catch { /* the connection is broken; the next BEGIN reports it */ }
     }
+    const error = new StoreUnavailableError(err)
+    return calls.map(([seq]) => [seq, false, error])
   }
   const taken = new Set<number>()
   try {
@@ -65,22 +86,22 @@ export async function runBatch(db: Database.Database, store: Store, calls: Call[
         taken.add(seq)
         continue
       }
-      db.exec('SAVEPOINT call')
+      control.savepoint.run()
       try {
         const value = await callStore(store, area, method, args)
-        db.exec('RELEASE call')
+        control.release.run()
         outcomes.push([seq, true, value])
       } catch (err) {
         // A failed statement may already have ended the transaction (SQLITE_FULL, an I/O error): then there is
         // no savepoint to go back to, and the COMMIT below fails the whole batch.
         if (db.inTransaction) {
-          db.exec('ROLLBACK TO call')
-          db.exec('RELEASE call')
+          control.rollbackTo.run()
+          control.release.run()
         }
         outcomes.push([seq, false, err])
       }
     }
-    db.exec('COMMIT')
+    control.commit.run()
   } catch (err) {
     // The COMMIT or a statement of the batch's own (SAVEPOINT, RELEASE, ROLLBACK TO) failed: an I/O error, a full
     // disk. Nothing of the batch may be taken as written, and the transaction must not stay open, or every later

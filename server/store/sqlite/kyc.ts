@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { KycAccessTokenRecord, KycCredentialRecord, KycCredentialStatus, KycOfferRecord, KycStore, KycSubjectRecord } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
 import { type WriteEvents, withEvents } from './outbox.ts'
+import { limited } from './limited.ts'
 
 interface SubjectRow {
   ref_hash: string
@@ -44,8 +45,8 @@ export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): 
   const credentialById = db.prepare<[string], CredentialRow>('SELECT * FROM kyc_credentials WHERE id = ?')
   const credentialByEntry = db.prepare<[string, number], CredentialRow>(
     'SELECT * FROM kyc_credentials WHERE status_list_id = ? AND status_index = ?')
-  const bySubject = db.prepare<[string, number], CredentialRow>(
-    'SELECT * FROM kyc_credentials WHERE subject_ref_hash = ? ORDER BY issued_at DESC, id DESC LIMIT ?')
+  const bySubject = limited<[string], CredentialRow>(db,
+    'SELECT * FROM kyc_credentials WHERE subject_ref_hash = ? ORDER BY issued_at DESC, id DESC LIMIT {limit}')
   const setStatus = db.prepare<[string, string, string]>('UPDATE kyc_credentials SET status = ?, doc = ? WHERE id = ?')
   const entries = db.prepare<[string], { status_index: number; status: string }>(
     `SELECT status_index, status FROM kyc_credentials WHERE status_list_id = ? AND status != 'valid'`)
@@ -143,7 +144,7 @@ export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): 
       return row && credentialOf(row)
     },
     async listCredentials(subjectRefHash, limit) {
-      return bySubject.all(subjectRefHash, limit).map(credentialOf)
+      return bySubject(limit).all(subjectRefHash).map(credentialOf)
     },
     async setCredentialStatus(id, from, to, at, events) {
       return transition(events, id, from, to, at)

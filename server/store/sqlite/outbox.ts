@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { OutboxEvent, OutboxStore } from '../ports.ts'
+import { limited } from './limited.ts'
 
 interface OutboxRow {
   seq: number
@@ -63,7 +64,7 @@ export async function drainOutbox(outbox: SqliteOutbox, handle: (events: OutboxE
 }
 
 export function sqliteOutbox(db: Database, write: WriteEvents): SqliteOutbox {
-  const oldestRows = db.prepare<[number], OutboxRow>('SELECT * FROM outbox ORDER BY seq LIMIT ?')
+  const oldestRows = limited<[], OutboxRow>(db, 'SELECT * FROM outbox ORDER BY seq LIMIT {limit}')
   const remove = db.prepare<[number]>('DELETE FROM outbox WHERE seq <= ?')
   const count = db.prepare<[], number>('SELECT count(*) FROM outbox').pluck()
   const publish = db.transaction(write)
@@ -76,7 +77,7 @@ export function sqliteOutbox(db: Database, write: WriteEvents): SqliteOutbox {
       return count.get() ?? 0
     },
     oldest(limit) {
-      const rows = oldestRows.all(limit)
+      const rows = oldestRows(limit).all()
       return { events: rows.map((r) => ({ id: r.id, type: r.type, at: r.at, subject: r.subject, data: JSON.parse(r.data) as Record<string, unknown> })),
         lastSeq: rows.at(-1)?.seq }
     },

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { DeliveryState, OutboxEvent, WebhookDelivery, WebhookStore, WebhookSubscription } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
+import { limited } from './limited.ts'
 
 interface SubscriptionRow {
   id: string
@@ -59,9 +60,9 @@ export function sqliteWebhooks(db: Database): WebhookStore {
     event, state, attempts, next_attempt_at, last_attempt_at, last_status, last_error, created_at)
     SELECT @id, @subscription_id, @event, @state, @attempts, @next_attempt_at, @last_attempt_at, @last_status,
     @last_error, @created_at WHERE EXISTS (SELECT 1 FROM webhook_subscriptions WHERE id = @subscription_id)`)
-  const claim = db.prepare<[number, number, number], DeliveryRow>(`UPDATE webhook_deliveries
+  const claim = limited<[number, number], DeliveryRow>(db, `UPDATE webhook_deliveries
     SET next_attempt_at = ? WHERE id IN (SELECT id FROM webhook_deliveries
-      WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?) RETURNING *`)
+      WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT {limit}) RETURNING *`)
   type SettleRow = Pick<DeliveryRow, 'id' | 'state' | 'attempts' | 'next_attempt_at' | 'last_attempt_at'
     | 'last_status' | 'last_error'> & { lease: number }
   const settle = db.prepare<[SettleRow]>(`UPDATE webhook_deliveries SET state = @state,
@@ -69,9 +70,9 @@ export function sqliteWebhooks(db: Database): WebhookStore {
     last_status = @last_status, last_error = @last_error
     WHERE id = @id AND state = 'pending' AND next_attempt_at = @lease`)
   const deliveryById = db.prepare<[string], DeliveryRow>('SELECT * FROM webhook_deliveries WHERE id = ?')
-  const list = db.prepare<[{ sub: string | null; state: string | null; limit: number }], DeliveryRow>(`SELECT *
+  const list = limited<[{ sub: string | null; state: string | null }], DeliveryRow>(db, `SELECT *
     FROM webhook_deliveries WHERE (@sub IS NULL OR subscription_id = @sub) AND (@state IS NULL OR state = @state)
-    ORDER BY created_at DESC, id DESC LIMIT @limit`)
+    ORDER BY created_at DESC, id DESC LIMIT {limit}`)
   const replay = db.prepare<[{ now: number; sub: string | null; id: string | null }]>(`UPDATE webhook_deliveries
     SET state = 'pending', next_attempt_at = @now, attempts = 0
     WHERE state = 'dead' AND (@sub IS NULL OR subscription_id = @sub) AND (@id IS NULL OR id = @id)`)
@@ -121,7 +122,7 @@ export function sqliteWebhooks(db: Database): WebhookStore {
       }
     },
     async claimDue(now, leaseMs, limit) {
-      return claim.all(now + leaseMs, now, limit).map(toDelivery)
+      return claim(limit).all(now + leaseMs, now).map(toDelivery)
     },
     async settle(id, leaseUntil, o) {
       return settle.run({ id, lease: leaseUntil, state: o.state,
@@ -133,7 +134,7 @@ export function sqliteWebhooks(db: Database): WebhookStore {
       return row && toDelivery(row)
     },
     async listDeliveries(f) {
-      return list.all({ sub: f.subscriptionId ?? null, state: f.state ?? null, limit: f.limit }).map(toDelivery)
+      return list(f.limit).all({ sub: f.subscriptionId ?? null, state: f.state ?? null }).map(toDelivery)
     },
     async replay(f, now) {
       return replay.run({ now, sub: f.subscriptionId ?? null, id: f.deliveryId ?? null }).changes

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import Database from 'better-sqlite3'
+import { limited } from './limited.ts'
+
+test('limited: the LIMIT is SQL text, one prepared statement per value, the other parameters still bound', () => {
+  const db = new Database(':memory:')
+  db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY, tag TEXT)')
+  const insert = db.prepare('INSERT INTO t (n, tag) VALUES (?, ?)')
+  for (let n = 1; n <= 10; n++) insert.run(n, n % 2 ? 'odd' : 'even')
+  const page = limited<[string], { n: number }>(db, 'SELECT n FROM t WHERE tag = ? ORDER BY n LIMIT {limit}')
+  assert.deepEqual(page(3).all('odd').map((r) => r.n), [1, 3, 5])
+  assert.deepEqual(page(0).all('odd'), [])
+  assert.deepEqual(page(99).all('even').map((r) => r.n), [2, 4, 6, 8, 10])
+  // Bound, SQLite (3.45+) would recompile the statement at every run after a new binding.
+  assert.equal(page(3).source, 'SELECT n FROM t WHERE tag = ? ORDER BY n LIMIT 3')
+  assert.equal(page(3), page(3), 'prepared once per value')
+  for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) assert.throws(() => page(bad), RangeError)
+  assert.throws(() => limited(db, 'SELECT n FROM t LIMIT ?'), /no \{limit\}/)
+  // Past the values it keeps, a limit still answers (compiled afresh).
+  for (let n = 100; n < 140; n++) assert.equal(page(n).all('odd').length, 5)
+  db.close()
+})
