@@ -8,6 +8,7 @@
  *   tsx bench/approvals.ts [--seconds 8] [--warmup 2] [--concurrency 64] [--approvers 400] [--workers N] [--sqlite-mode M]
  *
  * --workers and --sqlite-mode set SIGIL_WORKERS and SIGIL_SQLITE_MODE for the server, to compare them.
+ * SIGIL_BENCH_NODE_ARGS: node flags for the server (e.g. --perf-basic-prof-only-functions for `perf record`).
  *
  * Every round trip uses a new source wallet, so the velocity policy (24 h total per wallet) never adds a
  * requirement; approvers rotate so that none exceeds Sigil's 300 approvals per minute per approver (400 approvers
