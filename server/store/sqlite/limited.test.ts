@@ -21,3 +21,13 @@ test('limited: the LIMIT is SQL text, one prepared statement per value, the othe
   for (let n = 100; n < 140; n++) assert.equal(page(n).all('odd').length, 5)
   db.close()
 })
+
+test('no statement of the SQLite adapter binds its LIMIT (SQLite would compile it again at every run; use limited())', async () => {
+  const fs = await import('node:fs')
+  const path = await import('node:path')
+  const here = path.dirname(new URL(import.meta.url).pathname)
+  const files = fs.readdirSync(here, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+  assert.ok(files.length > 10, 'the adapter files were found')
+  const bound = files.filter((f) => /LIMIT\s+[?@:$]/i.test(fs.readFileSync(path.join(here, f), 'utf8')))
+  assert.deepEqual(bound, [])
+})
