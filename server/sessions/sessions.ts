@@ -52,11 +52,9 @@ export interface Sessions {
   start(s: StartSession, events?: OutboxEvent[]): Promise<{ id: string; record: SessionRecord }>
   /** The live session for a raw id, or undefined when unknown, idle too long or past its absolute limit. */
   resolve(id: string): Promise<SessionRecord | undefined>
-  /** The same, by the stored hash (for access tokens, which name the session by its ref). */
-  resolveByHash(idHash: string): Promise<SessionRecord | undefined>
   /** `resolve` with the session's user, read together; undefined also when the user is gone. */
   resolveWithUser(id: string): Promise<SignedIn | undefined>
-  /** `resolveByHash` with the session's user, read together. */
+  /** The same, by the stored hash (for access tokens, which name the session by its ref). */
   resolveByHashWithUser(idHash: string): Promise<SignedIn | undefined>
   end(idHash: string): Promise<boolean>
   endAll(userId: string, exceptIdHash?: string): Promise<number>
@@ -71,6 +69,8 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     const t = now()
     return t < s.absoluteExpiresAt && t - s.lastSeenAt < idleMs
   }
+  /** The stored hash of a well-formed session id (32 random bytes, base64url), else undefined. */
+  const hashOfId = (id: string): string | undefined => /^[A-Za-z0-9_-]{43}$/.test(id) ? hashSessionId(id) : undefined
   /** Whether the session is live: an expired one is deleted; a live one seen long enough ago is touched. */
   const live = async (s: SessionRecord): Promise<boolean> => {
     if (!isLive(s)) {
@@ -104,16 +104,13 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
       return { id, record }
     },
     async resolve(id) {
-      if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined
-      return this.resolveByHash(hashSessionId(id))
-    },
-    async resolveByHash(idHash) {
-      const s = await store.sessions.get(idHash)
+      const idHash = hashOfId(id)
+      const s = idHash === undefined ? undefined : await store.sessions.get(idHash)
       return s && (await live(s) ? s : undefined)
     },
     async resolveWithUser(id) {
-      if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined
-      return this.resolveByHashWithUser(hashSessionId(id))
+      const idHash = hashOfId(id)
+      return idHash === undefined ? undefined : this.resolveByHashWithUser(idHash)
     },
     async resolveByHashWithUser(idHash) {
       const found = await store.sessions.getWithUser(idHash)

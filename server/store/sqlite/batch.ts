@@ -67,14 +67,10 @@ export async function runBatch(db: Database.Database, store: Store, calls: Call[
   const outcomes: BatchOutcome[] = []
   let control: Control
   try {
+    // With `begun`, beginImmediateNow has already prepared these, so only a connection that never began can fail here.
     control = controlOf(db)
     if (!opts.begun) control.begin.run()
   } catch (err) {
-    // When `begun`, the caller's transaction is open and rolled back below only if a statement of the batch fails;
-    // here nothing of the batch ran yet.
-    if (opts.begun && db.open && db.inTransaction) {
-      try { db.exec('ROLLBACK') } catch { /* the connection is broken; the next BEGIN reports it */ }
-    }
     const error = new StoreUnavailableError(err)
     return calls.map(([seq]) => [seq, false, error])
   }
