@@ -29,10 +29,30 @@ export interface ApprovalLoad {
   server: ServerProcess
   /** One complete round trip; throws with the step and answer when a step fails. */
   roundTrip: () => Promise<void>
+  /** The round trip's steps one by one (bench/approvalStages.ts runs each stage alone); each throws on a wrong answer. */
+  steps: ApprovalSteps
   close: () => Promise<void>
 }
 
-interface Approver { cookie: string; auth: SoftAuthenticator }
+export interface Approver { cookie: string; auth: SoftAuthenticator }
+
+export interface ApprovalSteps {
+  /** `POST /v1/approvals` for a new source wallet: the request id and how many approvals it needs. */
+  create(): Promise<{ id: string; approvals: number }>
+  /** The next approver in turn not in `exclude`. */
+  nextApprover(exclude?: ReadonlySet<Approver>): Approver
+  /** `POST /v1/approvals/:id/options` (approve), signed by the approver's authenticator: the assertion to send. */
+  options(id: string, a: Approver): Promise<unknown>
+  /** `POST /v1/approvals/:id/verify` with that assertion. */
+  verify(id: string, a: Approver, assertion: unknown): Promise<void>
+  /** `GET /v1/approvals/:id/token` as the wallet backend: the token. */
+  token(id: string): Promise<string>
+  /** `POST /v1/approvals/:id/redeem` as the signing service. */
+  redeem(id: string, token: string): Promise<void>
+  /** `GET /v1/approvals/:id` as the wallet backend, and `GET /healthz`: references for the cost of a request. */
+  read(id: string): Promise<void>
+  health(): Promise<void>
+}
 
 export async function startApprovalLoad(opts: ApprovalLoadOptions): Promise<ApprovalLoad> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-approvals-'))
@@ -87,34 +107,64 @@ export async function startApprovalLoad(opts: ApprovalLoadOptions): Promise<Appr
     const signerAuth = { authorization: `Bearer ${signer.key}` }
     let turn = 0
     let wallets = 0
-    // A mid-size transfer: the shipped policy asks 2 of treasury (and 1 of risk outside business hours, which the
-    // same two people give). Every round trip uses a new source wallet, so the velocity policy (24 h total per
-    // wallet) never adds a requirement.
+    const nextApprover = (exclude?: ReadonlySet<Approver>): Approver => {
+      let a = approvers[(turn++) % approvers.length]!
+      while (exclude?.has(a)) a = approvers[(turn++) % approvers.length]!
+      return a
+    }
+    const steps: ApprovalSteps = {
+      // A mid-size transfer: the shipped policy asks 2 of treasury (and 1 of risk outside business hours, which the
+      // same two people give). Every round trip uses a new source wallet, so the velocity policy (24 h total per
+      // wallet) never adds a requirement.
+      async create() {
+        const created = await call('create', 'POST', '/v1/approvals', { intent: { chain: 'ethereum', asset: 'eth', amount: '25',
+          source: { walletId: `w${wallets++}` }, destination: '0x52908400098527886E0F7030069857D2E4169EE7' }, signer: signer.client.id }, walletAuth)
+        if (created.status !== 201) throw new Error(`create ${created.status} ${JSON.stringify(created.json)}`)
+        const need = created.json.requirements as { group: string; quorum: number }[]
+        const approvals = Math.max(...need.map((r) => r.quorum))
+        if (approvals !== 2 || need.some((r) => r.group !== 'treasury' && r.group !== 'risk')) throw new Error(`the policy asks ${JSON.stringify(need)}: not two approvers from treasury and risk`)
+        return { id: created.json.id as string, approvals }
+      },
+      nextApprover,
+      async options(id, a) {
+        const o = await call('options', 'POST', `/v1/approvals/${id}/options`, { decision: 'approve' }, { cookie: a.cookie })
+        if (o.status !== 200) throw new Error(`options ${o.status} ${JSON.stringify(o.json)}`)
+        return a.auth.authenticate(o.json, { origin })
+      },
+      async verify(id, a, assertion) {
+        const v = await call('verify', 'POST', `/v1/approvals/${id}/verify`, { response: assertion }, { cookie: a.cookie })
+        if (v.status !== 200) throw new Error(`verify ${v.status} ${JSON.stringify(v.json)}`)
+      },
+      async token(id) {
+        const tok = await call('token', 'GET', `/v1/approvals/${id}/token`, undefined, walletAuth)
+        if (tok.status !== 200) throw new Error(`token ${tok.status} ${JSON.stringify(tok.json)}`)
+        return tok.json.token as string
+      },
+      async redeem(id, token) {
+        const r = await call('redeem', 'POST', `/v1/approvals/${id}/redeem`, { token }, signerAuth)
+        if (r.status !== 200) throw new Error(`redeem ${r.status} ${JSON.stringify(r.json)}`)
+      },
+      async read(id) {
+        const r = await call('read', 'GET', `/v1/approvals/${id}`, undefined, walletAuth)
+        if (r.status !== 200) throw new Error(`read ${r.status} ${JSON.stringify(r.json)}`)
+      },
+      async health() {
+        const r = await call('health', 'GET', '/healthz', undefined, {})
+        if (r.status !== 200) throw new Error(`healthz ${r.status}`)
+      },
+    }
     const roundTrip = async (): Promise<void> => {
-      const created = await call('create', 'POST', '/v1/approvals', { intent: { chain: 'ethereum', asset: 'eth', amount: '25',
-        source: { walletId: `w${wallets++}` }, destination: '0x52908400098527886E0F7030069857D2E4169EE7' }, signer: signer.client.id }, walletAuth)
-      if (created.status !== 201) throw new Error(`create ${created.status} ${JSON.stringify(created.json)}`)
-      const id = created.json.id
-      const need = created.json.requirements as { group: string; quorum: number }[]
-      const approvals = Math.max(...need.map((r) => r.quorum))
-      if (approvals !== 2 || need.some((r) => r.group !== 'treasury' && r.group !== 'risk')) throw new Error(`the policy asks ${JSON.stringify(need)}: not two approvers from treasury and risk`)
+      const { id, approvals } = await steps.create()
       const chosen = new Set<Approver>()
       for (let k = 0; k < approvals; k++) {
         // The next approver in turn who has not decided on this request yet (other round trips take turns meanwhile).
-        let a = approvers[(turn++) % approvers.length]!
-        while (chosen.has(a)) a = approvers[(turn++) % approvers.length]!
+        const a = nextApprover(chosen)
         chosen.add(a)
-        const o = await call('options', 'POST', `/v1/approvals/${id}/options`, { decision: 'approve' }, { cookie: a.cookie })
-        if (o.status !== 200) throw new Error(`options ${o.status} ${JSON.stringify(o.json)}`)
-        const v = await call('verify', 'POST', `/v1/approvals/${id}/verify`, { response: await a.auth.authenticate(o.json, { origin }) }, { cookie: a.cookie })
-        if (v.status !== 200) throw new Error(`verify ${v.status} ${JSON.stringify(v.json)}`)
+        await steps.verify(id, a, await steps.options(id, a))
       }
-      const tok = await call('token', 'GET', `/v1/approvals/${id}/token`, undefined, walletAuth)
-      if (tok.status !== 200) throw new Error(`token ${tok.status} ${JSON.stringify(tok.json)}`)
-      const r = await call('redeem', 'POST', `/v1/approvals/${id}/redeem`, { token: tok.json.token }, signerAuth)
-      if (r.status !== 200) throw new Error(`redeem ${r.status} ${JSON.stringify(r.json)}`)
+      await steps.redeem(id, await steps.token(id))
     }
-    return { server, roundTrip, close }
+    return { server, roundTrip, steps, close }
   } catch (err) {
     await close()
     throw err
