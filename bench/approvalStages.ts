@@ -26,7 +26,8 @@ if (![n, rounds, concurrency, Number(args.approvers)].every((x) => Number.isInte
   process.exit(2)
 }
 
-const load = await startApprovalLoad({ root, approvers: Number(args.approvers) })
+// SIGIL_BENCH_NODE_ARGS: node flags for the server (e.g. --cpu-prof, --perf-basic-prof-only-functions), as in bench:approvals.
+const load = await startApprovalLoad({ root, approvers: Number(args.approvers), nodeArgs: process.env.SIGIL_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [] })
 const pid = load.server.child.pid!
 const { steps } = load
 
