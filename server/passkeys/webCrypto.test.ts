@@ -68,7 +68,9 @@ describe('nodeWebCrypto: the same answers as Node\'s WebCrypto', () => {
     const bad: Record<string, unknown>[] = [
       { ...jwk, y: y.toString('base64url') },
       { ...jwk, crv: 'P-384' },
-      { ...jwk, x: Buffer.from(jwk.x!, 'base64url').subarray(1).toString('base64url') },
+      // 31 bytes: the last one dropped. Dropping the first instead failed once in 256 runs (CI, 2026-12-07): when it
+      // is 0, the shorter value is the same number, a valid point, and Node's WebCrypto imports it.
+      { ...jwk, x: Buffer.from(jwk.x!, 'base64url').subarray(0, 31).toString('base64url') },
     ]
     for (const k of bad) {
       const r = await both((s) => s.importKey('jwk', k, { name: 'ECDSA', namedCurve: 'P-256' } as never, false, ['verify']))
