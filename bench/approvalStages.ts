@@ -50,11 +50,8 @@ try {
     const figures: [string, number][] = []
     const ids: string[] = []
     const indexes = Array.from({ length: n }, (_, i) => i)
-    figures.push(['create', await stage(indexes, async (i) => {
-      const { id, approvals } = await steps.create()
-      if (approvals !== 2) throw new Error(`a request needs ${approvals} approvals, not 2`)
-      ids[i] = id
-    })])
+    // steps.create refuses any request that does not need exactly two approvers.
+    figures.push(['create', await stage(indexes, async (i) => { ids[i] = (await steps.create()).id })])
     const chosen = ids.map(() => new Set<Approver>())
     for (const k of [1, 2]) {
       const who: Approver[] = []

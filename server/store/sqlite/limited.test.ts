@@ -12,7 +12,7 @@ test('limited: the LIMIT is SQL text, one prepared statement per value, the othe
   assert.deepEqual(page(3).all('odd').map((r) => r.n), [1, 3, 5])
   assert.deepEqual(page(0).all('odd'), [])
   assert.deepEqual(page(99).all('even').map((r) => r.n), [2, 4, 6, 8, 10])
-  // Bound, SQLite (3.45+) would recompile the statement at every run after a new binding.
+  // Bound, SQLite (3.53 here) would recompile the statement at every run after a new binding.
   assert.equal(page(3).source, 'SELECT n FROM t WHERE tag = ? ORDER BY n LIMIT 3')
   assert.equal(page(3), page(3), 'prepared once per value')
   for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) assert.throws(() => page(bad), RangeError)
