@@ -11,7 +11,8 @@
 import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { startApprovalLoad, type Approver } from './approvalLoad.ts'
-import { mainThreadCpuSeconds } from './procs.ts'
+import { gaugeLine, machineGauge } from './gauge.ts'
+import { mainThreadCpuSeconds, watchSteal } from './procs.ts'
 import { root } from './targets.ts'
 
 const { values: args } = parseArgs({ options: {
@@ -47,6 +48,8 @@ async function stage<T>(items: T[], fn: (item: T, i: number) => Promise<void>): 
 try {
   const lines = [`Server main-thread CPU per call, by stage (${n} requests a stage, ${concurrency} in flight); ${os.cpus()[0]?.model}, ${os.cpus().length} cores, Node ${process.version}.`]
   for (let round = 1; round <= rounds; round++) {
+    const gauge = machineGauge()
+    const stolen = watchSteal()
     const figures: [string, number][] = []
     const ids: string[] = []
     const indexes = Array.from({ length: n }, (_, i) => i)
@@ -70,7 +73,7 @@ try {
     const roundTrip = figures.reduce((sum, [, us]) => sum + us, 0)
     figures.push(['GET /v1/approvals/:id', await stage(ids, async (id) => steps.read(id))])
     figures.push(['GET /healthz', await stage(ids, async () => steps.health())])
-    lines.push('', `round ${round}${round === 1 && rounds > 1 ? ' (warm-up)' : ''}`)
+    lines.push('', `round ${round}${round === 1 && rounds > 1 ? ' (warm-up)' : ''}: ${gaugeLine(gauge)}; steal during the round ${stolen().toFixed(2)} cores`)
     for (const [name, us] of figures) lines.push(`  ${name.padEnd(24)} ${us.toFixed(0).padStart(6)} µs`)
     lines.push(`  ${'round trip (sum)'.padEnd(24)} ${roundTrip.toFixed(0).padStart(6)} µs   → at most ${(1e6 / roundTrip).toFixed(0)} round trips/s on one event loop`)
   }

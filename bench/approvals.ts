@@ -21,7 +21,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { startApprovalLoad } from './approvalLoad.ts'
-import { treeCpuSeconds } from './procs.ts'
+import { gaugeLine, machineGauge } from './gauge.ts'
+import { treeCpuSeconds, watchSteal } from './procs.ts'
 import { percentile } from './stats.ts'
 import { reportRows } from './report.ts'
 import { root } from './targets.ts'
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const { server, roundTrip } = load
   try {
     latencies.clear()
+    const before = machineGauge()
     const trips: number[] = []
     let errors = 0
     let firstError = ''
@@ -57,7 +59,8 @@ async function main(): Promise<void> {
     const measureFrom = start + warmup * 1000
     const end = measureFrom + seconds * 1000
     let cpu0 = 0
-    setTimeout(() => { cpu0 = treeCpuSeconds(server.child.pid!); latencies.clear() }, warmup * 1000)
+    let steal = (): number => NaN
+    setTimeout(() => { cpu0 = treeCpuSeconds(server.child.pid!); steal = watchSteal(); latencies.clear() }, warmup * 1000)
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const t0 = performance.now()
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
       }
     }))
     const serverCores = (treeCpuSeconds(server.child.pid!) - cpu0) / seconds
+    const stolen = steal()
+    const after = machineGauge()
     trips.sort((a, b) => a - b)
     const rate = trips.length / seconds
     const f = (x: number) => x.toFixed(1)
@@ -80,10 +85,13 @@ async function main(): Promise<void> {
       '',
       `Complete approvals (create, 2 × options+verify, token, redeem) against one Sigil on SQLite; ${concurrency} concurrent, ${warmup}+${seconds} s.`,
       `${os.cpus()[0]?.model}, ${os.cpus().length} cores, Node ${process.version}; authenticators sign in this process, on the same cores.`,
+      `before: ${gaugeLine(before)}`,
+      `after:  ${gaugeLine(after)}`,
       '',
       `round trips/s                 ${f(rate)}`,
       `round trip p50 / p99 ms       ${f(percentile(trips, 50))} / ${f(percentile(trips, 99))}`,
       `server CPU cores used         ${serverCores.toFixed(2)}   (${(1000 * serverCores / rate).toFixed(2)} ms CPU per round trip)`,
+      `hypervisor steal, measured    ${stolen.toFixed(2)} of ${os.cpus().length} cores${stolen > 0.1 ? ' (a smaller machine meanwhile: the figure is low)' : ''}`,
       `errors                        ${errors}${firstError ? ` (first: ${firstError.slice(0, 160)})` : ''}`,
       ...[...latencies].map(([name, xs]) => { xs.sort((a, b) => a - b); return `  ${name.padEnd(8)} p50 ${f(percentile(xs, 50)).padStart(6)} ms   p99 ${f(percentile(xs, 99)).padStart(6)} ms   (${xs.length} calls)` }),
       `goal >= 500 round trips/s: ${rate >= 500 ? 'met' : 'NOT met'}`,
@@ -92,7 +100,8 @@ async function main(): Promise<void> {
     process.stdout.write(lines.join('\n') + '\n')
     reportRows([{ figure: 'approval round trips/s (2 approvers)', sigil: rate, unit: '/s', goal: { text: '>= 500/s', met: rate >= 500 } },
       { figure: 'approval round trip p50 (ms)', sigil: percentile(trips, 50), unit: 'ms' },
-      { figure: 'server CPU per approval round trip (ms)', sigil: 1000 * serverCores / rate, unit: 'ms' }])
+      { figure: 'server CPU per approval round trip (ms)', sigil: 1000 * serverCores / rate, unit: 'ms' },
+      { figure: 'machine gauge during bench:approvals (µs, lower is faster)', sigil: (before.microseconds + after.microseconds) / 2, unit: 'µs' }])
   } finally {
     await load.close()
   }

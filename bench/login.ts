@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
+import { gaugeLine, machineGauge, type Gauge } from './gauge.ts'
 import { machineBusySeconds } from './procs.ts'
 import type { PhaseResult } from './stats.ts'
 import { root, startReference, startSigil, type Target } from './targets.ts'
@@ -100,6 +101,9 @@ function table(s: Figures | undefined, r: Figures | undefined): string {
     ['CPU cores, load generator, at peak', (f) => f.peak.cpu?.generator],
     ['CPU cores, other processes, at peak (noise)', (f) => f.peak.cpu?.otherProcesses],
     ['CPU cores, other processes, paced (noise)', (f) => f.paced.cpu?.otherProcesses],
+    // Cores the hypervisor ran other guests on: the machine was that much smaller during the phase.
+    ['cores taken by the hypervisor (steal), at peak', (f) => f.peak.cpu?.steal, 2],
+    ['cores taken by the hypervisor (steal), paced', (f) => f.paced.cpu?.steal, 2],
   ]
   const lines = [`${'figure'.padEnd(50)}${'Sigil'.padStart(9)}${'reference'.padStart(11)}${'ratio'.padStart(8)}`]
   for (const [name, get, digits = 1] of rows) {
@@ -124,6 +128,8 @@ function notes(s: Figures | undefined, r: Figures | undefined, cores: number): s
     for (const [key, n] of Object.entries(f.paced.errors)) out.push(`${name} error at paced rate: ${key} x${n}`)
     const other = Math.max(f.peak.cpu?.otherProcesses ?? 0, f.paced.cpu?.otherProcesses ?? 0)
     if (other > 0.15 * cores) out.push(`warning: other processes used up to ${other.toFixed(2)} of ${cores} cores while ${name} was measured; its figures are noisy`)
+    const steal = Math.max(f.peak.cpu?.steal ?? 0, f.paced.cpu?.steal ?? 0)
+    if (steal > 0.1) out.push(`warning: the hypervisor took up to ${steal.toFixed(2)} of ${cores} cores while ${name} was measured; its figures are those of a smaller machine`)
   }
   return out
 }
@@ -145,6 +151,7 @@ async function main(): Promise<void> {
     const sig = args.only === 'reference' ? undefined : await startSigil(opts)
     if (sig) { targets.push(sig); log(`Sigil ready on ${sig.server.url}: ${sig.accounts} accounts in ${sig.setupSeconds.toFixed(1)} s`) }
 
+    const gauges: Gauge[] = [machineGauge()]
     const peakOf = async (t: Target): Promise<PhaseResult> => {
       await waitForQuiet()
       log(`${t.flavor}: peak, ${concurrency} users, ${warmupSeconds}+${seconds} s ...`)
@@ -180,6 +187,7 @@ async function main(): Promise<void> {
     const sigPeak = sig && await peakOf(sig)
     const sigPaced = sig && sigPeak && await pacedAt(sig, sigPeak)
     const refPaced = ref && refPeak && await pacedAt(ref, refPeak)
+    gauges.push(machineGauge())
     const sigil: Figures | undefined = sig && { accounts: sig.accounts, setupSeconds: sig.setupSeconds, peak: sigPeak!, paced: sigPaced! }
     const reference: Figures | undefined = ref && { accounts: ref.accounts, setupSeconds: ref.setupSeconds, peak: refPeak!, paced: refPaced! }
 
@@ -189,6 +197,8 @@ async function main(): Promise<void> {
       `Sigil: SQLite (WAL) in a temp dir, SIGIL_WORKERS=${args.workers ?? '(unset)'}. Reference: express + express-session MemoryStore + @simplewebauthn/server, in memory, 1 process.`,
       `Each phase: ${warmupSeconds} s warm-up + ${seconds} s measured. Latency: options start -> verify end (paced: from the scheduled start).`,
       `Servers, load generator and anything else running share ${machine.cores} cores (${machine.cpuModel}, Node ${machine.node}).`,
+      `before: ${gaugeLine(gauges[0]!)}`,
+      `after:  ${gaugeLine(gauges[1]!)}`,
       '',
       table(sigil, reference),
       '',
@@ -211,7 +221,7 @@ async function main(): Promise<void> {
     const file = path.join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-login.json`)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, JSON.stringify({
-      date: new Date().toISOString(), machine,
+      date: new Date().toISOString(), machine: { ...machine, gauges },
       settings: { seconds, warmupSeconds, concurrency, accounts, fraction, sigilWorkers: args.workers ?? null, sigilRateLimitPerMinute: 100_000_000 },
       sigil: sigil ?? null, reference: reference ?? null,
       ratios: sigil && reference ? { peak: sigil.peak.loginsPerSecond / reference.peak.loginsPerSecond } : null,

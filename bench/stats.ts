@@ -26,8 +26,11 @@ export interface PhaseResult {
    * windows. A p99 over the goal that stays over it elsewhere is spread evenly; one that falls is made by stretches.
    */
   windows?: { total: number; slow: number; p99Elsewhere: number }
-  /** Filled in by the orchestrator: CPU used during the phase (warm-up included), in cores (1 = one core busy). */
-  cpu?: { server: number; generator: number; otherProcesses: number }
+  /**
+   * Filled in by the orchestrator: CPU used during the phase (warm-up included), in cores (1 = one core busy);
+   * `steal`: cores the hypervisor gave to other guests meanwhile (bench/procs.ts watchSteal).
+   */
+  cpu?: { server: number; generator: number; otherProcesses: number; steal: number }
 }
 
 /** Nearest-rank percentile of an ascending array. */

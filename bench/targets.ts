@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Flavor, LoadCommand, LoadReply } from './load.ts'
-import { freePort, machineBusySeconds, startServer, treeCpuSeconds, type ServerProcess } from './procs.ts'
+import { freePort, machineTimes, startServer, treeCpuSeconds, type ServerProcess } from './procs.ts'
 import type { PhaseResult } from './stats.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -66,12 +66,15 @@ export async function attach(flavor: Flavor, server: ServerProcess, origin: stri
       flavor, server, accounts: setup.accounts!, setupSeconds: setup.setupSeconds!,
       async run(c) {
         const pids = [server.child.pid!, gen.child.pid!]
-        const [s0, g0, m0, t0] = [...pids.map(treeCpuSeconds), machineBusySeconds(), performance.now()]
+        const at = () => ({ server: treeCpuSeconds(pids[0]!), generator: treeCpuSeconds(pids[1]!), machine: machineTimes(), wall: performance.now() })
+        const a = at()
         const { result } = await gen.send(c)
-        const [s1, g1, m1, t1] = [...pids.map(treeCpuSeconds), machineBusySeconds(), performance.now()]
-        const server_ = cores(s1! - s0!, t1! - t0!)
-        const generator_ = cores(g1! - g0!, t1! - t0!)
-        return { ...result!, cpu: { server: server_, generator: generator_, otherProcesses: Math.max(0, Math.round((cores(m1! - m0!, t1! - t0!) - server_ - generator_) * 100) / 100) } }
+        const b = at()
+        const server_ = cores(b.server - a.server, b.wall - a.wall)
+        const generator_ = cores(b.generator - a.generator, b.wall - a.wall)
+        return { ...result!, cpu: { server: server_, generator: generator_,
+          otherProcesses: Math.max(0, Math.round((cores(b.machine.busy - a.machine.busy, b.wall - a.wall) - server_ - generator_) * 100) / 100),
+          steal: cores(b.machine.steal - a.machine.steal, b.wall - a.wall) } }
       },
       async close() {
         await gen.send({ cmd: 'exit' }).catch(() => undefined)
