@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import helmet from 'helmet'
 import type { AppDeps } from '../deps.ts'
+import { WEB_APP_ROUTE } from './metrics.ts'
 import { Api } from './route.ts'
 import { ProblemError, problemHandler, sendProblem } from './problem.ts'
 import { buildOpenApi } from './openapi.ts'
@@ -28,6 +29,15 @@ export const VERSION = (JSON.parse(fs.readFileSync(path.join(here, '../../packag
 export const BODY_LIMIT = '64kb'
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
 
+/**
+ * The template of the route Express matched for a request it routed itself (probes, metrics, OpenID4VCI/VP), e.g.
+ * `/credential_offer/:id`, or undefined when none matched (a 404; static files label themselves).
+ */
+function routeTemplate(req: Request): string | undefined {
+  const path = (req.route as { path?: unknown } | undefined)?.path
+  return typeof path === 'string' ? (req.baseUrl ?? '') + path : undefined
+}
+
 function requestContext(deps: AppDeps) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = req.headers['x-request-id']
@@ -38,7 +48,7 @@ function requestContext(deps: AppDeps) {
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9
       // Route templates only: a raw path would put ids or tokens in the logs and grow the metrics without bound.
-      const route = (res.locals.route as string | undefined) ?? '(other)'
+      const route = (res.locals.route as string | undefined) ?? routeTemplate(req) ?? '(other)'
       deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds)
       deps.log.info({ requestId: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request')
     })
@@ -56,12 +66,14 @@ function webApp(deps: AppDeps): express.RequestHandler {
     deps.log.warn({ dist }, 'web app not built: run `npm run build:web` (npm start does it)')
     return (req, res, next) => {
       if (req.method !== 'GET' || (req.path !== '/' && !req.path.endsWith('.html'))) return next()
+      res.locals.route = WEB_APP_ROUTE
       sendProblem(res, new ProblemError('web_app_not_built', 503, { detail: 'The web app is not built: run `npm run build:web`.' }))
     }
   }
   return express.static(dist, {
     index: 'index.html',
     setHeaders(res, file) {
+      ;(res as Response).locals.route = WEB_APP_ROUTE
       res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
     },
   })

@@ -47,3 +47,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
     }),
   }
 }
+
+/** What the web app's and the API docs' static files are counted and logged as: one label each, never their paths. */
+export const WEB_APP_ROUTE = '(web app)'
+export const DOCS_ROUTE = '/docs (static)'

@@ -19,6 +19,15 @@ describe('regressions', () => {
     assert.match(metrics, /route="\(other\)"/)
   })
 
+  test('metrics and request logs name probes, the docs and the web app by a fixed label, never "(other)" or a file path', async () => {
+    const c = new TestClient(app.url)
+    for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json', '/openapi.json', '/docs/', '/', '/index.html']) await c.get(path)
+    const metrics = (await c.get('/metrics')).body as string
+    const routes = new Set([...metrics.matchAll(/sigil_http_request_duration_seconds_count\{method="GET",route="([^"]*)"/g)].map((m) => m[1]))
+    for (const label of ['/healthz', '/readyz', '/.well-known/jwks.json', '/openapi.json', '/docs (static)', '(web app)']) assert.ok(routes.has(label), `${label} in ${[...routes].join(', ')}`)
+    assert.doesNotMatch(metrics, /route="[^"]*index\.html"/)
+  })
+
   test('deeply nested JSON with an Idempotency-Key: a 4xx, never a 500', async () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000)
     const body = `{"response":{"id":"a","rawId":"a","type":"public-key","response":{"clientDataJSON":"a","authenticatorData":"a","signature":"a"},"clientExtensionResults":{"x":${deep}}}}`

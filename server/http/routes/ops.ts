@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import express, { type Router } from 'express'
+import express, { type Response, type Router } from 'express'
 import type { AppDeps } from '../../deps.ts'
+import { DOCS_ROUTE } from '../metrics.ts'
 import { ProblemError, sendProblem } from '../problem.ts'
 
 const docsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../docs')
@@ -25,7 +26,7 @@ export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown)
     doc ??= openapi()
     res.json(doc)
   })
-  router.use('/docs', express.static(docsDir, { index: 'index.html' }))
+  router.use('/docs', express.static(docsDir, { index: 'index.html', setHeaders: (res) => { (res as Response).locals.route = DOCS_ROUTE } }))
   router.get('/.well-known/jwks.json', async (_req, res) => {
     await deps.keys.refresh()
     res.setHeader('Cache-Control', 'public, max-age=300')
