@@ -30,3 +30,18 @@ test("README's error table lists exactly the problem codes the server can answer
   assert.deepEqual([...code].filter((c) => !documented.has(c)).sort(), [], 'codes missing from README')
   assert.deepEqual([...documented].filter((c) => !code.has(c)).sort(), [], 'README codes the server never answers')
 })
+
+test("README's metrics section names exactly the ceremonies the routes count", () => {
+  const counted = new Set<string>()
+  for (const file of sources(path.join(root, 'server', 'http', 'routes'))) {
+    const text = fs.readFileSync(file, 'utf8')
+    for (const m of text.matchAll(/ceremony: '([a-z-]+)'/g)) counted.add(m[1]!)
+    // `approval-${decision}` for the two decisions.
+    if (text.includes('ceremony: `approval-${decision}`')) for (const d of ['approve', 'reject']) counted.add(`approval-${d}`)
+  }
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('`ceremony` is one of') + '`ceremony`'.length, readme.indexOf('- Logs are JSON lines'))
+  const documented = new Set([...section.matchAll(/`([a-z]+(?:-[a-z]+)*)`/g)].map((m) => m[1]!).filter((n) => !n.includes('_')))
+  assert.ok(counted.size >= 10, 'the scan found the ceremonies')
+  assert.deepEqual([...counted].sort(), [...documented].sort())
+})

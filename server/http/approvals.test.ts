@@ -103,6 +103,11 @@ test('2 of 3 treasury: the quorum approves, the token is redeemed once, the evid
   const again = await api().post(`/v1/approvals/${a.id}/redeem`, { token: tok.body.token }, keys.signer)
   assert.equal(again.status, 409)
   assert.equal(again.body.code, 'approval_token_redeemed')
+  // Operators see redemptions and refused replays by outcome.
+  const metrics = (await api().get('/metrics')).body as string
+  for (const outcome of ['ok', 'approval_token_redeemed', 'approval_token_invalid']) {
+    assert.match(metrics, new RegExp(`sigil_ceremonies_total\\{ceremony="approval-redeem",outcome="${outcome}"\\} [1-9]`), outcome)
+  }
 
   const evidence = (await people.alice!.client.get(`/v1/approvals/${a.id}/evidence`)).body
   const ok = await verifyEvidence(evidence, { expectedRPID: 'localhost' })

@@ -112,6 +112,8 @@ export function approvalRoutes(api: Api): void {
   })
   api.add({
     method: 'post', path: '/v1/approvals/:id/redeem', operationId: 'redeemApproval', tag: 'Approvals', auth: 'client', roles: ['signing-service'],
+    // Counted with its outcome: a rise in approval_token_redeemed or approval_token_invalid is a signer being replayed to.
+    ceremony: 'approval-redeem',
     summary: 'Spend the approval token before signing: 200 once, 409 ever after (atomic on every store)',
     params: zApprovalIdParams, body: zRedeemRequest,
     response: z.object({ redeemed: z.literal(true), id: z.string(), jti: z.string(), intentDigest: z.string(), approvers: z.array(z.string()) }),
