@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const keys = await openKeys(config, log)
   // Compile the policy set in force (the shipped one on first start) before taking requests, not on the first one.
   await policySourceFor(store).current()
-  const metrics = createMetrics()
+  const metrics = createMetrics({ outboxPending: () => store.outbox.pending() })
   const outbox = startDispatcher({ store, config, log, now: Date.now, onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }) })
   const deps = {
     config, store, keys, log, now: Date.now, metrics, outbox,

@@ -9,10 +9,25 @@ export interface Metrics {
   webhookAttempts: Counter<'outcome'>
 }
 
-/** One registry per app, so two apps in one test process do not collide. */
-export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
+/**
+ * One registry per app, so two apps in one test process do not collide. `outboxPending` (the store's count of
+ * events not yet handed to webhook subscriptions) is read at each scrape, not per request.
+ */
+export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => Promise<number> } = {}): Metrics {
   const registry = new Registry()
   if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'sigil_' })
+  const { outboxPending } = opts
+  if (outboxPending) {
+    new Gauge({
+      name: 'sigil_outbox_pending_events',
+      help: 'Events written and not yet handed to webhook subscriptions (all instances; NaN when the store cannot answer)',
+      registers: [registry],
+      async collect() {
+        // A growing backlog means no instance is draining it; the store being down shows here as NaN and in /readyz.
+        try { this.set(await outboxPending()) } catch { this.set(Number.NaN) }
+      },
+    })
+  }
   return {
     registry,
     ceremonies: new Counter({

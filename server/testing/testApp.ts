@@ -51,7 +51,7 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
   const log = pino({ level: 'silent' })
   const outbox = startDispatcher({ store, config, log, now: clock.now })
   const deps: AppDeps = {
-    config, store, keys, log, metrics: createMetrics({ defaults: false }), now: clock.now, outbox,
+    config, store, keys, log, metrics: createMetrics({ defaults: false, outboxPending: () => store.outbox.pending() }), now: clock.now, outbox,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,
   }
   const { listener, serverOptions } = createApp(deps)
