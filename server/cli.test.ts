@@ -49,6 +49,28 @@ test('keys rotate: a new active key, the old one still in the JWKS', () => {
   }
 })
 
+test('keys init: the production key set created once in SIGIL_KEYS_DIR, never replaced; a server without one says how to make it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-cli-'))
+  const keysDir = path.join(dir, 'keys')
+  const run = (env: Record<string, string>, ...args: string[]) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir, ...env }, encoding: 'utf8', stdio: 'pipe' })
+  try {
+    assert.throws(() => run({ SIGIL_KEYS_DIR: keysDir }, 'keys', 'rotate'), (err: { stderr: string }) => /keys init/.test(err.stderr))
+    const made = JSON.parse(run({ SIGIL_KEYS_DIR: keysDir }, 'keys', 'init')) as { kid: string; file: string }
+    assert.equal(made.file, path.join(keysDir, 'signing-keys.json'))
+    assert.equal(fs.statSync(made.file).mode & 0o777, 0o600)
+    const listed = JSON.parse(run({ SIGIL_KEYS_DIR: keysDir }, 'keys', 'list')) as { keys: { kid: string; d?: string }[] }
+    assert.deepEqual(listed.keys.map((k) => k.kid), [made.kid])
+    assert.ok(listed.keys.every((k) => k.d === undefined), 'no private part in the JWKS')
+    const before = fs.readFileSync(made.file, 'utf8')
+    assert.throws(() => run({ SIGIL_KEYS_DIR: keysDir }, 'keys', 'init'), (err: { status: number; stderr: string }) => err.status === 2 && /already holds a key set/.test(err.stderr))
+    assert.equal(fs.readFileSync(made.file, 'utf8'), before, 'the existing key set is untouched')
+    assert.equal(fs.existsSync(path.join(dir, 'signing-keys.json')), false, 'nothing written to the data directory')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('webhooks list / deliveries / replay: a dead delivery is sent again from a fresh count; outbox status', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-cli-'))
   try {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.ts'
-import { rotateKeys } from './keys/index.ts'
+import { initKeys, rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
 import { AuditVerificationError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
@@ -15,6 +15,7 @@ const ROLE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 
 const HELP = `Usage: npm run sigil -- <command>
 
+  keys init                               create the first key set (in SIGIL_KEYS_DIR, else the data directory); refuses to replace one
   keys list                               show the signing keys in the JWKS
   keys rotate                             new active key; the old one stays published until what it signed expires
   clients create --name NAME --role ROLE  create an API client (roles: ${API_CLIENT_ROLES.join(', ')}); prints the key once
@@ -52,6 +53,14 @@ async function run(argv: string[]): Promise<void> {
     if (action === 'rotate') {
       await openKeys(config, log) // creates the first key in development if there is none yet
       return out(await rotateKeys(keysDirOf(config), Date.now(), keyRetainSeconds(config)))
+    }
+    if (action === 'init') {
+      try {
+        const { kid, file } = await initKeys(keysDirOf(config), Date.now())
+        return out({ kid, file })
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err))
+      }
     }
     if (action === 'list') return out((await openKeys(config, log)).jwks())
     fail(`unknown keys command "${action ?? ''}"`)

@@ -21,6 +21,21 @@ test('one error names every bad variable', () => {
   })
 })
 
+test('a malformed variable does not hide the checks across the others', () => {
+  // PORT is malformed; the origin, Redis and session checks still run on the variables that are well formed.
+  assert.throws(() => loadConfig({ PORT: 'abc', SIGIL_STORE: 'redis', SIGIL_ORIGINS: 'http://evil.com', SIGIL_SESSION_IDLE_SECONDS: '90000' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.deepEqual(err.issues.map((i) => i.split(':')[0]).sort(), ['PORT', 'SIGIL_ORIGINS', 'SIGIL_ORIGINS', 'SIGIL_REDIS_URL', 'SIGIL_SESSION_IDLE_SECONDS'])
+    return true
+  })
+  // A check that involves a malformed variable is not judged against a default: only the malformed one is named.
+  assert.throws(() => loadConfig({ SIGIL_RP_ID: 'bad rp id!', SIGIL_ORIGINS: 'https://example.com' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.deepEqual(err.issues.map((i) => i.split(':')[0]), ['SIGIL_RP_ID'])
+    return true
+  })
+})
+
 test('origins must sit within the RP ID and use https off localhost', () => {
   assert.throws(() => loadConfig({ SIGIL_RP_ID: 'example.com', SIGIL_ORIGINS: 'https://example.org' }), /not within SIGIL_RP_ID/)
   assert.throws(() => loadConfig({ SIGIL_RP_ID: 'example.com', SIGIL_ORIGINS: 'http://example.com' }), /must use https/)

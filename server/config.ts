@@ -123,24 +123,37 @@ function parseTrustProxy(v: string): boolean | number | string {
 /** Reads the environment into a typed config; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in zEnv.shape && v !== ''))
-  const r = zEnv.safeParse(present)
+  const issues: string[] = []
+  // Variables that are malformed on their own; the checks across variables below still run on all the others, so
+  // one message names every bad variable. A check that involves a malformed one is skipped (it would be judged
+  // against a default the operator did not choose).
+  const bad = new Set<string>()
+  let r = zEnv.safeParse(present)
   if (!r.success) {
-    throw new ConfigError(r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`))
+    for (const i of r.error.issues) {
+      bad.add(String(i.path[0]))
+      issues.push(`${String(i.path[0])}: ${i.message}`)
+    }
+    r = zEnv.safeParse(Object.fromEntries(Object.entries(present).filter(([k]) => !bad.has(k))))
+    if (!r.success) throw new ConfigError(issues)
   }
   const e = r.data
-  const issues: string[] = []
+  const involves = (...names: string[]): boolean => names.some((n) => bad.has(n))
   const origins = e.SIGIL_ORIGINS ?? [`http://localhost:${e.PORT}`]
-  for (const o of origins) {
-    const u = new URL(o)
-    const host = u.hostname
-    if (host !== e.SIGIL_RP_ID && !host.endsWith('.' + e.SIGIL_RP_ID)) {
-      issues.push(`SIGIL_ORIGINS: ${o} is not within SIGIL_RP_ID ${e.SIGIL_RP_ID}`)
+  // The default origin is built from PORT; given origins do not depend on it.
+  if (!involves('SIGIL_ORIGINS', 'SIGIL_RP_ID') && !(e.SIGIL_ORIGINS === undefined && involves('PORT'))) {
+    for (const o of origins) {
+      const u = new URL(o)
+      const host = u.hostname
+      if (host !== e.SIGIL_RP_ID && !host.endsWith('.' + e.SIGIL_RP_ID)) {
+        issues.push(`SIGIL_ORIGINS: ${o} is not within SIGIL_RP_ID ${e.SIGIL_RP_ID}`)
+      }
+      if (u.protocol !== 'https:' && host !== 'localhost') issues.push(`SIGIL_ORIGINS: ${o} must use https`)
     }
-    if (u.protocol !== 'https:' && host !== 'localhost') issues.push(`SIGIL_ORIGINS: ${o} must use https`)
   }
   if (e.SIGIL_SQLITE_THREAD !== undefined) issues.push('SIGIL_SQLITE_THREAD: replaced by SIGIL_SQLITE_MODE (group, thread or direct)')
-  if (e.SIGIL_STORE === 'redis' && !e.SIGIL_REDIS_URL) issues.push('SIGIL_REDIS_URL: required when SIGIL_STORE=redis')
-  if (e.SIGIL_SESSION_IDLE_SECONDS > e.SIGIL_SESSION_ABSOLUTE_SECONDS) {
+  if (e.SIGIL_STORE === 'redis' && !e.SIGIL_REDIS_URL && !involves('SIGIL_REDIS_URL')) issues.push('SIGIL_REDIS_URL: required when SIGIL_STORE=redis')
+  if (e.SIGIL_SESSION_IDLE_SECONDS > e.SIGIL_SESSION_ABSOLUTE_SECONDS && !involves('SIGIL_SESSION_IDLE_SECONDS', 'SIGIL_SESSION_ABSOLUTE_SECONDS')) {
     issues.push('SIGIL_SESSION_IDLE_SECONDS: must not exceed SIGIL_SESSION_ABSOLUTE_SECONDS')
   }
   if (issues.length) throw new ConfigError(issues)

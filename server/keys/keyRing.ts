@@ -82,7 +82,10 @@ function published(k: StoredKey, now: number, retainSeconds: number): boolean {
 export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
   const file = path.join(opts.dir, KEYS_FILE)
   if (!fs.existsSync(file)) {
-    if (!opts.createIfMissing) throw new Error(`no signing keys at ${file} (set SIGIL_KEYS_DIR or allow SIGIL_DEV_KEYS)`)
+    if (!opts.createIfMissing) {
+      throw new Error(`no signing keys at ${file}: create the key set once with \`npm run sigil -- keys init\` (it writes to SIGIL_KEYS_DIR, `
+        + 'or to the data directory when that is unset) or with your KMS tooling; development keys (SIGIL_DEV_KEYS=true) are created only when SIGIL_KEYS_DIR is unset')
+    }
     const key = await newKey(opts.now())
     writeFile(file, { keys: [key] })
     opts.onCreated?.({ kid: key.kid, file })
@@ -121,6 +124,21 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     history: () => ({ keys: keys.map(publicJwk) }),
     refresh: load,
   }
+}
+
+/**
+ * Creates the first key set in `dir` (the production set-up: `SIGIL_KEYS_DIR=/keys npm run sigil -- keys init`), and
+ * refuses to touch one that exists: replacing it would drop the keys that tokens, credentials and audit checkpoints
+ * in circulation were signed with (rotate instead).
+ */
+export async function initKeys(dir: string, now: number): Promise<{ kid: string; file: string }> {
+  const file = path.join(dir, KEYS_FILE)
+  if (fs.existsSync(file)) throw new Error(`${file} already holds a key set; use \`keys rotate\` to add a new active key`)
+  const key = await newKey(now)
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+  // 'wx': if another process created it meanwhile, fail rather than overwrite.
+  fs.writeFileSync(file, JSON.stringify({ keys: [key] }, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+  return { kid: key.kid, file }
 }
 
 /**
