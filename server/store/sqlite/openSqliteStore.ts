@@ -32,6 +32,24 @@ export interface OpenSqliteStoreOptions {
 }
 
 /**
+ * Runs `fn` again while SQLite answers SQLITE_BUSY, for at most `timeoutMs`. Switching a file to WAL while another
+ * process opens it at the same moment (several instances or workers starting on a new data directory) can answer
+ * SQLITE_BUSY at once, without SQLite calling the busy handler: seen in 2 of 90 opens with six processes starting
+ * together. Start-up only, so the wait between tries blocks the thread (1 ms, doubling up to 50 ms).
+ */
+export function retryWhileBusy<T>(fn: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs
+  for (let wait = 1; ; wait = Math.min(2 * wait, 50)) {
+    try {
+      return fn()
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
+    }
+  }
+}
+
+/**
  * Opens (creating if needed) and migrates a SQLite store. Calls are synchronous inside; the methods return
  * promises only to share the port with the Redis adapter.
  */
@@ -51,7 +69,7 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
     db.pragma(`busy_timeout = ${Math.floor(opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS)}`)
     // WAL lets readers run beside the one writer; NORMAL sync is durable across crashes of the process in
     // WAL mode (only an OS crash can lose the last commits). In-memory databases cannot use WAL.
-    if (!db.memory) db.pragma('journal_mode = WAL')
+    if (!db.memory) retryWhileBusy(() => db.pragma('journal_mode = WAL'), opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS)
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     migrate(db, migrations, now())

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { AUDIT_GENESIS, auditEntryHash } from '../auditHash.ts'
 import { openSqliteStore } from './index.ts'
-import { openSqliteStoreWithDb } from './openSqliteStore.ts'
+import { openSqliteStoreWithDb, retryWhileBusy } from './openSqliteStore.ts'
 import { migrate, migrations } from './migrations.ts'
 
 // SQLite-only behaviour; everything an adapter must do is in ../contract.
@@ -229,6 +229,23 @@ describe('garbage collection', () => {
     assert.equal(count(file, 'idempotency'), 0)
     assert.deepEqual(rows(file, 'SELECT key FROM rate_limits ORDER BY key'), ['tick-2', 'tick-3'])
     await store.close()
+  })
+})
+
+describe('retryWhileBusy (switching a new file to WAL while other processes open it)', () => {
+  const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
+  test('tries again while SQLite answers SQLITE_BUSY, then returns the answer', () => {
+    let calls = 0
+    assert.equal(retryWhileBusy(() => { if (++calls < 3) throw busy(); return 'wal' }, 1000), 'wal')
+    assert.equal(calls, 3)
+  })
+  test('any other error at once; SQLITE_BUSY past the timeout', () => {
+    let calls = 0
+    assert.throws(() => retryWhileBusy(() => { calls++; throw Object.assign(new Error('no'), { code: 'SQLITE_CORRUPT' }) }, 1000), /no/)
+    assert.equal(calls, 1)
+    const t0 = Date.now()
+    assert.throws(() => retryWhileBusy(() => { throw busy() }, 60), /locked/)
+    assert.ok(Date.now() - t0 >= 60)
   })
 })
 
