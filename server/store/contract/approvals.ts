@@ -128,6 +128,30 @@ export function approvalsContract(name: string, target: ContractTarget) {
       assert.deepEqual((await store.approvals.approvedAmounts(wallet, 'eth', t - 24 * 3600_000)).sort(), ['1.5', '2'])
     }))
 
+    test('velocity keeps an approved amount whatever races on the record: final decisions at once, tokens asked at once', () => withStores(target, async (store, all) => {
+      const t = Date.now()
+      const wallet = uid('wallet')
+      const a = makeApproval({ walletId: wallet, amount: '19' })
+      await store.approvals.create(a)
+      // Two approvers' final decisions land together: one compare-and-set wins, the other must not un-count it.
+      const decided = await race(all, RACERS, (s) => s.approvals.update({ ...a, status: 'approved', settledAt: t, version: 2 }))
+      assert.equal(decided.filter(Boolean).length, 1)
+      assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['19'])
+      // The wallet backend asks for the token several times at once (each issuance rewrites the approved record).
+      for (let round = 0; round < 3; round++) {
+        const current = (await store.approvals.get(a.id))!
+        const issued = await race(all, RACERS, (s, i) => s.approvals.update({ ...current, token: { jti: `jti-${round}-${i}`, issuedAt: t, expiresAt: t + 1 }, version: current.version + 1 }))
+        assert.equal(issued.filter(Boolean).length, 1)
+        assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['19'], `after token round ${round}`)
+      }
+      // A decision that lost to a rejection leaves nothing counted.
+      const b = makeApproval({ walletId: wallet, amount: '5' })
+      await store.approvals.create(b)
+      assert.equal(await store.approvals.update({ ...b, status: 'rejected', settledAt: t, version: 2 }), true)
+      assert.equal(await store.approvals.update({ ...b, status: 'approved', settledAt: t, version: 2 }), false)
+      assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['19'])
+    }))
+
     test('policy sets: activate with compare-and-set on the active version', () => withStores(target, async (store) => {
       assert.equal(await store.policySets.getActive(), undefined)
       const v1 = { version: 'sha256:1', texts: { schema: 's', policies: { a: 'permit(principal, action, resource);' } }, activatedAt: 1, approvalId: null }

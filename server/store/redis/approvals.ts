@@ -70,12 +70,21 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
     get,
     async update(next, events, audited) {
       // Counted before the record says approved, so a crash between the two over-counts velocity (the safe side).
+      // Every write of an approved transfer (its token's too) carries the same member; writes racing on one record
+      // must not lose it: the winner adds it again after its compare-and-set, and a loser that took it out puts it
+      // back if the record is approved by then (its removal may have fallen between the winner's two adds).
       const approving = next.status === 'approved' && next.settledAt !== null && next.kind === 'transfer'
       const vel = keys.velocity(next.walletId, next.asset)
-      if (approving) await conn.call(vel, ['ZADD', vel, String(next.settledAt), `${next.id}|${next.amount}`])
+      const member = `${next.id}|${next.amount}`
+      const count = () => conn.call(vel, ['ZADD', vel, String(next.settledAt), member])
+      if (approving) await count()
       const ok = await runWithEvents(UPDATE, [keys.approval(next.id)],
         [String(next.version - 1), JSON.stringify(next), next.status, String(next.version), next.token?.jti ?? ''], events) === 1
-      if (!ok && approving) await conn.call(vel, ['ZREM', vel, `${next.id}|${next.amount}`])
+      if (approving && ok) await count()
+      if (approving && !ok) {
+        await conn.call(vel, ['ZREM', vel, member])
+        if (await conn.call(keys.approval(next.id), ['HGET', keys.approval(next.id), 'status']) === 'approved') await count()
+      }
       if (ok && next.status !== 'pending') await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
       if (ok) await appendAudit(audited)
       return ok
