@@ -12,7 +12,9 @@ bash scripts/ensure-system-packages.sh redis-server
 echo "== unit, store contract and HTTP tests (${#files[@]} files)"
 # --test-force-exit: a file whose tests all ended but that leaves a handle open (seen once in CI, in the admission
 # tests, cause not found) must not hang the run until the CI limit; its tests still pass or fail as they did.
-node --import tsx --test --test-force-exit --test-concurrency=2 "${files[@]}"
+# --test-timeout: a test that hangs (one did, waiting for a child process that had died) fails after 10 minutes
+# instead of holding CI until its limit.
+node --import tsx --test --test-force-exit --test-timeout=600000 --test-concurrency=2 "${files[@]}"
 
 if [ "${1:-}" != "unit" ]; then
   e2e=(e2e/**/*.spec.ts)

@@ -265,10 +265,13 @@ describe('several processes on one file', () => {
       await store.close()`
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code],
       { stdio: ['pipe', 'pipe', 'inherit'] })
-    return { child, ready: once(child.stdout, 'data'), exited: once(child, 'exit') }
+    const exited = once(child, 'exit')
+    // A child that dies before it is ready (it once failed to open the file) fails the test instead of hanging it.
+    const ready = Promise.race([once(child.stdout, 'data'), exited.then(([code]) => { throw new Error(`an opener exited with ${code} before it was ready`) })])
+    return { child, ready, exited }
   }
 
-  test('concurrent openers and appenders keep one contiguous audit chain', async () => {
+  test('concurrent openers and appenders keep one contiguous audit chain', { timeout: 120_000 }, async () => {
     const file = tempFile()
     const procs = [1, 2, 3, 4].map(() => appender(file, 25))
     await Promise.all(procs.map((p) => p.ready))
