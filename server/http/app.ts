@@ -178,6 +178,13 @@ export function createApp(deps: AppDeps): {
     }),
   ]
   for (const mw of before) app.use(mw)
+  // Express answers HEAD with the GET handler, and some API GETs are single-use (an OpenID4VP request object, a
+  // presentation result read once): a HEAD from a link checker or a proxy must not spend them. The API has no use
+  // for HEAD, so it is refused there (the web app, probes and metadata still answer it).
+  app.use('/v1', (req, res, next) => {
+    if (req.method !== 'HEAD') return next()
+    sendProblem(res, new ProblemError('method_not_allowed', 405, { detail: 'The API does not answer HEAD; use GET.', headers: { Allow: 'GET' } }))
+  })
 
   const router = express.Router()
   const api = new Api(router, deps)

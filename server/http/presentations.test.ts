@@ -116,6 +116,10 @@ test('OpenID4VP: a signed request with a DCQL query, the wallet posts vp_token (
   assert.equal(answer.status, 200, await answer.clone().text())
   const replay = await post({ vp_token: JSON.stringify({ kyc: [vp] }), state: String(payload.state) })
   assert.equal(replay.status, 400, 'a request is answered once')
+  // A HEAD (a link checker, a proxy) must not spend the read-once result: refused on the API.
+  const head = await new TestClient(w.app.url).request('HEAD', `/v1/presentations/requests/${created.body.id}`, undefined, app)
+  assert.equal(head.status, 405)
+  assert.equal(head.headers.get('allow'), 'GET')
   const result = await new TestClient(w.app.url).get(`/v1/presentations/requests/${created.body.id}`, app)
   assert.deepEqual(result.body, { id: created.body.id, status: 'verified', claims: { age_equal_or_over: { 18: true }, sanctions_screened: true } })
   assert.equal((await new TestClient(w.app.url).get(`/v1/presentations/requests/${created.body.id}`, app)).body.status, 'pending', 'deleted after reading')
