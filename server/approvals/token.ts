@@ -31,6 +31,11 @@ function claimsOf(deps: AppDeps, a: ApprovalRecord, token: NonNullable<ApprovalR
     exp: Math.floor(token.expiresAt / 1000), intent_digest: a.digest, policy_version: a.policyVersion, approvers: approversOf(a) }
 }
 
+/** The last moment a token may be issued for an approved request. */
+export function approvalUsableUntil(a: ApprovalRecord): number {
+  return Math.max(a.expiresAt, (a.settledAt ?? 0) + APPROVAL_TOKEN_SECONDS * 1000)
+}
+
 /**
  * `GET /v1/approvals/:id/token`: a short-lived JWS for the signing service. One token id per request: asked
  * again while it is valid, the same claims are signed again; after it expires unredeemed, a new id replaces it.
@@ -43,6 +48,11 @@ export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord
     }
     if (a.redeemedAt !== null) throw new ProblemError('approval_token_redeemed', 409, { detail: 'The approval was already redeemed.' })
     const now = deps.now()
+    // An approval is for the transaction now, not weeks later under another policy: tokens are issued until the
+    // request's expiry, or for one token lifetime after the quorum was met when that was close to the expiry.
+    if (now > approvalUsableUntil(a)) {
+      throw new ProblemError('approval_expired', 409, { detail: 'The approval is too old to sign with; open a new request for this transaction.' })
+    }
     if (a.token && a.token.expiresAt > now) {
       return { token: await signJwt(deps.keys.signer(), APPROVAL_TOKEN_TYP, claimsOf(deps, a, a.token)), jti: a.token.jti, expiresAt: a.token.expiresAt }
     }

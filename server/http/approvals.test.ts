@@ -220,6 +220,26 @@ test('a token expires after 5 minutes and cannot be redeemed; 50 concurrent rede
   assert.ok(statuses.every((s) => s === 200 || s === 409), statuses.join(','))
 })
 
+test('an approval is for now: no token after the request expired, unless the quorum was met in its last minutes', async () => {
+  // A wallet of its own, so these approvals do not count in the other tests' velocity.
+  const own = { intent: intent({ source: { walletId: 'expiry-1' } }) }
+  const stale = await create(own)
+  await decideAs(people.alice!, stale.id)
+  await decideAs(people.carol!, stale.id)
+  clock.advance(16 * 60_000) // past the 15-minute expiry and 5 minutes after approval
+  const late = await api().get(`/v1/approvals/${stale.id}/token`, keys.wallet)
+  assert.equal(late.status, 409)
+  assert.equal(late.body.code, 'approval_expired')
+  const close = await create(own)
+  clock.advance(14 * 60_000 + 30_000)
+  await decideAs(people.alice!, close.id)
+  await decideAs(people.carol!, close.id)
+  clock.advance(2 * 60_000) // past the expiry, within a token lifetime of the approval
+  const ok = await api().get(`/v1/approvals/${close.id}/token`, keys.wallet)
+  assert.equal(ok.status, 200, JSON.stringify(ok.body))
+  assert.equal((await api().post(`/v1/approvals/${close.id}/redeem`, { token: ok.body.token }, keys.signer)).status, 200)
+})
+
 test('velocity: approved amounts count in the next decision; simulate creates nothing', async () => {
   const before = (await api().get('/v1/approvals?scope=all&limit=200', keys.wallet)).body.approvals.length
   const sim = await api().post('/v1/policies/simulate', { intent: intent({ source: { walletId: 'hot-1' } }) }, keys.wallet)
