@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import helmet from 'helmet'
 import type { AppDeps } from '../deps.ts'
+import { duplicateKey } from './middleware/duplicateKeys.ts'
 import { WEB_APP_ROUTE } from './metrics.ts'
 import { Api } from './route.ts'
 import { ProblemError, problemHandler, sendProblem } from './problem.ts'
@@ -174,7 +175,12 @@ export function createApp(deps: AppDeps): {
     }),
     express.json({
       limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'],
-      verify: (req, _res, buf) => { (req as { rawBody?: Buffer }).rawBody = buf },
+      verify: (req, _res, buf) => {
+        (req as { rawBody?: Buffer }).rawBody = buf
+        // One name twice in an object: another parser could read another value than ours (duplicateKeys.ts).
+        const dup = duplicateKey(buf)
+        if (dup !== undefined) throw new ProblemError('body_malformed', 400, { detail: `"${dup.slice(0, 100)}" appears twice in one object; send each member once.`, field: dup.slice(0, 200) })
+      },
     }),
   ]
   for (const mw of before) app.use(mw)
