@@ -33,6 +33,19 @@ describe('tamper-evident audit log', () => {
   })
   after(() => app.close())
 
+  test('paging: after and limit are honoured; a bad cursor or limit is a 400 naming it, never the whole log again', async () => {
+    const lines = (t: string) => t.trim().split('\n').map((l) => JSON.parse(l) as { seq: number })
+    const all = lines(exported)
+    const page = lines((await auditor.get(`/v1/audit?after=${all[1]!.seq}&limit=2`)).body as string)
+    assert.deepEqual(page.map((e) => e.seq), [all[2]!.seq, all[3]!.seq])
+    for (const [query, field] of [['after=abc', 'after'], ['after=-1', 'after'], ['after=99999999999999999999', 'after'], ['limit=0', 'limit'], ['limit=1&limit=2', 'limit']]) {
+      const r = await auditor.get(`/v1/audit?${query}`)
+      assert.equal(r.status, 400, query)
+      assert.equal(r.body.code, 'request_invalid', query)
+      assert.equal(r.body.field, field, query)
+    }
+  })
+
   test('only auditors export; entries carry opaque ids, no handles or names', async () => {
     const other = new TestClient(app.url)
     await signUp(other, createSoftAuthenticator(), 'not-an-auditor')

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseWith } from '../problem.ts'
 import type { Api } from '../route.ts'
 
 const zAuditQuery = z.object({
@@ -15,8 +16,8 @@ export function auditRoutes(api: Api): void {
     description: 'One entry per line: seq, at, type, actor, subject, data, prevHash, hash. Entries of type audit.checkpoint carry a JWS over the seq and hash of an earlier entry. Check an export offline with `npm run sigil -- audit verify FILE --jwks keys.json` (keys from GET /v1/audit/keys). Query: after (seq), limit.',
     errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
     handler: async ({ deps, req, res }) => {
-      const q = zAuditQuery.safeParse(req.query)
-      const { after, limit } = q.success ? q.data : { after: 0, limit: 10_000 }
+      // A bad cursor is refused, not read as "from the start": a paging tool would silently get everything again.
+      const { after, limit } = parseWith(zAuditQuery, req.query, 'query')
       res.status(200).type('application/x-ndjson').setHeader('Cache-Control', 'no-store')
       let seq = after
       let left = limit
