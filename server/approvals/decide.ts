@@ -48,7 +48,9 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     throw new ProblemError('challenge_unknown', 400, { detail: 'This challenge was issued for another request.', field: 'response.response.clientDataJSON' })
   }
   if (data.decision !== decision) {
-    throw new ProblemError('approval_decision_mismatch', 400, { detail: `The passkey signed a "${data.decision}" decision; send it to /${data.decision === 'reject' ? 'reject' : 'verify'}.`, field: 'response' })
+    // The challenge is spent (consumed before its data could be read): the approver signs again.
+    throw new ProblemError('approval_decision_mismatch', 400, { detail: `The passkey signed a "${data.decision}" decision, not "${decision}"; `
+      + `ask /options again with decision "${decision}" and send that assertion here.`, field: 'response' })
   }
   const record: ApprovalDecisionRecord = {
     userId: user.id, displayName: user.displayName, groups: [...user.roles], decision, nonce: data.nonce!, at: deps.now(), credentialId: passkey.id,

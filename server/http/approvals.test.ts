@@ -142,6 +142,7 @@ test('an approval signed for intent A is refused for intent B; a decision sent t
   assert.equal(swapped.body.code, 'challenge_unknown')
   const asReject = await people.carol!.client.post(`/v1/approvals/${a.id}/reject`, { response: await sign(people.carol!, a.id, 'approve') })
   assert.equal(asReject.body.code, 'approval_decision_mismatch')
+  assert.match(asReject.body.detail, /ask \/options again with decision "reject"/, 'the advice works: the spent challenge cannot be sent elsewhere')
   assert.equal((await api().get(`/v1/approvals/${a.id}`, keys.wallet)).body.approvals.length, 0, 'nothing recorded')
 })
 
