@@ -105,6 +105,12 @@ test('bad input and wrong callers get problem+json with the field named', async 
   assert.equal(bad.body.field, 'url')
   const creds = await api().post('/v1/webhooks', { url: 'https://user:pw@example.com/hook' }, admin)
   assert.equal(creds.body.code, 'webhook_url_invalid')
+  // A lookalike host is stored and shown as where deliveries go, never as the name it imitates.
+  const lookalike = await api().post('/v1/webhooks', { url: 'https://ex\u0430mple.com/hook' }, admin)
+  assert.equal(lookalike.status, 201)
+  assert.equal(lookalike.body.url, 'https://xn--exmple-4nf.com/hook')
+  assert.equal((await api().get(`/v1/webhooks/${lookalike.body.id}`, admin)).body.url, 'https://xn--exmple-4nf.com/hook')
+  await api().delete(`/v1/webhooks/${lookalike.body.id}`, admin)
   const types = await api().post('/v1/webhooks', { url: 'https://example.com/hook', eventTypes: ['nope'] }, admin)
   assert.equal(types.body.code, 'request_invalid')
   assert.equal(types.body.field, 'eventTypes.0')

@@ -55,7 +55,9 @@ function deliveryView(d: WebhookDelivery) {
 function checkUrl(deps: AppDeps, url: string): string {
   const problem = webhookUrlProblem(url, deps.config.webhooks.allowHttp)
   if (problem) throw new ProblemError('webhook_url_invalid', 400, { detail: `url: ${problem}.`, field: 'url' })
-  return url
+  // Stored and shown as the URL deliveries go to: a lookalike host (a Cyrillic "а" in "exаmple.com") shows as its
+  // xn-- form, not as the name it imitates.
+  return new URL(url).href
 }
 
 async function subscription(deps: AppDeps, id: string): Promise<WebhookSubscription> {
