@@ -14,6 +14,12 @@ test('valid subject data parses; age_equal_or_over is computed from birthdate', 
   assert.deepEqual(parseKycSubject({ kyc_level: 'basic', trust_framework: 'eidas', verification_time: '2026-01-01T00:00:00+01:00' }, { now: NOW }).age_equal_or_over, undefined)
 })
 
+test('names in any script: joiners that Persian and Indic names need pass, accents and CJK too', () => {
+  for (const name of ['\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645', '\u0915\u094d\u200d\u0937', 'Zoë', '山田']) {
+    assert.equal(parseKycSubject({ ...SUBJECT, given_name: name }, { now: NOW }).given_name, name)
+  }
+})
+
 test('ages: birthdays, 29 February', () => {
   assert.equal(ageOn('2000-03-01', new Date('2018-02-28T23:59:59Z')), 17)
   assert.equal(ageOn('2000-03-01', new Date('2018-03-01T00:00:00Z')), 18)
@@ -36,6 +42,9 @@ test('bad data → kyc_data_invalid naming the field', () => {
     [{ ...SUBJECT, verification_time: '2027-01-01T00:00:00Z' }, 'verification_time'],
     [{ ...SUBJECT, verification_time: 'yesterday' }, 'verification_time'],
     [{ ...SUBJECT, given_name: '' }, 'given_name'],
+    [{ ...SUBJECT, given_name: '\u202eevil' }, 'given_name'],
+    [{ ...SUBJECT, family_name: 'Do\u200be' }, 'family_name'],
+    [{ ...SUBJECT, address: { ...SUBJECT.address, locality: 'Berlin\u2028Mitte' } }, 'address.locality'],
     [{ ...SUBJECT, ssn: '123' }, ''],
     [{ trust_framework: 'x', verification_time: '2026-01-01T00:00:00Z' }, 'kyc_level'],
   ]

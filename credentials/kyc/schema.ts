@@ -3,7 +3,14 @@ import { fail } from '../errors.ts'
 import { ISO_3166_ALPHA2 } from './countries.ts'
 
 const zCountry = z.string().refine((c) => ISO_3166_ALPHA2.has(c), 'not an ISO 3166-1 alpha-2 code')
+/**
+ * Control, format, surrogate, private-use and line/paragraph separator characters, except the zero-width joiner
+ * and non-joiner that some scripts' names need (Persian, Indic): a bidi override (U+202E) would show a relying
+ * app or a Travel Rule counterparty a reordered name.
+ */
+const UNSAFE_TEXT = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u
 const zText = z.string().trim().min(1).max(200)
+  .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control, bidi, invisible, private-use or line-separator characters')
 const zBirthdate = z.iso.date().refine((s) => {
   const d = new Date(`${s}T00:00:00Z`)
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s)
