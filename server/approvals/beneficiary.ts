@@ -60,7 +60,7 @@ export interface BeneficiaryPresentation {
   claims: Record<string, unknown>
 }
 
-const refuse = (reason: string, detail: string) => new ProblemError('presentation_invalid', 422, { detail, extra: { reason } })
+const refuse = (reason: string, detail: string) => new ProblemError('presentation_invalid', 422, { detail, field: 'vp_token', extra: { reason } })
 
 /** Retries of the compare-and-set when approvers' decisions land at the same moment. */
 const MAX_ROUNDS = 20

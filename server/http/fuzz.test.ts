@@ -104,6 +104,12 @@ test('duplicate JSON keys, a body far too large, and odd headers are refused cle
   assert.equal(big.status, 413)
   const weird = await post('/v1/policies/simulate', '{}', { 'content-encoding': 'br', 'idempotency-key': '\u00ff' })
   assert.ok(weird.status >= 400 && weird.status < 500)
+  // Faults Express's parsers find are named too: which header, the path, or the body as a whole.
+  const named = async (r: Response) => { const b = await r.json(); return [r.status, b.code, b.field, typeof b.detail] }
+  assert.deepEqual(await named(big), [413, 'body_too_large', '(body)', 'string'])
+  assert.deepEqual(await named(await post('/v1/policies/simulate', 'not gzip', { 'content-encoding': 'gzip' })), [400, 'request_invalid', 'content-encoding', 'string'])
+  assert.deepEqual(await named(await post('/v1/policies/simulate', '{}', { 'content-type': 'application/json; charset=latin1' })), [415, 'body_encoding_unsupported', 'content-type', 'string'])
+  assert.deepEqual(await named(await fetch(`${app.url}/v1/approvals/apr_%zz`, { headers: { authorization: `Bearer ${apiKey}` } })), [400, 'request_invalid', '(path)', 'string'])
   const proto = await post('/v1/policies/simulate', '{"__proto__":{"admin":true},"intent":{"constructor":{"prototype":{"x":1}}}}')
   assert.equal(proto.status, 400)
   assert.equal(({} as Record<string, unknown>).admin, undefined, 'no prototype pollution')

@@ -50,10 +50,21 @@ function fromExpress(err: unknown): ProblemError | undefined {
   }
   const e = err as { type?: string; status?: number; expose?: boolean }
   if (!e || typeof e !== 'object' || typeof e.status !== 'number') return undefined
-  if (e.type === 'entity.too.large') return new ProblemError('body_too_large', 413, { detail: 'The request body exceeds the size limit.' })
+  if (e.type === 'entity.too.large') return new ProblemError('body_too_large', 413, { detail: 'The request body exceeds the size limit.', field: '(body)' })
   if (e.type === 'entity.parse.failed') return new ProblemError('body_malformed', 400, { detail: 'The request body is not valid JSON.', field: '(body)' })
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ProblemError('body_encoding_unsupported', 415)
-  if (e.status >= 400 && e.status < 500) return new ProblemError('request_invalid', e.status, { detail: 'The request could not be read.' })
+  if (e.type === 'encoding.unsupported') {
+    return new ProblemError('body_encoding_unsupported', 415, { detail: 'Content-Encoding must be identity, gzip, deflate or br.', field: 'content-encoding' })
+  }
+  if (e.type === 'charset.unsupported') return new ProblemError('body_encoding_unsupported', 415, { detail: 'JSON bodies must be UTF-8.', field: 'content-type' })
+  const message = err instanceof Error ? err.message : ''
+  // Express's router cannot percent-decode a path parameter; zlib cannot inflate a body its Content-Encoding names.
+  if (e.status === 400 && message.startsWith('Failed to decode param')) {
+    return new ProblemError('request_invalid', 400, { detail: 'A path segment is not valid percent-encoding.', field: '(path)' })
+  }
+  if (e.status === 400 && e.type === undefined && /header check|decompression|invalid (block|stored|distance|code)|unexpected end/i.test(message)) {
+    return new ProblemError('request_invalid', 400, { detail: 'The body does not decode with the Content-Encoding it names.', field: 'content-encoding' })
+  }
+  if (e.status >= 400 && e.status < 500) return new ProblemError('request_invalid', e.status, { detail: 'The request could not be read.', field: '(request)' })
   return undefined
 }
 

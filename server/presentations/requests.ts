@@ -125,7 +125,7 @@ export async function receivePresentation(deps: AppDeps, id: string, answer: Wal
   let outcome: Record<string, unknown>
   try {
     const { token, state } = await readAnswer(data, answer)
-    if (state !== undefined && state !== data.state) throw new ProblemError('presentation_invalid', 422, { detail: 'state does not match', extra: { reason: 'state_mismatch' } })
+    if (state !== undefined && state !== data.state) throw new ProblemError('presentation_invalid', 422, { detail: 'state does not match', field: 'state', extra: { reason: 'state_mismatch' } })
     const entry = (token as Record<string, unknown> | undefined)?.[CREDENTIAL_QUERY_ID]
     const presentation = Array.isArray(entry) ? entry[0] : entry
     if (typeof presentation !== 'string') throw new ProblemError('presentation_invalid', 422, { detail: `vp_token must hold the "${CREDENTIAL_QUERY_ID}" presentation`, field: 'vp_token', extra: { reason: 'vp_token_malformed' } })
@@ -146,7 +146,7 @@ export async function receivePresentation(deps: AppDeps, id: string, answer: Wal
     await deps.store.audit.append({ type: 'presentation.failed', actor: data.appId, subject: id, data: { reason: outcome.reason } }, deps.now())
     // Travel Rule: the approval keeps why its beneficiary's answer failed (a reason code only).
     if (data.approvalId) await recordBeneficiaryFailure(deps, data.approvalId, { presentationRequestId: id, reason: String(outcome.reason) })
-    throw new ProblemError('presentation_invalid', 422, { detail: `The presentation does not verify: ${String(outcome.reason)}.`, extra: { reason: outcome.reason } })
+    throw new ProblemError('presentation_invalid', 422, { detail: `The presentation does not verify: ${String(outcome.reason)}.`, field: 'vp_token', extra: { reason: outcome.reason } })
   }
 }
 
