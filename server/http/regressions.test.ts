@@ -28,6 +28,21 @@ describe('regressions', () => {
     assert.doesNotMatch(metrics, /route="[^"]*index\.html"/)
   })
 
+  test('anonymous idempotency keys are the caller\'s: another client with the same key gets neither the answer nor a 422', async () => {
+    const body = { handle: 'idem-anon-dave', displayName: 'Dave Example' }
+    const first = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
+    assert.equal(first.status, 200)
+    const retry = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true')
+    assert.equal(retry.body.challenge, first.body.challenge, 'the same caller retrying gets its answer')
+    const stranger = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('203.0.113.9') })
+    assert.equal(stranger.status, 200)
+    assert.equal(stranger.headers.get('idempotent-replayed'), null)
+    assert.notEqual(stranger.body.challenge, first.body.challenge, 'not the first caller\'s challenge')
+    const other = await new TestClient(app.url).post('/v1/passkeys/register/options', { ...body, handle: 'idem-anon-erin' }, { 'idempotency-key': 'retry-1', ...from('192.0.2.44') })
+    assert.equal(other.status, 200, 'no 422 telling it someone used the key')
+  })
+
   test('deeply nested JSON with an Idempotency-Key: a 4xx, never a 500', async () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000)
     const body = `{"response":{"id":"a","rawId":"a","type":"public-key","response":{"clientDataJSON":"a","authenticatorData":"a","signature":"a"},"clientExtensionResults":{"x":${deep}}}}`

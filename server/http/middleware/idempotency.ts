@@ -8,11 +8,15 @@ const KEY_RE = /^[\x21-\x7e]{1,255}$/
 
 interface Outcome { status: number; body: unknown }
 
-/** Whose keys these are: a retry only matches a request of the same caller. */
-export function idempotencyScope(p: Principal): string {
+/**
+ * Whose keys these are: a retry only matches a request of the same caller. A caller with no session or key (a
+ * sign-up or sign-in beginning) is known by its address alone (hashed: the store keeps no IP addresses), so that
+ * another client cannot be handed its answer, or learn from a 422 that its key was used, by sending the same key.
+ */
+export function idempotencyScope(p: Principal, clientIp: string | undefined): string {
   if (p.kind === 'session') return `user:${p.user.id}`
   if (p.kind === 'client') return `client:${p.client.id}`
-  return 'anon'
+  return `anon:${createHash('sha256').update(`sigil-idempotency\n${clientIp ?? ''}`).digest('base64url').slice(0, 22)}`
 }
 
 /**
