@@ -31,6 +31,12 @@ export interface ApprovalInput {
   now: Date
   /** What this wallet already had approved for this asset in the last 24 hours (decimal string); default "0". */
   approvedLast24h?: string
+  /**
+   * What this wallet's other requests for this asset still awaiting a decision reserve (decimal string); default
+   * "0". Counted in the day's total with the approved amount, so that several requests opened before any is
+   * approved cannot each stay under a daily limit.
+   */
+  pendingTotal?: string
   /** Whether the destination is on the source wallet's allowlist (address book); default false. */
   destinationAllowlisted?: boolean
   /**
@@ -89,7 +95,7 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
   const destination = str(intent.destination, 'destination')
   const exact = parseAmount(intent.amount)
   const amount = cedarUnits(exact)
-  const dayTotal = cedarUnits(exact + parseAmount(input.approvedLast24h ?? '0'))
+  const dayTotal = cedarUnits(exact + parseAmount(input.approvedLast24h ?? '0') + parseAmount(input.pendingTotal ?? '0'))
   const wallet = { type: 'Sigil::Wallet', id: str(intent.source?.walletId, 'source.walletId') }
   const account = intent.source.accountId === undefined ? undefined : { type: 'Sigil::Account', id: str(intent.source.accountId, 'source.accountId') }
   const long = amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS ? plan?.long : undefined

@@ -94,7 +94,7 @@ export async function recordBeneficiaryPresentation(deps: AppDeps, approvalId: s
     const engine = await policySourceFor(deps.store).byVersion(a.policyVersion)
     const d = a.decision
     const result = engine?.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(d.decidedAt),
-      approvedLast24h: d.approvedLast24h, destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: true })
+      approvedLast24h: d.approvedLast24h, pendingTotal: d.pendingTotal ?? '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: true })
     if (result?.outcome === 'approval_required' && result.conditions.some((c) => c.kind === 'beneficiary_kyc')) {
       throw refuse('beneficiary_not_accepted', 'The policy still asks for a verified beneficiary.')
     }

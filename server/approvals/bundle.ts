@@ -40,7 +40,7 @@ export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<
     policy: { version: engine.version, texts: engine.texts },
     decision: {
       requester: a.decision.requester, decidedAt: new Date(a.decision.decidedAt).toISOString(), approvedLast24h: a.decision.approvedLast24h,
-      destinationAllowlisted: a.decision.destinationAllowlisted, requirements: a.decision.requirements.map(({ group, quorum }) => ({ group, quorum })),
+      pendingTotal: a.decision.pendingTotal ?? '0', destinationAllowlisted: a.decision.destinationAllowlisted, requirements: a.decision.requirements.map(({ group, quorum }) => ({ group, quorum })),
       separationOfDuties: a.decision.separationOfDuties,
     },
     webauthn: { rpId: deps.config.rpId, origins: [...deps.config.origins, ...deps.config.relatedOrigins] },

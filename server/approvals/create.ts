@@ -23,14 +23,18 @@ export interface TransferInput {
 /** Builds the policy decision's inputs (velocity from the store) and evaluates it; evaluation errors deny. */
 export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input: TransferInput): Promise<{ result: ApprovalDecision; decision: ApprovalPolicyDecision }> {
   const now = deps.now()
-  const approvedLast24h = sumAmounts(await deps.store.approvals.approvedAmounts(input.intent.source.walletId, input.intent.asset, now - DAY_MS))
-  const result = engine.evaluateApproval({ intent: input.intent, requester: input.requester, now: new Date(now), approvedLast24h, destinationAllowlisted: false })
-  return { result, decision: policyDecision(result, input.requester, now, approvedLast24h) }
+  const { walletId } = input.intent.source
+  const [approved, pending] = await Promise.all([deps.store.approvals.approvedAmounts(walletId, input.intent.asset, now - DAY_MS),
+    deps.store.approvals.pendingAmounts(walletId, input.intent.asset, now)])
+  const approvedLast24h = sumAmounts(approved)
+  const pendingTotal = sumAmounts(pending)
+  const result = engine.evaluateApproval({ intent: input.intent, requester: input.requester, now: new Date(now), approvedLast24h, pendingTotal, destinationAllowlisted: false })
+  return { result, decision: policyDecision(result, input.requester, now, approvedLast24h, pendingTotal) }
 }
 
-function policyDecision(result: ApprovalDecision, requester: ApprovalPolicyDecision['requester'], now: number, approvedLast24h: string): ApprovalPolicyDecision {
+function policyDecision(result: ApprovalDecision, requester: ApprovalPolicyDecision['requester'], now: number, approvedLast24h: string, pendingTotal: string): ApprovalPolicyDecision {
   return {
-    requester, decidedAt: now, approvedLast24h, destinationAllowlisted: false,
+    requester, decidedAt: now, approvedLast24h, pendingTotal, destinationAllowlisted: false,
     requirements: result.outcome === 'approval_required'
       ? result.requirements.map((r) => ({ group: r.group, quorum: r.quorum, reasons: r.reasons, policyIds: r.policyIds })) : [],
     conditions: result.outcome === 'approval_required'
@@ -83,7 +87,7 @@ export async function simulateTransfer(deps: AppDeps, clientId: string, intent: 
   const { result, decision } = await decideTransfer(deps, engine, { intent, requester: { type: 'apiClient', id: clientId }, initiatorUserId })
   return { outcome: result.outcome, policyVersion: result.policyVersion, digest: intentDigest(intent),
     requirements: decision.requirements, conditions: decision.conditions ?? [], separationOfDuties: decision.separationOfDuties, blocks: decision.blocks,
-    approvedLast24h: decision.approvedLast24h }
+    approvedLast24h: decision.approvedLast24h, pendingTotal: decision.pendingTotal ?? '0' }
 }
 
 /**
@@ -99,7 +103,7 @@ export async function proposePolicyChange(deps: AppDeps, user: UserRecord, text:
   }
   const result = engine.evaluatePolicyChange({ proposer: { id: user.id } })
   const now = deps.now()
-  const decision = policyDecision(result, { type: 'user', id: user.id }, now, '0')
+  const decision = policyDecision(result, { type: 'user', id: user.id }, now, '0', '0')
   const intent = { policies: checked.texts.policies }
   const a: ApprovalRecord = {
     id: newApprovalId(), kind: 'policy-change', status: result.outcome === 'blocked' ? 'blocked' : 'pending', intent,

@@ -60,6 +60,8 @@ export const zEvidenceBundle = z.strictObject({
     requester: z.strictObject({ type: z.enum(['apiClient', 'user']), id: z.string().min(1).max(128) }),
     decidedAt: z.iso.datetime({ offset: true }),
     approvedLast24h: z.string().max(60),
+    /** Absent in bundles from before pending requests were reserved: "0". */
+    pendingTotal: z.string().max(60).optional(),
     destinationAllowlisted: z.boolean(),
     requirements: z.array(z.strictObject({ group: zGroup, quorum: z.number().int().min(1).max(99) })).min(1).max(32),
     separationOfDuties: z.boolean(),

@@ -50,6 +50,7 @@ function recomputeDecision(bundle: EvidenceBundle): RecomputedDecision {
     requester: d.requester,
     now: new Date(d.decidedAt),
     approvedLast24h: d.approvedLast24h,
+    pendingTotal: d.pendingTotal ?? '0',
     destinationAllowlisted: d.destinationAllowlisted,
   }
   const decision = engine.evaluateApproval(input)

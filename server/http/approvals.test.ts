@@ -205,7 +205,8 @@ test('blocked by policy: a denied destination, and an evaluation error (amount p
 })
 
 test('a token expires after 5 minutes and cannot be redeemed; 50 concurrent redeems of a fresh one: exactly one 200', async () => {
-  const a = await create()
+  // A wallet of its own: requests other tests left pending on hot-1 reserve velocity there.
+  const a = await create({ intent: intent({ source: { walletId: 'token-1' } }) })
   await decideAs(people.alice!, a.id)
   await decideAs(people.carol!, a.id)
   const old = (await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)).body.token
@@ -239,6 +240,24 @@ test('an approval is for now: no token after the request expired, unless the quo
   const ok = await api().get(`/v1/approvals/${close.id}/token`, keys.wallet)
   assert.equal(ok.status, 200, JSON.stringify(ok.body))
   assert.equal((await api().post(`/v1/approvals/${close.id}/redeem`, { token: ok.body.token }, keys.signer)).status, 200)
+})
+
+test('velocity: requests still pending are reserved, so a batch opened before any approval cannot stay under the daily limit', async () => {
+  const body = { intent: intent({ amount: '19', source: { walletId: 'batch-1' } }) }
+  const groups = (r: { requirements: { group: string }[] }) => r.requirements.map((q) => q.group).sort()
+  const opened = []
+  for (let i = 0; i < 6; i++) opened.push(await create(body))
+  // 5 × 19 = 95 pending: the first five stay within 100 ETH a day; the sixth would make 114.
+  assert.deepEqual(opened.slice(0, 5).map(groups), Array(5).fill(['treasury']))
+  assert.deepEqual(groups(opened[5]), ['risk', 'treasury'])
+  const sim = await api().post('/v1/policies/simulate', body, keys.wallet)
+  assert.equal(sim.body.pendingTotal, '114')
+  assert.deepEqual(groups(sim.body), ['risk', 'treasury'])
+  // Settled requests stop reserving: rejected ones free their amount.
+  for (const a of opened) assert.equal((await decideAs(people.alice!, a.id, 'reject')).body.status, 'rejected')
+  const after = await api().post('/v1/policies/simulate', body, keys.wallet)
+  assert.equal(after.body.pendingTotal, '0')
+  assert.deepEqual(groups(after.body), ['treasury'])
 })
 
 test('velocity: approved amounts count in the next decision; simulate creates nothing', async () => {

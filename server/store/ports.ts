@@ -360,6 +360,8 @@ export interface ApprovalPolicyDecision {
   decidedAt: number
   /** Velocity input: amount of the same asset approved for the wallet in the 24 h before. */
   approvedLast24h: string
+  /** Velocity input: amount of the same asset the wallet's other pending requests reserved; absent on older records ("0"). */
+  pendingTotal?: string
   destinationAllowlisted: boolean
   requirements: { group: string; quorum: number; reasons: string[]; policyIds: string[] }[]
   /** Conditions besides the quorum (`@requirement` permits), such as `beneficiary_kyc`; absent on older records. */
@@ -447,6 +449,11 @@ export interface ApprovalStore {
   redeem(id: string, jti: string, at: number, events?: OutboxEvent[], audit?: AuditWrite): Promise<boolean>
   /** Amounts of the wallet's approved transfers of `asset` settled at or after `since` (velocity). */
   approvedAmounts(walletId: string, asset: string, since: number): Promise<string[]>
+  /**
+   * Amounts of the wallet's transfers of `asset` still pending and not expired at `now`: reserved in the velocity
+   * total, so that several requests opened before any is approved cannot each stay under a daily limit.
+   */
+  pendingAmounts(walletId: string, asset: string, now: number): Promise<string[]>
 }
 
 export interface PolicySetRecord {

@@ -136,7 +136,7 @@ export function approvalRoutes(api: Api): void {
     body: zSimulateRequest,
     response: z.object({ outcome: z.enum(['approval_required', 'blocked']), policyVersion: z.string(), digest: z.string(),
       requirements: z.array(z.record(z.string(), z.unknown())), conditions: z.array(z.record(z.string(), z.unknown())), separationOfDuties: z.boolean(), blocks: z.array(z.record(z.string(), z.unknown())),
-      approvedLast24h: z.string() }),
+      approvedLast24h: z.string(), pendingTotal: z.string() }),
     errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid'],
     handler: async ({ deps, principal, body }) => simulateTransfer(deps, client(principal).id, body.intent, body.initiatorUserId),
   })

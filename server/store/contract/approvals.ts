@@ -128,6 +128,24 @@ export function approvalsContract(name: string, target: ContractTarget) {
       assert.deepEqual((await store.approvals.approvedAmounts(wallet, 'eth', t - 24 * 3600_000)).sort(), ['1.5', '2'])
     }))
 
+    test('pending transfers are reserved in velocity until they settle or expire', () => withStores(target, async (store) => {
+      const t = Date.now()
+      const wallet = uid('wallet')
+      const open = makeApproval({ walletId: wallet, amount: '40' })
+      const approved = makeApproval({ walletId: wallet, amount: '30' })
+      const rejected = makeApproval({ walletId: wallet, amount: '20' })
+      const lapsed = makeApproval({ walletId: wallet, amount: '10', expiresAt: t - 1 })
+      const otherAsset = makeApproval({ walletId: wallet, asset: 'btc', amount: '5' })
+      for (const a of [open, approved, rejected, lapsed, otherAsset]) await store.approvals.create(a)
+      assert.deepEqual((await store.approvals.pendingAmounts(wallet, 'eth', t)).sort(), ['20', '30', '40'], 'an expired request reserves nothing')
+      assert.equal(await store.approvals.update({ ...approved, status: 'approved', settledAt: t, version: 2 }), true)
+      assert.equal(await store.approvals.update({ ...rejected, status: 'rejected', settledAt: t, version: 2 }), true)
+      assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'eth', t), ['40'])
+      assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['30'], 'approved: counted once, as approved')
+      assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'eth', open.expiresAt), [], 'nothing once its expiry has come')
+      assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'btc', t), ['5'])
+    }))
+
     test('velocity keeps an approved amount whatever races on the record: final decisions at once, tokens asked at once', () => withStores(target, async (store, all) => {
       const t = Date.now()
       const wallet = uid('wallet')

@@ -65,6 +65,10 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
       await conn.call(recentKey, ['ZADD', recentKey, String(a.createdAt), a.id])
       await conn.call(recentKey, ['ZREMRANGEBYRANK', recentKey, '0', String(-RECENT_KEPT - 1)])
       if (a.status === 'pending') await conn.call(pendingKey, ['ZADD', pendingKey, String(a.createdAt), a.id])
+      if (a.status === 'pending' && a.kind === 'transfer') {
+        const reserved = keys.velocityPending(a.walletId, a.asset)
+        await conn.call(reserved, ['ZADD', reserved, String(a.expiresAt), `${a.id}|${a.amount}`])
+      }
       await appendAudit(audited)
     },
     get,
@@ -85,7 +89,13 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
         await conn.call(vel, ['ZREM', vel, member])
         if (await conn.call(keys.approval(next.id), ['HGET', keys.approval(next.id), 'status']) === 'approved') await count()
       }
-      if (ok && next.status !== 'pending') await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
+      if (ok && next.status !== 'pending') {
+        await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
+        // Settled (approved, rejected, expired, blocked): no longer reserved. Approved, it is counted above instead;
+        // a crash before this line leaves it counted twice until its expiry (the safe side).
+        const reserved = keys.velocityPending(next.walletId, next.asset)
+        if (next.kind === 'transfer') await conn.call(reserved, ['ZREM', reserved, `${next.id}|${next.amount}`])
+      }
       if (ok) await appendAudit(audited)
       return ok
     },
@@ -100,6 +110,12 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
       const vel = keys.velocity(walletId, asset)
       await conn.call(vel, ['ZREMRANGEBYSCORE', vel, '-inf', `(${since - 7 * 24 * 3600_000}`])
       const members = await conn.call(vel, ['ZRANGE', vel, String(since), '+inf', 'BYSCORE'])
+      return (Array.isArray(members) ? members : []).map((m) => String(m).slice(String(m).lastIndexOf('|') + 1))
+    },
+    async pendingAmounts(walletId, asset, now) {
+      const reserved = keys.velocityPending(walletId, asset)
+      await conn.call(reserved, ['ZREMRANGEBYSCORE', reserved, '-inf', String(now)])
+      const members = await conn.call(reserved, ['ZRANGE', reserved, `(${now}`, '+inf', 'BYSCORE'])
       return (Array.isArray(members) ? members : []).map((m) => String(m).slice(String(m).lastIndexOf('|') + 1))
     },
   }

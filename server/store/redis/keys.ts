@@ -50,6 +50,8 @@ export function keyspace(prefix: string) {
     approvalsRecent: () => `${p}:{approvals}:recent`,
     /** Approved amounts of a wallet and asset, scored by settle time. */
     velocity: (walletId: string, asset: string) => `${p}:{vel:${walletId}|${asset}}`,
+    /** Pending transfers of a wallet and asset (members id|amount, scored by expiry): reserved in velocity. */
+    velocityPending: (walletId: string, asset: string) => `${p}:{vel:${walletId}|${asset}}:pending`,
     policySet: () => `${p}:{policyset}`,
     /** KYC subject by reference hash; offers, access tokens and c_nonces each under their own tag (single use). */
     kycSubject: (refHash: string) => `${p}:{ks:${refHash}}`,

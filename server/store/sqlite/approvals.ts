@@ -57,6 +57,8 @@ export function sqliteApprovals(db: Database, write: WriteEvents, appendAudit: S
     WHERE id = ? AND token_jti = ? AND status = 'approved' AND redeemed_at IS NULL`)
   const amounts = db.prepare<[string, string, number], string>(`SELECT json_extract(doc, '$.amount') FROM approvals
     WHERE wallet_id = ? AND asset = ? AND status = 'approved' AND settled_at >= ?`).pluck()
+  const pendingAmounts = db.prepare<[string, string, number], string>(`SELECT json_extract(doc, '$.amount') FROM approvals
+    WHERE wallet_id = ? AND asset = ? AND status = 'pending' AND json_extract(doc, '$.kind') = 'transfer' AND json_extract(doc, '$.expiresAt') > ?`).pluck()
   const create = withEffects(db, write, appendAudit, (a: ApprovalRecord) => { insert.run(toRow(a)) })
   const update = withEffects(db, write, appendAudit, (a: ApprovalRecord) => replace.run({ ...toRow(a), expected: a.version - 1 }).changes === 1,
     (changed) => changed)
@@ -88,6 +90,9 @@ export function sqliteApprovals(db: Database, write: WriteEvents, appendAudit: S
     },
     async approvedAmounts(walletId, asset, since) {
       return amounts.all(walletId, asset, since)
+    },
+    async pendingAmounts(walletId, asset, now) {
+      return pendingAmounts.all(walletId, asset, now)
     },
   }
 }

@@ -28,7 +28,7 @@ export const SQLITE_READS: Readonly<Record<string, readonly string[]>> = {
   audit: ['list'],
   outbox: ['pending'],
   webhooks: ['getSubscription', 'listSubscriptions', 'getDelivery', 'listDeliveries'],
-  approvals: ['get', 'listPending', 'listRecent', 'approvedAmounts'],
+  approvals: ['get', 'listPending', 'listRecent', 'approvedAmounts', 'pendingAmounts'],
   policySets: ['getActive', 'getVersion'],
   kyc: ['getSubject', 'getAccessToken', 'getCredential', 'getCredentialByStatusEntry', 'listCredentials', 'statusEntries', 'statusListUsage'],
 }
