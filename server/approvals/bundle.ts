@@ -41,7 +41,7 @@ export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<
     decision: {
       requester: a.decision.requester, decidedAt: new Date(a.decision.decidedAt).toISOString(), approvedLast24h: a.decision.approvedLast24h,
       pendingTotal: a.decision.pendingTotal ?? '0', destinationAllowlisted: a.decision.destinationAllowlisted, requirements: a.decision.requirements.map(({ group, quorum }) => ({ group, quorum })),
-      separationOfDuties: a.decision.separationOfDuties,
+      separationOfDuties: a.decision.separationOfDuties, initiatorUserId: a.initiatorUserId,
     },
     webauthn: { rpId: deps.config.rpId, origins: [...deps.config.origins, ...deps.config.relatedOrigins] },
     approvals: a.decisions.map((d) => ({ userId: d.userId, groups: d.groups.filter((g) => /^[a-z0-9][a-z0-9_-]{0,63}$/.test(g)),

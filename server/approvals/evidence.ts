@@ -65,6 +65,8 @@ export const zEvidenceBundle = z.strictObject({
     destinationAllowlisted: z.boolean(),
     requirements: z.array(z.strictObject({ group: zGroup, quorum: z.number().int().min(1).max(99) })).min(1).max(32),
     separationOfDuties: z.boolean(),
+    /** The person who asked for the transfer (their approval counts for nothing under separation of duties). */
+    initiatorUserId: z.string().min(1).max(128).nullable().optional(),
   }),
   webauthn: z.strictObject({
     rpId: z.string().min(1).max(253),

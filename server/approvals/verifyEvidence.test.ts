@@ -143,6 +143,9 @@ test('the initiator does not count under separation of duties', async () => {
   await assert.rejects(verifyEvidence({ ...b, approvals: [await sign(b, people.alice!), await sign(b, people.bob!)] }), { code: 'evidence_quorum_not_met' })
   const ok = await verifyEvidence({ ...b, approvals: [await sign(b, people.mallory!), await sign(b, people.bob!)] })
   assert.equal(ok.quorum.status, 'satisfied')
+  // A wallet backend's request names its initiator; offline, as on the server, that person's approval counts for nothing.
+  const named = base({ initiatorUserId: 'alice' })
+  await assert.rejects(verifyEvidence({ ...named, approvals: [await sign(named, people.alice!), await sign(named, people.bob!)] }), { code: 'evidence_quorum_not_met' })
 })
 
 test('a signed rejection fails the quorum; an assertion without user verification is refused', async () => {

@@ -172,7 +172,9 @@ export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions
   const quorum = evaluateQuorum({
     requirements,
     separationOfDuties,
-    ...(bundle.decision.requester.type === 'user' ? { initiatorId: bundle.decision.requester.id } : {}),
+    // As the server counts (view.ts): the initiator named on the request; a user who created it is its initiator.
+    ...(bundle.decision.initiatorUserId ? { initiatorId: bundle.decision.initiatorUserId }
+      : bundle.decision.requester.type === 'user' ? { initiatorId: bundle.decision.requester.id } : {}),
     decisions: bundle.approvals,
   })
   if (quorum.status !== 'satisfied') {
