@@ -202,7 +202,7 @@ describe('SQLite store with group commit on the event loop', () => {
       'recovery.remaining': [u.id], 'apiClients.get': ['x'], 'apiClients.getByKeyHash': ['x'], 'apiClients.list': [],
       'audit.list': [{ limit: 10 }], 'outbox.pending': [], 'webhooks.getSubscription': ['x'], 'webhooks.listSubscriptions': [],
       'webhooks.getDelivery': ['x'], 'webhooks.listDeliveries': [{ limit: 10 }], 'approvals.get': ['x'],
-      'approvals.listPending': [10], 'approvals.listRecent': [10], 'approvals.approvedAmounts': ['w', 'eth', 0],
+      'approvals.listPending': [10], 'approvals.listRecent': [10], 'approvals.approvedAmounts': ['w', 'eth', 0], 'approvals.pendingAmounts': ['w', 'eth', 0],
       'policySets.getActive': [], 'policySets.getVersion': ['v'], 'kyc.getSubject': ['x'], 'kyc.getAccessToken': ['x'],
       'kyc.getCredential': ['x'], 'kyc.getCredentialByStatusEntry': ['l', 1], 'kyc.listCredentials': ['x', 10],
       'kyc.statusEntries': ['l'], 'kyc.statusListUsage': ['l'],
