@@ -82,6 +82,22 @@ describe('login over HTTP', () => {
     assert.ok(audit.some((e) => e.type === 'passkey.counter_regression' && e.subject === credentialId && e.actor === user.id))
   })
 
+  test('a forged response with a low counter is a bad signature, not a clone: nothing audited, the stored counter not revealed', async () => {
+    const auth = createSoftAuthenticator({ counterStep: 1 })
+    const { credentialId } = await signUp(new TestClient(app.url), auth, handle())
+    assert.equal((await signIn(new TestClient(app.url), auth)).status, 200)
+    assert.equal((await signIn(new TestClient(app.url), auth)).status, 200)
+    auth.setCounter(credentialId, 0) // next assertion says 1, stored is 2; the signature is then broken
+    const client = new TestClient(app.url)
+    const opts = await client.post('/v1/passkeys/login/options', {})
+    const response = await auth.authenticate(opts.body, { origin: TEST_ORIGIN, tamper: { badSignature: true } })
+    const r = await client.post('/v1/passkeys/login/verify', { response })
+    assert.equal(r.status, 401)
+    assert.equal(r.body.code, 'signature_invalid')
+    const audit = await app.deps.store.audit.list({ limit: 10_000 })
+    assert.ok(!audit.some((e) => e.type === 'passkey.counter_regression' && e.subject === credentialId), 'no clone alert from a forgery')
+  })
+
   test('sign-ins are limited per account and client: the 31st in a minute is refused with Retry-After, the counter still moves', async () => {
     const auth = createSoftAuthenticator({ counterStep: 1 })
     const { credentialId } = await signUp(new TestClient(app.url), auth, handle())

@@ -88,15 +88,22 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
       expectedChallenge: ceremony.challenge,
       expectedOrigin: [...deps.config.origins, ...deps.config.relatedOrigins],
       expectedRPID: deps.config.rpId,
-      credential: { id: passkey.id, publicKey: passkey.publicKey, counter: passkey.counter, transports: passkey.transports as never },
+      // SimpleWebAuthn compares counters before it checks the signature: given the stored counter, it would report a
+      // "clone" for any forged response with a low counter (the credential id and user handle are in evidence
+      // bundles), and the answer would reveal the stored counter. So it gets 0 (no comparison), and the counter is
+      // judged below, once the signature has verified.
+      credential: { id: passkey.id, publicKey: passkey.publicKey, counter: 0, transports: passkey.transports as never },
       requireUserVerification: true,
     })
     if (!v.verified) throw new ProblemError('signature_invalid', 401, { detail: 'The passkey signature did not verify.', field: 'response.response.signature' })
     info = v.authenticationInfo
   } catch (err) {
-    const p = webauthnProblem(err, 401)
-    if (p.code === 'counter_regression') await auditCloneSuspect(deps, passkey, user)
-    throw p
+    throw webauthnProblem(err, 401)
+  }
+  // A counter of 0 on both sides is a passkey without one (synced passkeys); otherwise it must move forward.
+  if ((info.newCounter > 0 || passkey.counter > 0) && info.newCounter <= passkey.counter) {
+    await auditCloneSuspect(deps, passkey, user)
+    throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
   }
   // A role granted after the passkey was registered may demand more of it (a hardware key for compliance).
   enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType })
