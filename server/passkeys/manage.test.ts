@@ -53,6 +53,25 @@ describe('passkey management', () => {
     assert.equal((await signIn(new TestClient(app.url), second)).status, 200)
   })
 
+  test('removing a passkey signs out my other sessions and their access tokens; this one stays', async () => {
+    const lost = createSoftAuthenticator()
+    const kept = createSoftAuthenticator()
+    const mine = new TestClient(app.url)
+    const { credentialId } = await signUp(mine, kept, handle())
+    await addPasskey(mine, lost)
+    const thief = new TestClient(app.url)
+    assert.equal((await signIn(thief, lost)).status, 200)
+    const token = (await thief.post('/v1/sessions/token', {})).body.access_token as string
+    assert.equal((await new TestClient(app.url).get('/v1/me', { authorization: `Bearer ${token}` })).status, 200)
+    const lostId = (await mine.get('/v1/me/passkeys')).body.passkeys.find((p: { id: string }) => p.id !== credentialId).id
+    assert.equal((await mine.delete(`/v1/me/passkeys/${lostId}`)).status, 204)
+    assert.equal((await thief.get('/v1/me')).status, 401, 'the session opened with the removed passkey has ended')
+    assert.equal((await new TestClient(app.url).get('/v1/me', { authorization: `Bearer ${token}` })).status, 401, 'and its access token')
+    assert.equal((await mine.get('/v1/me')).status, 200, 'the session that removed it stays')
+    const audit = await app.deps.store.audit.list({ limit: 10_000 })
+    assert.equal(audit.find((e) => e.type === 'passkey.removed' && e.subject === lostId)?.data.endedSessions, 1)
+  })
+
   test("another user's passkey cannot be renamed, removed or used to re-verify", async () => {
     const mine = createSoftAuthenticator()
     const theirs = createSoftAuthenticator()

@@ -54,15 +54,17 @@ export function meRoutes(api: Api): void {
   })
   api.add({
     method: 'delete', path: '/v1/me/passkeys/:id', operationId: 'removePasskey', tag: 'Account', auth: 'session', fresh: true,
-    summary: 'Remove one of my passkeys (needs a fresh verification; the last passkey cannot be removed)',
+    summary: 'Remove one of my passkeys (needs a fresh verification; the last passkey cannot be removed); signs out my other sessions',
+    description: 'Every other session of mine ends with it (and the access tokens they issued): a session opened with a lost or stolen passkey must not outlive its removal. This one, freshly verified, stays.',
     params: zPasskeyIdParams, status: 204, errors: ['unauthenticated', 'reauthentication_required', 'passkey_not_found', 'last_passkey'],
     handler: async ({ deps, principal, params }) => {
-      const { user } = me(principal)
+      const { user, session } = me(principal)
       const r = await deps.store.passkeys.removeKeepingOne(user.id, params.id,
         [domainEvent('passkey.removed', params.id, deps.now(), { user: user.id })])
       if (r === 'not_found') throw new ProblemError('passkey_not_found', 404, { field: 'id' })
       if (r === 'last_passkey') throw new ProblemError('last_passkey', 409, { detail: 'Add another passkey before removing your last one.', field: 'id' })
-      await deps.store.audit.append({ type: 'passkey.removed', actor: user.id, subject: params.id }, deps.now())
+      const ended = await deps.store.sessions.deleteAllForUser(user.id, session.idHash)
+      await deps.store.audit.append({ type: 'passkey.removed', actor: user.id, subject: params.id, data: { endedSessions: ended } }, deps.now())
       return undefined
     },
   })

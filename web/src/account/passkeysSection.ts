@@ -97,7 +97,7 @@ async function renamePasskey(ctx: AccountContext, p: Passkey, button: HTMLButton
 async function removePasskey(ctx: AccountContext, p: Passkey, button: HTMLButtonElement): Promise<void> {
   const ok = await confirmDialog({
     title: 'Remove this passkey?',
-    body: [h('p', null, `“${p.name}” will stop working for your account. You’ll be asked to confirm it’s you with a passkey first.`)],
+    body: [h('p', null, `“${p.name}” will stop working for your account, and every other browser or device signed in to it will be signed out. You’ll be asked to confirm it’s you with a passkey first.`)],
     confirmLabel: 'Remove passkey',
     danger: true,
   })
@@ -111,6 +111,6 @@ async function removePasskey(ctx: AccountContext, p: Passkey, button: HTMLButton
     }
     await ctx.reload('passkeys-title')
     void signalAllAcceptedCredentials(ctx.rpId, ctx.webauthnUserId, ctx.passkeys.map((k) => k.id))
-    say(`“${p.name}” was removed. It can no longer be used to sign in.`, 'success')
+    say(`“${p.name}” was removed. It can no longer be used to sign in, and your other sessions were signed out.`, 'success')
   })
 }
