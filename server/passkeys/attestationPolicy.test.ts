@@ -47,6 +47,14 @@ describe('attestation policy', () => {
       assert.equal(key.status, 201, JSON.stringify(key.body))
       assert.equal(key.body.passkey.synced, false)
       assert.equal((await client.get('/v1/me/passkeys')).body.passkeys.length, 2, 'refused passkeys were not stored')
+      // The security key is the only passkey this role can sign in with: it cannot be removed, the synced one can't
+      // stand in for it.
+      const removed = await client.delete(`/v1/me/passkeys/${key.body.passkey.id}`)
+      assert.equal(removed.status, 409)
+      assert.equal(removed.body.code, 'last_passkey')
+      assert.match(removed.body.detail, /not of a kind your role accepts/)
+      assert.equal((await client.get('/v1/me/passkeys')).body.passkeys.length, 2)
+      assert.equal((await client.delete(`/v1/me/passkeys/${account.credentialId}`)).status, 204, 'the synced one can go')
     } finally {
       await app.close()
     }

@@ -3,7 +3,8 @@ import { sessionPrincipal as me, type Api } from '../route.ts'
 import { ProblemError } from '../problem.ts'
 import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/index.ts'
 import { reauthOptions, verifyReauth } from '../../passkeys/index.ts'
-import { generateRecoveryCodes } from '../../passkeys/index.ts'
+import { effectivePolicy, enforceAttestationPolicy, generateRecoveryCodes } from '../../passkeys/index.ts'
+import type { PasskeyRecord } from '../../store/index.ts'
 import {
   zAddPasskeyOptionsRequest, zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zPasskey, zPasskeyIdParams, zPasskeyList,
   zPublicUser, zRecoveryCodes, zRegisterVerifyRequest, zRenamePasskeyRequest, zRequestOptions, zSessionInfo, zSessionRefParams,
@@ -59,6 +60,23 @@ export function meRoutes(api: Api): void {
     params: zPasskeyIdParams, status: 204, errors: ['unauthenticated', 'reauthentication_required', 'passkey_not_found', 'last_passkey'],
     handler: async ({ deps, principal, params }) => {
       const { user, session } = me(principal)
+      // A role may demand a kind of passkey (a hardware key for compliance staff) that sign-in enforces: the one left
+      // must be able to sign in, not merely exist.
+      const policy = effectivePolicy(deps.attestationPolicies, user.roles)
+      const passkeys = await deps.store.passkeys.listByUser(user.id)
+      const signsIn = (p: PasskeyRecord): boolean => {
+        try {
+          enforceAttestationPolicy(policy, { fmt: p.attestationFmt, aaguid: p.aaguid, deviceType: p.deviceType })
+          return true
+        } catch {
+          return false
+        }
+      }
+      if (passkeys.some((p) => p.id === params.id) && !passkeys.some((p) => p.id !== params.id && signsIn(p))) {
+        throw new ProblemError('last_passkey', 409, { field: 'id', detail: passkeys.length > 1
+          ? 'Your other passkeys are not of a kind your role accepts for signing in; add one that is before removing this one.'
+          : 'Add another passkey before removing your last one.' })
+      }
       const r = await deps.store.passkeys.removeKeepingOne(user.id, params.id,
         [domainEvent('passkey.removed', params.id, deps.now(), { user: user.id })])
       if (r === 'not_found') throw new ProblemError('passkey_not_found', 404, { field: 'id' })
