@@ -38,6 +38,7 @@ export type CredentialErrorCode =
   // what was disclosed
   | 'claim_not_found' // the holder asked to disclose a claim the credential does not have
   | 'claims_not_requested' // the presentation discloses claims outside `expectedClaims`
+  | 'claims_missing' // a claim in `expectedClaims` is neither disclosed nor always visible: the question is not answered
   // status (draft-ietf-oauth-status-list)
   | 'credential_revoked' // status 1, INVALID
   | 'credential_suspended' // status 2, SUSPENDED

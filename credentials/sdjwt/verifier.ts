@@ -42,7 +42,7 @@ export interface VerifySdJwtVcOptions {
   requireKeyBinding?: boolean
   /** Accept only this credential type. */
   expectedVct?: string
-  /** The claims the verifier asked for; disclosing anything else is `claims_not_requested`. */
+  /** The claims the verifier asked for: each must be answered (else `claims_missing`), and disclosing anything else is `claims_not_requested`. */
   expectedClaims?: readonly ClaimPath[]
 }
 
@@ -131,6 +131,10 @@ export function createSdJwtVcVerifier(config: SdJwtVcVerifierConfig): SdJwtVcVer
     if (options.expectedClaims) {
       const extra = disclosed.find(({ path }) => !options.expectedClaims!.some((want) => pathsOverlap(path, want)))
       if (extra) fail('claims_not_requested', pathToString(extra.path), { field: pathToString(extra.path) })
+      // A holder who withholds what was asked (a minor leaving out age_equal_or_over.18) has not answered: an app
+      // reading "verified" as "meets the requirement" must not be handed an empty answer.
+      const missing = options.expectedClaims.find((want) => !hasClaim(claims, want))
+      if (missing) fail('claims_missing', pathToString(missing), { field: pathToString(missing) })
     }
 
     const reference = statusReferenceOf(payload)
@@ -159,6 +163,16 @@ export function createSdJwtVcVerifier(config: SdJwtVcVerifierConfig): SdJwtVcVer
   }
 
   return { verify }
+}
+
+/** Whether the processed claims hold a value at `path` (member names and array indexes). */
+function hasClaim(claims: unknown, path: ClaimPath): boolean {
+  let here: unknown = claims
+  for (const step of path) {
+    if (here === null || typeof here !== 'object') return false
+    here = (here as Record<string | number, unknown>)[step]
+  }
+  return here !== undefined
 }
 
 /** One-shot verification (a fresh verifier, so nothing is cached); see createSdJwtVcVerifier. */

@@ -154,7 +154,16 @@ test('key binding required without expectedNonce/expectedAudience is a caller er
 test('disclosing more than expectedClaims → claims_not_requested', async () => {
   const p = await w.present([['age_equal_or_over', '18'], ['given_name']])
   await assert.rejects(verifier.verify(p, { ...opts, expectedClaims: [['age_equal_or_over', '18']] }), { code: 'claims_not_requested' })
-  await verifier.verify(p, { ...opts, expectedClaims: [['age_equal_or_over'], ['given_name'], ['family_name']] })
+  await verifier.verify(p, { ...opts, expectedClaims: [['age_equal_or_over'], ['given_name']] })
+})
+
+test('withholding a claim that was asked for → claims_missing (an empty answer is not "verified")', async () => {
+  const p = await w.present([['sanctions_screened']])
+  await assert.rejects(verifier.verify(p, { ...opts, expectedClaims: [['age_equal_or_over', '18'], ['sanctions_screened']] }),
+    { code: 'claims_missing', field: 'age_equal_or_over.18' })
+  await assert.rejects(verifier.verify(await w.present([]), { ...opts, expectedClaims: [['sanctions_screened']] }), { code: 'claims_missing' })
+  // Always-visible claims answer without a disclosure.
+  assert.equal((await verifier.verify(p, { ...opts, expectedClaims: [['sanctions_screened'], ['kyc_level']] })).claims.kyc_level, SUBJECT.kyc_level)
 })
 
 test('a did:web issuer: key resolved from its DID document by kid', async () => {

@@ -41,6 +41,20 @@ test('over 18 and sanctions screened: verified, and only those claims come back'
   assert.ok(!JSON.stringify(r.body).includes('family_name'))
 })
 
+test('a holder who withholds a claim that was asked for is refused, not "verified" with fewer claims; the answer is not kept', async () => {
+  const c = await issued()
+  const r = await verify({ presentation: await present(c, [['sanctions_screened']]), nonce: NONCE, claims: ['age_equal_or_over.18', 'sanctions_screened'] })
+  assert.equal(r.status, 422)
+  assert.equal(r.body.code, 'presentation_invalid')
+  assert.equal(r.body.reason, 'claims_missing')
+  // With an Idempotency-Key, a verified answer (the holder's claims) is not stored for replay.
+  const headers = { ...app, 'idempotency-key': 'verify-once-1' }
+  const body = { presentation: await present(c, [['age_equal_or_over', '18'], ['sanctions_screened']]), nonce: NONCE, claims: ['age_equal_or_over.18', 'sanctions_screened'] }
+  assert.equal((await new TestClient(w.app.url).post('/v1/presentations/verify', body, headers)).status, 200)
+  const again = await new TestClient(w.app.url).post('/v1/presentations/verify', body, headers)
+  assert.equal(again.body.code, 'idempotency_replay_unavailable')
+})
+
 test('asking for more than the disclosure policy allows is refused (403) and audited', async () => {
   const c = await issued()
   const r = await verify({ presentation: await present(c, [['family_name']]), nonce: NONCE, claims: ['family_name'] })

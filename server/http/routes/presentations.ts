@@ -17,6 +17,8 @@ const app = (p: Principal) => {
 export function presentationRoutes(api: Api): void {
   api.add({
     method: 'post', path: '/v1/presentations/verify', operationId: 'verifyPresentation', tag: 'Verification', auth: 'client', roles: ['relying-app'],
+    // The answer holds the holder's disclosed claims: an Idempotency-Key must not keep them for 24 h.
+    secretResponse: true,
     summary: 'Check an SD-JWT VC presentation statelessly: only claims the app\'s disclosure policy allows, bound to its nonce and audience',
     description: 'Refused with 403 disclosure_forbidden (and audited) when the app asks for a claim its policy does not allow. The answer holds only the claims asked for; nothing is stored.',
     body: zVerifyPresentationRequest, response: zVerifyPresentationResponse,
