@@ -54,3 +54,26 @@ test('a key that is not in the issuer DID document does not verify', async () =>
   const forged = await issueKycJwtVc(SUBJECT, { signer: rogue, issuerDid: did, issuerUrl: ISSUER, now: NOW })
   await assert.rejects(verifyJwtVc(forged, { resolver, trustedIssuers, now: NOW }), { code: 'signature_invalid' })
 })
+
+test('pinned keys decide, as for SD-JWT VCs: a key the DID document lists but the trust list does not is refused', async () => {
+  const other = await generateKeyPair('ES256')
+  const bothDoc = createDidWebDocument(did, [key.publicJwk, other.publicJwk])
+  const bothResolver = createResolver({ fetch: async () => ({ status: 200, json: async () => bothDoc }) })
+  const byOther = await issueKycJwtVc(SUBJECT, { signer: await createLocalSigner(other.privateJwk, { kid: `${did}#${other.kid}` }), issuerDid: did, issuerUrl: ISSUER, now: NOW })
+  assert.equal((await verifyJwtVc(byOther, { resolver: bothResolver, trustedIssuers, now: NOW })).issuer, did, 'unpinned: the DID document decides')
+  const pinned = [{ issuer: did, vcts: [VCT], keys: [{ ...key.publicJwk, kid: key.kid }] }]
+  await assert.rejects(verifyJwtVc(byOther, { resolver: bothResolver, trustedIssuers: pinned, now: NOW }), { code: 'key_unknown' })
+  assert.equal((await verifyJwtVc(jwt, { resolver: bothResolver, trustedIssuers: pinned, now: NOW })).claims.kyc_level, 'standard')
+  const [h, p, s] = jwt.split('.')
+  await assert.rejects(verifyJwtVc(`${h}.${p}.${s!.slice(0, -2)}${s!.at(-2) === 'A' ? 'B' : 'A'}${s!.at(-1)}`, { resolver, trustedIssuers: pinned, now: NOW }), { code: 'signature_invalid' })
+})
+
+test('typ is pinned: a JWT of another kind signed by the issuer (an access token, an SD-JWT) is not a JWT-VC', async () => {
+  const { signJwsWithHeader } = await import('../jws/index.ts')
+  const payload = decodeJws(jwt).payload
+  for (const typ of ['at+jwt', 'dc+sd-jwt', undefined]) {
+    const other = await signJwsWithHeader(signer, { alg: 'ES256', kid: `${did}#${key.kid}`, ...(typ ? { typ } : {}) }, payload)
+    await assert.rejects(verifyJwtVc(other, { resolver, trustedIssuers, now: NOW }), { code: 'typ_invalid' }, String(typ))
+  }
+  assert.equal(decodeJws(jwt).header.typ, 'JWT', 'what did-jwt-vc writes, and we accept')
+})

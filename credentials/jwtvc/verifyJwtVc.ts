@@ -2,7 +2,7 @@ import type { Resolvable } from 'did-resolver'
 import { verifyCredential } from 'did-jwt-vc'
 import { isObject } from '../encoding/index.ts'
 import { CredentialError, fail, type CredentialErrorCode } from '../errors.ts'
-import { checkTimeClaims, decodeJws } from '../jws/index.ts'
+import { checkTimeClaims, decodeJws, verifyJwsSignature } from '../jws/index.ts'
 import { assertAlgAllowed, type SigningAlg } from '../keys/index.ts'
 import { checkStatus, statusReferenceOf, type FetchStatusList, type StatusReference } from '../statusList/index.ts'
 import { findTrustedIssuer, IssuerKeys, type TrustedIssuerList } from '../trust/index.ts'
@@ -38,33 +38,48 @@ const codeOf = (message: string): CredentialErrorCode =>
     : 'credential_malformed'
 
 /**
- * Verifies a JWT-VC with did-jwt-vc `verifyCredential` (signature by an assertionMethod key of the issuer DID),
- * after our own checks: allowlisted `alg`, trusted issuer, one `vc.type` the issuer is trusted for (the vct),
- * time claims; then the status list if a fetcher is given.
+ * Verifies a JWT-VC: our own checks first (allowlisted `alg`, `typ` `JWT` or `vc+jwt`, trusted issuer, one `vc.type`
+ * the issuer is trusted for (the vct), time claims), then the signature: with the trust entry's pinned keys when it
+ * has them, else with did-jwt-vc `verifyCredential` (an assertionMethod key of the issuer DID); then the status list
+ * if a fetcher is given. A JWT-VC has no holder binding: whoever holds a copy can show it (the SD-JWT VC form, with
+ * its key-binding JWT, is the one to ask for when that matters).
  */
 export async function verifyJwtVc(jwt: string, options: VerifyJwtVcOptions): Promise<VerifyJwtVcResult> {
-  const { header, payload } = decodeJws(jwt)
+  const decoded = decodeJws(jwt)
+  const { header, payload } = decoded
   assertAlgAllowed(header.alg, options.allowedAlgs)
+  // A JWT-VC says `JWT` (what did-jwt-vc writes) or `vc+jwt`: an access token, an approval token or an SD-JWT's
+  // issuer JWT signed by the same key is not a credential.
+  if (header.typ !== 'JWT' && header.typ !== 'vc+jwt') fail('typ_invalid', `typ ${String(header.typ)}`)
   const entry = findTrustedIssuer(options.trustedIssuers, payload.iss)
   const vc = isObject(payload.vc) ? payload.vc : fail('credential_malformed', 'vc claim missing')
   const types = Array.isArray(vc.type) ? vc.type.filter((t): t is string => typeof t === 'string') : []
   if (!types.some((t) => entry.vcts.includes(t))) fail('vct_untrusted', 'no vc.type the issuer is trusted for')
   const tolerance = options.clockToleranceSeconds ?? 10
   checkTimeClaims(payload, { now: options.now, clockToleranceSeconds: tolerance, requireExp: true })
-  try {
-    await verifyCredential(jwt, options.resolver, {
-      policies: { now: Math.floor(options.now.getTime() / 1000) },
-      skewTime: tolerance,
-      proofPurpose: 'assertionMethod',
-    })
-  } catch (cause) {
-    if (cause instanceof CredentialError) throw cause
-    const message = cause instanceof Error ? cause.message : String(cause)
-    fail(codeOf(message), message, { cause })
+  const keys = new IssuerKeys(options.resolver)
+  if (entry.keys !== undefined) {
+    // Pinned keys decide, as for SD-JWT VCs: the issuer's DID document is not consulted, so a key it lists but the
+    // trust list does not is refused.
+    const alg = header.alg as SigningAlg
+    if (!(await verifyJwsSignature(decoded, alg, await keys.get(entry, typeof header.kid === 'string' ? header.kid : undefined, alg)))) {
+      fail('signature_invalid', 'the signature does not verify with the pinned key')
+    }
+  } else {
+    try {
+      await verifyCredential(jwt, options.resolver, {
+        policies: { now: Math.floor(options.now.getTime() / 1000) },
+        skewTime: tolerance,
+        proofPurpose: 'assertionMethod',
+      })
+    } catch (cause) {
+      if (cause instanceof CredentialError) throw cause
+      const message = cause instanceof Error ? cause.message : String(cause)
+      fail(codeOf(message), message, { cause })
+    }
   }
   const reference = statusReferenceOf(payload)
   if (reference && options.fetchStatusList) {
-    const keys = new IssuerKeys(options.resolver)
     await checkStatus(reference, {
       fetchStatusList: options.fetchStatusList,
       resolveKey: (alg, kid) => keys.get(entry, kid, alg),

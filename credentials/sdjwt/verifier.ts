@@ -29,6 +29,8 @@ export interface SdJwtVcVerifierConfig {
   clockToleranceSeconds?: number
   /** How old a KB-JWT may be, seconds. Default 300. */
   kbMaxAgeSeconds?: number
+  /** How long an issuer key found by resolving its DID is used before resolving again, seconds. Default 300. */
+  keyCacheSeconds?: number
 }
 
 /** Per-presentation options of SdJwtVcVerifier.verify. */
@@ -75,7 +77,7 @@ export function createSdJwtVcVerifier(config: SdJwtVcVerifierConfig): SdJwtVcVer
   const typs = config.allowLegacyTyp ? [SD_JWT_VC_TYP, SD_JWT_VC_LEGACY_TYP] : [SD_JWT_VC_TYP]
   const tolerance = config.clockToleranceSeconds ?? 10
   const kbMaxAge = config.kbMaxAgeSeconds ?? 300
-  const issuerKeys = new IssuerKeys(config.resolver)
+  const issuerKeys = new IssuerKeys(config.resolver, config.keyCacheSeconds === undefined ? {} : { keyCacheSeconds: config.keyCacheSeconds })
   const holderKeys = new PublicKeyCache()
   const statusCache = new StatusListCache()
 

@@ -16,28 +16,39 @@ const pinnedKey = (entry: TrustedIssuer, kid: string | undefined): JWK => {
   return key
 }
 
+/** How long a key found by resolving an issuer's DID is trusted before the DID is resolved again, by default. */
+export const DEFAULT_KEY_CACHE_SECONDS = 300
+
 /**
  * Finds and imports a trusted issuer's verification key for a JWS `kid`: from the entry's pinned keys, else, for
- * a DID issuer, by resolving its DID (the key must be an assertionMethod of that DID). Each (issuer, kid, alg)
- * is resolved and imported once per instance; make a new instance to pick up rotated DID documents.
+ * a DID issuer, by resolving its DID (the key must be an assertionMethod of that DID). Pinned keys are looked up
+ * in the entry at every call (so a key taken out of the list is refused at once; imports are cached by key
+ * content). A resolved key is kept for `keyCacheSeconds` (default 300): an issuer that takes a compromised key out
+ * of its DID document is heard within that time, not at the verifier's next restart.
  */
 export class IssuerKeys {
   readonly #resolver: Resolvable | undefined
   readonly #imports = new PublicKeyCache()
-  readonly #keys = new Map<string, Promise<CryptoKey>>()
+  readonly #keys = new Map<string, { key: Promise<CryptoKey>; until: number }>()
+  readonly #ttlMs: number
+  readonly #clock: () => number
 
-  constructor(resolver?: Resolvable) {
+  constructor(resolver?: Resolvable, opts: { keyCacheSeconds?: number; clock?: () => number } = {}) {
     this.#resolver = resolver
+    this.#ttlMs = (opts.keyCacheSeconds ?? DEFAULT_KEY_CACHE_SECONDS) * 1000
+    this.#clock = opts.clock ?? Date.now
   }
 
   get(entry: TrustedIssuer, kid: string | undefined, alg: SigningAlg): Promise<CryptoKey> {
+    if (entry.keys !== undefined) return this.#load(entry, kid, alg)
     const id = `${entry.issuer}\n${kid ?? ''}\n${alg}`
-    let key = this.#keys.get(id)
-    if (!key) {
-      key = this.#load(entry, kid, alg)
-      key.catch(() => this.#keys.delete(id))
-      this.#keys.set(id, key)
-    }
+    const now = this.#clock()
+    const hit = this.#keys.get(id)
+    if (hit && hit.until > now) return hit.key
+    const key = this.#load(entry, kid, alg)
+    key.catch(() => this.#keys.delete(id))
+    this.#keys.set(id, { key, until: now + this.#ttlMs })
+    if (this.#keys.size > 10_000) this.#keys.delete(this.#keys.keys().next().value!)
     return key
   }
 
