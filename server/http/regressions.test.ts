@@ -43,6 +43,21 @@ describe('regressions', () => {
     assert.equal(other.status, 200, 'no 422 telling it someone used the key')
   })
 
+  test('recovery lock-out: a stranger failing from many addresses does not keep the owner (with a valid code) out', async () => {
+    const owner = new TestClient(app.url)
+    const h = 'lockout-owner'
+    await signUp(owner, createSoftAuthenticator(), h)
+    const { codes } = (await owner.post('/v1/me/recovery-codes', {})).body
+    for (let ip = 1; ip <= 12; ip++) {
+      for (let i = 0; i < 5; i++) {
+        const r = await new TestClient(app.url).post('/v1/recovery/verify', { handle: h, code: 'AAAA-BBBB-CCCC-DDDD' }, from(`198.51.100.${ip}`))
+        assert.equal(r.status, 401)
+      }
+    }
+    const mine = await new TestClient(app.url).post('/v1/recovery/verify', { handle: h, code: codes[0] }, from('192.0.2.200'))
+    assert.equal(mine.status, 200, JSON.stringify(mine.body))
+  })
+
   test('deeply nested JSON with an Idempotency-Key: a 4xx, never a 500', async () => {
     const deep = '['.repeat(20_000) + ']'.repeat(20_000)
     const body = `{"response":{"id":"a","rawId":"a","type":"public-key","response":{"clientDataJSON":"a","authenticatorData":"a","signature":"a"},"clientExtensionResults":{"x":${deep}}}}`

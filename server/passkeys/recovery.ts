@@ -11,7 +11,10 @@ export const RECOVERY_CODE_COUNT = 10
 const SCRYPT: ScryptOptions = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }
 /** Per account and client: stops guessing. Per account alone (looser): stops a spread-out attack, while one
  * stranger cannot lock the owner out. Per client (any handle): each attempt costs a 32 MiB scrypt. */
-const LIMITS = { accountClient: 5, account: 30, client: 10 }
+// Per client, and per account and client; no account-wide bucket: a stranger with a few addresses would fill it
+// and keep the owner out, while codes of 80 bits need no such bucket against guessing (at most two scrypt
+// computations run at once, whatever the number of clients).
+const LIMITS = { accountClient: 5, client: 10 }
 /** scrypt runs on the libuv pool that WebCrypto also uses: at most this many at once, so sign-ins keep flowing. */
 const MAX_CONCURRENT_SCRYPT = 2
 let running = 0
@@ -64,7 +67,6 @@ export async function redeemRecoveryCode(deps: AppDeps, handle: string, code: st
   const account = user?.id ?? `unknown:${handle}`
   await hitLimit(deps, `recovery:client:${client}`, LIMITS.client)
   await hitLimit(deps, `recovery:acct:${account}:${client}`, LIMITS.accountClient)
-  await hitLimit(deps, `recovery:acct:${account}`, LIMITS.account)
   const salt = user ? await deps.store.recovery.getSalt(user.id) : undefined
   const hash = await scrypt(normalise(code), salt ?? DECOY_SALT)
   const ok = !!user && !!salt && (await deps.store.recovery.consume(user.id, hash, deps.now(),

@@ -9,7 +9,9 @@ import { hitLimit } from '../rateLimits.ts'
 import type { KycCredentialRecord, OutboxEvent, UserRecord } from '../store/index.ts'
 
 /** Same shape as the recovery-code limits: per account and client, per account, per client (any handle). */
-const LIMITS = { accountClient: 5, account: 30, client: 10 }
+// Per client, and per account and client; no account-wide bucket a stranger could fill to keep the owner out (a
+// credential with its key binding cannot be guessed).
+const LIMITS = { accountClient: 5, client: 10 }
 
 /** The KB-JWT `aud` a recovery presentation must carry: this endpoint, so no presentation made for a relying app fits. */
 export const recoveryAudience = (deps: AppDeps): string => `${deps.config.publicUrl}/v1/recovery/credential`
@@ -106,7 +108,6 @@ export async function redeemRecoveryCredential(deps: AppDeps, handle: string, no
   try {
     await hitLimit(deps, `recovery-cred:client:${client}`, LIMITS.client)
     await hitLimit(deps, `recovery-cred:acct:${account}:${client}`, LIMITS.accountClient)
-    await hitLimit(deps, `recovery-cred:acct:${account}`, LIMITS.account)
   } catch (err) {
     if (err instanceof ProblemError) await auditRecoveryByCredential(deps, { type: 'recovery.credential_refused', user, data: { reason: err.code } })
     throw err
