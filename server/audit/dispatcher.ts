@@ -25,7 +25,7 @@ export interface Dispatcher {
 /** Longest wait between attempts. */
 const MAX_BACKOFF_MS = 6 * 3600_000
 const BATCH = 100
-/** Parallel deliveries per instance. */
+/** Parallel deliveries per instance, and deliveries claimed per round. */
 const CONCURRENCY = 16
 /** Kicks within this long of each other share one round, so a busy server does not poll the store per request. */
 const KICK_DELAY_MS = 25
@@ -135,18 +135,14 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       events += n
       if (n < BATCH) break
     }
-    const due = await store.webhooks.claimDue(deps.now(), leaseMs, BATCH)
+    // As many as are attempted at once, each as soon as it is claimed: a lease (two timeouts and 5 s) covers one
+    // attempt, not a queue behind others. Claiming 100 for 16 workers let the last leases lapse on slow receivers,
+    // and another instance sent them again (seen: 20 of 100 twice).
+    const due = await store.webhooks.claimDue(deps.now(), leaseMs, CONCURRENCY)
     const subs = new Map<string, Promise<WebhookSubscription | undefined>>()
-    // A small pool of workers over the claimed batch: a slow receiver holds one worker, not the batch.
-    let next = 0
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, due.length) }, async () => {
-      while (next < due.length) {
-        const d = due[next++]!
-        await attempt(d, subs).catch((err: unknown) => {
-          log.error({ err, delivery: d.id }, 'webhook attempt could not be recorded')
-        })
-      }
-    }))
+    await Promise.all(due.map((d) => attempt(d, subs).catch((err: unknown) => {
+      log.error({ err, delivery: d.id }, 'webhook attempt could not be recorded')
+    })))
     return { events, attempts: due.length }
   }
 
@@ -162,7 +158,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     kickPending = false
     if (running) { again = true; return }
     running = tick().then((r) => {
-      again ||= r.attempts === BATCH
+      again ||= r.attempts === CONCURRENCY
     }).catch((err: unknown) => {
       log.warn({ err }, 'outbox round failed; will retry')
     }).finally(() => {
