@@ -25,8 +25,10 @@ const HELP = `Usage: npm run sigil -- <command>
   evidence verify FILE [--rp-id ID]       re-check an approval evidence bundle offline: intent digest, policy, every signature, quorum
   audit export [--after SEQ]              the audit log as NDJSON on stdout
   audit checkpoint                        sign the head of the audit chain now
-  audit verify FILE [--jwks FILE]         check an NDJSON export offline: hashes, links, gaps, signed checkpoints
-                                          (keys: --jwks, else this deployment's key history)
+  audit verify FILE [--jwks FILE] [--max-unsigned N]
+                                          check an NDJSON export offline: hashes, links, gaps, signed checkpoints
+                                          (keys: --jwks, else this deployment's key history); with --max-unsigned,
+                                          fail when more than N entries come after the last signed checkpoint
   webhooks list                           webhook subscriptions (no secrets)
   webhooks deliveries ID [--state S]      recent deliveries of a subscription (S: pending, delivered, dead)
   webhooks replay ID [--delivery DLV]     deliver dead deliveries again (all of the subscription, or one)
@@ -41,7 +43,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -88,7 +90,14 @@ async function run(argv: string[]): Promise<void> {
     if (!arg) fail('audit verify needs the export file')
     const jwks = values.jwks ? JSON.parse(fs.readFileSync(values.jwks, 'utf8')) : (await openKeys(config, log)).history()
     try {
-      return out({ ok: true, ...(await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks)) })
+      const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks)
+      const max = values['max-unsigned'] === undefined ? undefined : Number(values['max-unsigned'])
+      if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) fail('--max-unsigned needs a whole number')
+      if (max !== undefined && r.unsignedEntries > max) {
+        out({ ok: false, ...r, error: `${r.unsignedEntries} entries are not covered by a signed checkpoint (at most ${max} allowed)` })
+        process.exit(1)
+      }
+      return out({ ok: true, ...r, ...(r.unsignedEntries > 0 ? { note: `${r.unsignedEntries} entries after seq ${r.signedThrough ?? 0} are not covered by a signed checkpoint: a change or a cut tail there cannot be seen` } : {}) })
     } catch (err) {
       if (!(err instanceof AuditVerificationError)) throw err
       out({ ok: false, line: err.line, seq: err.seq, error: err.message })

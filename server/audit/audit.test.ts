@@ -97,6 +97,33 @@ describe('tamper-evident audit log', () => {
     await assert.rejects(verifyAuditExport(entries.map((e) => JSON.stringify(e)).join('\n'), keys), /signed checkpoint names hash/)
   })
 
+  test('a rewritten chain cannot borrow signed checkpoints by moving them; stripped of them it says how much is unsigned', async () => {
+    const keys = (await auditor.get('/v1/audit/keys')).body
+    const { auditEntryHash, AUDIT_GENESIS } = await import('../store/index.ts')
+    const original = exported.trim().split('\n').map((l) => JSON.parse(l))
+    const rechain = (es: Record<string, any>[]) => es.map((e, i, all) => {
+      e.seq = i + 1
+      e.prevHash = i === 0 ? AUDIT_GENESIS : all[i - 1]!.hash
+      e.hash = auditEntryHash(e as never)
+      return JSON.stringify(e)
+    }).join('\n')
+    const forged = () => { const es = structuredClone(original); es[0].data = { passkey: 'forged' }; return es }
+    // The genuine checkpoints moved to the front, the rest re-numbered and re-hashed.
+    const es = forged()
+    const moved = [...es.filter((e) => e.type === 'audit.checkpoint'), ...es.filter((e) => e.type !== 'audit.checkpoint')]
+    await assert.rejects(verifyAuditExport(rechain(moved), keys), /checkpoint names seq \d+, not an entry before it: it was moved/)
+    // Checkpoints stripped: the chain verifies by itself, and the result says none of it is signed.
+    const stripped = await verifyAuditExport(rechain(forged().filter((e) => e.type !== 'audit.checkpoint')), keys)
+    assert.equal(stripped.checkpoints, 0)
+    assert.equal(stripped.unsignedEntries, stripped.entries)
+    const clean = await verifyAuditExport(exported, keys)
+    assert.equal(clean.unsignedEntries, 0, 'the clean export ends with its checkpoint')
+    // A field the hash does not cover.
+    const extra = exported.trim().split('\n')
+    extra[1] = extra[1]!.replace('{', '{"approved":true,')
+    await assert.rejects(verifyAuditExport(extra.join('\n'), keys), /unknown field "approved"/)
+  })
+
   test('npm run sigil -- audit verify: exit 0 on a clean export, 1 naming the line on a changed byte', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-audit-'))
     try {
@@ -114,6 +141,15 @@ describe('tamper-evident audit log', () => {
         assert.equal(out.line, 2)
         return true
       })
+      // The last checkpoint cut off: still a valid chain, but its tail is unsigned; --max-unsigned 0 refuses it.
+      fs.writeFileSync(file, exported.trim().split('\n').slice(0, -1).join('\n'))
+      const cut = JSON.parse(run())
+      assert.equal(cut.ok, true)
+      assert.ok(cut.unsignedEntries >= 1)
+      assert.match(cut.note, /not covered by a signed checkpoint/)
+      const strict = () => execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'audit', 'verify', file, '--jwks', keys, '--max-unsigned', '0'],
+        { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, encoding: 'utf8', stdio: 'pipe' })
+      assert.throws(strict, (err: { status: number; stdout: string }) => err.status === 1 && JSON.parse(err.stdout).ok === false)
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }

@@ -10,6 +10,11 @@ export interface VerifyAuditExportResult {
   checkpoints: number
   /** The last entry a verified checkpoint vouches for. */
   signedThrough: number | null
+  /**
+   * Entries (checkpoints aside) after the newest signed head: nothing proves they were not changed, and a tail cut
+   * off after that head cannot be seen. With no verified checkpoint, every entry.
+   */
+  unsignedEntries: number
 }
 
 export class AuditVerificationError extends Error {
@@ -32,13 +37,19 @@ function parseLine(text: string, line: number): AuditEntry {
   if (!e || typeof e !== 'object' || FIELDS.some((f) => !(f in e)) || !Number.isSafeInteger(e.seq)) {
     throw new AuditVerificationError(line, typeof e?.seq === 'number' ? e.seq : null, `not an audit entry (needs ${FIELDS.join(', ')})`)
   }
+  // The hash covers these fields only: anything else on the line would ride along unchecked.
+  const extra = Object.keys(e).find((k) => !(FIELDS as readonly string[]).includes(k))
+  if (extra !== undefined) throw new AuditVerificationError(line, e.seq as number, `unknown field "${extra.slice(0, 40)}" (not covered by the hash)`)
   return e as unknown as AuditEntry
 }
 
 /**
- * Checks an NDJSON export offline: every hash, every link to the previous entry, no gap in the sequence, and
- * every checkpoint's signature against the JWKS (ES256, typ pinned) and against the entry it names. Throws
- * AuditVerificationError naming the first broken or missing entry.
+ * Checks an NDJSON export offline: every hash, every link to the previous entry, no gap in the sequence, no field
+ * the hash does not cover, and every checkpoint's signature against the JWKS (ES256, typ pinned), against the
+ * earlier entry it names and against what its own entry states. Throws AuditVerificationError naming the first
+ * broken or missing entry. What no checkpoint covers is counted (`unsignedEntries`): a chain rewritten and
+ * re-hashed after its last checkpoint, or cut short there, verifies by itself, so judge that number (the CLI's
+ * `--max-unsigned`) against how often the server signs its head (SIGIL_AUDIT_CHECKPOINT_SECONDS).
  */
 export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet): Promise<VerifyAuditExportResult> {
   const keys = createLocalJWKSet(jwks)
@@ -48,6 +59,7 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet): Pr
   let prev: AuditEntry | undefined
   let checkpoints = 0
   let signedThrough: number | null = null
+  const unsigned: number[] = []
   for (const [i, text] of lines.entries()) {
     const line = i + 1
     const e = parseLine(text, line)
@@ -69,6 +81,15 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet): Pr
       } catch (err) {
         throw new AuditVerificationError(line, e.seq, `checkpoint signature does not verify with the JWKS (${(err as Error).message})`)
       }
+      // A checkpoint signs the head as it was when it was written: an entry before it. One that names itself or a
+      // later entry was moved (signed checkpoints carried past the entries they vouch for, over a rewritten chain).
+      if (!Number.isSafeInteger(claims.seq) || claims.seq >= e.seq) {
+        throw new AuditVerificationError(line, e.seq, `checkpoint names seq ${String(claims.seq)}, not an entry before it: it was moved`)
+      }
+      const stated = e.data as { seq?: unknown; hash?: unknown }
+      if ((stated.seq !== undefined && stated.seq !== claims.seq) || (stated.hash !== undefined && stated.hash !== claims.hash)) {
+        throw new AuditVerificationError(line, e.seq, 'the checkpoint entry states another seq or hash than its signature')
+      }
       const covered = byHash.get(claims.seq)
       if (covered !== undefined && covered !== claims.hash) {
         throw new AuditVerificationError(line, e.seq, `signed checkpoint names hash ${claims.hash} for seq ${claims.seq}, the export has another`)
@@ -78,7 +99,9 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet): Pr
         signedThrough = Math.max(signedThrough ?? 0, claims.seq)
       }
     }
+    if (e.type !== CHECKPOINT_TYPE && (signedThrough === null || e.seq > signedThrough)) unsigned.push(e.seq)
     prev = e
   }
-  return { entries: lines.length, firstSeq: lines.length ? parseLine(lines[0]!, 1).seq : null, lastSeq: prev?.seq ?? null, checkpoints, signedThrough }
+  const unsignedEntries = unsigned.filter((seq) => signedThrough === null || seq > signedThrough).length
+  return { entries: lines.length, firstSeq: lines.length ? parseLine(lines[0]!, 1).seq : null, lastSeq: prev?.seq ?? null, checkpoints, signedThrough, unsignedEntries }
 }
