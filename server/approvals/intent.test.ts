@@ -24,7 +24,7 @@ test('the digest is sha256:<hex> of the canonical bytes and changes with any fie
 })
 
 test('the intent in words shows the full destination, the memo and the beneficiary', () => {
-  assert.equal(describeIntent(intent), 'Send 1.5 ETH on ethereum from wallet hot-1 to 0x52908400098527886E0F7030069857D2E4169EE7; memo: invoice 42')
+  assert.equal(describeIntent(intent), 'Send 1.5 ETH on ethereum from wallet hot-1 to 0x52908400098527886E0F7030069857D2E4169EE7; memo: \u2068invoice 42\u2069')
   const withBeneficiary = { ...intent, memo: undefined, source: { walletId: 'w', accountId: 'a' }, beneficiary: { name: 'Ada Lovelace', vasp: 'Example VASP', country: 'GB' } }
-  assert.equal(describeIntent(withBeneficiary), 'Send 1.5 ETH on ethereum from account a of wallet w to 0x52908400098527886E0F7030069857D2E4169EE7; beneficiary: Ada Lovelace at Example VASP (GB)')
+  assert.equal(describeIntent(withBeneficiary), 'Send 1.5 ETH on ethereum from account a of wallet w to 0x52908400098527886E0F7030069857D2E4169EE7; beneficiary: \u2068Ada Lovelace\u2069 at \u2068Example VASP\u2069 (GB)')
 })

@@ -36,6 +36,12 @@ const assetLabel = (asset: string): string => (/^[a-z0-9][a-z0-9._-]{0,31}$/.tes
  * The destination is shown in full, never shortened: address-poisoning attacks rely on look-alike
  * addresses whose first and last characters match.
  */
+/**
+ * Text the requester chose, between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (Unicode bidi isolates): a
+ * right-to-left name or memo then cannot reorder the amount and words around it where the summary is shown.
+ */
+const isolate = (s: string): string => `\u2068${s}\u2069`
+
 export function describeIntent(intent: TransactionIntent): string {
   const from = intent.source.accountId === undefined
     ? `wallet ${intent.source.walletId}`
@@ -43,9 +49,10 @@ export function describeIntent(intent: TransactionIntent): string {
   const parts = [`Send ${intent.amount} ${assetLabel(intent.asset)} on ${intent.chain} from ${from} to ${intent.destination}`]
   const b = intent.beneficiary
   if (b) {
-    const who = [b.name, b.accountRef && `account ${b.accountRef}`, b.vasp && `at ${b.vasp}`, b.country && `(${b.country})`].filter(Boolean).join(' ')
+    const who = [b.name && isolate(b.name), b.accountRef && `account ${isolate(b.accountRef)}`, b.vasp && `at ${isolate(b.vasp)}`,
+      b.country && `(${b.country})`].filter(Boolean).join(' ')
     parts.push(`beneficiary: ${who}`)
   }
-  if (intent.memo !== undefined) parts.push(`memo: ${intent.memo}`)
+  if (intent.memo !== undefined) parts.push(`memo: ${isolate(intent.memo)}`)
   return parts.join('; ')
 }

@@ -41,3 +41,12 @@ test('unknown keys, control and bidi characters are refused', () => {
   assert.deepEqual(paths({ ...ok, chain: 'Ethereum' }), ['chain'])
   assert.deepEqual(paths({ ...ok, asset: 'ETH' }), ['asset'])
 })
+
+test('the approval page cannot be drawn over or misread: stacked combining marks, symbols that start with digits', () => {
+  assert.deepEqual(paths({ ...ok, memo: `Invoice 7${'\u0301'.repeat(220)}` }), ['memo'])
+  assert.deepEqual(paths({ ...ok, beneficiary: { name: `Ada${'\u0336'.repeat(4)}` } }), ['beneficiary.name'])
+  // Real names stack a few marks at most: Vietnamese, Devanagari, Hebrew points pass.
+  for (const name of ['Nguyễn Thị Ánh', 'Ngu\u0079\u0065\u0302\u0303n', 'देवनागरी', 'שָׁלוֹם']) assert.deepEqual(paths({ ...ok, beneficiary: { name } }), [], name)
+  assert.deepEqual(paths({ ...ok, asset: '000eth' }), ['asset'])
+  assert.deepEqual(paths({ ...ok, asset: 'usdc.e' }), [])
+})

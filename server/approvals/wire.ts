@@ -19,8 +19,11 @@ const GENERIC_ADDRESS = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/
 
 /** Control, format (bidi overrides, zero-width), surrogate, private-use and line/paragraph separators. */
 const UNSAFE_TEXT = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}]/u
+/** More combining marks in a row than any script needs on one letter: stacked, they draw over the page's other fields. */
+const MARK_FLOOD = /\p{M}{4,}/u
 const zText = (max: number) => z.string().min(1).max(max)
   .refine((s) => !UNSAFE_TEXT.test(s), 'must not contain control, format (bidi, zero-width), private-use or line-separator characters')
+  .refine((s) => !MARK_FLOOD.test(s), 'must not stack more than three combining marks on one character')
 
 const zId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, '1-64 letters, digits, dash or underscore')
 
@@ -29,7 +32,8 @@ export const zChain = z.string().regex(/^[a-z][a-z0-9-]{1,31}$/, 'a lower-case s
 
 /** A lower-case symbol slug (`eth`, `usdc`), an EVM contract address, or a base58 mint address. */
 export const zAsset = z.string().max(64)
-  .regex(new RegExp(`^(?:[a-z0-9][a-z0-9._-]{0,31}|0x[0-9a-fA-F]{40}|[${BASE58}]{32,44})$`), 'a lower-case symbol or a token contract address')
+  // A symbol starts with a letter: "000eth" after an amount of 5 reads as "5 000ETH".
+  .regex(new RegExp(`^(?:[a-z][a-z0-9._-]{0,31}|0x[0-9a-fA-F]{40}|[${BASE58}]{32,44})$`), 'a lower-case symbol starting with a letter, or a token contract address')
 
 /** A positive decimal in the asset's whole units, at most 18 fractional digits, no exponent or sign. */
 export const zAmount = z.string().max(60)

@@ -14,11 +14,17 @@ function row(label: string, ...value: Child[]): HTMLElement {
   return h('div', null, h('dt', null, label), h('dd', null, ...value))
 }
 
+/**
+ * Text the requester chose (a memo, a beneficiary's name), isolated: right-to-left text must not reorder the
+ * labels and numbers around it ("שלום 1,000 ETH" would otherwise show as "1,000 שלום ETH").
+ */
+const isolated = (text: string, attrs: Record<string, string> = {}): HTMLElement => h('bdi', attrs, text)
+
 function beneficiary(b: NonNullable<TransactionIntent['beneficiary']>): HTMLElement {
   return h('div', { class: 'beneficiary' },
-    b.name ? h('strong', null, b.name) : null,
-    b.accountRef ? h('span', null, 'Account ', h('span', { class: 'mono' }, b.accountRef)) : null,
-    b.vasp ? h('span', null, `At ${b.vasp}`) : null,
+    b.name ? h('strong', null, isolated(b.name)) : null,
+    b.accountRef ? h('span', null, 'Account ', isolated(b.accountRef, { class: 'mono' })) : null,
+    b.vasp ? h('span', null, 'At ', isolated(b.vasp)) : null,
     b.country ? h('span', null, `Country: ${b.country}`) : null,
   )
 }
@@ -55,10 +61,10 @@ export function transferSection(view: ApprovalView, expiry: HTMLElement | null):
       row('Asset', isContract ? h('span', { class: 'mono wrap' }, i.asset) : asset),
       row('Network', chainLabel(i.chain)),
       row('From', sourceLabel(i.source)),
-      i.memo !== undefined ? row('Memo', h('span', { class: 'wrap' }, i.memo)) : null,
+      i.memo !== undefined ? row('Memo', isolated(i.memo, { class: 'wrap' })) : null,
       i.beneficiary ? row('Beneficiary', beneficiary(i.beneficiary)) : null,
     ),
-    h('div', { class: 'in-words' }, h('h3', null, 'In words'), h('p', { id: 'summary' }, view.summary)),
+    h('div', { class: 'in-words' }, h('h3', null, 'In words'), h('p', { id: 'summary', dir: 'auto' }, isolated(view.summary))),
   )
 }
 
