@@ -53,6 +53,14 @@ test('Travel Rule: the approval waits for the beneficiary, who is asked from the
   const change = (await proposed.json()) as { id: string }
   for (const p of [amara, bruno]) {
     await p.page.goto(`/approval.html?id=${change.id}`)
+    if (p === amara) {
+      // What the approver signs is shown in full: the added policy's Cedar text, marked new; the others unchanged.
+      const added = p.page.locator('#policy-texts details', { hasText: 'New' })
+      await expect(added).toHaveCount(1)
+      await expect(added.locator('pre')).toContainText('permit')
+      await expect(p.page.locator('#policy-texts details', { hasText: 'Unchanged' })).toHaveCount(texts.length)
+      await p.page.screenshot({ path: testInfo.outputPath('policy-change.png'), fullPage: true })
+    }
     await p.page.getByRole('button', { name: 'Approve with passkey' }).click()
     await expect(p.page.getByRole('status')).toContainText(/Your approval is recorded|the request is approved/)
   }

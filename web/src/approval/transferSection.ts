@@ -1,5 +1,6 @@
 import type { ApprovalView, TransactionIntent } from '../api.ts'
 import { copyButton } from '../ui/copy.ts'
+import { get } from '../api.ts'
 import { h, type Child } from '../ui/dom.ts'
 import { icon } from '../ui/icons.ts'
 import { addressGroups, assetLabel, chainLabel, groupedAmount, sourceLabel } from './format.ts'
@@ -68,8 +69,37 @@ export function transferSection(view: ApprovalView, expiry: HTMLElement | null):
   )
 }
 
-/** A policy change: what is proposed, in the server's words (the policy text itself is in the evidence). */
+type PolicyMark = 'new' | 'changed' | 'unchanged' | 'removed'
+const MARK_LABEL: Record<PolicyMark, string> = { new: 'New', changed: 'Changed', unchanged: 'Unchanged', removed: 'Removed' }
+
+/** One policy of the proposed set: its full Cedar text, open when it is new or changed. */
+function policyText(id: string, text: string | undefined, mark: PolicyMark | undefined): HTMLElement {
+  const open = mark === undefined || mark === 'new' || mark === 'changed'
+  return h('details', { class: 'policy-text', open },
+    h('summary', null, h('span', { class: 'mono' }, id), mark ? h('span', { class: mark === 'unchanged' ? 'badge' : 'badge badge-warning' }, MARK_LABEL[mark]) : null),
+    text === undefined ? h('p', { class: 'muted' }, 'Taken out of the policy set.') : h('pre', { class: 'mono wrap' }, text))
+}
+
+/**
+ * A policy change: what is proposed, in full. Every policy's Cedar text is shown (what the passkey signs is the
+ * digest of exactly these texts), marked against the set in force while the request is pending and was made
+ * under it: new and changed ones open, unchanged ones folded, removed ones listed.
+ */
 export function policyChangeSection(view: ApprovalView, expiry: HTMLElement | null): HTMLElement {
+  const proposed = (view.intent as unknown as { policies?: Record<string, string> }).policies ?? {}
+  const list = h('div', { class: 'policy-texts', id: 'policy-texts' },
+    Object.entries(proposed).sort(([a], [b]) => a.localeCompare(b)).map(([id, text]) => policyText(id, text, undefined)))
+  if (view.status === 'pending') {
+    // Marks need the set in force (roles policy-admin, auditor, treasury, risk); without it the texts stand alone.
+    void get<{ version: string; policies: Record<string, string> }>('/v1/policies').then((current) => {
+      if (current.version !== view.policyVersion) return
+      const ids = [...new Set([...Object.keys(proposed), ...Object.keys(current.policies)])].sort((a, b) => a.localeCompare(b))
+      list.replaceChildren(...ids.map((id) => {
+        const mark: PolicyMark = !(id in proposed) ? 'removed' : !(id in current.policies) ? 'new' : proposed[id] === current.policies[id] ? 'unchanged' : 'changed'
+        return policyText(id, proposed[id], mark)
+      }))
+    }).catch(() => undefined)
+  }
   return h('section', { class: 'card section transfer', 'aria-labelledby': 'transfer-title' },
     h('div', { class: 'transfer-head' },
       h('div', { class: 'transfer-amount' },
@@ -78,5 +108,7 @@ export function policyChangeSection(view: ApprovalView, expiry: HTMLElement | nu
       ),
       expiry,
     ),
+    h('h3', null, 'The policies, as they would be'),
+    list,
   )
 }
