@@ -56,7 +56,9 @@ export function decisionSection(view: ApprovalView, on: DecisionHandlers): HTMLE
     approve.addEventListener('click', () => on.approve(approve))
     reject.addEventListener('click', () => on.reject(reject))
     body = h('div', { class: 'decide' },
-      h('p', null, 'Check the amount and every character of the address first. Your passkey signs this exact transaction: if anything in it changed, your approval would not count.'),
+      h('p', null, view.kind === 'policy-change'
+        ? 'Read every new and changed policy first. Your passkey signs this exact policy set: if anything in it changed, your approval would not count.'
+        : 'Check the amount and every character of the address first. Your passkey signs this exact transaction: if anything in it changed, your approval would not count.'),
       h('div', { class: 'actions' }, approve, reject),
     )
   } else {
