@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { DEFAULT_POLICIES, effectivePolicy, enforceAttestationPolicy } from './attestationPolicy.ts'
-import { createSoftAuthenticator, startTestApp, TestClient, signUp, TEST_ORIGIN } from '../testing/index.ts'
+import { createSoftAuthenticator, startTestApp, TestClient, signIn, signUp, TEST_ORIGIN } from '../testing/index.ts'
 
 const YUBIKEY = 'cb69481e-8ff7-4039-93ec-0a2729a154a8'
 const GPM = 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4'
@@ -30,8 +30,14 @@ describe('attestation policy', () => {
     const app = await startTestApp()
     try {
       const client = new TestClient(app.url)
-      const account = await signUp(client, createSoftAuthenticator({ backupEligible: true }), 'officer')
+      const syncedFirst = createSoftAuthenticator({ backupEligible: true })
+      const account = await signUp(client, syncedFirst, 'officer')
       await app.deps.store.users.setRoles(account.user.id, ['compliance'])
+      // Signing in with it now: refused, naming the passkey (an assertion has no attestation object to name).
+      const refused = await signIn(new TestClient(app.url), syncedFirst)
+      assert.equal(refused.status, 403)
+      assert.equal(refused.body.code, 'attestation_policy_violation')
+      assert.equal(refused.body.field, 'response.id')
       const add = async (auth: ReturnType<typeof createSoftAuthenticator>) => {
         const opts = await client.post('/v1/me/passkeys/options', {})
         assert.equal(opts.body.attestation, 'direct')

@@ -93,10 +93,13 @@ function chainsToRoot(x5c: Uint8Array[], roots: string[], now: number): boolean 
   }
 }
 
-/** Throws `attestation_policy_violation` naming what failed. */
-export function enforceAttestationPolicy(policy: AttestationPolicy, c: AttestedCredential): void {
+/**
+ * Throws `attestation_policy_violation` naming what failed: the part of a registration response, or, for a stored
+ * passkey checked at sign-in (`'assertion'`), the passkey the response names (an assertion has no attestation).
+ */
+export function enforceAttestationPolicy(policy: AttestationPolicy, c: AttestedCredential, at: 'registration' | 'assertion' = 'registration'): void {
   const fail = (detail: string, field: string): never => {
-    throw new ProblemError('attestation_policy_violation', 403, { detail, field })
+    throw new ProblemError('attestation_policy_violation', 403, { detail, field: at === 'assertion' ? 'response.id' : field })
   }
   if (policy.requireAttestation && c.fmt === 'none') fail('This account needs an authenticator that provides attestation.', 'response.attestationObject')
   if (policy.deviceBoundOnly && c.deviceType === 'multiDevice') fail('This account needs a device-bound passkey (a security key), not a synced one.', 'response.authenticatorData')

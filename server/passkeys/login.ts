@@ -106,7 +106,7 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
     throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
   }
   // A role granted after the passkey was registered may demand more of it (a hardware key for compliance).
-  enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType })
+  enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType }, 'assertion')
   // The per-account limit counts this attempt in the same round trip as the counter's compare-and-set. Before
   // this point every attempt has spent a challenge, which only the per-client limit on options hands out, so
   // counting here (after the signature) bounds nothing less; a genuine assertion over the limit still moves the
