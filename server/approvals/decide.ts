@@ -10,6 +10,10 @@ import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
 import { conditionsMet } from './conditions.ts'
 import { policySourceFor } from './policySource.ts'
 import { tally } from './view.ts'
+import { compareAmounts, sumAmounts } from './velocity.ts'
+import type { TransactionIntent } from './wire.ts'
+
+const DAY_MS = 24 * 3600_000
 
 type Decision = 'approve' | 'reject'
 
@@ -63,19 +67,30 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
       throw new ProblemError('challenge_unknown', 400, { detail: 'The request changed since the challenge was made.', field: 'response.response.clientDataJSON' })
     }
     refuse(a, user)
-    const next: ApprovalRecord = { ...a, decisions: [...a.decisions, record], version: a.version + 1 }
+    let next: ApprovalRecord = { ...a, decisions: [...a.decisions, record], version: a.version + 1 }
+    // Requests approved since this one was created may have raised what it needs (velocity).
+    if (tally(next).status === 'satisfied' && next.kind === 'transfer') next = await requirementsAtSettlement(deps, next)
+    const raised = next.decision !== a.decision
     const status = tally(next).status
     const now = deps.now()
     // A met quorum approves only once every other condition (Travel Rule: a verified beneficiary) holds too.
-    if (status === 'rejected' || (status === 'satisfied' && conditionsMet(next))) {
+    if (next.status !== 'blocked' && (status === 'rejected' || (status === 'satisfied' && conditionsMet(next)))) {
       Object.assign(next, { status: status === 'satisfied' ? 'approved' : 'rejected', settledAt: now })
     }
     const events = [domainEvent('approval.decision', a.id, now, { user: user.id, decision, credential: passkey.id })]
+    if (raised && next.status === 'pending') {
+      events.push(domainEvent('approval.requirements_raised', a.id, now, { requirements: next.decision.requirements.map(({ group, quorum }) => ({ group, quorum })) }))
+    }
+    if (next.status === 'blocked') events.push(domainEvent('approval.blocked', a.id, now, { kind: a.kind, digest: a.digest }))
     if (next.status === 'approved') events.push(domainEvent('approval.approved', a.id, now, { kind: a.kind, digest: a.digest, approvers: approversOf(next) }))
     if (next.status === 'rejected') events.push(domainEvent('approval.rejected', a.id, now, { kind: a.kind, digest: a.digest }))
     // The audit entries go with the write, only if it wins.
     const entries: AuditInput[] = [{ type: `approval.${decision === 'approve' ? 'approved_by' : 'rejected_by'}`, actor: user.id, subject: a.id,
       data: { credential: passkey.id, digest: a.digest, policyVersion: a.policyVersion } }]
+    if (raised) {
+      entries.push({ type: 'approval.requirements_raised', actor: 'system', subject: a.id,
+        data: { approvedLast24h: next.decision.approvedLast24h, requirements: next.decision.requirements.map(({ group, quorum }) => ({ group, quorum })) } })
+    }
     if (next.status !== 'pending') entries.push({ type: `approval.${next.status}`, actor: 'system', subject: a.id, data: { digest: a.digest } })
     if (await deps.store.approvals.update(next, events, { entries, at: now })) {
       if (next.status === 'approved' && next.kind === 'policy-change') return applyPolicyChange(deps, next)
@@ -86,6 +101,33 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     a = fresh
   }
   throw new ProblemError('approval_busy', 503, { detail: 'Too many concurrent decisions; try again.', headers: { 'Retry-After': '1' } })
+}
+
+/**
+ * Velocity again when the quorum is met: the day's total was judged when the request was created, with what was
+ * approved and what other requests then pending reserved. Requests opened at the same instant did not see each
+ * other, and others may have been approved since; if what is approved now (with this one) is more than was counted,
+ * the policy decides again on that total (same policy version, same decision time, the day's figures of now), and
+ * what it requires now replaces what was recorded: the request stays pending for the new approvers. Recorded with
+ * the inputs that give it, so the evidence re-checks offline.
+ */
+async function requirementsAtSettlement(deps: AppDeps, a: ApprovalRecord): Promise<ApprovalRecord> {
+  const d = a.decision
+  const approvedNow = sumAmounts(await deps.store.approvals.approvedAmounts(a.walletId, a.asset, deps.now() - DAY_MS))
+  if (compareAmounts(approvedNow, sumAmounts([d.approvedLast24h, d.pendingTotal ?? '0'])) <= 0) return a
+  const engine = await policySourceFor(deps.store).byVersion(a.policyVersion)
+  if (!engine) return a
+  const result = engine.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(d.decidedAt),
+    approvedLast24h: approvedNow, pendingTotal: '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: conditionsMet(a) })
+  if (result.outcome !== 'approval_required') {
+    return { ...a, status: 'blocked', settledAt: deps.now(), decision: { ...d, approvedLast24h: approvedNow, pendingTotal: '0',
+      blocks: result.blocks.map((b) => ({ code: b.code, reason: b.reason, ...(b.policyId ? { policyId: b.policyId } : {}) })) } }
+  }
+  const had = new Map(d.requirements.map((r) => [r.group, r.quorum]))
+  const raised = result.requirements.some((r) => r.quorum > (had.get(r.group) ?? 0)) || (result.separationOfDuties && !d.separationOfDuties)
+  if (!raised) return a
+  return { ...a, decision: { ...d, approvedLast24h: approvedNow, pendingTotal: '0', separationOfDuties: result.separationOfDuties,
+    requirements: result.requirements.map((r) => ({ group: r.group, quorum: r.quorum, reasons: r.reasons, policyIds: r.policyIds })) } }
 }
 
 /** The people whose approval counted, sorted. */

@@ -9,7 +9,7 @@ export const EVENT_TYPES = [
   'account.created', 'login', 'passkey.added', 'passkey.renamed', 'passkey.removed', 'passkey.clone_suspected',
   'recovery.codes_generated', 'recovery.used', 'recovery.credential_used', 'session.revoked', 'sessions.revoked_all',
   'user.roles_changed', 'client.created', 'client.revoked',
-  'approval.created', 'approval.blocked', 'approval.decision', 'approval.approved', 'approval.rejected', 'approval.expired',
+  'approval.created', 'approval.blocked', 'approval.decision', 'approval.requirements_raised', 'approval.approved', 'approval.rejected', 'approval.expired',
   'approval.token_issued', 'approval.redeemed', 'approval.beneficiary_verified', 'approval.beneficiary_failed', 'policy.changed', 'presentation.verified', 'presentation.failed',
   'kyc.subject_received', 'kyc.offer_created', 'kyc.offer_redeemed', 'kyc.credential_issued', 'kyc.credential_revoked',
   'kyc.credential_suspended', 'kyc.credential_reinstated',

@@ -260,6 +260,24 @@ test('velocity: requests still pending are reserved, so a batch opened before an
   assert.deepEqual(groups(after.body), ['treasury'])
 })
 
+test('velocity: requests opened at the same instant cannot all be approved under the daily limit; the quorum raises what they need', async () => {
+  const body = { intent: intent({ amount: '19', source: { walletId: 'race-1' } }) }
+  const opened = await Promise.all(Array.from({ length: 6 }, () => create(body)))
+  for (const a of opened) await decideAs(people.alice!, a.id)
+  const after = await Promise.all(opened.map(async (a) => (await api().get(`/v1/approvals/${a.id}`, keys.wallet)).body))
+  const approved = after.filter((a) => a.status === 'approved')
+  assert.ok(approved.length * 19 <= 100, `${approved.length} × 19 ETH approved by treasury alone`)
+  const waiting = after.filter((a) => a.status === 'pending')
+  assert.ok(waiting.length >= 1)
+  for (const w of waiting) assert.ok(w.requirements.some((r: { group: string }) => r.group === 'risk'), JSON.stringify(w.requirements))
+  // Raised at the quorum (not at creation) for those that first needed treasury only: said in the audit log.
+  const audit = await app.deps.store.audit.list({ limit: 100_000 })
+  const raisedAtQuorum = waiting.filter((w) => opened.find((o) => o.id === w.id)!.requirements.every((r: { group: string }) => r.group !== 'risk'))
+  for (const w of raisedAtQuorum) assert.ok(audit.some((e) => e.type === 'approval.requirements_raised' && e.subject === w.id))
+  // The evidence of an approved one still re-checks offline.
+  assert.equal((await verifyEvidence((await people.alice!.client.get(`/v1/approvals/${approved[0].id}/evidence`)).body, { expectedRPID: 'localhost' })).digest, approved[0].digest)
+})
+
 test('velocity: approved amounts count in the next decision; simulate creates nothing', async () => {
   const before = (await api().get('/v1/approvals?scope=all&limit=200', keys.wallet)).body.approvals.length
   const sim = await api().post('/v1/policies/simulate', { intent: intent({ source: { walletId: 'hot-1' } }) }, keys.wallet)
