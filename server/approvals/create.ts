@@ -7,10 +7,9 @@ import { ProblemError } from '../errors.ts'
 import type { ApprovalPolicyDecision, ApprovalRecord, UserRecord } from '../store/index.ts'
 import { digestOf, intentDigest } from './intent.ts'
 import { policySourceFor } from './policySource.ts'
-import { sumAmounts } from './velocity.ts'
+import { sumAmounts, VELOCITY_WINDOW_MS } from './velocity.ts'
 import type { TransactionIntent } from './wire.ts'
 
-const DAY_MS = 24 * 3600_000
 
 export const newApprovalId = (): string => `apr_${randomToken(16)}`
 
@@ -24,7 +23,7 @@ export interface TransferInput {
 export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input: TransferInput): Promise<{ result: ApprovalDecision; decision: ApprovalPolicyDecision }> {
   const now = deps.now()
   const { walletId } = input.intent.source
-  const [approved, pending] = await Promise.all([deps.store.approvals.approvedAmounts(walletId, input.intent.asset, now - DAY_MS),
+  const [approved, pending] = await Promise.all([deps.store.approvals.approvedAmounts(walletId, input.intent.asset, now - VELOCITY_WINDOW_MS),
     deps.store.approvals.pendingAmounts(walletId, input.intent.asset, now)])
   const approvedLast24h = sumAmounts(approved)
   const pendingTotal = sumAmounts(pending)
@@ -32,7 +31,8 @@ export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input:
   return { result, decision: policyDecision(result, input.requester, now, approvedLast24h, pendingTotal) }
 }
 
-function policyDecision(result: ApprovalDecision, requester: ApprovalPolicyDecision['requester'], now: number, approvedLast24h: string, pendingTotal: string): ApprovalPolicyDecision {
+/** The decision record of a policy evaluation: its inputs and what it requires or why it blocks. */
+export function policyDecision(result: ApprovalDecision, requester: ApprovalPolicyDecision['requester'], now: number, approvedLast24h: string, pendingTotal: string): ApprovalPolicyDecision {
   return {
     requester, decidedAt: now, approvedLast24h, pendingTotal, destinationAllowlisted: false,
     requirements: result.outcome === 'approval_required'

@@ -10,10 +10,9 @@ import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
 import { conditionsMet } from './conditions.ts'
 import { policySourceFor } from './policySource.ts'
 import { tally } from './view.ts'
-import { compareAmounts, sumAmounts } from './velocity.ts'
+import { policyDecision } from './create.ts'
+import { compareAmounts, sumAmounts, VELOCITY_WINDOW_MS } from './velocity.ts'
 import type { TransactionIntent } from './wire.ts'
-
-const DAY_MS = 24 * 3600_000
 
 type Decision = 'approve' | 'reject'
 
@@ -68,10 +67,11 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
     }
     refuse(a, user)
     let next: ApprovalRecord = { ...a, decisions: [...a.decisions, record], version: a.version + 1 }
+    let status = tally(next).status
     // Requests approved since this one was created may have raised what it needs (velocity).
-    if (tally(next).status === 'satisfied' && next.kind === 'transfer') next = await requirementsAtSettlement(deps, next)
+    if (status === 'satisfied' && next.kind === 'transfer') next = await requirementsAtSettlement(deps, next)
     const raised = next.decision !== a.decision
-    const status = tally(next).status
+    if (raised) status = tally(next).status
     const now = deps.now()
     // A met quorum approves only once every other condition (Travel Rule: a verified beneficiary) holds too.
     if (next.status !== 'blocked' && (status === 'rejected' || (status === 'satisfied' && conditionsMet(next)))) {
@@ -113,21 +113,19 @@ export async function decide(deps: AppDeps, user: UserRecord, approval: Approval
  */
 async function requirementsAtSettlement(deps: AppDeps, a: ApprovalRecord): Promise<ApprovalRecord> {
   const d = a.decision
-  const approvedNow = sumAmounts(await deps.store.approvals.approvedAmounts(a.walletId, a.asset, deps.now() - DAY_MS))
+  const approvedNow = sumAmounts(await deps.store.approvals.approvedAmounts(a.walletId, a.asset, deps.now() - VELOCITY_WINDOW_MS))
   if (compareAmounts(approvedNow, sumAmounts([d.approvedLast24h, d.pendingTotal ?? '0'])) <= 0) return a
   const engine = await policySourceFor(deps.store).byVersion(a.policyVersion)
   if (!engine) return a
   const result = engine.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(d.decidedAt),
     approvedLast24h: approvedNow, pendingTotal: '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: conditionsMet(a) })
-  if (result.outcome !== 'approval_required') {
-    return { ...a, status: 'blocked', settledAt: deps.now(), decision: { ...d, approvedLast24h: approvedNow, pendingTotal: '0',
-      blocks: result.blocks.map((b) => ({ code: b.code, reason: b.reason, ...(b.policyId ? { policyId: b.policyId } : {}) })) } }
-  }
+  // The conditions (a verified beneficiary) stay as recorded; the rest is the new decision's.
+  const { requirements, separationOfDuties, blocks } = policyDecision(result, d.requester, d.decidedAt, approvedNow, '0')
+  const decision = { ...d, approvedLast24h: approvedNow, pendingTotal: '0' }
+  if (result.outcome !== 'approval_required') return { ...a, status: 'blocked', settledAt: deps.now(), decision: { ...decision, blocks } }
   const had = new Map(d.requirements.map((r) => [r.group, r.quorum]))
-  const raised = result.requirements.some((r) => r.quorum > (had.get(r.group) ?? 0)) || (result.separationOfDuties && !d.separationOfDuties)
-  if (!raised) return a
-  return { ...a, decision: { ...d, approvedLast24h: approvedNow, pendingTotal: '0', separationOfDuties: result.separationOfDuties,
-    requirements: result.requirements.map((r) => ({ group: r.group, quorum: r.quorum, reasons: r.reasons, policyIds: r.policyIds })) } }
+  if (!requirements.some((r) => r.quorum > (had.get(r.group) ?? 0)) && !(separationOfDuties && !d.separationOfDuties)) return a
+  return { ...a, decision: { ...decision, requirements, separationOfDuties } }
 }
 
 /** The people whose approval counted, sorted. */

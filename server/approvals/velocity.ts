@@ -1,23 +1,26 @@
+/** The velocity window: what was approved this long before counts in the day's total. */
+export const VELOCITY_WINDOW_MS = 24 * 3600_000
+
+const SCALE = 18
+
+/** An amount as Sigil writes it, in units of 10^-18; undefined for anything else. */
+function units(amount: string): bigint | undefined {
+  const m = /^(\d+)(?:\.(\d{1,18}))?$/.exec(amount)
+  return m ? BigInt(m[1]!) * 10n ** BigInt(SCALE) + BigInt((m[2] ?? '').padEnd(SCALE, '0')) : undefined
+}
+
 /** Exact decimal sum of amounts with up to 18 fractional digits (BigInt; no floating point anywhere). */
 export function sumAmounts(amounts: readonly string[]): string {
-  const SCALE = 18
   let total = 0n
-  for (const a of amounts) {
-    const m = /^(\d+)(?:\.(\d{1,18}))?$/.exec(a)
-    if (!m) continue // not an amount Sigil wrote; never counted as less than it is, so skipped only if unparseable
-    total += BigInt(m[1]!) * 10n ** BigInt(SCALE) + BigInt((m[2] ?? '').padEnd(SCALE, '0'))
-  }
+  // Not an amount Sigil wrote: skipped, never counted as less than it is.
+  for (const a of amounts) total += units(a) ?? 0n
   const whole = total / 10n ** BigInt(SCALE)
   const frac = (total % 10n ** BigInt(SCALE)).toString().padStart(SCALE, '0').replace(/0+$/, '')
   return frac ? `${whole}.${frac}` : `${whole}`
 }
 
-/** `a` - `b` as a sign (-1, 0, 1), exactly (amounts as Sigil writes them). */
+/** `a` - `b` as a sign (-1, 0, 1), exactly (amounts as Sigil writes them; anything else counts as 0). */
 export function compareAmounts(a: string, b: string): number {
-  const units = (x: string): bigint => {
-    const m = /^(\d+)(?:\.(\d{1,18}))?$/.exec(x)
-    return m ? BigInt(m[1]!) * 10n ** 18n + BigInt((m[2] ?? '').padEnd(18, '0')) : 0n
-  }
-  const d = units(a) - units(b)
+  const d = (units(a) ?? 0n) - (units(b) ?? 0n)
   return d > 0n ? 1 : d < 0n ? -1 : 0
 }

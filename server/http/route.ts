@@ -95,7 +95,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
     return { status: def.status ?? 200, body: out }
   }
   const result = isMutating(def.method)
-    ? await withIdempotency(deps, req, res, idempotencyScope(principal, req.ip), def, execute)
+    ? await withIdempotency(deps, req, res, () => idempotencyScope(principal, req.ip), def, execute)
     : await execute()
   if (isMutating(def.method)) deps.outbox?.kick()
   if (result === undefined || res.headersSent) return // replayed by the idempotency layer, or streamed by the handler

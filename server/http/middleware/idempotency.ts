@@ -39,14 +39,15 @@ export interface IdempotentOperation {
  * the same key with a different body is refused with 422; a retry while the first still runs gets 409.
  * Answers are kept for success and client errors, not for 429 or 5xx, so those can be retried.
  */
-export async function withIdempotency(deps: AppDeps, req: Request, res: Response, scope: string, def: IdempotentOperation,
+export async function withIdempotency(deps: AppDeps, req: Request, res: Response, scope: string | (() => string), def: IdempotentOperation,
   execute: () => Promise<Outcome>): Promise<Outcome | undefined> {
   const raw = req.headers['idempotency-key']
   if (raw === undefined) return execute()
   if (typeof raw !== 'string' || !KEY_RE.test(raw)) {
     throw new ProblemError('idempotency_key_invalid', 400, { detail: 'Idempotency-Key must be 1-255 visible ASCII characters.', field: 'idempotency-key' })
   }
-  const key = `${scope}:${def.operationId}:${raw}`
+  // A function is called only here: most calls carry no key, and a caller's scope may cost a hash.
+  const key = `${typeof scope === 'function' ? scope() : scope}:${def.operationId}:${raw}`
   // The raw bytes (kept by the JSON parser), not a re-serialisation: deep bodies cannot overflow the stack. A form
   // body (flat, parsed by urlencoded) is fingerprinted by its parsed fields.
   const rawBody = (req as { rawBody?: Buffer }).rawBody ?? (req.is('application/x-www-form-urlencoded') ? JSON.stringify(req.body ?? {}) : undefined)
