@@ -66,6 +66,45 @@ describe('attestation policy', () => {
     }
   })
 
+  test('removing both hardware keys at once leaves one: the check is atomic in the store', async () => {
+    const app = await startTestApp()
+    try {
+      const client = new TestClient(app.url)
+      await signUp(client, createSoftAuthenticator({ backupEligible: true }), 'officer2')
+      const me = (await client.get('/v1/me')).body
+      await app.deps.store.users.setRoles(me.user?.id ?? me.id, ['compliance'])
+      const keys: string[] = []
+      for (let i = 0; i < 2; i++) {
+        const opts = await client.post('/v1/me/passkeys/options', {})
+        const r = await client.post('/v1/me/passkeys/verify', { response: await createSoftAuthenticator({ attestation: 'packed-self', aaguid: YUBIKEY }).register(opts.body, { origin: TEST_ORIGIN }) })
+        assert.equal(r.status, 201, JSON.stringify(r.body))
+        keys.push(r.body.passkey.id)
+      }
+      // Three passkeys, two of which can sign in. Both removals read the passkeys before either removes one (the
+      // listing waits for the other request), so both pass the route's own check: the store must refuse one.
+      const passkeys = app.deps.store.passkeys
+      const listByUser = passkeys.listByUser.bind(passkeys)
+      let arrived = 0
+      let release!: () => void
+      const bothRead = new Promise<void>((resolve) => { release = resolve })
+      passkeys.listByUser = async (userId) => {
+        const list = await listByUser(userId)
+        if (++arrived === 2) release()
+        await Promise.race([bothRead, new Promise((r) => setTimeout(r, 2000))])
+        return list
+      }
+      const results = await Promise.all(keys.map((id) => client.delete(`/v1/me/passkeys/${id}`)))
+      passkeys.listByUser = listByUser
+      assert.equal(arrived, 2)
+      assert.deepEqual(results.map((r) => r.status).sort(), [204, 409])
+      const left = (await client.get('/v1/me/passkeys')).body.passkeys as { id: string }[]
+      assert.equal(left.length, 2)
+      assert.equal(left.filter((p) => keys.includes(p.id)).length, 1, 'one hardware key stays')
+    } finally {
+      await app.close()
+    }
+  })
+
   test('an AAGUID deny list applies to sign-up', async () => {
     const app = await startTestApp({ attestationPolicies: { default: { requireAttestation: false, deviceBoundOnly: false, aaguidAllow: [], aaguidDeny: [GPM] } } })
     try {

@@ -120,8 +120,12 @@ export interface PasskeyStore {
   /** Compare-and-set on the counter; false when another login moved it first. */
   recordUse(id: string, use: RecordPasskeyUse): Promise<boolean>
   rename(userId: string, id: string, name: string, events?: OutboxEvent[]): Promise<boolean>
-  /** Removes the passkey unless it is the user's last one, checked and done atomically. */
-  removeKeepingOne(userId: string, id: string, events?: OutboxEvent[]): Promise<RemovePasskeyResult>
+  /**
+   * Removes the passkey unless it is the user's last one, checked and done atomically. With `keep`, only those
+   * credential ids count as a way in: the passkey is removed only if another one of them stays (a role that signs in
+   * with hardware keys only must keep one; two removals at once cannot each count on the other).
+   */
+  removeKeepingOne(userId: string, id: string, events?: OutboxEvent[], keep?: readonly string[]): Promise<RemovePasskeyResult>
 }
 
 export type SessionKind = 'full' | 'recovery'

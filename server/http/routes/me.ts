@@ -77,8 +77,12 @@ export function meRoutes(api: Api): void {
           ? 'Your other passkeys are not of a kind your role accepts for signing in; add one that is before removing this one.'
           : 'Add another passkey before removing your last one.' })
       }
+      // The store checks again, atomically, that one of the passkeys that can sign in stays: two removals at once
+      // (two tabs, two devices) must not each count on the other's passkey.
+      const canSignIn = passkeys.filter(signsIn).map((p) => p.id)
       const r = await deps.store.passkeys.removeKeepingOne(user.id, params.id,
-        [domainEvent('passkey.removed', params.id, deps.now(), { user: user.id })])
+        [domainEvent('passkey.removed', params.id, deps.now(), { user: user.id })],
+        canSignIn.length === passkeys.length ? undefined : canSignIn)
       if (r === 'not_found') throw new ProblemError('passkey_not_found', 404, { field: 'id' })
       if (r === 'last_passkey') throw new ProblemError('last_passkey', 409, { detail: 'Add another passkey before removing your last one.', field: 'id' })
       const ended = await deps.store.sessions.deleteAllForUser(user.id, session.idHash)

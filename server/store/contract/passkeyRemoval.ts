@@ -49,6 +49,32 @@ export function passkeyRemovalContract(name: string, target: ContractTarget) {
       assert.deepEqual(left[0], passkeys[results.indexOf('last_passkey')])
     }))
 
+    test('with a keep list, removes only while another listed passkey stays', () => withStores(target, async (store) => {
+      const { user, passkeys: [hw1, hw2, synced] } = await seedUser(store, 3)
+      const keep = [hw1!.id, hw2!.id]
+      assert.equal(await store.passkeys.removeKeepingOne(user.id, synced!.id, [], keep), 'removed')
+      assert.equal(await store.passkeys.removeKeepingOne(user.id, hw1!.id, [], keep), 'removed')
+      assert.equal(await store.passkeys.removeKeepingOne(user.id, hw2!.id, [], keep), 'last_passkey')
+      assert.deepEqual((await store.passkeys.listByUser(user.id)).map((p) => p.id), [hw2!.id])
+    }))
+
+    test('with a keep list, the last listed passkey stays although others remain', () => withStores(target, async (store) => {
+      const { user, passkeys: [hw, a] } = await seedUser(store, 3)
+      assert.equal(await store.passkeys.removeKeepingOne(user.id, hw!.id, [], [hw!.id]), 'last_passkey')
+      assert.equal(await store.passkeys.removeKeepingOne(user.id, a!.id, [], [hw!.id]), 'removed')
+      assert.equal((await store.passkeys.listByUser(user.id)).length, 2)
+    }))
+
+    test('removing both listed passkeys at once (others remaining) leaves one listed', () => withStores(target, async (store, all) => {
+      const { user, passkeys } = await seedUser(store, 4)
+      const keep = [passkeys[0]!.id, passkeys[1]!.id]
+      const results = await race(all, 2, (s, i) => s.passkeys.removeKeepingOne(user.id, keep[i]!, [], keep))
+      assert.deepEqual([...results].sort(), ['last_passkey', 'removed'])
+      const left = (await store.passkeys.listByUser(user.id)).map((p) => p.id)
+      assert.equal(left.filter((id) => keep.includes(id)).length, 1)
+      assert.equal(left.length, 3)
+    }))
+
     test(`${RACERS} concurrent removals over five passkeys leave exactly one`, () =>
       withStores(target, async (store, all) => {
         const { user, passkeys } = await seedUser(store, 5)

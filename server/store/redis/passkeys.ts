@@ -35,6 +35,13 @@ return 1`)
 const REMOVE_KEEPING_ONE = withOutbox(lua(`
 if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 'not_found' end
 if redis.call('SCARD', KEYS[1]) <= 1 then return 'last_passkey' end
+if ARGV[2] == 'keep' then
+  local kept = false
+  for i = 3, #ARGV do
+    if ARGV[i] ~= ARGV[1] and redis.call('SISMEMBER', KEYS[1], ARGV[i]) == 1 then kept = true break end
+  end
+  if not kept then return 'last_passkey' end
+end
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
 return 'removed'`), "r == 'removed'")
@@ -105,8 +112,9 @@ export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
       // The key is under the caller's account, so renaming another user's passkey finds nothing.
       return await runWithEvents(RENAME, [keys.passkey(userId, id)], ['name', name], events) === 1
     },
-    async removeKeepingOne(userId, id, events) {
-      const result = await runWithEvents(REMOVE_KEEPING_ONE, [keys.passkeys(userId), keys.passkey(userId, id)], [id], events)
+    async removeKeepingOne(userId, id, events, keep) {
+      const result = await runWithEvents(REMOVE_KEEPING_ONE, [keys.passkeys(userId), keys.passkey(userId, id)],
+        keep ? [id, 'keep', ...keep] : [id], events)
       // The index is in another slot; until this DEL lands, get(id) finds the owner but no record.
       if (result === 'removed') await conn.call(keys.credential(id), ['DEL', keys.credential(id)])
       return result as RemovePasskeyResult

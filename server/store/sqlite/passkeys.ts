@@ -21,10 +21,11 @@ export function sqlitePasskeys(db: Database, write: WriteEvents, users: Pick<Use
     (SELECT count(*) FROM passkeys WHERE user_id = ?) AS total`)
   const deleteOne = db.prepare<[string]>('DELETE FROM passkeys WHERE id = ?')
   // IMMEDIATE takes the write lock before the count, so two removals cannot both see "two left".
-  const removeKeepingOne = withEvents(db, write, (userId: string, id: string): RemovePasskeyResult => {
+  const removeKeepingOne = withEvents(db, write, (userId: string, id: string, keep?: readonly string[]): RemovePasskeyResult => {
     const { found, total } = probe.get(id, userId, userId)!
     if (!found) return 'not_found'
     if (total <= 1) return 'last_passkey'
+    if (keep && !byUser.all(userId).some((p) => p.id !== id && keep.includes(p.id))) return 'last_passkey'
     deleteOne.run(id)
     return 'removed'
   }, (r) => r === 'removed')
@@ -59,8 +60,8 @@ export function sqlitePasskeys(db: Database, write: WriteEvents, users: Pick<Use
     async rename(userId, id, name, events) {
       return rename(events, userId, id, name)
     },
-    async removeKeepingOne(userId, id, events) {
-      return removeKeepingOne(events, userId, id)
+    async removeKeepingOne(userId, id, events, keep) {
+      return removeKeepingOne(events, userId, id, keep)
     },
   }
 }
