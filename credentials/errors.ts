@@ -35,6 +35,10 @@ export type CredentialErrorCode =
   | 'sd_hash_mismatch' // KB-JWT `sd_hash` is not the hash of the presented SD-JWT
   | 'nonce_mismatch'
   | 'audience_mismatch'
+  // JWT-VC presentations (verifyJwtVp)
+  | 'vp_invalid' // not a holder-signed VP JWT with one JWT-VC: wrong `typ`, `iss` not a did:jwk/did:key, bad signature
+  | 'vp_stale' // VP `iat` outside the accepted window, or `exp` passed
+  | 'holder_mismatch' // the credential's `sub` is not the DID that signed the presentation
   // what was disclosed
   | 'claim_not_found' // the holder asked to disclose a claim the credential does not have
   | 'claims_not_requested' // the presentation discloses claims outside `expectedClaims`

@@ -48,7 +48,10 @@ export {
 export { verifyPresentation, type VerifyPresentationOptions, type VerifyPresentationResult } from './presentation/index.ts'
 
 /** Legacy W3C JWT-VC form (did-jwt-vc): non-PII claims only. */
-export { KYC_JWT_VC_CLAIMS, issueKycJwtVc, verifyJwtVc, type IssueKycJwtVcOptions, type VerifyJwtVcOptions, type VerifyJwtVcResult } from './jwtvc/index.ts'
+export {
+  KYC_JWT_VC_CLAIMS, issueKycJwtVc, verifyJwtVc, verifyJwtVp, type IssueKycJwtVcOptions, type VerifyJwtVcOptions, type VerifyJwtVcResult,
+  type VerifyJwtVpOptions, type VerifyJwtVpResult,
+} from './jwtvc/index.ts'
 
 /** Token Status List (draft-ietf-oauth-status-list): lists, tokens, checks. */
 export {

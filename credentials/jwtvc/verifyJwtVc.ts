@@ -41,8 +41,8 @@ const codeOf = (message: string): CredentialErrorCode =>
  * Verifies a JWT-VC: our own checks first (allowlisted `alg`, `typ` `JWT` or `vc+jwt`, trusted issuer, one `vc.type`
  * the issuer is trusted for (the vct), time claims), then the signature: with the trust entry's pinned keys when it
  * has them, else with did-jwt-vc `verifyCredential` (an assertionMethod key of the issuer DID); then the status list
- * if a fetcher is given. A JWT-VC has no holder binding: whoever holds a copy can show it (the SD-JWT VC form, with
- * its key-binding JWT, is the one to ask for when that matters).
+ * if a fetcher is given. A JWT-VC alone has no holder binding: whoever holds a copy can show it. Ask for a
+ * holder-signed presentation and check it with verifyJwtVp (or ask for the SD-JWT VC form, with its key-binding JWT).
  */
 export async function verifyJwtVc(jwt: string, options: VerifyJwtVcOptions): Promise<VerifyJwtVcResult> {
   const decoded = decodeJws(jwt)
