@@ -22,6 +22,8 @@ test("README's error table lists exactly the problem codes the server can answer
     for (const m of text.matchAll(/^\s*\[\/.+\/i?, '([a-z_]+)'/gm)) code.add(m[1]!)
     // Problems described before they are built (approvals/access.ts: `{ code, status, detail }`).
     for (const m of text.matchAll(/\{ code: '([a-z_]+)', status: \d{3}/g)) code.add(m[1]!)
+    // Built by a local helper (approvals/verifyEvidence.ts: `throw fail('evidence_…', …)`).
+    for (const m of text.matchAll(/throw fail\('([a-z_]+)'/g)) code.add(m[1]!)
   }
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
   const table = readme.slice(readme.indexOf('| code | status | meaning |'))

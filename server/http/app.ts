@@ -187,9 +187,18 @@ export function createApp(deps: AppDeps): {
   // Express answers HEAD with the GET handler, and some API GETs are single-use (an OpenID4VP request object, a
   // presentation result read once): a HEAD from a link checker or a proxy must not spend them. The API has no use
   // for HEAD, so it is refused there (the web app, probes and metadata still answer it).
+  // OPTIONS is answered here too, with the methods the path has (Express would answer 200 text/plain naming HEAD).
+  const allowed = (url: string): string[] => ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].filter((m) => api.match(m, url.split('?')[0]!) !== undefined)
   app.use('/v1', (req, res, next) => {
-    if (req.method !== 'HEAD') return next()
-    sendProblem(res, new ProblemError('method_not_allowed', 405, { detail: 'The API does not answer HEAD; use GET.', headers: { Allow: 'GET' } }))
+    if (req.method !== 'HEAD' && req.method !== 'OPTIONS') return next()
+    const methods = allowed(req.originalUrl)
+    if (req.method === 'OPTIONS') {
+      if (methods.length === 0) return next()
+      res.setHeader('Allow', [...methods, 'OPTIONS'].join(', '))
+      return void res.status(204).end()
+    }
+    sendProblem(res, new ProblemError('method_not_allowed', 405, { detail: methods.includes('GET') || methods.length === 0 ? 'The API does not answer HEAD; use GET.' : `The API does not answer HEAD; this path takes ${methods.join(', ')}.`,
+      headers: { Allow: (methods.length ? methods : ['GET']).join(', ') } }))
   })
 
   const router = express.Router()

@@ -88,6 +88,46 @@ describe('HTTP contract', () => {
     assert.match(await docs.text(), /Sigil API/)
   })
 
+  test('/openapi.json is true to the code: query parameters, Origin, 5xx, problem extension members, secret answers', async () => {
+    const doc = (await new TestClient(app.url).get('/openapi.json')).body
+    const list = doc.paths['/v1/approvals'].get
+    assert.deepEqual(list.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name), ['scope', 'limit'])
+    const kyc = doc.paths['/v1/kyc/credentials'].get.parameters.find((p: { name: string }) => p.name === 'subjectRef')
+    assert.equal(kyc?.required, true)
+    assert.deepEqual(doc.paths['/v1/audit'].get.responses['200'].content, { 'application/x-ndjson': {} })
+    // Sign-in needs an Origin even from a non-browser client, and says so; an API-key call does not list it.
+    const origin = doc.paths['/v1/passkeys/login/options'].post.parameters.find((p: { name: string }) => p.name === 'Origin')
+    assert.equal(origin?.required, true)
+    assert.ok(!doc.paths['/v1/approvals'].post.parameters?.some((p: { name: string }) => p.name === 'Origin'))
+    const noOrigin = await fetch(`${app.url}/v1/passkeys/login/options`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    assert.equal(noOrigin.status, 403)
+    assert.match(doc.paths['/v1/passkeys/login/options'].post.responses['4XX'].description, /origin_required/)
+    assert.match(doc.paths['/v1/passkeys/login/options'].post.responses['5XX'].description, /store_unavailable, overloaded, internal/)
+    assert.doesNotMatch(doc.paths['/v1/passkeys/login/options'].post.responses['4XX'].description, /internal/)
+    assert.doesNotMatch(doc.paths['/v1/me'].get.responses['4XX'].description, /idempotency|origin_/, 'a GET lists no body, CSRF or idempotency codes')
+    assert.match(doc.paths['/v1/me/passkeys'].get.responses['4XX'].description, /recovery_session_restricted/)
+    assert.equal(doc.paths['/v1/me/passkeys/verify'].post['x-sigil-recovery-session'], true)
+    const tokenKey = doc.paths['/v1/sessions/token'].post.parameters.find((p: { name: string }) => p.name === 'Idempotency-Key')
+    assert.match(tokenKey.description, /idempotency_replay_unavailable/)
+    assert.match(doc.paths['/v1/sessions/token'].post.responses['4XX'].description, /idempotency_replay_unavailable/)
+    // A real problem with an extension member fits the published Problem schema (extra members allowed).
+    const problem = doc.components.schemas.Problem
+    assert.deepEqual(problem.additionalProperties, {})
+    for (const member of ['errors', 'retryAfter', 'maxAgeSeconds', 'credentialId', 'reason', 'refused', 'credentialStatus']) assert.ok(problem.properties[member], member)
+  })
+
+  test('HEAD and OPTIONS on the API: 405 and 204, each with the Allow the path really has', async () => {
+    const c = new TestClient(app.url)
+    const head = await c.request('HEAD', '/v1/passkeys/login/options')
+    assert.equal(head.status, 405)
+    assert.equal(head.headers.get('allow'), 'POST')
+    assert.equal((await c.request('HEAD', '/v1/me')).headers.get('allow'), 'GET')
+    const options = await c.request('OPTIONS', '/v1/me/passkeys/abc')
+    assert.equal(options.status, 204)
+    assert.equal(options.headers.get('allow'), 'PATCH, DELETE, OPTIONS')
+    assert.equal((await c.request('OPTIONS', '/v1/no-such-thing')).status, 404)
+  })
+
   test('API keys: hashed at rest, roles reported, revoked keys refused', async () => {
     const { client, key } = await createApiClient(app.deps.store, 'wallet', ['wallet-backend'], app.clock.now())
     assert.ok(!JSON.stringify(await app.deps.store.apiClients.get(client.id)).includes(key), 'only the hash is stored')

@@ -136,6 +136,8 @@ test('revoke, suspend and reinstate: the status list changes and our verifier fo
   const final = await w.officer.post(`/v1/kyc/credentials/${idFor(a.credential)}/reinstate`, { reason: 'oops' })
   assert.equal(final.status, 409)
   assert.equal(final.body.code, 'kyc_credential_status_conflict')
+  assert.equal(final.body.status, 409, 'the problem\'s status is the HTTP status')
+  assert.equal(final.body.credentialStatus, 'revoked')
   const missing = await w.officer.post('/v1/kyc/credentials/kcr_nope/revoke', { reason: 'x' })
   assert.equal(missing.status, 404)
   assert.equal(missing.body.code, 'kyc_credential_not_found')

@@ -4,8 +4,17 @@ import type { RouteDef } from './route.ts'
 const zProblem = z.object({
   type: z.string(), title: z.string(), status: z.number().int(), code: z.string(),
   detail: z.string().optional(), field: z.string().optional(), requestId: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-})
+  // Members some codes add (RFC 9457 §3.2 extension members); others may be added later: ignore what you do not know.
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('`request_invalid`: every bad field (at most 20)'),
+  retryAfter: z.number().int().optional().describe('`rate_limited`: seconds to wait, as the Retry-After header'),
+  maxAgeSeconds: z.number().int().optional().describe('`reauthentication_required`: how recent a user verification must be'),
+  credentialId: z.string().optional().describe('`credential_unknown`: the credential id the browser offered (signal it to the authenticator, WebAuthn L3 signalUnknownCredential)'),
+  reason: z.string().optional().describe('`presentation_invalid`: the verifier\'s failure code (`nonce_mismatch`, `credential_revoked`, …)'),
+  refused: z.array(z.object({ claim: z.string(), reasons: z.array(z.string()) })).optional().describe('`disclosure_forbidden`: each claim the app may not ask for, and the policies that decided'),
+  problems: z.array(z.unknown()).optional().describe('`policy_invalid`: the Cedar validation problems (at most 50)'),
+  policyIds: z.array(z.string()).optional().describe('`kyc_issuance_forbidden`: the policies that decided'),
+  credentialStatus: z.string().optional().describe('`kyc_credential_status_conflict`: the credential\'s current status'),
+}).catchall(z.unknown())
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { target: 'draft-2020-12', io, unrepresentable: 'any' })
 
@@ -17,24 +26,57 @@ const SECURITY: Record<string, Record<string, string[]>[]> = {
   'session-or-client': [{ sessionCookie: [] }, { accessToken: [] }, { apiKey: [] }],
 }
 
-const COMMON_ERRORS = ['request_invalid', 'body_malformed', 'body_too_large', 'content_type_unsupported', 'origin_required',
-  'origin_forbidden', 'idempotency_key_invalid', 'idempotency_key_reused', 'idempotency_request_in_progress', 'internal']
+/** What any call can get (a request that cannot be read). */
+const ANY_ERRORS = ['request_invalid']
+/** What a mutating call can get besides: its body, the CSRF check, the Idempotency-Key. */
+const MUTATING_ERRORS = ['body_malformed', 'body_too_large', 'content_type_unsupported', 'body_encoding_unsupported',
+  'idempotency_key_invalid', 'idempotency_key_reused', 'idempotency_request_in_progress']
+const ORIGIN_ERRORS = ['origin_required', 'origin_forbidden']
+/** 5xx: the store or the process, for every call; `internal` is a bug. */
+const SERVER_ERRORS = ['store_unavailable', 'overloaded', 'internal']
+
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
 
 /** OpenAPI 3.1 built from the same route definitions and zod schemas that validate requests. */
 export function buildOpenApi(routes: RouteDef[], info: { version: string; serverUrl: string; cookieName: string }) {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}')
+    const mutating = r.method !== 'get'
     const parameters: unknown[] = []
     if (r.params) {
       const ps = schema(r.params, 'input') as { properties?: Record<string, unknown> }
       for (const [name, s] of Object.entries(ps.properties ?? {})) parameters.push({ name, in: 'path', required: true, schema: s })
     }
-    if (r.method !== 'get') {
-      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 },
-        description: 'Retries with the same key and body get the first answer (24 h); a different body gets 422.' })
+    if (r.query) {
+      const qs = schema(r.query, 'input') as { properties?: Record<string, { description?: string }>; required?: string[] }
+      for (const [name, s] of Object.entries(qs.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema: s, ...(s.description ? { description: s.description } : {}) })
+      }
+    }
+    // The CSRF check (middleware/origin.ts): calls that need no sign-in (sign-up, sign-in, recovery) always; calls
+    // made with the session cookie too; calls with an Authorization header never.
+    const originAlways = mutating && r.auth === 'none'
+    const originWithCookie = mutating && (r.auth === 'session' || r.auth === 'session-or-recovery' || r.auth === 'session-or-client')
+    if (originAlways || originWithCookie) {
+      parameters.push({ name: 'Origin', in: 'header', required: originAlways, schema: { type: 'string' },
+        description: originAlways
+          ? 'Required: one of SIGIL_ORIGINS (or its related origins). Browsers send it; other clients must set it (403 `origin_required` / `origin_forbidden`).'
+          : 'Required when the call is authenticated by the session cookie (browsers send it); not needed with an Authorization header.' })
+    }
+    if (mutating) {
+      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+        description: r.secretResponse
+          ? 'Optional. The answer holds a secret shown once and is not kept: a retry with the same key after the first went through gets 409 `idempotency_replay_unavailable` instead of running twice; while the first is still running, 409 `idempotency_request_in_progress`; a different body gets 422.'
+          : 'Optional. Retries with the same key and body get the first answer (24 h), marked `Idempotent-Replayed: true`; while the first is still running, 409 `idempotency_request_in_progress`; a different body gets 422.' })
     }
     const status = String(r.status ?? 200)
+    // A recovery session (after a recovery code) may only add a passkey: every other session operation refuses it.
+    const auth = r.auth === 'session' || r.auth === 'session-or-client' ? ['recovery_session_restricted'] : []
+    const codes = [...new Set([...(r.errors ?? []), ...ANY_ERRORS, ...(mutating ? MUTATING_ERRORS : []),
+      ...(originAlways || originWithCookie ? ORIGIN_ERRORS : []), ...(r.rateLimit ? ['rate_limited'] : []),
+      ...(r.secretResponse ? ['idempotency_replay_unavailable'] : []), ...auth])].filter((c) => !SERVER_ERRORS.includes(c))
+    const serverCodes = [...new Set([...(r.errors ?? []).filter((c) => ['approval_busy', 'approval_requirements_invalid'].includes(c)), ...SERVER_ERRORS])]
     paths[path] ??= {}
     paths[path][r.method] = {
       operationId: r.operationId,
@@ -44,23 +86,26 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       security: SECURITY[r.auth],
       ...(r.roles ? { 'x-sigil-roles': r.roles } : {}),
       ...(r.fresh ? { 'x-sigil-fresh-verification': true } : {}),
+      ...(r.auth === 'session-or-recovery' ? { 'x-sigil-recovery-session': true } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body, 'input') } } } } : {}),
       responses: {
-        [status]: status === '204' || !r.response
+        [status]: status === '204'
           ? { description: 'Done' }
-          : { description: 'Success', content: { 'application/json': { schema: schema(r.response, 'output') } } },
-        '4XX': {
-          description: `Problem (RFC 9457). Codes: ${[...new Set([...(r.errors ?? []), ...COMMON_ERRORS])].join(', ')}`,
-          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-        },
+          : r.responseType
+            ? { description: 'Success', content: { [r.responseType]: {} } }
+            : r.response
+              ? { description: 'Success', content: { 'application/json': { schema: schema(r.response, 'output') } } }
+              : { description: 'Done' },
+        '4XX': { description: `Problem (RFC 9457). Codes: ${codes.join(', ')}`, content: problemContent },
+        '5XX': { description: `Problem (RFC 9457). Codes: ${serverCodes.join(', ')}; 503 answers carry Retry-After`, content: problemContent },
       },
     }
   }
   const plain = (summary: string, tag: string, type = 'application/json') => ({ get: { summary, tags: [tag], security: [], responses: { 200: { description: 'OK', content: { [type]: {} } } } } })
   Object.assign(paths, {
     '/healthz': plain('Liveness: the process is up', 'Operations'),
-    '/readyz': { get: { ...plain('Readiness: the store is reachable', 'Operations').get, responses: { 200: { description: 'Ready' }, 503: { description: 'store_unavailable' } } } },
+    '/readyz': { get: { ...plain('Readiness: the store is reachable', 'Operations').get, responses: { 200: { description: 'Ready', content: { 'application/json': {} } }, 503: { description: 'store_unavailable', content: { 'application/json': {} } } } } },
     '/metrics': plain('Prometheus metrics', 'Operations', 'text/plain'),
     '/openapi.json': plain('This document', 'Operations'),
     '/.well-known/jwks.json': plain('Public signing keys (active and retired ones still needed to verify)', 'Keys', 'application/jwk-set+json'),
@@ -106,7 +151,8 @@ function protocolEndpoints(): Record<string, Record<string, unknown>> {
     '/status-lists/{id}': { get: {
       summary: 'A Token Status List as a signed JWT (`typ: statuslist+jwt`), cacheable for its `ttl`', tags: ['KYC credentials'], security: [],
       parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
-      responses: { 200: { description: 'OK', content: { 'application/statuslist+jwt': {} } }, '4XX': { description: 'Unknown list (problem+json)' } },
+      responses: { 200: { description: 'OK', content: { 'application/statuslist+jwt': {} } }, 304: { description: 'Not modified (If-None-Match)' },
+        '4XX': { description: 'Unknown list', content: problemContent } },
     } },
     '/token': { post: {
       summary: 'OpenID4VCI token endpoint: pre-authorized code (and PIN) for an access token and `c_nonce`', tags: ['KYC credentials'], security: [],

@@ -31,14 +31,15 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where:
 }
 
 export function problemBody(p: ProblemError, requestId: string | undefined): Record<string, unknown> {
+  // A problem's own members come after the extras: an extra of the same name cannot replace them.
   return {
+    ...p.extra,
     type: `urn:sigil:problem:${p.code}`,
     title: p.code.replace(/_/g, ' '),
     status: p.status,
     code: p.code,
     ...(p.detail !== undefined ? { detail: p.detail } : {}),
     ...(p.field !== undefined ? { field: p.field } : {}),
-    ...p.extra,
     ...(requestId ? { requestId } : {}),
   }
 }

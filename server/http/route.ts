@@ -11,11 +11,13 @@ import { idempotencyScope, withIdempotency } from './middleware/idempotency.ts'
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'put'
 
-export interface RouteCtx<B, P> {
+export interface RouteCtx<B, P, Q = unknown> {
   req: Request
   res: Response
   body: B
   params: P
+  /** The query string parsed with the route's `query` schema (undefined without one). */
+  query: Q
   principal: Principal
   deps: AppDeps
   /** With `rateLimit: 'counted'` (only then): the per-client limit, for the handler to count with its challenge. */
@@ -26,7 +28,7 @@ export interface RouteCtx<B, P> {
  * One operation of the public API. The same definition registers the express route, validates the request
  * and produces the OpenAPI entry, so the document cannot drift from the code.
  */
-export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType> {
+export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
   method: Method
   /** Express path (`/v1/me/passkeys/:id`). */
   path: string
@@ -50,14 +52,18 @@ export interface RouteDef<B extends z.ZodType = z.ZodType, P extends z.ZodType =
   secretResponse?: boolean
   body?: B
   params?: P
+  /** The query string's schema: parsed before the handler (400 `request_invalid` naming the parameter) and documented. */
+  query?: Q
   /** Counted in sigil_ceremonies_total{ceremony, outcome}: `ok` or the problem code. */
   ceremony?: string
   /** Success status (200 by default). */
   status?: number
   response?: z.ZodType
+  /** Media type of a success body that is not JSON (the handler sends it itself), for the documentation. */
+  responseType?: string
   /** Problem codes this operation returns, for the documentation. */
   errors?: string[]
-  handler: (ctx: RouteCtx<z.output<B>, z.output<P>>) => Promise<unknown>
+  handler: (ctx: RouteCtx<z.output<B>, z.output<P>, z.output<Q>>) => Promise<unknown>
 }
 
 /** The signed-in principal of a session route (authenticate() has already guaranteed it; this narrows the type). */
@@ -81,6 +87,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
   if (isMutating(def.method)) checkOrigin(deps, req, principal, def.auth)
   if (def.fresh) requireFresh(deps, principal)
   const params = def.params ? parseWith(def.params, req.params, 'params') : {}
+  const query: unknown = def.query ? parseWith(def.query, req.query, 'query') : undefined
   let body: unknown = undefined
   if (def.body) {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined
@@ -90,7 +97,7 @@ async function run(def: RouteDef, deps: AppDeps, req: Request, res: Response): P
     body = parseWith(def.body, req.body ?? {}, 'body')
   }
   const execute = async (): Promise<{ status: number; body: unknown }> => {
-    const out = await def.handler({ req, res, body, params, principal, deps, limit })
+    const out = await def.handler({ req, res, body, params, query, principal, deps, limit })
     if (limit && !limit.counted) throw new Error(`${def.operationId} did not count its rate limit`)
     return { status: def.status ?? 200, body: out }
   }
@@ -157,7 +164,7 @@ export class Api {
     return undefined
   }
 
-  add<B extends z.ZodType, P extends z.ZodType>(def: RouteDef<B, P>): void {
+  add<B extends z.ZodType, P extends z.ZodType, Q extends z.ZodType>(def: RouteDef<B, P, Q>): void {
     const d = def as unknown as RouteDef
     this.routes.push(d)
     const handle: RouteHandler = (req, res, next) => {

@@ -35,7 +35,7 @@ export async function changeCredentialStatus(deps: AppDeps, principal: Principal
   const next = await deps.store.kyc.setCredentialStatus(id, t.from, t.to, now, [domainEvent(t.event, id, now, { status: t.to, statusList: current.statusListId })])
   if (!next) {
     const status = (await deps.store.kyc.getCredential(id))?.status ?? current.status
-    throw new ProblemError('kyc_credential_status_conflict', 409, { detail: `Cannot ${action} a credential that is ${status}.`, extra: { status } })
+    throw new ProblemError('kyc_credential_status_conflict', 409, { detail: `Cannot ${action} a credential that is ${status}.`, extra: { credentialStatus: status } })
   }
   await deps.store.audit.append({ type: t.event, actor: actorOf(principal), subject: id,
     data: { from: current.status, to: t.to, reason, statusList: next.statusListId, statusIndex: next.statusIndex } }, now)

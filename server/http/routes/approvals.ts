@@ -33,9 +33,8 @@ export function approvalRoutes(api: Api): void {
   api.add({
     method: 'get', path: '/v1/approvals', operationId: 'listApprovals', tag: 'Approvals', auth: 'session-or-client',
     summary: 'Requests waiting for me (signed-in approver), or recent requests I can see (?scope=all; API clients: theirs)',
-    response: z.object({ approvals: z.array(zApprovalView) }), errors: ['unauthenticated', 'request_invalid'],
-    handler: async ({ deps, principal, req }) => {
-      const q = parseWith(zListQuery, req.query, 'query')
+    query: zListQuery, response: z.object({ approvals: z.array(zApprovalView) }), errors: ['unauthenticated', 'request_invalid'],
+    handler: async ({ deps, principal, query: q }) => {
       const waiting = q.scope === 'waiting' && principal.kind === 'session'
       const list = waiting ? await deps.store.approvals.listPending(500) : await deps.store.approvals.listRecent(500)
       const views = []

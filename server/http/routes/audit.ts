@@ -14,10 +14,10 @@ export function auditRoutes(api: Api): void {
     method: 'get', path: '/v1/audit', operationId: 'exportAudit', tag: 'Audit', auth: 'session', roles: ['auditor'],
     summary: 'Export the hash-chained audit log as NDJSON (role auditor)',
     description: 'One entry per line: seq, at, type, actor, subject, data, prevHash, hash. Entries of type audit.checkpoint carry a JWS over the seq and hash of an earlier entry. Check an export offline with `npm run sigil -- audit verify FILE --jwks keys.json` (keys from GET /v1/audit/keys). Query: after (seq), limit.',
+    // A bad cursor is refused, not read as "from the start": a paging tool would silently get everything again.
+    query: zAuditQuery, responseType: 'application/x-ndjson',
     errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
-    handler: async ({ deps, req, res }) => {
-      // A bad cursor is refused, not read as "from the start": a paging tool would silently get everything again.
-      const { after, limit } = parseWith(zAuditQuery, req.query, 'query')
+    handler: async ({ deps, res, query: { after, limit } }) => {
       res.status(200).type('application/x-ndjson').setHeader('Cache-Control', 'no-store')
       let seq = after
       let left = limit

@@ -38,9 +38,8 @@ export function kycRoutes(api: Api): void {
   api.add({
     method: 'get', path: '/v1/kyc/credentials', operationId: 'listKycCredentials', ...COMPLIANCE,
     summary: 'Credentials issued about a subject (?subjectRef=), newest first: ids, type, status and status-list entry, no PII',
-    response: z.object({ credentials: z.array(zCredentialView) }), errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
-    handler: async ({ deps, req }) => {
-      const q = parseWith(zListCredentialsQuery, req.query, 'query')
+    query: zListCredentialsQuery, response: z.object({ credentials: z.array(zCredentialView) }), errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
+    handler: async ({ deps, query: q }) => {
       return { credentials: await listCredentials(deps, q.subjectRef, q.limit) }
     },
   })

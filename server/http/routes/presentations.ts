@@ -37,7 +37,7 @@ export function presentationRoutes(api: Api): void {
     handler: async ({ deps, principal, body }) => createPresentationRequest(deps, app(principal), body.claims, body.expiresInSeconds, body.responseMode),
   })
   api.add({
-    method: 'get', path: '/v1/presentations/request-objects/:id', operationId: 'getPresentationRequestObject', tag: 'Verification', auth: 'none',
+    method: 'get', path: '/v1/presentations/request-objects/:id', operationId: 'getPresentationRequestObject', tag: 'Verification', auth: 'none', responseType: 'application/oauth-authz-req+jwt',
     summary: 'The wallet fetches the signed request object (request_uri, RFC 9101 §5.2): once, as application/oauth-authz-req+jwt',
     description: 'No authentication: the wallet is not a client of Sigil. Answered once per request; a second fetch, an unknown or expired id is 404 presentation_request_unknown.',
     params: zPresentationRequestParams,
@@ -51,6 +51,7 @@ export function presentationRoutes(api: Api): void {
   api.add({
     method: 'get', path: '/v1/presentations/requests/:id', operationId: 'getPresentationResult', tag: 'Verification', auth: 'client', roles: ['relying-app'],
     summary: 'The verified result, once: reading deletes it (pending until the wallet answers)',
+    description: '`pending` also answers an unknown id, another app\'s, an expired request and a result already read (an id reveals nothing): poll until the `expiresAt` the request was created with, then stop. A result waits 10 minutes to be read, then is deleted. The `presentation.verified` / `presentation.failed` webhook event says when to read.',
     params: zPresentationRequestParams,
     response: z.object({ id: z.string(), status: z.enum(['pending', 'verified', 'failed']), claims: z.record(z.string(), z.unknown()).optional(), reason: z.string().optional() }),
     errors: ['unauthenticated', 'client_role_forbidden', 'request_invalid'],

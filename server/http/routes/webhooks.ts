@@ -118,10 +118,9 @@ export function webhookRoutes(api: Api): void {
   api.add({
     ...AUTH, method: 'get', path: '/v1/webhooks/:id/deliveries', operationId: 'listWebhookDeliveries',
     summary: 'Recent deliveries of a subscription, newest first (query: state, limit)',
-    params: zWebhookParams, response: z.object({ deliveries: z.array(zDelivery) }),
+    params: zWebhookParams, query: zDeliveryQuery, response: z.object({ deliveries: z.array(zDelivery) }),
     errors: [...COMMON_ERRORS, 'request_invalid', 'webhook_not_found'],
-    handler: async ({ deps, params, req }) => {
-      const q = parseWith(zDeliveryQuery, req.query, 'query')
+    handler: async ({ deps, params, query: q }) => {
       await subscription(deps, params.id)
       const list = await deps.store.webhooks.listDeliveries({ subscriptionId: params.id, state: q.state, limit: q.limit })
       return { deliveries: list.map(deliveryView) }
