@@ -9,6 +9,7 @@ export const zHandle = z.string().trim().toLowerCase()
 
 export const zDisplayName = z.string().transform((s) => s.normalize('NFC').trim()).pipe(z.string().min(1).max(64)
   .refine((s) => !/[\p{Cc}\p{Cs}\p{Co}\p{Zl}\p{Zp}]|(?![\u200c\u200d])\p{Cf}/u.test(s), 'must not contain control, format (bidi), surrogate, private-use or line-separator characters'))
+  .meta({ minLength: 1, maxLength: 64, description: '1-64 characters after NFC normalization and trimming; no control, format (bidi; ZWJ and ZWNJ are allowed), surrogate, private-use or line-separator characters' })
 
 export const zPasskeyName = zDisplayName.describe('A name the user chooses for the passkey')
 

@@ -8,8 +8,9 @@ import { zLoginVerifyRequest, zRequestOptions } from '../../passkeys/index.ts'
 import { createPresentationRequest, zCreatePresentationResponse } from '../../presentations/index.ts'
 import type { Principal } from '../../deps.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
-import { parseWith, ProblemError } from '../problem.ts'
+import { ProblemError } from '../problem.ts'
 import { sessionPrincipal, type Api } from '../route.ts'
+import { ASSERTION_ERRORS } from './passkeys.ts'
 
 const zListQuery = z.strictObject({ scope: z.enum(['waiting', 'all']).default('waiting'), limit: z.coerce.number().int().min(1).max(200).default(50) })
 const VIEW_ERRORS = ['unauthenticated', 'approval_not_found']
@@ -71,8 +72,7 @@ export function approvalRoutes(api: Api): void {
       summary: decision === 'approve' ? 'Approve with a passkey: the assertion over the bound challenge is recorded as evidence'
         : 'Reject with a passkey (options asked with decision "reject"); a rejection by a required group ends the request',
       params: zApprovalIdParams, body: zLoginVerifyRequest, response: zApprovalView,
-      errors: [...DECIDE_ERRORS, 'challenge_unknown', 'challenge_expired', 'approval_decision_mismatch', 'credential_unknown', 'signature_invalid',
-        'user_verification_required', 'origin_mismatch', 'rp_id_mismatch', 'counter_regression'],
+      errors: [...DECIDE_ERRORS, ...ASSERTION_ERRORS, 'approval_decision_mismatch'],
       handler: async ({ deps, req, principal, params, body }) => {
         const { user } = sessionPrincipal(principal)
         const a = await loadApproval(deps, params.id, principal)

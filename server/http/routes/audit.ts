@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { parseWith } from '../problem.ts'
 import type { Api } from '../route.ts'
 
 const zAuditQuery = z.object({

@@ -3,7 +3,6 @@ import {
   changeCredentialStatus, createOffer, listCredentials, submitSubject, zCreateOfferRequest, zCreateOfferResponse, zCredentialIdParams,
   zCredentialView, zListCredentialsQuery, zStatusChangeRequest, zSubmitSubjectRequest, zSubmitSubjectResponse, type StatusAction,
 } from '../../kyc/index.ts'
-import { parseWith } from '../problem.ts'
 import type { Api } from '../route.ts'
 
 const TAG = 'KYC credentials'

@@ -13,6 +13,7 @@ import { passkeyView, sessionView, userView } from '../views.ts'
 import { signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 import { domainEvent } from '../../audit/index.ts'
+import { ASSERTION_ERRORS } from './passkeys.ts'
 import { createSessions } from '../../sessions/index.ts'
 
 
@@ -123,7 +124,7 @@ export function meRoutes(api: Api): void {
     method: 'post', path: '/v1/me/reauth/verify', operationId: 'reauthVerify', tag: 'Account', auth: 'session', ceremony: 'reauth',
     summary: 'Finish a re-verification: sensitive actions are allowed for SIGIL_FRESH_AUTH_SECONDS',
     body: zLoginVerifyRequest, response: z.object({ verifiedAt: z.iso.datetime() }),
-    errors: ['unauthenticated', 'challenge_unknown', 'challenge_expired', 'credential_unknown', 'user_verification_required', 'signature_invalid', 'counter_regression'],
+    errors: ['unauthenticated', ...ASSERTION_ERRORS],
     handler: async ({ deps, req, principal, body }) => {
       const { user, session } = me(principal)
       await verifyReauth(deps, user, body.response, clientBucket(req.ip))

@@ -6,9 +6,12 @@ import { signIn } from '../signIn.ts'
 import { domainEvent } from '../../audit/index.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
 
-const VERIFY_ERRORS = ['challenge_unknown', 'challenge_expired', 'client_data_malformed', 'credential_id_mismatch', 'origin_mismatch',
+const VERIFY_ERRORS = ['challenge_unknown', 'challenge_expired', 'client_data_malformed', 'cross_origin_forbidden', 'credential_id_mismatch', 'origin_mismatch',
   'rp_id_mismatch', 'user_presence_required', 'user_verification_required', 'challenge_mismatch', 'client_data_type_mismatch',
   'webauthn_verification_failed', 'rate_limited']
+
+/** What checking an assertion can answer (passkeys/login.ts verifyAssertion), wherever one is checked. */
+export const ASSERTION_ERRORS = [...VERIFY_ERRORS, 'credential_unknown', 'signature_invalid', 'counter_regression', 'attestation_policy_violation']
 
 export function passkeyRoutes(api: Api): void {
   api.add({
@@ -39,7 +42,7 @@ export function passkeyRoutes(api: Api): void {
     summary: 'Finish a sign-in: verify the assertion and open a session',
     description: 'An unknown credential answers 401 credential_unknown with `credentialId`, so the browser can signal it (signalUnknownCredential).',
     body: zLoginVerifyRequest, response: zSignedIn,
-    errors: [...VERIFY_ERRORS, 'credential_unknown', 'user_handle_mismatch', 'signature_invalid', 'counter_regression'],
+    errors: [...ASSERTION_ERRORS, 'user_handle_mismatch', 'user_handle_missing'],
     handler: async ({ deps, req, res, body }) => {
       const { user, passkey } = await verifyLogin(deps, body.response, clientBucket(req.ip))
       return signIn(deps, req, res, user, 'full', [domainEvent('login', user.id, deps.now(), { passkey: passkey.id, method: 'passkey' })],

@@ -4,7 +4,7 @@ import { EVENT_TYPES, newWebhookSecret, webhookUrlProblem } from '../../audit/in
 import type { WebhookDelivery, WebhookSubscription } from '../../store/index.ts'
 import type { AppDeps } from '../../deps.ts'
 import type { Api } from '../route.ts'
-import { parseWith, ProblemError } from '../problem.ts'
+import { ProblemError } from '../problem.ts'
 
 const zEventTypes = z.array(z.enum(['*', ...EVENT_TYPES])).min(1).max(64)
   .describe('Event types to deliver, or ["*"] for every type.')
