@@ -62,7 +62,7 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   await expect(page).toHaveURL(/\/compliance\.html$/)
   await expect(page.getByRole('heading', { name: 'This console needs the compliance role' })).toBeVisible()
   await expect(page.locator('#kyc-form')).toHaveCount(0)
-  expect((await page.request.get(`/v1/kyc/credentials?subjectRef=ksub_${'a'.repeat(43)}`)).status()).toBe(403)
+  expect((await page.request.post('/v1/kyc/credentials/search', { headers: { Origin: server.url }, data: { subjectRef: `ksub_${'a'.repeat(43)}` } })).status()).toBe(403)
   await capture(page, testInfo, 'compliance-needs-role', { only: ['desktop-light', 'mobile-dark'] })
 
   // An administrator gives the role. The role's attestation policy wants an attested, device-bound passkey (a
@@ -193,7 +193,7 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   await capture(page, testInfo, 'compliance-revoked', { only: ['desktop-light', 'desktop-dark', 'mobile-light'] })
 
   // The console's view agrees with the API's.
-  const listed = await page.request.get(`/v1/kyc/credentials?subjectRef=${subjectRef}`)
+  const listed = await page.request.post('/v1/kyc/credentials/search', { headers: { Origin: server.url }, data: { subjectRef } })
   expect(((await listed.json()) as { credentials: { status: string }[] }).credentials.map((c) => c.status)).toEqual(['revoked'])
   expect(decodeJwt(issuerJwt!).vct).toBe(`${server.url}/credentials/kyc/v1`)
 

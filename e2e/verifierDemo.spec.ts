@@ -122,7 +122,7 @@ test('a relying app on the verifier demo asks for two claims, the holder consent
   await shopContext.close()
 
   // The officer revokes the credential; the wallet's status-list check shows it.
-  const listed = await officer.request.get(`/v1/kyc/credentials?subjectRef=${encodeURIComponent(subjectRef)}`)
+  const listed = await officer.request.post('/v1/kyc/credentials/search', { headers: { Origin: server.url }, data: { subjectRef } })
   expect(listed.status(), await listed.text()).toBe(200)
   const { credentials } = (await listed.json()) as { credentials: { id: string }[] }
   const revoked = await officer.request.post(`/v1/kyc/credentials/${credentials[0]!.id}/revoke`, { headers: { Origin: server.url }, data: { reason: 'e2e: document found forged' } })

@@ -92,8 +92,11 @@ describe('HTTP contract', () => {
     const doc = (await new TestClient(app.url).get('/openapi.json')).body
     const list = doc.paths['/v1/approvals'].get
     assert.deepEqual(list.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name), ['scope', 'limit'])
-    const kyc = doc.paths['/v1/kyc/credentials'].get.parameters.find((p: { name: string }) => p.name === 'subjectRef')
-    assert.equal(kyc?.required, true)
+    const webhookLog = doc.paths['/v1/webhooks/{id}/deliveries'].get.parameters.filter((p: { in: string }) => p.in === 'query')
+    assert.deepEqual(webhookLog.map((p: { name: string }) => p.name), ['state', 'limit'])
+    // The KYC subject reference opens sealed data: it goes in a body, never a query string a proxy logs.
+    assert.equal(doc.paths['/v1/kyc/credentials'], undefined)
+    assert.deepEqual(doc.paths['/v1/kyc/credentials/search'].post.requestBody.content['application/json'].schema.required, ['subjectRef'])
     assert.deepEqual(doc.paths['/v1/audit'].get.responses['200'].content, { 'application/x-ndjson': {} })
     // Sign-in needs an Origin even from a non-browser client, and says so; an API-key call does not list it.
     const origin = doc.paths['/v1/passkeys/login/options'].post.parameters.find((p: { name: string }) => p.name === 'Origin')

@@ -105,7 +105,7 @@ test('OpenID4VCI pre-authorized flow with a PIN, driven by @openid4vc/openid4vci
   assert.equal(again.status, 409)
   assert.equal(again.body.code, 'kyc_subject_erased')
 
-  const list = await w.officer.get(`/v1/kyc/credentials?subjectRef=${subjectRef}`)
+  const list = await w.officer.post('/v1/kyc/credentials/search', { subjectRef })
   assert.equal(list.status, 200)
   assert.equal(list.body.credentials.length, 1)
   assert.equal(list.body.credentials[0].status, 'valid')

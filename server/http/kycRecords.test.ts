@@ -26,7 +26,7 @@ async function issue(world: KycWorld, data: Record<string, unknown> = KYC_DATA) 
   const subjectRef = await submitSubject(world, data)
   const offer = await createOffer(world, subjectRef)
   const { credential } = await receiveCredential(world, offer.offerUri)
-  const list = await world.officer.get(`/v1/kyc/credentials?subjectRef=${subjectRef}`)
+  const list = await world.officer.post('/v1/kyc/credentials/search', { subjectRef })
   assert.equal(list.status, 200, JSON.stringify(list.body))
   assert.equal(list.body.credentials.length, 1)
   const view = list.body.credentials[0] as { id: string; status: string; credentialHash: string; statusList: { uri: string; idx: number } }

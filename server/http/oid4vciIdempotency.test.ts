@@ -69,7 +69,7 @@ test('/nonce and /credential with Idempotency-Key: one credential per request; r
   assert.equal(first.status, 200, JSON.stringify(body))
   assert.equal(body.credentials.length, 1)
   await expectProblem(await post('/credential', 'cred-1', { json }, auth), 409, 'idempotency_replay_unavailable')
-  const listed = await w.officer.get(`/v1/kyc/credentials?subjectRef=${encodeURIComponent(subjectRef)}`)
+  const listed = await w.officer.post('/v1/kyc/credentials/search', { subjectRef })
   assert.equal(listed.status, 200, JSON.stringify(listed.body))
   assert.equal(listed.body.credentials.length, 1, 'one credential issued, not two')
 })

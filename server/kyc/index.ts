@@ -13,6 +13,6 @@ export { statusListToken, STATUS_LIST_BITS, STATUS_LIST_SIZE, STATUS_LIST_TTL_SE
 export { changeCredentialStatus, credentialView, listCredentials, type StatusAction } from './manage.ts'
 export { OAuthError, sendOAuthError } from './oauthError.ts'
 export {
-  zCreateOfferRequest, zCreateOfferResponse, zCredentialIdParams, zCredentialView, zListCredentialsQuery, zStatusChangeRequest,
+  zCreateOfferRequest, zCreateOfferResponse, zCredentialIdParams, zCredentialView, zSearchCredentialsRequest, zStatusChangeRequest,
   zStatusListParams, zSubmitSubjectRequest, zSubmitSubjectResponse,
 } from './wire.ts'

@@ -28,7 +28,11 @@ export const zCreateOfferResponse = z.object({
 export const zCredentialIdParams = z.strictObject({ id: z.string().regex(/^kcr_[A-Za-z0-9_-]{1,64}$/, 'a credential id (kcr_…)') })
 export const zStatusListParams = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,8}$/, 'a status list number') })
 export const zStatusChangeRequest = z.strictObject({ reason: z.string().trim().min(1).max(200) })
-export const zListCredentialsQuery = z.strictObject({ subjectRef: zSubjectRef, limit: z.coerce.number().int().min(1).max(200).default(50) })
+/**
+ * `POST /v1/kyc/credentials/search`: the subject reference goes in the body, never in a URL (proxies, load balancers
+ * and APM tools log query strings, and the reference is the key that opens the sealed subject data).
+ */
+export const zSearchCredentialsRequest = z.strictObject({ subjectRef: zSubjectRef, limit: z.number().int().min(1).max(200).default(50) })
 
 export const zCredentialView = z.object({
   id: z.string(), vct: z.string(), configurationId: z.string(), status: z.enum(['valid', 'revoked', 'suspended']),

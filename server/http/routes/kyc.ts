@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import {
   changeCredentialStatus, createOffer, listCredentials, submitSubject, zCreateOfferRequest, zCreateOfferResponse, zCredentialIdParams,
-  zCredentialView, zListCredentialsQuery, zStatusChangeRequest, zSubmitSubjectRequest, zSubmitSubjectResponse, type StatusAction,
+  zCredentialView, zSearchCredentialsRequest, zStatusChangeRequest, zSubmitSubjectRequest, zSubmitSubjectResponse, type StatusAction,
 } from '../../kyc/index.ts'
 import type { Api } from '../route.ts'
 
@@ -35,11 +35,13 @@ export function kycRoutes(api: Api): void {
     },
   })
   api.add({
-    method: 'get', path: '/v1/kyc/credentials', operationId: 'listKycCredentials', ...COMPLIANCE,
-    summary: 'Credentials issued about a subject (?subjectRef=), newest first: ids, type, status and status-list entry, no PII',
-    query: zListCredentialsQuery, response: z.object({ credentials: z.array(zCredentialView) }), errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
-    handler: async ({ deps, query: q }) => {
-      return { credentials: await listCredentials(deps, q.subjectRef, q.limit) }
+    method: 'post', path: '/v1/kyc/credentials/search', operationId: 'searchKycCredentials', ...COMPLIANCE,
+    summary: 'Credentials issued about a subject, newest first: ids, type, status and status-list entry, no PII',
+    description: 'A POST so that the subject reference, which opens the sealed subject data, never appears in a URL (and so in a proxy\'s access log).',
+    body: zSearchCredentialsRequest, response: z.object({ credentials: z.array(zCredentialView) }), errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
+    handler: async ({ deps, body, res }) => {
+      res.setHeader('Cache-Control', 'no-store')
+      return { credentials: await listCredentials(deps, body.subjectRef, body.limit) }
     },
   })
   for (const action of ['revoke', 'suspend', 'reinstate'] as const satisfies StatusAction[]) {

@@ -92,7 +92,7 @@ export function credentialsSection(): CredentialsSection {
   }
 
   async function load(subjectRef: string): Promise<void> {
-    const r = await get<{ credentials: KycCredentialView[] }>(`/v1/kyc/credentials?subjectRef=${encodeURIComponent(subjectRef)}`)
+    const r = await post<{ credentials: KycCredentialView[] }>('/v1/kyc/credentials/search', { subjectRef })
     current = subjectRef
     show(r.credentials)
   }
