@@ -143,6 +143,8 @@ export function approvalsContract(name: string, target: ContractTarget) {
       assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'eth', t), ['40'])
       assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['30'], 'approved: counted once, as approved')
       assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'eth', open.expiresAt), [], 'nothing once its expiry has come')
+      // A caller whose clock runs ahead (another instance) must not take the reservation from the others.
+      assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'eth', t), ['40'], 'a later "now" filtered; it deleted nothing')
       assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'btc', t), ['5'])
     }))
 
@@ -155,13 +157,31 @@ export function approvalsContract(name: string, target: ContractTarget) {
       const decided = await race(all, RACERS, (s) => s.approvals.update({ ...a, status: 'approved', settledAt: t, version: 2 }))
       assert.equal(decided.filter(Boolean).length, 1)
       assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['19'])
-      // The wallet backend asks for the token several times at once (each issuance rewrites the approved record).
-      for (let round = 0; round < 3; round++) {
-        const current = (await store.approvals.get(a.id))!
-        const issued = await race(all, RACERS, (s, i) => s.approvals.update({ ...current, token: { jti: `jti-${round}-${i}`, issuedAt: t, expiresAt: t + 1 }, version: current.version + 1 }))
-        assert.equal(issued.filter(Boolean).length, 1)
-        assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['19'], `after token round ${round}`)
+      // The wallet backend asks for the token several times at once (each issuance rewrites the approved record),
+      // while another instance reads the total: the amount must be counted at every moment, not only after the race.
+      let reads = 0
+      const missed: string[][] = []
+      let racing = true
+      const watcher = (async () => {
+        while (racing) {
+          const seen = await all[all.length - 1]!.approvals.approvedAmounts(wallet, 'eth', t - 1000)
+          reads++
+          if (seen.length !== 1 || seen[0] !== '19') missed.push(seen)
+        }
+      })()
+      try {
+        for (let round = 0; round < 10; round++) {
+          const current = (await store.approvals.get(a.id))!
+          const issued = await race(all, RACERS, (s, i) => s.approvals.update({ ...current, token: { jti: `jti-${round}-${i}`, issuedAt: t, expiresAt: t + 1 }, version: current.version + 1 }))
+          assert.equal(issued.filter(Boolean).length, 1)
+          assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['19'], `after token round ${round}`)
+        }
+      } finally {
+        racing = false
+        await watcher
       }
+      assert.ok(reads > 0)
+      assert.deepEqual(missed, [], `read while the token writes raced (${reads} reads)`)
       // A decision that lost to a rejection leaves nothing counted.
       const b = makeApproval({ walletId: wallet, amount: '5' })
       await store.approvals.create(b)

@@ -119,6 +119,42 @@ export function webhooksContract(name: string, target: ContractTarget) {
       assert.equal((await store.webhooks.getDelivery(e.id))?.state, 'pending')
     }))
 
+    test('a filtered delivery list finds older matches behind many newer ones', () => withStores(target, async (store) => {
+      const sub = await withSub(store)
+      const t = Date.now()
+      // Five old deliveries still retrying, then a hundred newer ones delivered.
+      const old = Array.from({ length: 5 }, (_, i) => makeDelivery(sub.id, { createdAt: t - 3_600_000 + i, nextAttemptAt: t + 600_000 }))
+      const fresh = Array.from({ length: 100 }, (_, i) => makeDelivery(sub.id, { createdAt: t - 1000 + i, nextAttemptAt: t }))
+      await store.webhooks.enqueue([...old, ...fresh])
+      const claimed = await store.webhooks.claimDue(t, 30_000, 200)
+      assert.equal(claimed.length, 100)
+      for (const d of claimed) {
+        assert.equal(await store.webhooks.settle(d.id, t + 30_000, { state: 'delivered', attempts: 1, nextAttemptAt: t, lastAttemptAt: t, lastStatus: 200, lastError: null }), true)
+      }
+      const pending = await store.webhooks.listDeliveries({ state: 'pending', limit: 10 })
+      assert.deepEqual(pending.map((d) => d.id), old.map((d) => d.id).reverse(), 'all five, newest first')
+      const mine = await store.webhooks.listDeliveries({ subscriptionId: sub.id, state: 'pending', limit: 3 })
+      assert.deepEqual(mine.map((d) => d.id), old.slice(2).map((d) => d.id).reverse())
+      assert.equal((await store.webhooks.listDeliveries({ state: 'delivered', limit: 10 })).length, 10)
+    }))
+
+    test('an old delivery that is not delivered (dead, or still retrying) stays listed when the log is trimmed', () => withStores(target, async (store) => {
+      const sub = await withSub(store)
+      const t = Date.now()
+      const ancient = makeDelivery(sub.id, { createdAt: t - 8 * 86_400_000, nextAttemptAt: t - 1 })
+      const waiting = makeDelivery(sub.id, { createdAt: t - 9 * 86_400_000, nextAttemptAt: t + 3_600_000 })
+      await store.webhooks.enqueue([ancient, waiting])
+      const [claimed] = await store.webhooks.claimDue(t, 30_000, 10)
+      assert.equal(claimed?.id, ancient.id)
+      assert.equal(await store.webhooks.settle(ancient.id, t + 30_000, { state: 'dead', attempts: 9, nextAttemptAt: t, lastAttemptAt: t, lastStatus: 500, lastError: 'HTTP 500' }), true)
+      await store.webhooks.enqueue([makeDelivery(sub.id, { createdAt: t })]) // trims the logs
+      const listed = (await store.webhooks.listDeliveries({ limit: 100 })).map((d) => d.id)
+      assert.ok(listed.includes(ancient.id), 'the dead one')
+      assert.ok(listed.includes(waiting.id), 'the retrying one')
+      assert.ok((await store.webhooks.listDeliveries({ subscriptionId: sub.id, limit: 100 })).some((d) => d.id === ancient.id))
+      assert.deepEqual((await store.webhooks.listDeliveries({ state: 'dead', limit: 10 })).map((d) => d.id), [ancient.id])
+    }))
+
     test('deleting a subscription deletes its deliveries', () => withStores(target, async (store) => {
       const sub = await withSub(store)
       const d = makeDelivery(sub.id)

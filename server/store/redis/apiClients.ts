@@ -42,7 +42,7 @@ export function redisApiClients(conn: RedisConn, keys: Keyspace, runWithEvents: 
         if (await runWithEvents(CREATE, [keys.apiClient(c.id)], clientFields(c), events) !== 1) {
           throw new StoreConflictError('id')
         }
-      })
+      }, async () => await conn.call(keys.apiClient(c.id), ['EXISTS', keys.apiClient(c.id)]) === 1)
     },
     get,
     async getByKeyHash(keyHash) {

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto'
 import { StoreConflictError } from '../errors.ts'
 import type { ApprovalRecord, ApprovalStore, AuditStore, AuditWrite, PolicySetRecord, PolicySetStore } from '../ports.ts'
 import type { Reply, RedisConn } from './connection.ts'
-import type { Keyspace } from './keys.ts'
+import { GRACE_MS, type Keyspace } from './keys.ts'
 import { lua, withOutbox } from './lua.ts'
 import type { RunWithEvents } from './outbox.ts'
 import { toHash } from './reply.ts'
@@ -60,34 +61,41 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
   }
   return {
     async create(a, events, audited) {
+      // The reservation and the index entries go first, the record (with its event) last: a failure in between
+      // leaves an index entry without a record (lists skip it) or an amount reserved until the request's expiry (the
+      // safe side), never a stored pending request that no list shows and velocity does not count.
+      const reserved = keys.velocityPending(a.walletId, a.asset)
+      await Promise.all([
+        conn.call(recentKey, ['ZADD', recentKey, String(a.createdAt), a.id]),
+        ...(a.status === 'pending' ? [conn.call(pendingKey, ['ZADD', pendingKey, String(a.createdAt), a.id])] : []),
+        ...(a.status === 'pending' && a.kind === 'transfer' ? [conn.call(reserved, ['ZADD', reserved, String(a.expiresAt), `${a.id}|${a.amount}`])] : []),
+      ])
       const created = await runWithEvents(CREATE, [keys.approval(a.id)], [JSON.stringify(a), a.status, String(a.version)], events)
       if (created !== 1) throw new StoreConflictError('id')
-      await conn.call(recentKey, ['ZADD', recentKey, String(a.createdAt), a.id])
       await conn.call(recentKey, ['ZREMRANGEBYRANK', recentKey, '0', String(-RECENT_KEPT - 1)])
-      if (a.status === 'pending') await conn.call(pendingKey, ['ZADD', pendingKey, String(a.createdAt), a.id])
-      if (a.status === 'pending' && a.kind === 'transfer') {
-        const reserved = keys.velocityPending(a.walletId, a.asset)
-        await conn.call(reserved, ['ZADD', reserved, String(a.expiresAt), `${a.id}|${a.amount}`])
-      }
       await appendAudit(audited)
     },
     get,
     async update(next, events, audited) {
-      // Counted before the record says approved, so a crash between the two over-counts velocity (the safe side).
-      // Every write of an approved transfer (its token's too) carries the same member; writes racing on one record
-      // must not lose it: the winner adds it again after its compare-and-set, and a loser that took it out puts it
-      // back if the record is approved by then (its removal may have fallen between the winner's two adds).
+      // Velocity: every write of an approved transfer (its token's too) makes sure the request's member
+      // (`id|amount`) is counted, and none ever removes it, so racing writes leave no moment where an approved request
+      // is uncounted (a loser used to take it out and put it back). Each writer first adds a member of its own
+      // (`id#uuid|amount`: counted before the record says approved, the safe side; approvedAmounts counts a request
+      // once), then the canonical one if its write won or the record is approved anyway, then removes its own. A
+      // crash in between leaves the writer's member: an over-count until it leaves the window, never an under-count.
       const approving = next.status === 'approved' && next.settledAt !== null && next.kind === 'transfer'
       const vel = keys.velocity(next.walletId, next.asset)
-      const member = `${next.id}|${next.amount}`
-      const count = () => conn.call(vel, ['ZADD', vel, String(next.settledAt), member])
-      if (approving) await count()
+      const canonical = `${next.id}|${next.amount}`
+      const mine = `${next.id}#${randomUUID()}|${next.amount}`
+      if (approving) await conn.call(vel, ['ZADD', vel, String(next.settledAt), mine])
       const ok = await runWithEvents(UPDATE, [keys.approval(next.id)],
         [String(next.version - 1), JSON.stringify(next), next.status, String(next.version), next.token?.jti ?? ''], events) === 1
-      if (approving && ok) await count()
-      if (approving && !ok) {
-        await conn.call(vel, ['ZREM', vel, member])
-        if (await conn.call(keys.approval(next.id), ['HGET', keys.approval(next.id), 'status']) === 'approved') await count()
+      if (approving) {
+        if (ok) await conn.call(vel, ['ZADD', vel, String(next.settledAt), canonical])
+        else if (await conn.call(keys.approval(next.id), ['HGET', keys.approval(next.id), 'status']) === 'approved') {
+          await conn.call(vel, ['ZADD', vel, 'NX', String(next.settledAt), canonical])
+        }
+        await conn.call(vel, ['ZREM', vel, mine])
       }
       if (ok && next.status !== 'pending') {
         await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
@@ -110,11 +118,19 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
       const vel = keys.velocity(walletId, asset)
       await conn.call(vel, ['ZREMRANGEBYSCORE', vel, '-inf', `(${since - 7 * 24 * 3600_000}`])
       const members = await conn.call(vel, ['ZRANGE', vel, String(since), '+inf', 'BYSCORE'])
-      return (Array.isArray(members) ? members : []).map((m) => String(m).slice(String(m).lastIndexOf('|') + 1))
+      // One amount per request: a writer's own member (`id#…|amount`, see update) counts as the request's, once.
+      const byRequest = new Map<string, string>()
+      for (const m of Array.isArray(members) ? members : []) {
+        const text = String(m)
+        const bar = text.lastIndexOf('|')
+        const hash = text.indexOf('#')
+        byRequest.set(text.slice(0, hash >= 0 && hash < bar ? hash : bar), text.slice(bar + 1))
+      }
+      return [...byRequest.values()]
     },
     async pendingAmounts(walletId, asset, now) {
       const reserved = keys.velocityPending(walletId, asset)
-      await conn.call(reserved, ['ZREMRANGEBYSCORE', reserved, '-inf', String(now)])
+      await conn.call(reserved, ['ZREMRANGEBYSCORE', reserved, '-inf', `(${now - GRACE_MS}`])
       const members = await conn.call(reserved, ['ZRANGE', reserved, `(${now}`, '+inf', 'BYSCORE'])
       return (Array.isArray(members) ? members : []).map((m) => String(m).slice(String(m).lastIndexOf('|') + 1))
     },

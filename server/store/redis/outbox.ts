@@ -50,7 +50,9 @@ export function eventRunner(conn: RedisConn, keys: Keyspace, mark: MarkOutbox): 
 /** Deletes the handed-on entries and returns how many are left: one command per stream. KEYS: stream. ARGV: entry ids. */
 const DELETE_AND_COUNT = lua(`
 if #ARGV > 0 then redis.call('XDEL', KEYS[1], unpack(ARGV)) end
-return redis.call('XLEN', KEYS[1])`)
+local n = redis.call('XLEN', KEYS[1])
+if n == 0 then redis.call('DEL', KEYS[1]) end
+return n`)
 
 /** Streams read per drain call. */
 const PARTITIONS_PER_DRAIN = 100

@@ -90,7 +90,7 @@ export function redisPasskeys(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
         const added = await runWithEvents(ADD, [keys.user(p.userId), keys.passkey(p.userId, p.id), keys.passkeys(p.userId)],
           [p.id, ...passkeyFields(p)], events)
         if (added !== 1) throw new Error(`no user ${p.userId} to add the passkey to`)
-      })
+      }, async () => await conn.call(keys.passkey(p.userId, p.id), ['EXISTS', keys.passkey(p.userId, p.id)]) === 1)
     },
     async get(id) {
       return (await find(id, false))?.passkey

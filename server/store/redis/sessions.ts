@@ -79,7 +79,8 @@ export function redisSessions(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
         { key: keys.sessionRef(s.ref), value: s.idHash, field: 'id', expiresAt },
         { key: keys.sessionId(s.idHash), value: s.userId, field: 'id', expiresAt },
       ], () => runWithEvents(CREATE, [keys.session(s.userId, s.idHash), keys.sessions(s.userId)],
-        [s.idHash, expiresAt, ...sessionFields(s)], events))
+        [s.idHash, expiresAt, ...sessionFields(s)], events),
+      async () => await conn.call(keys.session(s.userId, s.idHash), ['EXISTS', keys.session(s.userId, s.idHash)]) === 1)
     },
     async get(idHash) {
       const userId = await ownerOf(idHash)

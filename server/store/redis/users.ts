@@ -52,7 +52,7 @@ export function redisUsers(conn: RedisConn, keys: Keyspace, runWithEvents: RunWi
           [keys.user(user.id), keys.passkey(user.id, passkey.id), keys.passkeys(user.id)],
           [passkey.id, String(u.length), ...u, ...passkeyFields(passkey)], events)
         if (created !== 1) throw new StoreConflictError('id')
-      })
+      }, async () => await conn.call(keys.user(user.id), ['EXISTS', keys.user(user.id)]) === 1)
     },
     get,
     async getByHandle(handle) {

@@ -2,7 +2,7 @@ import { StoreConflictError } from '../errors.ts'
 import type { DeliveryState, OutboxEvent, WebhookDelivery, WebhookStore, WebhookSubscription } from '../ports.ts'
 import type { Reply, RedisConn } from './connection.ts'
 import type { Keyspace } from './keys.ts'
-import { HSET_IF_ABSENT, lua } from './lua.ts'
+import { lua } from './lua.ts'
 import { toHash } from './reply.ts'
 
 // Every webhook key shares the `{wh}` tag: subscriptions, deliveries (hash per delivery), and the indexes
@@ -78,6 +78,28 @@ for _, id in ipairs(ids) do
 end
 return n`)
 
+/**
+ * Trims the delivery logs (all, and the subscription's) of entries older than the cutoff whose record is gone
+ * (a delivered one expires with its TTL): a record still there (pending, dead) stays listed, as on SQLite. At most
+ * 500 entries a call, oldest first. KEYS: log, subscription log. ARGV: prefix, cutoff.
+ */
+const TRIM_LOGS = lua(`
+local n = 0
+for _, log in ipairs(KEYS) do
+  for _, id in ipairs(redis.call('ZRANGE', log, '-inf', ARGV[2], 'BYSCORE', 'LIMIT', 0, 500)) do
+    if redis.call('EXISTS', ARGV[1] .. 'd:' .. id) == 0 then redis.call('ZREM', log, id); n = n + 1 end
+  end
+end
+return n`)
+
+/** Creates the subscription and lists it, in one step; 0 if the id exists. KEYS: record, subscription set. ARGV: id, field/value pairs. */
+const CREATE_SUB = lua(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local id = table.remove(ARGV, 1)
+redis.call('HSET', KEYS[1], unpack(ARGV))
+redis.call('SADD', KEYS[2], id)
+return 1`)
+
 /** Deletes a subscription and its deliveries. KEYS: subscription set, due, dead, log. ARGV: prefix, id. */
 const DELETE_SUB = lua(`
 if redis.call('SREM', KEYS[1], ARGV[2]) == 0 then return 0 end
@@ -135,8 +157,8 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
   const getDelivery = async (id: string) => toDelivery(toHash(await conn.call(`${p}d:${id}`, ['HGETALL', `${p}d:${id}`])))
   return {
     async createSubscription(s) {
-      if (await conn.run(HSET_IF_ABSENT, [`${p}sub:${s.id}`], subFields(s)) !== 1) throw new StoreConflictError('id')
-      await conn.call(subs, ['SADD', subs, s.id])
+      // One script: a subscription stored but not listed would get no deliveries and could not be deleted.
+      if (await conn.run(CREATE_SUB, [`${p}sub:${s.id}`, subs], [s.id, ...subFields(s)]) !== 1) throw new StoreConflictError('id')
     },
     getSubscription: getSub,
     async listSubscriptions() {
@@ -166,9 +188,10 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
         args.push(d.id, d.subscriptionId, String(d.createdAt), String(d.nextAttemptAt), JSON.stringify(fields))
       }
       await conn.run(ENQUEUE, [subs, due, log], args)
-      // The log index outlives delivered records (they expire); trim entries older than any kept record.
+      // The log indexes outlive delivered records (they expire): entries older than any kept delivered record whose
+      // record is gone are trimmed, from the whole log and from the subscription's.
       const t = deliveries[0]!.createdAt - KEEP_DELIVERED_MS
-      await conn.call(log, ['ZREMRANGEBYSCORE', log, '-inf', String(t)])
+      await conn.run(TRIM_LOGS, [log, `${p}sub:${deliveries[0]!.subscriptionId}:log`], [p, String(t)])
     },
     async claimDue(now, leaseMs, limit) {
       const rows = await conn.run(CLAIM, [due], [p, String(now), String(now + leaseMs), String(limit)])
@@ -182,13 +205,19 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
     getDelivery,
     async listDeliveries(f) {
       const index = f.state === 'dead' ? dead : f.subscriptionId ? `${p}sub:${f.subscriptionId}:log` : log
-      // Read more than asked when filtering, since some of the newest may be filtered out or expired.
-      const ids = await conn.call(index, ['ZRANGE', index, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', '0', String(f.limit * 4 + 20)])
-      const all = await Promise.all((Array.isArray(ids) ? ids : []).map((id) => getDelivery(String(id))))
-      return all.filter((d): d is WebhookDelivery => d !== undefined
-        && (f.state === undefined || d.state === f.state)
-        && (f.subscriptionId === undefined || d.subscriptionId === f.subscriptionId))
-        .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).slice(0, f.limit)
+      // Pages through the index until `limit` match or it runs out: a filter may skip any number of the newest.
+      const out: WebhookDelivery[] = []
+      const page = f.limit * 4 + 20
+      for (let offset = 0; out.length < f.limit; offset += page) {
+        const ids = await conn.call(index, ['ZRANGE', index, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', String(offset), String(page)])
+        const list = Array.isArray(ids) ? ids : []
+        const all = await Promise.all(list.map((id) => getDelivery(String(id))))
+        out.push(...all.filter((d): d is WebhookDelivery => d !== undefined
+          && (f.state === undefined || d.state === f.state)
+          && (f.subscriptionId === undefined || d.subscriptionId === f.subscriptionId)))
+        if (list.length < page) break
+      }
+      return out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).slice(0, f.limit)
     },
     async replay(f, now) {
       return Number(await conn.run(REPLAY, [due, dead], [p, String(now), f.subscriptionId ?? '', f.deliveryId ?? '']))
