@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps, Principal } from '../deps.ts'
@@ -60,6 +61,10 @@ export interface BeneficiaryPresentation {
   claims: Record<string, unknown>
 }
 
+/** The salted commitment to verified beneficiary claims (see BeneficiaryVerificationRecord.claimsDigest). */
+export const claimsDigestOf = (claims: Record<string, unknown>, salt: string): string =>
+  digestOf(new TextEncoder().encode(canonicalize({ claims, salt })!))
+
 const refuse = (reason: string, detail: string) => new ProblemError('presentation_invalid', 422, { detail, field: 'vp_token', extra: { reason } })
 
 /** Retries of the compare-and-set when approvers' decisions land at the same moment. */
@@ -99,8 +104,9 @@ export async function recordBeneficiaryPresentation(deps: AppDeps, approvalId: s
       throw refuse('beneficiary_not_accepted', 'The policy still asks for a verified beneficiary.')
     }
     const now = deps.now()
+    const claimsSalt = randomBytes(16).toString('base64url')
     const link: BeneficiaryVerificationRecord = { presentationRequestId: p.presentationRequestId, verifiedAt: now, issuer: p.issuer,
-      claimsDigest: digestOf(new TextEncoder().encode(canonicalize(p.claims)!)), claims: p.claims }
+      claimsDigest: claimsDigestOf(p.claims, claimsSalt), claimsSalt, claims: p.claims }
     const next: ApprovalRecord = { ...a, beneficiary: link, version: a.version + 1 }
     const data = { presentationRequest: link.presentationRequestId, issuer: link.issuer, claimsDigest: link.claimsDigest }
     const events = [domainEvent('approval.beneficiary_verified', a.id, now, data)]

@@ -141,9 +141,15 @@ test('Travel Rule: over the threshold to an external destination it stays pendin
   assert.equal(cond.verification.presentationRequestId, req.id)
   assert.match(cond.verification.issuer, /^did:web:/)
   const claims = { family_name: 'Mustermann', given_name: 'Erika', kyc_level: 'standard', sanctions_screened: true }
-  assert.equal(cond.verification.claimsDigest, `sha256:${createHash('sha256').update(canonicalize(claims)!).digest('hex')}`)
+  // A guessed name cannot be confirmed from the digest that events, the audit log and evidence carry: it is salted,
+  // and the salt stays with the claims on the record (which opens the commitment for whoever holds the record).
+  assert.notEqual(cond.verification.claimsDigest, `sha256:${createHash('sha256').update(canonicalize(claims)!).digest('hex')}`)
+  const stored = (await w.app.deps.store.approvals.get(a.id))!.beneficiary!
+  assert.match(stored.claimsSalt!, /^[A-Za-z0-9_-]{22}$/)
+  assert.equal(cond.verification.claimsDigest, `sha256:${createHash('sha256').update(canonicalize({ claims, salt: stored.claimsSalt })!).digest('hex')}`)
   assert.ok(!JSON.stringify(done).includes('Mustermann'), 'the view links the presentation but shows no personal data')
-  assert.deepEqual((await w.app.deps.store.approvals.get(a.id))!.beneficiary!.claims, claims, 'the name the originator must hold stays with the request')
+  assert.ok(!JSON.stringify(done).includes(stored.claimsSalt!), 'nor the salt')
+  assert.deepEqual(stored.claims, claims, 'the name the originator must hold stays with the request')
 
   const tok = await token(a.id)
   assert.equal(tok.status, 200, JSON.stringify(tok.body))

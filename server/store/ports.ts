@@ -385,8 +385,14 @@ export interface BeneficiaryVerificationRecord {
   verifiedAt: number
   /** The credential's issuer (a DID). */
   issuer: string
-  /** `sha256:<hex>` of the RFC 8785 form of the verified claims. */
+  /**
+   * `sha256:<hex>` of the RFC 8785 form of `{claims, salt}`: a commitment to the verified claims that audit entries,
+   * events and evidence carry. Salted, so that a reader who guesses a name cannot confirm it (a plain hash of a few
+   * name fields is a dictionary lookup). Records from before the salt have a digest of the claims alone.
+   */
   claimsDigest: string
+  /** 128 random bits, base64url; kept on this record only, with the claims. */
+  claimsSalt?: string
   claims: Record<string, unknown>
 }
 
