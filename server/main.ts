@@ -89,7 +89,7 @@ async function supervise(config: Config, log: Logger): Promise<void> {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
       return
     }
-    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
+    log.error({ pid: worker.process.pid, exitCode: code, signal }, 'worker died; starting another')
     setTimeout(() => cluster.fork(), 1000)
   })
   const stop = (signal: NodeJS.Signals): void => {
