@@ -33,17 +33,28 @@ describe('HTTP contract', () => {
 
   test('Idempotency-Key: same key and body replays the first answer; another body is 422', async () => {
     const client = new TestClient(app.url)
-    const body = { handle: 'idem-user', displayName: 'I' }
-    const a = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'k-1' })
-    const b = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'k-1' })
+    const account = await signUp(client, createSoftAuthenticator(), 'idem-user')
+    const path = `/v1/me/passkeys/${account.credentialId}`
+    const a = await client.patch(path, { name: 'Laptop' }, { 'idempotency-key': 'k-1' })
+    const b = await client.patch(path, { name: 'Laptop' }, { 'idempotency-key': 'k-1' })
     assert.equal(a.status, 200)
-    assert.deepEqual(b.body, a.body, 'same challenge: the first answer')
+    assert.deepEqual(b.body, a.body, 'the first answer')
     assert.equal(b.headers.get('idempotent-replayed'), 'true')
-    const c = await client.post('/v1/passkeys/register/options', { ...body, displayName: 'J' }, { 'idempotency-key': 'k-1' })
+    const c = await client.patch(path, { name: 'Phone' }, { 'idempotency-key': 'k-1' })
     assert.equal(c.status, 422)
     assert.equal(c.body.code, 'idempotency_key_reused')
-    const bad = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'x'.repeat(300) })
+    const bad = await client.patch(path, { name: 'Laptop' }, { 'idempotency-key': 'x'.repeat(300) })
     assert.equal(bad.body.code, 'idempotency_key_invalid')
+  })
+
+  test('Idempotency-Key on a sign-up\'s first step: the handle, name and challenge are not kept for a day', async () => {
+    const client = new TestClient(app.url)
+    const body = { handle: 'idem-options', displayName: 'Dave Example' }
+    const first = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'opt-1' })
+    assert.equal(first.status, 200)
+    const retry = await client.post('/v1/passkeys/register/options', body, { 'idempotency-key': 'opt-1' })
+    assert.equal(retry.status, 409)
+    assert.equal(retry.body.code, 'idempotency_replay_unavailable')
   })
 
   test('Idempotency-Key on a response holding secrets shown once: the retry is refused, not replayed', async () => {

@@ -28,6 +28,29 @@ describe('regressions', () => {
     assert.doesNotMatch(metrics, /route="[^"]*index\.html"/)
   })
 
+  test('rate-limit counters keep no client address and no typed handle readable in the store', async () => {
+    const seen: string[] = []
+    const { rateLimits, challenges } = app.deps.store
+    const hit = rateLimits.hit.bind(rateLimits)
+    const putCounted = challenges.putCounted.bind(challenges)
+    rateLimits.hit = (key, windowMs, now) => { seen.push(key); return hit(key, windowMs, now) }
+    challenges.putCounted = (ceremony, limit) => { seen.push(limit.key); return putCounted(ceremony, limit) }
+    try {
+      const c = new TestClient(app.url)
+      await c.post('/v1/passkeys/login/options', {}, from('203.0.113.77'))
+      const r = await c.post('/v1/recovery/verify', { handle: 'nobody-typed-this', code: 'AAAA-BBBB-CCCC-DDDD' }, from('203.0.113.77'))
+      assert.equal(r.status, 401)
+    } finally {
+      rateLimits.hit = hit
+      challenges.putCounted = putCounted
+    }
+    assert.ok(seen.length >= 3, seen.join(', '))
+    for (const key of seen) {
+      assert.doesNotMatch(key, /203\.0\.113|nobody-typed-this/)
+      assert.match(key, /^rl:[A-Za-z0-9_-]{32}$/)
+    }
+  })
+
   test('anonymous idempotency keys are the caller\'s: another client with the same key gets neither the answer nor a 422', async () => {
     const body = { handle: 'idem-anon-dave', displayName: 'Dave Example' }
     const first = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })

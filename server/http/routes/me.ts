@@ -92,7 +92,7 @@ export function meRoutes(api: Api): void {
     },
   })
   api.add({
-    method: 'post', path: '/v1/me/passkeys/options', operationId: 'addPasskeyOptions', tag: 'Account', auth: 'session-or-recovery', fresh: true, rateLimit: true,
+    method: 'post', path: '/v1/me/passkeys/options', operationId: 'addPasskeyOptions', tag: 'Account', auth: 'session-or-recovery', fresh: true, rateLimit: true, secretResponse: true,
     summary: 'Start adding a passkey to my account (excludeCredentials lists the ones I have)',
     body: zAddPasskeyOptionsRequest, response: zCreationOptions, errors: ['unauthenticated', 'reauthentication_required', 'rate_limited'],
     handler: ({ deps, principal, body }) => addPasskeyOptions(deps, me(principal).user, body.authenticatorType),

@@ -15,7 +15,7 @@ export const ASSERTION_ERRORS = [...VERIFY_ERRORS, 'credential_unknown', 'signat
 
 export function passkeyRoutes(api: Api): void {
   api.add({
-    method: 'post', path: '/v1/passkeys/register/options', operationId: 'registerOptions', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'register-options',
+    method: 'post', path: '/v1/passkeys/register/options', operationId: 'registerOptions', tag: 'Passkeys', auth: 'none', rateLimit: true, ceremony: 'register-options', secretResponse: true,
     summary: 'Start creating an account: WebAuthn creation options for a new handle',
     description: 'Discoverable credential and user verification are required; ES256, EdDSA and RS256 are accepted. The challenge is kept server-side for SIGIL_CHALLENGE_SECONDS and verifies once.',
     body: zRegisterOptionsRequest, response: zCreationOptions, errors: ['request_invalid', 'handle_unavailable', 'rate_limited'],
