@@ -52,18 +52,20 @@ describe('regressions', () => {
   })
 
   test('anonymous idempotency keys are the caller\'s: another client with the same key gets neither the answer nor a 422', async () => {
-    const body = { handle: 'idem-anon-dave', displayName: 'Dave Example' }
-    const first = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
+    const first = await new TestClient(app.url).post('/v1/passkeys/login/options', {}, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
     assert.equal(first.status, 200)
-    const retry = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
+    const retry = await new TestClient(app.url).post('/v1/passkeys/login/options', {}, { 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
     assert.equal(retry.headers.get('idempotent-replayed'), 'true')
     assert.equal(retry.body.challenge, first.body.challenge, 'the same caller retrying gets its answer')
-    const stranger = await new TestClient(app.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'retry-1', ...from('203.0.113.9') })
+    const stranger = await new TestClient(app.url).post('/v1/passkeys/login/options', {}, { 'idempotency-key': 'retry-1', ...from('203.0.113.9') })
     assert.equal(stranger.status, 200)
     assert.equal(stranger.headers.get('idempotent-replayed'), null)
     assert.notEqual(stranger.body.challenge, first.body.challenge, 'not the first caller\'s challenge')
-    const other = await new TestClient(app.url).post('/v1/passkeys/register/options', { ...body, handle: 'idem-anon-erin' }, { 'idempotency-key': 'retry-1', ...from('192.0.2.44') })
+    // Another body (other bytes) under the same key from another client: its own request, not a 422.
+    const other = await new TestClient(app.url).request('POST', '/v1/passkeys/login/options', '{ }', { 'content-type': 'application/json', origin: TEST_ORIGIN, 'idempotency-key': 'retry-1', ...from('192.0.2.44') })
     assert.equal(other.status, 200, 'no 422 telling it someone used the key')
+    const sameCallerOtherBody = await new TestClient(app.url).request('POST', '/v1/passkeys/login/options', '{ }', { 'content-type': 'application/json', origin: TEST_ORIGIN, 'idempotency-key': 'retry-1', ...from('198.51.100.7') })
+    assert.equal(sameCallerOtherBody.status, 422, 'the first caller reusing its key for other bytes is told')
   })
 
   test('recovery lock-out: a stranger failing from many addresses does not keep the owner (with a valid code) out', async () => {
