@@ -32,6 +32,7 @@ const zEnv = z.object({
   SIGIL_ADMISSION_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   SIGIL_ADMISSION_UTILIZATION: z.coerce.number().min(0).max(1).default(0.97),
   SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIGIL_METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{24,256}$/, '24-256 visible ASCII characters (a random secret)').optional(),
   SIGIL_PUBLIC_URL: z.url().optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
   SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
@@ -76,6 +77,8 @@ export interface Config {
   /** Admission control (server/http/middleware/admission): past either limit, requests are shed with 503. */
   admission: { maxInFlight: number; maxEventLoopDelayMs: number; latencyTargetMs: number; utilization: number }
   logLevel: string
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (the scraper's); otherwise it is open. */
+  metricsToken: string | undefined
   /** May generate signing keys on first start when none exist. */
   devKeys: boolean
   /** Server processes on this host sharing the port (node:cluster); state is in the store, so any may answer. */
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.SIGIL_RATE_LIMIT_PER_MINUTE,
     admission: { maxInFlight: e.SIGIL_MAX_IN_FLIGHT, maxEventLoopDelayMs: e.SIGIL_MAX_EVENT_LOOP_DELAY_MS, latencyTargetMs: e.SIGIL_ADMISSION_LATENCY_MS, utilization: e.SIGIL_ADMISSION_UTILIZATION },
     logLevel: e.SIGIL_LOG_LEVEL,
+    metricsToken: e.SIGIL_METRICS_TOKEN,
     devKeys: e.SIGIL_DEV_KEYS,
     workers: e.SIGIL_WORKERS,
     sqliteMode: e.SIGIL_SQLITE_MODE,

@@ -155,6 +155,26 @@ describe('HTTP contract', () => {
   })
 })
 
+test('SIGIL_METRICS_TOKEN: metrics only for the scraper bearing it', async () => {
+  const token = 'scrape-0123456789abcdefghijklmnop'
+  const app = await startTestApp({ env: { SIGIL_METRICS_TOKEN: token } })
+  try {
+    const c = new TestClient(app.url)
+    const none = await c.get('/metrics')
+    assert.equal(none.status, 401)
+    assert.equal(none.body.code, 'unauthenticated')
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="metrics"')
+    assert.equal((await c.get('/metrics', { authorization: `Bearer ${token}x` })).status, 401)
+    assert.equal((await c.get('/metrics', { authorization: token })).status, 401, 'the Bearer scheme is part of it')
+    const ok = await c.get('/metrics', { authorization: `Bearer ${token}` })
+    assert.equal(ok.status, 200)
+    assert.match(ok.body as string, /sigil_http_request_duration_seconds/)
+    assert.equal((await c.get('/healthz')).status, 200, 'probes stay open')
+  } finally {
+    await app.close()
+  }
+})
+
 describe('rate limits on ceremony endpoints', () => {
   let app: TestApp
   before(async () => { app = await startTestApp({ env: { SIGIL_RATE_LIMIT_PER_MINUTE: '5' } }) })

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Response, type Router } from 'express'
@@ -19,7 +20,16 @@ export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown)
       sendProblem(res, new ProblemError('store_unavailable', 503, { detail: 'The store cannot be reached.', headers: { 'Retry-After': '5' } }))
     }
   })
-  router.get('/metrics', async (_req, res) => {
+  // Counts of failed sign-ins and recoveries, token outcomes and the outbox backlog are for the operator's scraper:
+  // with SIGIL_METRICS_TOKEN set, only a request bearing it gets them (compared in constant time).
+  const metricsToken = deps.config.metricsToken === undefined ? undefined : Buffer.from(`Bearer ${deps.config.metricsToken}`)
+  router.get('/metrics', async (req, res) => {
+    if (metricsToken) {
+      const given = Buffer.from(req.headers.authorization ?? '')
+      if (given.length !== metricsToken.length || !timingSafeEqual(given, metricsToken)) {
+        return sendProblem(res, new ProblemError('unauthenticated', 401, { detail: 'Metrics need the scraper\'s token (SIGIL_METRICS_TOKEN).', field: 'authorization', headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } }))
+      }
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics())
   })
   router.get('/openapi.json', (_req, res) => {
