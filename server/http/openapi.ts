@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { RouteDef } from './route.ts'
+import { zCredentialRequest } from '../kyc/wire.ts'
 
 const zProblem = z.object({
   type: z.string(), title: z.string(), status: z.number().int(), code: z.string(),
@@ -122,6 +123,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
       securitySchemes: {
         sessionCookie: { type: 'apiKey', in: 'cookie', name: info.cookieName },
         accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (typ at+jwt, ES256)' },
+        credentialAccessToken: { type: 'http', scheme: 'bearer', description: 'OpenID4VCI access token from POST /token (opaque, single credential, 5 minutes)' },
         apiKey: { type: 'http', scheme: 'bearer', description: 'API key (sigil_sk_…) created with `npm run sigil -- clients create`' },
       },
     },
@@ -168,10 +170,9 @@ function protocolEndpoints(): Record<string, Record<string, unknown>> {
     '/credential': { post: {
       summary: 'OpenID4VCI credential endpoint: the credential, bound to the key in the proof', tags: ['KYC credentials'],
       description: 'Bearer access token from /token. With a signed-in session cookie from this site, the credential is also linked to that account (recovery by credential).',
-      security: [{ accessToken: [] }],
+      security: [{ credentialAccessToken: [] }],
       parameters: [secretOnce],
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: {
-        credential_configuration_id: str, proofs: { type: 'object', properties: { jwt: { type: 'array', items: str } } } } } } } },
+      requestBody: { required: true, content: { 'application/json': { schema: schema(zCredentialRequest, 'input') } } },
       responses: { 200: { description: '`{ credentials: [{ credential }] }`', content: { 'application/json': {} } }, '4XX': oauthError },
     } },
     '/v1/presentations/responses/{id}': { post: {
