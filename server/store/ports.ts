@@ -220,8 +220,12 @@ export type IdempotencyBegin =
   | { state: 'done'; fingerprint: string; response: StoredResponse }
 
 export interface IdempotencyStore {
-  /** Claims the key atomically; if it was already claimed, says by whom (fingerprint) and with what result. */
-  begin(key: string, fingerprint: string, now: number, ttlMs: number): Promise<IdempotencyBegin>
+  /**
+   * Claims the key atomically; if it was already claimed, says by whom (fingerprint) and with what result. With
+   * `leaseMs`, a claim still pending that long after it was made (its process died mid-request: nothing will ever
+   * complete it) is taken over by a caller with the same fingerprint, atomically: 'new' again, for that caller only.
+   */
+  begin(key: string, fingerprint: string, now: number, ttlMs: number, leaseMs?: number): Promise<IdempotencyBegin>
   complete(key: string, response: StoredResponse): Promise<void>
   /** Releases a claim whose request failed so that a retry can run. */
   abandon(key: string): Promise<void>

@@ -4,6 +4,13 @@ import type { AppDeps, Principal } from '../../deps.ts'
 import { ProblemError, problemBody } from '../problem.ts'
 
 const KEY_TTL_MS = 24 * 3600_000
+/**
+ * A claim still pending this long was left by a process that died mid-request (a request cannot run longer: the
+ * server's request timeout is 30 s): a retry with the same key and body takes it over and runs, instead of being
+ * told "in progress" until the key expires a day later. The first run may have changed something before it died;
+ * the operations' own single-use checks (challenges, compare-and-set) still hold.
+ */
+export const PENDING_LEASE_MS = 60_000
 const KEY_RE = /^[\x21-\x7e]{1,255}$/
 
 interface Outcome { status: number; body: unknown }
@@ -52,7 +59,7 @@ export async function withIdempotency(deps: AppDeps, req: Request, res: Response
   // body (flat, parsed by urlencoded) is fingerprinted by its parsed fields.
   const rawBody = (req as { rawBody?: Buffer }).rawBody ?? (req.is('application/x-www-form-urlencoded') ? JSON.stringify(req.body ?? {}) : undefined)
   const fingerprint = createHash('sha256').update(`${req.method} ${req.originalUrl}\n`).update(rawBody ?? '').digest('base64url')
-  const begun = await deps.store.idempotency.begin(key, fingerprint, deps.now(), KEY_TTL_MS)
+  const begun = await deps.store.idempotency.begin(key, fingerprint, deps.now(), KEY_TTL_MS, PENDING_LEASE_MS)
   if (begun.state !== 'new') {
     if (begun.fingerprint !== fingerprint) {
       throw new ProblemError('idempotency_key_reused', 422, { detail: 'This Idempotency-Key was used with a different request.', field: 'idempotency-key' })

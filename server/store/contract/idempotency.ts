@@ -28,6 +28,28 @@ export function idempotencyContract(name: string, target: ContractTarget) {
         { state: 'done', fingerprint: 'fp-1', response })
     }))
 
+    test('a claim left pending past its lease is taken over, once, by a retry with the same request', () => withStores(target, async (store, all) => {
+      const key = uid('idem')
+      const now = Date.now()
+      const LEASE = 60_000
+      assert.deepEqual(await store.idempotency.begin(key, 'fp-1', now, TTL, LEASE), { state: 'new' })
+      assert.deepEqual(await store.idempotency.begin(key, 'fp-1', now + LEASE - 1, TTL, LEASE), { state: 'pending', fingerprint: 'fp-1' })
+      assert.deepEqual(await store.idempotency.begin(key, 'fp-2', now + LEASE, TTL, LEASE), { state: 'pending', fingerprint: 'fp-1' },
+        'another request is never let in')
+      // The first request's process died: retries racing after the lease, exactly one takes over.
+      const retries = await race(all, RACERS, (s) => s.idempotency.begin(key, 'fp-1', now + LEASE, TTL, LEASE))
+      assert.equal(retries.filter((r) => r.state === 'new').length, 1)
+      assert.ok(retries.every((r) => r.state === 'new' || (r.state === 'pending' && r.fingerprint === 'fp-1')))
+      // The new claim has a lease of its own, and a done key is never taken over.
+      assert.equal((await store.idempotency.begin(key, 'fp-1', now + LEASE + 1, TTL, LEASE)).state, 'pending')
+      await store.idempotency.complete(key, response)
+      assert.deepEqual(await store.idempotency.begin(key, 'fp-1', now + 10 * LEASE, TTL, LEASE), { state: 'done', fingerprint: 'fp-1', response })
+      // Without a lease (as before), pending stays pending.
+      const other = uid('idem')
+      await store.idempotency.begin(other, 'fp', now, TTL)
+      assert.equal((await store.idempotency.begin(other, 'fp', now + 10 * LEASE, TTL)).state, 'pending')
+    }))
+
     test('an empty response body round-trips', () => withStores(target, async (store) => {
       const key = uid('idem')
       await store.idempotency.begin(key, 'fp', Date.now(), TTL)

@@ -201,6 +201,11 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX kyc_credentials_list_status ON kyc_credentials(status_list_id, status);
     `,
   },
+  {
+    version: 5,
+    // When a claim was made: a pending claim whose process died can be taken over after a lease (0: before this).
+    sql: 'ALTER TABLE idempotency ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;',
+  },
 ]
 
 /**
