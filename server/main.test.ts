@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { Pool } from 'undici'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -112,6 +113,35 @@ test('SIGTERM drains requests in flight before exiting', async () => {
     assert.equal(await s.exited, 0)
     await assert.rejects(fetch(`${s.url}/healthz`), 'no new connections after the drain')
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('SIGTERM: a request already queued on a keep-alive connection is answered 503 at /readyz with Connection: close, and the process exits 0 at once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
+  let pool: Pool | undefined
+  try {
+    const s = await start({ SIGIL_DATA_DIR: dir, SIGIL_ORIGINS: 'http://localhost:8080' })
+    // One pipelined keep-alive connection (a load balancer's pooled connection with requests queued): a slow
+    // request (a recovery attempt runs a 32 MiB scrypt), then /readyz and /healthz right behind it on the wire.
+    pool = new Pool(s.url, { connections: 1, pipelining: 3 })
+    assert.equal((await (await pool.request({ path: '/healthz', method: 'GET' })).body.text()).length > 0, true)
+    const slow = pool.request({ path: '/v1/recovery/verify', method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://localhost:8080' },
+      body: JSON.stringify({ handle: 'nobody', code: 'AAAA-BBBB-CCCC-DDDD' }) })
+    const ready = pool.request({ path: '/readyz', method: 'GET' })
+    await new Promise((r) => setTimeout(r, 20))
+    const t0 = Date.now()
+    s.child.kill('SIGTERM')
+    const [a, b] = await Promise.all([slow, ready])
+    assert.equal(a.statusCode, 401, 'the request in flight is answered')
+    await a.body.text()
+    assert.equal(b.statusCode, 503, 'a load balancer probing on its pooled connection learns to stop routing here')
+    assert.equal(b.headers.connection, 'close')
+    assert.deepEqual(JSON.parse(await b.body.text()), { status: 'stopping' })
+    assert.equal(await s.exited, 0, s.logs.join(''))
+    assert.ok(Date.now() - t0 < 5000, 'well before the forced exit at 10 s')
+  } finally {
+    await pool?.destroy()
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })

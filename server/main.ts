@@ -42,7 +42,21 @@ async function main(): Promise<void> {
   // Pending approval requests past their time become `expired` (and say so through the outbox).
   const expiries = setInterval(() => void expireDueApprovals(deps).catch((err: Error) => log.warn({ err: err.message }, 'approval expiry sweep failed')), 15_000)
   expiries.unref()
-  const server = http.createServer(serverOptions, listener).listen(config.port, config.host, () => {
+  // Once stopping: every answer says `Connection: close` (a keep-alive client, a load balancer's pooled connection,
+  // must not go on sending here while the process waits for it to go quiet) and /readyz says 503, so that the
+  // load balancer stops routing here. Requests already sent on an open connection are still answered.
+  let stopping = false
+  const serve: http.RequestListener = (req, res) => {
+    if (stopping) {
+      res.setHeader('Connection', 'close')
+      if (req.url === '/readyz') {
+        res.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end('{"status":"stopping"}')
+        return
+      }
+    }
+    listener(req, res)
+  }
+  const server = http.createServer(serverOptions, serve).listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo
     log.info({ port, store: store.kind, rpId: config.rpId, origins: config.origins }, `Sigil listening on http://localhost:${port}`)
   })
@@ -55,7 +69,6 @@ async function main(): Promise<void> {
   const checkpoints = setInterval(() => void checkpointer.run().catch((err: Error) => log.error({ err: err.message }, 'audit checkpoint failed')), config.auditCheckpointSeconds * 1000)
   checkpoints.unref()
 
-  let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return
     stopping = true
@@ -63,12 +76,17 @@ async function main(): Promise<void> {
     const force = setTimeout(() => { log.warn('forced exit after 10 s'); process.exit(1) }, 10_000)
     force.unref()
     server.close(async () => {
+      clearInterval(idle)
       await outbox.stop()
       await store.close()
       log.info('stopped')
       process.exit(0)
     })
+    // Connections with no request under way close now; the others once their answer (marked close) is out. A
+    // connection that went idle between two of its requests is closed on the next sweep.
     server.closeIdleConnections()
+    const idle = setInterval(() => server.closeIdleConnections(), 100)
+    idle.unref()
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
