@@ -44,6 +44,10 @@ test('keys rotate: a new active key, the old one still in the JWKS', () => {
     assert.deepEqual(rotated.retired, before)
     const after = cli(dir, 'keys', 'list').keys.map((k: { kid: string }) => k.kid)
     assert.deepEqual(after.sort(), [...before, rotated.kid].sort())
+    // The history keeps every key ever used, public parts only (what audit verify --jwks needs after retirement).
+    const history = cli(dir, 'keys', 'history').keys as { kid: string; d?: string }[]
+    assert.deepEqual(history.map((k) => k.kid).sort(), [...before, rotated.kid].sort())
+    assert.ok(history.every((k) => k.d === undefined))
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

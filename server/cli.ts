@@ -17,6 +17,7 @@ const HELP = `Usage: npm run sigil -- <command>
 
   keys init                               create the first key set (in SIGIL_KEYS_DIR, else the data directory); refuses to replace one
   keys list                               show the signing keys in the JWKS
+  keys history                            every public key ever used, retired ones included (for audit verify --jwks)
   keys rotate                             new active key; the old one stays published until what it signed expires
   clients create --name NAME --role ROLE  create an API client (roles: ${API_CLIENT_ROLES.join(', ')}); prints the key once
   clients list                            list API clients
@@ -65,6 +66,7 @@ async function run(argv: string[]): Promise<void> {
       }
     }
     if (action === 'list') return out((await openKeys(config, log)).jwks())
+    if (action === 'history') return out((await openKeys(config, log)).history())
     fail(`unknown keys command "${action ?? ''}"`)
   }
   if (area === 'evidence' && action === 'verify') {

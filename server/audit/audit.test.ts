@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair } from 'jose'
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
@@ -63,6 +64,14 @@ describe('tamper-evident audit log', () => {
     assert.equal(r.firstSeq, 1)
     assert.equal(r.checkpoints, 2)
     assert.equal(r.signedThrough, r.lastSeq! - 1)
+  })
+
+  test('a JWKS without the checkpoint\'s (retired) key: the message names the key and where the full history is', async () => {
+    const keys = (await auditor.get('/v1/audit/keys')).body as { keys: { kid: string }[] }
+    const other = (await generateKeyPair('ES256', { extractable: true })).publicKey
+    const partial = { keys: [{ ...(await exportJWK(other)), kid: 'some-newer-key', alg: 'ES256' }] }
+    await assert.rejects(verifyAuditExport(exported, partial), (err: Error) =>
+      err.message.includes(keys.keys[0]!.kid) && /keys history|\/v1\/audit\/keys/.test(err.message))
   })
 
   test('one changed byte anywhere is caught and the entry named', async () => {

@@ -1,4 +1,4 @@
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose'
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose'
 import { AUDIT_GENESIS, auditEntryHash, type AuditEntry } from '../store/index.ts'
 import { CHECKPOINT_TYP, CHECKPOINT_TYPE, type CheckpointClaims } from './checkpoints.ts'
 
@@ -79,7 +79,13 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet): Pr
         if (protectedHeader.typ !== CHECKPOINT_TYP) throw new Error('wrong typ')
         claims = JSON.parse(new TextDecoder().decode(payload)) as CheckpointClaims
       } catch (err) {
-        throw new AuditVerificationError(line, e.seq, `checkpoint signature does not verify with the JWKS (${(err as Error).message})`)
+        // A key the JWKS lacks is most often a retired one: say which, and where the full history comes from.
+        let kid: string | undefined
+        try { kid = decodeProtectedHeader(jws).kid } catch { kid = undefined }
+        const missing = kid !== undefined && !jwks.keys.some((k) => k.kid === kid)
+        throw new AuditVerificationError(line, e.seq, missing
+          ? `checkpoint signed with key ${kid!.slice(0, 64)}, which the JWKS does not hold: verify with every key ever used (\`npm run sigil -- keys history\` or GET /v1/audit/keys)`
+          : `checkpoint signature does not verify with the JWKS (${(err as Error).message})`)
       }
       // A checkpoint signs the head as it was when it was written: an entry before it. One that names itself or a
       // later entry was moved (signed checkpoints carried past the entries they vouch for, over a rewritten chain).
