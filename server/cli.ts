@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.ts'
 import { initKeys, rotateKeys } from './keys/index.ts'
@@ -8,6 +9,7 @@ import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 import { verifyEvidence } from './approvals/index.ts'
 import { ProblemError } from './errors.ts'
+import { redactRedisUrl } from './store/index.ts'
 
 /** Roles Sigil knows; approval groups named by policies (treasury, risk, policy-admin…) are roles too. */
 const USER_ROLES = ['compliance', 'auditor', 'approver', 'treasury', 'risk', 'policy-admin']
@@ -106,6 +108,9 @@ async function run(argv: string[]): Promise<void> {
       process.exit(1)
     }
   }
+  // Which store a command works on, on stderr (stdout stays machine-readable): an operator of a Redis deployment
+  // who forgot SIGIL_STORE would otherwise write to a new local SQLite file without noticing.
+  process.stderr.write(`sigil: store ${config.store === 'redis' && config.redis ? `redis ${redactRedisUrl(config.redis.url)} prefix ${config.redis.prefix}` : `sqlite ${path.join(config.dataDir, 'sigil.db')}`}\n`)
   const store = await openStore(config)
   try {
     if (area === 'clients' && action === 'create') {
@@ -185,3 +190,4 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv.slice(2)).catch((err: unknown) => {
   fail(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err))
 })
+

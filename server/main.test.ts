@@ -68,6 +68,22 @@ test('a bad configuration stops start-up with one message naming every bad varia
   for (const v of ['PORT', 'SIGIL_ORIGINS', 'SIGIL_STORE']) assert.match(err, new RegExp(`- ${v}:`))
 })
 
+test('Redis unreachable at start-up: a message naming where and which variables within seconds, exit 1 (no silent retrying)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
+  try {
+    const t0 = Date.now()
+    await assert.rejects(start({ SIGIL_DATA_DIR: dir, SIGIL_STORE: 'redis', SIGIL_REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' }), (err: Error) => {
+      assert.match(err.message, /^exited 1:/)
+      assert.match(err.message, /Redis at redis:\/\/user:\*\*\*@127\.0\.0\.1:1 did not answer within 10 s \(SIGIL_REDIS_URL/)
+      assert.doesNotMatch(err.message, /hunter2/, 'no password in the message')
+      return true
+    })
+    assert.ok(Date.now() - t0 < 30_000)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('SIGIL_WORKERS=2: two processes share the port and the store; ceremonies finish on either', async () => {
   const { createSoftAuthenticator, TestClient, signUp, signIn } = await import('./testing/index.ts')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))

@@ -60,6 +60,41 @@ function failClosed(send: (key: string | undefined, args: string[]) => Promise<R
   }
 }
 
+/** How long start-up waits for Redis before it gives up with a message (instead of retrying silently for ever). */
+const CONNECT_DEADLINE_MS = 10_000
+
+/** A URL without its password, for a message. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparsable URL)'
+  }
+}
+
+/** Connects, or fails after CONNECT_DEADLINE_MS naming where it tried and the last error; the client is closed then. */
+async function connectWithin(connect: () => Promise<unknown>, destroy: () => void, where: string, lastError: () => unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      destroy()
+      const last = lastError()
+      reject(new Error(`Redis at ${where} did not answer within ${CONNECT_DEADLINE_MS / 1000} s (SIGIL_REDIS_URL, SIGIL_REDIS_CLUSTER_NODES)${last instanceof Error ? `: ${last.message}` : ''}`))
+    }, CONNECT_DEADLINE_MS)
+  })
+  try {
+    await Promise.race([connect(), deadline])
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith('Redis at ')) throw err
+    destroy()
+    throw new Error(`Redis at ${where}: ${err instanceof Error ? err.message : String(err)} (SIGIL_REDIS_URL, SIGIL_REDIS_CLUSTER_NODES)`, { cause: err })
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export async function openConnection(opts: OpenConnectionOptions): Promise<RedisConn> {
   let send: (key: string | undefined, args: string[]) => Promise<Reply>
   let close: () => Promise<void>
@@ -67,15 +102,21 @@ export async function openConnection(opts: OpenConnectionOptions): Promise<Redis
   if (opts.cluster) {
     const seeds = [...new Set([opts.url, ...opts.cluster.rootNodes])]
     const cluster = createCluster({ rootNodes: seeds.map((url) => ({ url })), defaults: { disableOfflineQueue: true, socket: SOCKET } })
+    let last: unknown
+    cluster.on('error', (err: unknown) => { last = err })
+    await connectWithin(() => cluster.connect(), () => void cluster.destroy(), seeds.map(redactRedisUrl).join(', '), () => last)
+    cluster.removeAllListeners('error')
     cluster.on('error', ignore)
-    await cluster.connect()
     send = failClosed((key, args) => cluster.sendCommand<Reply>(key, false, args))
     close = () => cluster.close()
     scanNodes = () => Promise.all(cluster.masters.map((m) => cluster.nodeClient(m))) as Promise<ReturnType<typeof createClient>[]>
   } else {
     const client = createClient({ url: opts.url, disableOfflineQueue: true, socket: SOCKET })
+    let last: unknown
+    client.on('error', (err: unknown) => { last = err })
+    await connectWithin(() => client.connect(), () => void client.destroy(), redactRedisUrl(opts.url), () => last)
+    client.removeAllListeners('error')
     client.on('error', ignore)
-    await client.connect()
     send = failClosed((_key, args) => client.sendCommand<Reply>(args))
     close = () => client.close()
     scanNodes = async () => [client as ReturnType<typeof createClient>]
