@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, loadConfig, unknownVariables } from './config.ts'
 
 test('defaults give a working local set-up', () => {
   const c = loadConfig({})
@@ -54,4 +54,24 @@ test('SQLite runs with group commit on the event loop by default; the old thread
   assert.equal(loadConfig({ SIGIL_SQLITE_MODE: 'thread' }).sqliteMode, 'thread')
   assert.throws(() => loadConfig({ SIGIL_SQLITE_MODE: 'fast' }), /SIGIL_SQLITE_MODE/)
   assert.throws(() => loadConfig({ SIGIL_SQLITE_THREAD: 'false' }), /SIGIL_SQLITE_THREAD: replaced by SIGIL_SQLITE_MODE/)
+})
+
+test('trust proxy: hop counts, addresses, subnets and Express names; anything else (hex-looking words too) refused', () => {
+  for (const ok of ['false', 'true', '1', '2', 'loopback', '10.0.0.0/8', '10.0.0.1, 192.168.0.0/16', 'fd00::/8', '::1', 'loopback, 10.1.2.3']) {
+    assert.doesNotThrow(() => loadConfig({ SIGIL_TRUST_PROXY: ok }), ok)
+  }
+  for (const bad of ['deadbeef', 'cafe', '10.0.0.0/33', '300.1.1.1', 'fd00::/129', '10.0.0.1/8/1', 'yes']) {
+    assert.throws(() => loadConfig({ SIGIL_TRUST_PROXY: bad }), (err: unknown) => err instanceof ConfigError && err.issues.some((i) => i.startsWith('SIGIL_TRUST_PROXY')), bad)
+  }
+})
+
+test('origins and the public URL are http(s) URLs: another scheme is refused at start-up, not a 500 later', () => {
+  for (const [name, value] of [['SIGIL_ORIGINS', 'ftp://localhost'], ['SIGIL_RELATED_ORIGINS', 'ftp://y.example'], ['SIGIL_PUBLIC_URL', 'ftp://x']] as const) {
+    assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && err.issues.some((i) => i.startsWith(name) && /http/.test(i)), name)
+  }
+})
+
+test('unknown SIGIL_ variables are reported, with the setting they most resemble; tooling variables are not', () => {
+  assert.deepEqual(unknownVariables({ SIGIL_STOR: 'redis', SIGIL_REDIS_URLS: 'x', SIGIL_NONSENSE_THING: '1', SIGIL_BENCH_JSON: 'f', SIGIL_STORE: 'sqlite', PATH: '/bin' }),
+    ['SIGIL_NONSENSE_THING', 'SIGIL_REDIS_URLS (did you mean SIGIL_REDIS_URL?)', 'SIGIL_STOR (did you mean SIGIL_STORE?)'])
 })

@@ -1,9 +1,21 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 
 const zBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const zSeconds = z.coerce.number().int().positive()
 const zList = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+/** An http(s) URL: an origin, a public URL (did:web and the OpenID4VCI metadata cannot be made from another scheme). */
+const zHttpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+const TRUST_PROXY_WORDS = new Set(['true', 'false', 'loopback', 'linklocal', 'uniquelocal'])
+/** One entry of a trust-proxy list: an IP address, a subnet (address/prefix) or one of Express's names. */
+function trustProxyEntry(v: string): boolean {
+  if (TRUST_PROXY_WORDS.has(v.toLowerCase())) return true
+  const [addr = '', prefix, ...rest] = v.split('/')
+  const family = isIP(addr)
+  if (family === 0 || rest.length) return false
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+}
 
 /** Every environment variable Sigil reads, with its default. README's configuration table mirrors this. */
 const zEnv = z.object({
@@ -17,14 +29,15 @@ const zEnv = z.object({
   SIGIL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default('sigil'),
   SIGIL_RP_ID: z.string().regex(/^[a-z0-9.-]+$/i, 'a host name such as example.com').default('localhost'),
   SIGIL_RP_NAME: z.string().min(1).max(64).default('Sigil'),
-  SIGIL_ORIGINS: zList.pipe(z.array(z.url()).min(1)).optional(),
-  SIGIL_RELATED_ORIGINS: zList.pipe(z.array(z.url())).default([]),
+  SIGIL_ORIGINS: zList.pipe(z.array(zHttpUrl).min(1)).optional(),
+  SIGIL_RELATED_ORIGINS: zList.pipe(z.array(zHttpUrl)).default([]),
   SIGIL_SESSION_IDLE_SECONDS: zSeconds.default(3600),
   SIGIL_SESSION_ABSOLUTE_SECONDS: zSeconds.default(86400),
   SIGIL_ACCESS_TOKEN_SECONDS: zSeconds.max(3600).default(300),
   SIGIL_CHALLENGE_SECONDS: zSeconds.max(600).default(300),
   SIGIL_FRESH_AUTH_SECONDS: zSeconds.max(3600).default(300),
-  SIGIL_TRUST_PROXY: z.string().regex(/^(true|false|\d{1,2}|[0-9a-f.:/]+(,\s*[0-9a-f.:/]+)*|loopback|linklocal|uniquelocal)$/i, 'true, false, a hop count, or comma-separated addresses/subnets').default('false'),
+  SIGIL_TRUST_PROXY: z.string().refine((v) => /^\d{1,2}$/.test(v) || v.split(',').every((e) => trustProxyEntry(e.trim())),
+    'true, false, a hop count, or comma-separated IP addresses, subnets (address/prefix), loopback, linklocal or uniquelocal').default('false'),
   SIGIL_ATTESTATION_POLICY: z.string().min(1).optional(),
   SIGIL_RATE_LIMIT_PER_MINUTE: zSeconds.default(60),
   SIGIL_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
@@ -33,7 +46,7 @@ const zEnv = z.object({
   SIGIL_ADMISSION_UTILIZATION: z.coerce.number().min(0).max(1).default(0.97),
   SIGIL_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGIL_METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{24,256}$/, '24-256 visible ASCII characters (a random secret)').optional(),
-  SIGIL_PUBLIC_URL: z.url().optional(),
+  SIGIL_PUBLIC_URL: zHttpUrl.optional(),
   SIGIL_DEV_KEYS: zBool.default(true),
   SIGIL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SIGIL_SQLITE_MODE: z.enum(['group', 'thread', 'direct']).default('group'),
@@ -124,6 +137,31 @@ function parseTrustProxy(v: string): boolean | number | string {
 }
 
 /** Reads the environment into a typed config; throws one ConfigError naming every bad variable. */
+/** Variables of the tooling around the server (tests, benchmarks), not settings: never reported as unknown. */
+const TOOLING = /^SIGIL_(BENCH|E2E|TEST|DOCS|CHROMIUM|SHED)_?/
+
+/**
+ * `SIGIL_*` variables that are set but are no setting (a misspelling such as SIGIL_STOR would otherwise be silently
+ * ignored and the default used), each with the setting it most resembles when there is one.
+ */
+export function unknownVariables(env: Record<string, string | undefined> = process.env): string[] {
+  const known = Object.keys(zEnv.shape)
+  return Object.keys(env).filter((k) => k.startsWith('SIGIL_') && !(k in zEnv.shape) && !TOOLING.test(k)).sort().map((k) => {
+    const near = known.filter((n) => n.startsWith('SIGIL_') && editDistance(k, n) <= 2)
+    return near.length ? `${k} (did you mean ${near.join(' or ')}?)` : k
+  })
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]!
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in zEnv.shape && v !== ''))
   const issues: string[] = []

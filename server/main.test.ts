@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
 import { Pool } from 'undici'
 import { fileURLToPath } from 'node:url'
 
@@ -66,6 +67,43 @@ test('a bad configuration stops start-up with one message naming every bad varia
   const code = await new Promise((resolve) => child.on('exit', resolve))
   assert.equal(code, 78)
   for (const v of ['PORT', 'SIGIL_ORIGINS', 'SIGIL_STORE']) assert.match(err, new RegExp(`- ${v}:`))
+})
+
+/** Runs the server to its exit: the code and what it wrote to stderr. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; err: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: root, env: { ...process.env, HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  clearTimeout(timer)
+  return { code, err }
+}
+
+test('the port taken, a missing or malformed attestation policy file: one message naming the setting, exit 78; with workers too, no restart loop', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
+  const blocker = http.createServer().listen(0, '127.0.0.1')
+  try {
+    await new Promise((r) => blocker.once('listening', r))
+    const port = String((blocker.address() as { port: number }).port)
+    const taken = await runToExit({ PORT: port, SIGIL_DATA_DIR: dir })
+    assert.equal(taken.code, 78)
+    assert.match(taken.err, new RegExp(`sigil: port ${port} on 127\\.0\\.0\\.1 is already in use \\(PORT, HOST\\)`))
+    assert.doesNotMatch(taken.err, /Unhandled 'error' event|at Server/)
+    const workers = await runToExit({ PORT: port, SIGIL_DATA_DIR: dir, SIGIL_WORKERS: '2' })
+    assert.equal(workers.code, 78, 'the primary stops instead of starting workers again and again')
+    const missing = await runToExit({ PORT: '0', SIGIL_DATA_DIR: dir, SIGIL_ATTESTATION_POLICY: path.join(dir, 'nope.json') })
+    assert.equal(missing.code, 78)
+    assert.match(missing.err, /SIGIL_ATTESTATION_POLICY .*nope\.json: no such file/)
+    fs.writeFileSync(path.join(dir, 'bad.json'), '{ "compliance": ')
+    const malformed = await runToExit({ PORT: '0', SIGIL_DATA_DIR: dir, SIGIL_ATTESTATION_POLICY: path.join(dir, 'bad.json') })
+    assert.equal(malformed.code, 78)
+    assert.match(malformed.err, /SIGIL_ATTESTATION_POLICY .*bad\.json: not valid JSON/)
+  } finally {
+    blocker.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('Redis unreachable at start-up: a message naming where and which variables within seconds, exit 1 (no silent retrying)', async () => {

@@ -2,13 +2,16 @@ import cluster from 'node:cluster'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
-import { ConfigError, loadConfig, type Config } from './config.ts'
+import { ConfigError, loadConfig, unknownVariables, type Config } from './config.ts'
 import { createApp } from './http/index.ts'
 import { createMetrics } from './http/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
 import { createCheckpointer, startDispatcher } from './audit/index.ts'
 import { expireDueApprovals, policySourceFor } from './approvals/index.ts'
+
+/** sysexits EX_CONFIG: the configuration cannot work (a bad variable, the port taken). */
+const EXIT_CONFIG = 78
 
 async function main(): Promise<void> {
   let config: Config
@@ -17,11 +20,21 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sigil: ${err.message}\n`)
-      process.exit(78)
+      process.exit(EXIT_CONFIG)
     }
     throw err
   }
+  // A file the configuration names, read before anything starts: a missing or malformed one is a configuration error.
+  let attestationPolicies: ReturnType<typeof loadAttestationPolicies>
+  try {
+    attestationPolicies = loadAttestationPolicies(config.attestationPolicyFile)
+  } catch (err) {
+    process.stderr.write(`sigil: ${(err as Error).message}\n`)
+    process.exit(EXIT_CONFIG)
+  }
   const log = createLogger(config.logLevel)
+  const unknown = unknownVariables()
+  if (unknown.length && cluster.isPrimary) log.warn({ variables: unknown }, `unknown SIGIL_ variables ignored: ${unknown.join(', ')}`)
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, log)
   // A dead SQLite store thread leaves nothing this process can answer but 503: exit, so that it is restarted
   // (by the cluster primary with SIGIL_WORKERS > 1, or by the service manager).
@@ -36,7 +49,7 @@ async function main(): Promise<void> {
   const outbox = startDispatcher({ store, config, log, now: Date.now, onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }) })
   const deps = {
     config, store, keys, log, now: Date.now, metrics, outbox,
-    attestationPolicies: loadAttestationPolicies(config.attestationPolicyFile),
+    attestationPolicies,
   }
   const { listener, serverOptions } = createApp(deps)
   // Pending approval requests past their time become `expired` (and say so through the outbox).
@@ -59,6 +72,15 @@ async function main(): Promise<void> {
   const server = http.createServer(serverOptions, serve).listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo
     log.info({ port, store: store.kind, rpId: config.rpId, origins: config.origins }, `Sigil listening on http://localhost:${port}`)
+  })
+  // The port taken, or a HOST that is no address of this machine: one message naming the setting, and exit 78 (as
+  // for a bad variable), which a cluster primary does not answer by starting the worker again.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const what = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use (PORT, HOST)`
+      : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `HOST ${config.host} is not an address of this machine`
+      : err.code === 'EACCES' ? `no permission to listen on port ${config.port} (PORT)` : `cannot listen: ${err.message}`
+    process.stderr.write(`sigil: ${what}\n`)
+    process.exit(EXIT_CONFIG)
   })
   server.headersTimeout = 15_000
   server.requestTimeout = 30_000
@@ -104,10 +126,20 @@ async function supervise(config: Config, log: Logger): Promise<void> {
   for (let i = 0; i < config.workers; i++) cluster.fork()
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0)
       return
     }
-    log.error({ pid: worker.process.pid, exitCode: code, signal }, 'worker died; starting another')
+    if (code === EXIT_CONFIG) {
+      // The worker cannot run with this configuration (it said why on stderr): another would fail the same way.
+      stopping = true
+      log.fatal({ worker: worker.process.pid, exitCode: code }, 'a worker cannot start with this configuration; stopping')
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM')
+      process.exitCode = EXIT_CONFIG
+      setTimeout(() => process.exit(EXIT_CONFIG), 12_000).unref()
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(EXIT_CONFIG)
+      return
+    }
+    log.error({ worker: worker.process.pid, exitCode: code, signal }, 'worker died; starting another')
     setTimeout(() => cluster.fork(), 1000)
   })
   const stop = (signal: NodeJS.Signals): void => {

@@ -59,7 +59,13 @@ async function newKey(now: number): Promise<StoredKey> {
 }
 
 function readFile(file: string): KeysFile {
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysFile
+  let parsed: KeysFile
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysFile
+  } catch (err) {
+    // Named, so that a cut-off or hand-edited key file does not surface as a bare JSON message.
+    throw new Error(`${file}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`, { cause: err })
+  }
   if (!Array.isArray(parsed.keys) || !parsed.keys.some((k) => !k.retiredAt)) {
     throw new Error(`${file}: no active key`)
   }

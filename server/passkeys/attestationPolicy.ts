@@ -44,7 +44,13 @@ export const DEFAULT_POLICIES: AttestationPolicies = {
 
 export function loadAttestationPolicies(file: string | undefined): AttestationPolicies {
   if (!file) return DEFAULT_POLICIES
-  const parsed = zAttestationPolicies.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')))
+  let json: unknown
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new Error(`SIGIL_ATTESTATION_POLICY ${file}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { cause: err })
+  }
+  const parsed = zAttestationPolicies.safeParse(json)
   if (!parsed.success) throw new Error(`SIGIL_ATTESTATION_POLICY ${file}: ${z.prettifyError(parsed.error)}`)
   return { default: DEFAULT_POLICIES.default!, ...parsed.data }
 }
