@@ -99,3 +99,22 @@ test('webhooks list / deliveries / replay: a dead delivery is sent again from a 
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('bad arguments are named with exit 2, never a store error or an empty success; the database file is the owner\'s only', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-cli-'))
+  const run = (...args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, encoding: 'utf8', stdio: 'pipe' })
+  try {
+    const refused = (args: string[], message: RegExp) => assert.throws(() => run(...args), (err: { status: number; stderr: string }) => {
+      assert.equal(err.status, 2, args.join(' '))
+      assert.match(err.stderr, message)
+      return true
+    })
+    refused(['audit', 'export', '--after', 'abc'], /--after must be the sequence number/)
+    refused(['webhooks', 'deliveries', 'wh_nope'], /no webhook subscription wh_nope/)
+    refused(['audit', 'verify', '/dev/null', '--jwks', path.join(dir, 'nope.json')], /--jwks .*nope\.json: no such file/)
+    assert.match(execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'clients', 'list'], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), /^\[\]/)
+    assert.equal(fs.statSync(path.join(dir, 'sigil.db')).mode & 0o777, 0o600)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

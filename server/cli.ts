@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import type { JSONWebKeySet } from 'jose'
 import { ConfigError, loadConfig } from './config.ts'
 import { initKeys, rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
@@ -92,7 +93,7 @@ async function run(argv: string[]): Promise<void> {
   }
   if (area === 'audit' && action === 'verify') {
     if (!arg) fail('audit verify needs the export file')
-    const jwks = values.jwks ? JSON.parse(fs.readFileSync(values.jwks, 'utf8')) : (await openKeys(config, log)).history()
+    const jwks = values.jwks ? readJwks(values.jwks) : (await openKeys(config, log)).history()
     try {
       const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks)
       const max = values['max-unsigned'] === undefined ? undefined : Number(values['max-unsigned'])
@@ -132,6 +133,7 @@ async function run(argv: string[]): Promise<void> {
       return out({ revoked: arg })
     }
     if (area === 'audit' && action === 'export') {
+      if (values.after !== undefined && !/^\d{1,15}$/.test(values.after)) fail('--after must be the sequence number of an entry (a whole number)')
       let after = Number(values.after ?? 0)
       for (;;) {
         const page = await store.audit.list({ afterSeq: after, limit: 1000 })
@@ -171,6 +173,7 @@ async function run(argv: string[]): Promise<void> {
       if (!arg) fail('webhooks deliveries needs the subscription id')
       const state = values.state
       if (state !== undefined && !['pending', 'delivered', 'dead'].includes(state)) fail('--state must be pending, delivered or dead')
+      if (!(await store.webhooks.getSubscription(arg))) fail(`no webhook subscription ${arg}`)
       const list = await store.webhooks.listDeliveries({ subscriptionId: arg, state: state as 'dead' | undefined, limit: 100 })
       return out(list.map((d) => ({ id: d.id, event: d.event.id, type: d.event.type, state: d.state, attempts: d.attempts,
         lastStatus: d.lastStatus, lastError: d.lastError, createdAt: new Date(d.createdAt).toISOString() })))
@@ -191,3 +194,14 @@ run(process.argv.slice(2)).catch((err: unknown) => {
   fail(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err))
 })
 
+/** A JWKS file for `audit verify --jwks`: a missing or malformed file is named. */
+function readJwks(file: string): JSONWebKeySet {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'))
+  } catch (err) {
+    fail(`--jwks ${file}: ${err instanceof SyntaxError ? 'not valid JSON' : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as { keys?: unknown }).keys)) fail(`--jwks ${file}: not a JWK set ({"keys": [...]})`)
+  return parsed as JSONWebKeySet
+}

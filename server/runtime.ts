@@ -66,9 +66,13 @@ export async function openStore(config: Config, opts: { mode?: Config['sqliteMod
   }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const file = path.join(config.dataDir, 'sigil.db')
-  if (opts.mode === 'group') return openGroupedSqliteStore({ path: file })
-  if (opts.mode === 'thread') return openThreadedSqliteStore({ path: file, ...(opts.onDown ? { onDown: opts.onDown } : {}) })
-  return openSqliteStore({ path: file })
+  // Sessions, recovery-code hashes, sealed KYC data: the owner's only, whatever the umask or the data directory's
+  // mode (SQLite gives its -wal and -shm files the database file's permissions).
+  if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600))
+  const store = opts.mode === 'group' ? openGroupedSqliteStore({ path: file })
+    : opts.mode === 'thread' ? openThreadedSqliteStore({ path: file, ...(opts.onDown ? { onDown: opts.onDown } : {}) })
+    : openSqliteStore({ path: file })
+  return store
 }
 
 export function openKeys(config: Config, log: Logger): Promise<KeyRing> {

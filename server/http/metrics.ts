@@ -56,7 +56,7 @@ export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => 
     }),
     httpShed: new Counter({
       name: 'sigil_http_requests_shed_total',
-      help: 'HTTP requests shed with 503 overloaded, by reason: in_flight, latency or event_loop',
+      help: 'HTTP requests shed with 503 overloaded, by reason: in_flight, event_loop, latency or utilization',
       labelNames: ['reason'],
       registers: [registry],
     }),
