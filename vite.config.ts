@@ -1,8 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
-/** One HTML file per page (a multi-page app): the server serves web/dist statically, with no fallback route. */
-export const PAGES = ['index', 'signup', 'recover', 'upgrade', 'account', 'approvals', 'approval', 'compliance', 'wallet', 'verifier'] as const
+/**
+ * One HTML file per page (a multi-page app): the server serves web/dist statically, with no fallback route; a browser
+ * asking for an address without a page gets 404.html with status 404 (server/http/app.ts).
+ */
+export const PAGES = ['index', 'signup', 'recover', 'upgrade', 'account', 'approvals', 'approval', 'compliance', 'wallet', 'verifier', '404'] as const
 
 const web = fileURLToPath(new URL('./web/', import.meta.url))
 const api = process.env.SIGIL_API ?? 'http://localhost:8080'

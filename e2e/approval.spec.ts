@@ -100,6 +100,8 @@ test('a transfer needing 2 of treasury: approved by two of three approvers; anot
   const waiting1 = p1.getByRole('region', { name: 'Waiting for you' })
   await expect(waiting1.getByRole('listitem')).toHaveCount(1)
   await expect(waiting1).toContainText(DESTINATION)
+  // One link (one tab stop) per request: its Review button; the title is text.
+  await expect(waiting1.getByRole('link')).toHaveCount(1)
   await capture(p1, testInfo, 'approvals', { only: ['desktop-light', 'mobile-dark'] })
   await waiting1.getByRole('link', { name: 'Review Send 25 ETH' }).click()
   await expect(p1).toHaveURL(new RegExp(`/approval\\.html\\?id=${created.id}$`))
@@ -114,9 +116,22 @@ test('a transfer needing 2 of treasury: approved by two of three approvers; anot
   await expect(treasury1).toContainText('two treasury approvers')
   await capture(p1, testInfo, 'approval-pending')
 
-  // Amara approves with her passkey: one of two.
+  // Amara approves with her passkey: one of two. While her approval is under way (its answer held back here),
+  // neither decision can be started again: both buttons are disabled.
+  let releaseVerify!: () => void
+  const verifyHeld = new Promise<void>((resolve) => { releaseVerify = resolve })
+  await p1.route('**/v1/approvals/*/verify', async (route) => {
+    await verifyHeld
+    await route.continue()
+  })
   await p1.getByRole('button', { name: 'Approve with passkey' }).click()
+  await expect(p1.getByRole('button', { name: 'Approve with passkey' })).toBeDisabled()
+  await expect(p1.getByRole('button', { name: 'Approve with passkey' })).toHaveAttribute('aria-busy', 'true')
+  await expect(p1.getByRole('button', { name: 'Reject' })).toBeDisabled()
+  await expect(p1.getByRole('status')).toContainText('Confirm your approval with your passkey')
+  releaseVerify()
   await expect(p1.getByRole('status')).toContainText('Your approval is recorded. Still needed: 1 from treasury.')
+  await p1.unroute('**/v1/approvals/*/verify')
   await expect(treasury1).toContainText('1 of 2 approved · 1 more needed')
   await expect(treasury1).toContainText('Approved by Amara Okafor')
   await expect(p1.locator('#request-status')).toHaveText('Awaiting approval')
@@ -180,6 +195,11 @@ test('a transfer needing 2 of treasury: approved by two of three approvers; anot
   await expect(p1.getByRole('button', { name: 'Approve with passkey' })).toHaveCount(0)
   await capture(p1, testInfo, 'approval-rejected', { only: ['desktop-light', 'mobile-dark'] })
   expect((await backend.token(second.id)).status()).toBe(409)
+
+  // A malformed link (the id mangled on the way) reads as what it is for the person: no such request.
+  await p1.goto('/approval.html?id=%%%')
+  await expect(p1.getByRole('alert')).toContainText('There’s no such approval request')
+  await expect(p1.getByRole('link', { name: 'See the requests waiting for you' })).toBeVisible()
 
   // A link followed while signed out (another browser with Bruno's synced passkey): sign in, then the request.
   const [synced] = await bruno.webauthn.credentials(bruno.authenticator)

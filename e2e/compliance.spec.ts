@@ -57,9 +57,11 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   const handle = uniqueHandle('officer')
   await signUp(page, handle, 'Maya Lindqvist')
 
-  // Without the compliance role the console says what is missing, and the API refuses as well.
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click()
-  await expect(page).toHaveURL(/\/compliance\.html$/)
+  // Without the compliance role the navigation doesn't offer the console; opened directly, it says what is
+  // missing, and the API refuses as well.
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet' })).toBeVisible()
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' })).toHaveCount(0)
+  await page.goto('/compliance.html')
   await expect(page.getByRole('heading', { name: 'This console needs the compliance role' })).toBeVisible()
   await expect(page.locator('#kyc-form')).toHaveCount(0)
   expect((await page.request.post('/v1/kyc/credentials/search', { headers: { Origin: server.url }, data: { subjectRef: `ksub_${'a'.repeat(43)}` } })).status()).toBe(403)
@@ -89,6 +91,13 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   await expect(page.getByRole('region', { name: 'Sigil keeps no personal data after issuance' })).toContainText('the data is erased')
   await expect(page.getByRole('region', { name: 'Create an offer for the holder' })).toContainText('Submit verified KYC data above first')
   await capture(page, testInfo, 'compliance')
+  // The lookup is far below the long form: the links at the top go straight to each part.
+  const onThisPage = page.getByRole('navigation', { name: 'On this page' })
+  await expect(onThisPage.getByRole('link')).toHaveText(['Enter data', 'Make an offer', 'Issued credentials'])
+  await onThisPage.getByRole('link', { name: 'Issued credentials' }).click()
+  await expect(page).toHaveURL(/#issued-section$/)
+  await expect(page.getByRole('heading', { name: 'Issued credentials' })).toBeInViewport()
+  await page.evaluate(() => window.scrollTo(0, 0))
 
   // A country the schema refuses (UK is not ISO 3166: GB is): the error sits under that field.
   await enterKycData(page, 'UK')
@@ -122,11 +131,25 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   expect(await page.locator('#offer-section svg rect[fill], #offer-section svg path[fill]').count()).toBe(0)
   const offerUri = await page.getByLabel('Offer link').inputValue()
   expect(offerUri).toMatch(/^openid-credential-offer:\/\/\?credential_offer=/)
-  const pin = (await page.locator('#offer-pin').textContent())!.trim()
-  expect(pin).toMatch(/^\d{6}$/)
-  await expect(page.getByRole('group', { name: 'PIN' })).toContainText('Shown once')
+  // The PIN is hidden until the officer asks for it, so the screen can be turned to the holder for the QR code.
+  const pinGroup = page.getByRole('group', { name: 'PIN' })
+  await expect(pinGroup).toContainText('Shown once')
+  const showPin = pinGroup.getByRole('button', { name: 'Show PIN' })
+  await expect(showPin).toHaveAttribute('aria-expanded', 'false')
+  await expect(showPin).toHaveAttribute('aria-controls', 'offer-pin')
+  await expect(page.locator('#offer-pin')).toBeHidden()
   await expect(page.locator('#expiry')).toContainText(/\d+:\d\d left/)
   await capture(page, testInfo, 'compliance-offer')
+  await showPin.click()
+  const hidePin = pinGroup.getByRole('button', { name: 'Hide PIN' })
+  await expect(hidePin).toHaveAttribute('aria-expanded', 'true')
+  await expect(page.locator('#offer-pin')).toBeVisible()
+  const pin = (await page.locator('#offer-pin').textContent())!.trim()
+  expect(pin).toMatch(/^\d{6}$/)
+  await capture(page, testInfo, 'compliance-offer-pin-shown', { only: ['desktop-light', 'mobile-dark'] })
+  await hidePin.click()
+  await expect(page.locator('#offer-pin')).toBeHidden()
+  await expect(pinGroup.getByRole('button', { name: 'Show PIN' })).toBeFocused()
 
   // The wallet, in this process: a wrong PIN is refused; the right one gets a token, then the credential.
   const offer = parseOfferUri(offerUri)
@@ -148,7 +171,9 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   const entry = (claims.status as { status_list: { idx: number; uri: string } }).status_list
   expect(await listedStatus(server, entry.uri, entry.idx)).toBe(0)
 
-  // The data was erased at issuance: a second offer for the same subject is refused.
+  // The data was erased at issuance: a second offer for the same subject is refused. (Another offer is the
+  // exception once one is on screen, so its button is no longer the primary one.)
+  await expect(page.getByRole('button', { name: 'Create a new offer' })).not.toHaveClass(/btn-primary/)
   await page.getByRole('button', { name: 'Create a new offer' }).click()
   await expect(page.getByRole('alert')).toContainText('its KYC data was erased')
   await expect(page.locator('#offer-qr')).toHaveCount(0)

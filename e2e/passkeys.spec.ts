@@ -40,14 +40,30 @@ test('add a passkey on a security key, rename it, remove the first, sign in with
     if (response.ok()) await webauthn.setPresence(key, true)
     await route.fulfill({ response })
   })
+  // The new passkey's verification is held back for a moment: while it runs, no other action can start.
+  let releaseVerify!: () => void
+  const verifyHeld = new Promise<void>((resolve) => { releaseVerify = resolve })
+  await page.route('**/v1/me/passkeys/verify', async (route) => {
+    await verifyHeld
+    await route.continue()
+  })
   await page.waitForTimeout(FRESH_SECONDS * 1000 + 100)
   await checklist.getByRole('button', { name: 'Add a passkey' }).click()
+  await expect(checklist.getByRole('button', { name: 'Add a passkey' })).toHaveAttribute('aria-busy', 'true')
+  const buttons = await page.locator('#sections button').all()
+  expect(buttons.length, 'add (twice), create codes (twice), rename, sign out everywhere').toBe(6)
+  for (const button of buttons) await expect(button).toBeDisabled()
+  releaseVerify()
   await expect(page.getByRole('status')).toContainText('Passkey added')
   await page.unroute('**/v1/me/reauth/verify')
+  await page.unroute('**/v1/me/passkeys/verify')
   await expect(passkeys).toHaveCount(2)
   expect(await webauthn.credentials(key)).toHaveLength(1)
   const added = passkeys.filter({ hasText: 'Security key' })
   await expect(added).toHaveCount(1)
+  // The buttons work again, and the new passkey's Rename has the focus.
+  await expect(page.getByRole('button', { name: 'Sign out everywhere' })).toBeEnabled()
+  await expect(added.getByRole('button', { name: /^Rename/ })).toBeFocused()
   await expect(checklist.getByRole('heading', { name: 'Add a backup passkey (done)' })).toBeVisible()
 
   // Rename it.

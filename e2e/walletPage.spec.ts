@@ -34,8 +34,21 @@ test('a holder receives a KYC credential in the web wallet and shares only the t
   await expect(page.getByRole('status')).toContainText('Credential received')
   const card = page.getByRole('listitem').filter({ hasText: 'KYC credential' })
   await expect(card).toHaveCount(1)
-  await expect(card).toContainText(server.url)
+  // The issuer as a site; its exact id and the type URL are folded away under "Technical details".
+  const host = new URL(server.url).host
+  await expect(card).toContainText(`From ${host}`)
+  const technical = card.locator('details')
+  await expect(technical.getByText(`did:web:${encodeURIComponent(host)}`)).toBeHidden()
+  await technical.getByText('Technical details').click()
+  await expect(technical.getByText(`did:web:${encodeURIComponent(host)}`)).toBeVisible()
+  await expect(technical).toContainText(`${server.url}/credentials/kyc/v1`)
   await expect(card.locator('[data-status]')).toHaveText('Valid')
+  // Claims in reading order (names, birth date, age, screening, then the check), the birth date in words.
+  expect(await card.locator('[data-path]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')))).toEqual([
+    'given_name', 'family_name', 'birthdate', 'age_equal_or_over.18', 'age_equal_or_over.21', 'sanctions_screened', 'pep_screened',
+    'kyc_level', 'trust_framework', 'verification_time',
+  ])
+  await expect(card.locator('[data-path="birthdate"] dd')).toHaveText('Aug 12, 1984')
   await expect(card.locator('[data-path="given_name"] dd')).toHaveText('Erika')
   await expect(card.locator('[data-path="age_equal_or_over.18"] dd')).toHaveText('Yes')
   await expect(card.locator('[data-path="sanctions_screened"] dd')).toHaveText('Yes')
@@ -90,4 +103,23 @@ test('a holder receives a KYC credential in the web wallet and shares only the t
   await page.reload()
   await expect(card.locator('[data-status]')).toHaveText('Status unknown')
   await expect(card).toContainText('couldn’t be reached')
+
+  // Removing it from this browser asks first; cancelled, nothing changes; confirmed, the wallet is empty again.
+  const remove = card.getByRole('button', { name: /^Remove from this browser/ })
+  await remove.click()
+  const dialog = page.getByRole('dialog', { name: 'Remove this credential from this browser?' })
+  await expect(dialog).toContainText(`from ${host}`)
+  await capture(page, testInfo, 'wallet-remove-dialog', { dialog: true, only: ['desktop-light', 'mobile-dark'] })
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await expect(dialog).toHaveCount(0)
+  await expect(remove).toBeFocused()
+  await expect(card).toHaveCount(1)
+  await remove.click()
+  await dialog.getByRole('button', { name: 'Remove credential' }).click()
+  await expect(page.getByRole('status')).toContainText(`The credential from ${host} was removed from this browser.`)
+  await expect(card).toHaveCount(0)
+  await expect(page.locator('#no-credentials')).toBeVisible()
+  await expect(page.getByRole('heading', { name: 'Your credentials' })).toBeFocused()
+  await page.reload()
+  await expect(page.locator('#no-credentials')).toBeVisible()
 })

@@ -57,12 +57,14 @@ function requestContext(deps: AppDeps) {
   }
 }
 
+const WEB_DIST = path.join(here, '../../web/dist')
+
 /**
  * The built web app (web/dist). Hashed assets are immutable; pages are revalidated, so a deploy never leaves a
  * cached page asking for assets the new build removed. Without a build, `/` says how to make one.
  */
 function webApp(deps: AppDeps): express.RequestHandler {
-  const dist = path.join(here, '../../web/dist')
+  const dist = WEB_DIST
   if (!fs.existsSync(path.join(dist, 'index.html'))) {
     deps.log.warn({ dist }, 'web app not built: run `npm run build:web` (npm start does it)')
     return (req, res, next) => {
@@ -82,6 +84,25 @@ function webApp(deps: AppDeps): express.RequestHandler {
 
 const notFound = (req: Request): ProblemError =>
   new ProblemError('not_found', 404, { detail: `No ${req.method} ${req.path.slice(0, 200)} here.` })
+
+/**
+ * The last handler. A browser asking for a page that doesn't exist (GET or HEAD outside /v1, Accept naming
+ * text/html) gets the web app's 404 page (web/404.html, read once at start-up); the API, and any other client or
+ * method, gets problem+json. Without a built web app, everything gets problem+json.
+ */
+function notFoundHandler(): express.RequestHandler {
+  const file = path.join(WEB_DIST, '404.html')
+  const page = fs.existsSync(file) ? fs.readFileSync(file) : undefined
+  return (req, res) => {
+    const api = req.path === '/v1' || req.path.startsWith('/v1/')
+    if (page === undefined || api || (req.method !== 'GET' && req.method !== 'HEAD')) return sendProblem(res, notFound(req))
+    // The answer depends on Accept: a cache must not hand a browser the JSON, or a script the page.
+    res.vary('Accept')
+    if (!(req.get('accept') ?? '').includes('text/html')) return sendProblem(res, notFound(req))
+    res.status(404).type('html').setHeader('Cache-Control', 'no-cache')
+    res.send(page)
+  }
+}
 
 /**
  * What `app.handle` does to a request before routing it, except the per-request prototype swap when Node built the
@@ -219,7 +240,7 @@ export function createApp(deps: AppDeps): {
 
   app.use(webApp(deps))
 
-  app.use((req, res) => sendProblem(res, notFound(req)))
+  app.use(notFoundHandler())
   const onError = problemHandler(deps.log)
   app.use(onError)
   // Node builds every request and response from these classes, whose prototypes are Express's. Express's own

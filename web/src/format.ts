@@ -2,6 +2,7 @@
 
 const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })
 const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
+const dayFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' })
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [['year', 31_536_000], ['month', 2_592_000], ['week', 604_800], ['day', 86_400], ['hour', 3600], ['minute', 60]]
@@ -18,6 +19,8 @@ export function relative(iso: string, now = Date.now()): string {
 }
 
 export const date = (iso: string): string => dateFmt.format(new Date(iso))
+/** A calendar date without a time (`1984-08-12`, a birth date) in the same words as `date`, the same day in every time zone. */
+export const calendarDate = (ymd: string): string => dayFmt.format(new Date(`${ymd}T00:00:00Z`))
 export const dateTime = (iso: string): string => fullFmt.format(new Date(iso))
 
 /** "Chrome on macOS" from a User-Agent string; good enough to recognise one's own devices. */

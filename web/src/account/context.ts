@@ -10,7 +10,10 @@ export interface AccountContext {
   webauthnUserId: string | undefined
   /** Loads everything again and re-renders; then focuses the element with this id, if given. */
   reload(focusId?: string): Promise<void>
-  /** Runs an action: the status says what happens, failures are put into words. */
+  /**
+   * Runs an action: the status says what happens, failures are put into words. Until it ends, every button in the
+   * sections is disabled, so a second action can't start over a passkey prompt; an action asked meanwhile is dropped.
+   */
   act(button: HTMLButtonElement | null, work: () => Promise<void>, ceremony?: 'create' | 'get'): Promise<void>
   /** Tells the person a passkey check is coming before a sensitive action. */
   onReauth(): void

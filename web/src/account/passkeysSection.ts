@@ -17,10 +17,11 @@ export function kindOf(p: Passkey): Kind {
   return roaming && !p.transports.includes('internal') && !p.transports.includes('hybrid') ? 'securityKey' : 'device'
 }
 
-const KIND: Record<Kind, { icon: IconName; badge: string; badgeClass: string; fallback: string }> = {
-  synced: { icon: 'cloud', badge: 'Synced', badgeClass: 'badge badge-accent', fallback: 'Synced passkey' },
-  securityKey: { icon: 'securityKey', badge: 'Security key', badgeClass: 'badge', fallback: 'Security key' },
-  device: { icon: 'device', badge: 'This device only', badgeClass: 'badge', fallback: 'Device-bound passkey' },
+/** The badge says what kind of passkey it is; the details line names the authenticator only when it is known. */
+const KIND: Record<Kind, { icon: IconName; badge: string; badgeClass: string }> = {
+  synced: { icon: 'cloud', badge: 'Synced', badgeClass: 'badge badge-accent' },
+  securityKey: { icon: 'securityKey', badge: 'Security key', badgeClass: 'badge' },
+  device: { icon: 'device', badge: 'This device only', badgeClass: 'badge' },
 }
 
 const NAME_RULE = /[\p{Cc}\p{Cf}]/u
@@ -40,7 +41,7 @@ function item(ctx: AccountContext, p: Passkey, canRemove: boolean): HTMLLIElemen
     h('div', { class: 'item-body' },
       h('div', { class: 'item-title' }, h('span', { class: 'name' }, p.name), h('span', { class: k.badgeClass }, k.badge)),
       h('div', { class: 'item-meta' },
-        h('span', null, p.authenticatorName ?? k.fallback),
+        p.authenticatorName ? h('span', null, p.authenticatorName) : null,
         h('span', null, `Added ${date(p.createdAt)}`),
         h('span', null, p.lastUsedAt ? `Last used ${relative(p.lastUsedAt)}` : 'Not used to sign in yet'),
       ),

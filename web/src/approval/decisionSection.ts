@@ -44,6 +44,18 @@ function standing(view: ApprovalView): HTMLElement {
   }
 }
 
+/**
+ * While one decision's passkey prompt is open (`active`), both buttons are disabled, so the other decision can't
+ * start over it; `null` gives them back. The busy mark is on the button whose decision is under way.
+ */
+export function holdDecision(active: 'approve' | 'reject' | null): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#approve, #reject')) {
+    button.disabled = active !== null
+    if (button.id === active) button.setAttribute('aria-busy', 'true')
+    else button.removeAttribute('aria-busy')
+  }
+}
+
 /** Whether this person can still approve or reject the request. */
 export const canDecide = (view: ApprovalView): boolean => view.status === 'pending' && view.me?.eligible === true && view.me.decided === null
 

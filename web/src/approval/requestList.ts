@@ -32,7 +32,8 @@ function row(view: ApprovalView, waiting: boolean): HTMLLIElement {
     h('span', { class: 'item-icon' }, icon(transfer ? 'wallet' : 'compliance')),
     h('div', { class: 'item-body' },
       h('div', { class: 'item-title' },
-        h('a', { href: approvalHref(view.id), class: 'request-link' }, name),
+        // One link per request: a waiting one has its Review button, so its title is plain text.
+        waiting ? h('span', { class: 'request-name' }, name) : h('a', { href: approvalHref(view.id), class: 'request-link' }, name),
         h('span', { class: status.badge }, status.label),
       ),
       transfer

@@ -130,7 +130,7 @@ export function credentialsSection(): CredentialsSection {
     })
   })
 
-  const el = h('section', { class: 'card section', 'aria-labelledby': 'credentials-title' },
+  const el = h('section', { class: 'card section', 'aria-labelledby': 'credentials-title', id: 'issued-section' },
     h('div', { class: 'section-head' },
       h('div', null,
         h('h2', { id: 'credentials-title' }, 'Issued credentials'),

@@ -27,15 +27,30 @@ function qrImage(svg: string): HTMLImageElement {
   })
 }
 
+/**
+ * The PIN, hidden until the officer asks for it: the screen with the QR code is turned to the holder for scanning,
+ * and the PIN must not be on it then (a photo of both would give the credential away).
+ */
 function pinBlock(pin: string): HTMLElement {
+  // Digits spaced by layout only, so the PIN copies and reads out as it is.
+  const value = h('p', { class: 'pin', id: 'offer-pin', translate: 'no', hidden: true }, pin)
+  const masked = h('p', { class: 'pin pin-masked', 'aria-hidden': 'true' }, '••••••')
+  const toggle = h('button', { type: 'button', class: 'btn btn-sm', id: 'show-pin', 'aria-expanded': 'false', 'aria-controls': 'offer-pin' },
+    icon('eye', 'sm'), h('span', null, 'Show PIN'))
+  toggle.addEventListener('click', () => {
+    const show = value.hidden
+    value.hidden = !show
+    masked.hidden = show
+    toggle.setAttribute('aria-expanded', String(show))
+    toggle.lastChild!.textContent = show ? 'Hide PIN' : 'Show PIN'
+  })
   return h('div', { class: 'pin-block', role: 'group', 'aria-labelledby': 'pin-label' },
     h('div', { class: 'pin-head' },
       h('h4', { id: 'pin-label' }, 'PIN'),
       h('span', { class: 'badge badge-warning' }, icon('alert', 'sm'), 'Shown once'),
     ),
-    // Digits spaced by layout only, so the PIN copies and reads out as it is.
-    h('p', { class: 'pin', id: 'offer-pin', translate: 'no' }, pin),
-    h('p', { class: 'hint' }, 'Tell the holder this PIN another way: in person or by phone, never next to the QR code. Sigil keeps only a hash of it and can’t show it again; three wrong tries void the offer.'),
+    h('div', { class: 'pin-row' }, value, masked, toggle),
+    h('p', { class: 'hint' }, 'Tell the holder this PIN another way: in person or by phone, never next to the QR code. Hide it before you turn the screen to the holder. Sigil keeps only a hash of it and can’t show it again; three wrong tries void the offer.'),
   )
 }
 
@@ -115,6 +130,8 @@ export function offerSection(onSubject: (subjectRef: string) => void): OfferSect
       void busy(create, () => post<KycOffer>('/v1/kyc/offers', { subjectRef: created.subjectRef, txCode: pin.input.checked })).then((offer) => {
         showOffer(result, offer)
         create.lastChild!.textContent = 'Create a new offer'
+        // The offer on screen is the main thing now; another one is the exception.
+        create.className = 'btn'
         say(offer.txCode ? 'Offer created. Show the QR code to the holder and tell them the PIN.' : 'Offer created. Show the QR code to the holder.', 'success')
         document.getElementById('offer-ready')?.focus()
       }, (err: unknown) => {

@@ -150,7 +150,7 @@ export function subjectSection(onSubmitted: (created: KycSubjectCreated) => void
     })
   })
 
-  return h('section', { class: 'card section', 'aria-labelledby': 'kyc-title' },
+  return h('section', { class: 'card section', 'aria-labelledby': 'kyc-title', id: 'kyc-section' },
     h('div', { class: 'section-head' },
       h('div', null,
         h('h2', { id: 'kyc-title' }, h('span', { class: 'step-no', 'aria-hidden': 'true' }, '1'), 'Enter verified KYC data'),

@@ -8,13 +8,18 @@ import { date } from '../format.ts'
 import { rememberRpId, rpIdFor, webauthnUserIdFor } from '../identity.ts'
 import { errorMessage, isAbort } from '../messages.ts'
 import { endedElsewhere, requireUser, signOut, watchSession } from '../session.ts'
-import { busy, byId } from '../ui/dom.ts'
+import { busy, byId, hold } from '../ui/dom.ts'
 import { navigation, userMenu } from '../ui/shell.ts'
 import { clearStatus, go, say } from '../ui/status.ts'
 import { tryConditionalCreate } from '../upgradeOffer.ts'
 import { startPage, takeJustSignedIn } from './common.ts'
 
 startPage()
+
+/** True while an action runs (ctx.act): every other button on the page waits for it, across re-renders too. */
+let acting = false
+/** Where a reload during the action asked the focus to go: applied once the buttons work again. */
+let focusAfter: string | undefined
 
 function focus(id: string | undefined): void {
   const el = id ? document.getElementById(id) : null
@@ -42,6 +47,7 @@ function render(ctx: AccountContext): void {
   byId('account-summary').textContent = `${user.displayName} (@${user.handle}) · member since ${date(user.createdAt)}`
   const sections = [checklistSection(ctx), passkeysSection(ctx), recoverySection(ctx), sessionsSection(ctx)].filter((s): s is HTMLElement => s !== null)
   byId('sections').replaceChildren(...sections)
+  if (acting) hold(byId('sections'), true)
   byId('main').removeAttribute('aria-busy')
 }
 
@@ -56,23 +62,34 @@ async function main(): Promise<void> {
       const next = await load()
       Object.assign(ctx, next, { webauthnUserId: webauthnUserIdFor(next.me.user.id, next.me.user.webauthnUserId) })
       render(ctx)
-      focus(focusId)
+      // A disabled button can't take the focus: during an action it moves once the action is over.
+      if (acting) focusAfter = focusId
+      else focus(focusId)
     },
     async act(button, work, ceremony = 'get') {
+      if (acting) return
+      acting = true
+      focusAfter = undefined
       clearStatus()
+      hold(byId('sections'), true)
       try {
         await busy(button, work)
       } catch (err) {
         if (isAbort(err) || endedElsewhere(err)) return
         if (err instanceof ApiError && err.code === 'recovery_session_restricted') return go('/upgrade.html', errorMessage(err, ceremony), 'info')
         say(errorMessage(err, ceremony), 'error')
+      } finally {
+        acting = false
+        hold(byId('sections'), false)
+        // Disabling the button took the focus away from it; it goes back there unless a reload named another place.
+        focus(focusAfter ?? (button?.isConnected ? button.id : undefined))
       }
     },
     onReauth() {
       say('Confirm it’s you: use one of your passkeys when your browser asks.')
     },
   }
-  const { nav, toggle } = navigation('/account.html')
+  const { nav, toggle } = navigation('/account.html', ctx.me.user)
   document.getElementById('nav')?.replaceWith(nav)
   document.querySelector('.topbar')?.append(toggle)
   render(ctx)

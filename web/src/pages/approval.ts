@@ -1,6 +1,6 @@
 import { ApiError, get, post, type ApprovalView, type BeneficiaryPresentationRequest } from '../api.ts'
 import { beneficiarySection, failureWords, type AskedRequest } from '../approval/beneficiarySection.ts'
-import { canDecide, decisionSection } from '../approval/decisionSection.ts'
+import { canDecide, decisionSection, holdDecision } from '../approval/decisionSection.ts'
 import { expiryTimer } from '../approval/expiry.ts'
 import { assetLabel, groupedAmount, STATUS } from '../approval/format.ts'
 import { decisionsSection, policySection } from '../approval/policySection.ts'
@@ -34,6 +34,8 @@ let stopAsked: (() => void) | undefined
 /** While `asked` is shown, the page looks for the beneficiary's answer every few seconds. */
 let poll: ReturnType<typeof setInterval> | undefined
 let shownJson = ''
+/** The decision whose passkey prompt is open: until it ends, neither decision button works, across re-renders too. */
+let deciding: 'approve' | 'reject' | null = null
 /** Problems that mean there is nothing (more) to ask the beneficiary: show the request's current state. */
 const BENEFICIARY_STALE = new Set(['approval_not_pending', 'beneficiary_kyc_already_verified', 'beneficiary_kyc_not_required'])
 
@@ -77,6 +79,7 @@ function render(view: ApprovalView): void {
     decisionsSection(view),
     recordSection(view),
   )
+  if (deciding) holdDecision(deciding)
   byId('main').removeAttribute('aria-busy')
 }
 
@@ -134,11 +137,24 @@ function outcome(view: ApprovalView, decision: 'approve' | 'reject'): string {
   return `Your approval is recorded.${missing.length ? ` Still needed: ${missing.join(' and ')}.` : ''}`
 }
 
+/** Runs a decision's passkey ceremony with both decision buttons disabled (holdDecision), then gives them back. */
+async function holding<T>(decision: 'approve' | 'reject', work: () => Promise<T>): Promise<T> {
+  deciding = decision
+  holdDecision(decision)
+  try {
+    return await work()
+  } finally {
+    deciding = null
+    holdDecision(null)
+  }
+}
+
 async function decide(button: HTMLButtonElement, decision: 'approve' | 'reject'): Promise<void> {
+  if (deciding) return
   clearStatus()
   say(decision === 'approve' ? 'Confirm your approval with your passkey when your browser asks…' : 'Confirm the rejection with your passkey when your browser asks…')
   try {
-    const view = await busy(button, () => decideApproval(id, decision))
+    const view = await holding(decision, () => decideApproval(id, decision))
     render(view)
     say(outcome(view, decision), 'success')
   } catch (err) {
@@ -148,8 +164,10 @@ async function decide(button: HTMLButtonElement, decision: 'approve' | 'reject')
     if (err instanceof ApiError && STALE.has(err.code)) await refresh()
     say(message, 'error')
   }
-  // The buttons are gone once the request was re-rendered: keep the keyboard in the same place.
-  if (!button.isConnected) byId('decision-title').focus()
+  // The buttons are gone once the request was re-rendered: keep the keyboard in the same place. A disabled button
+  // lost the focus, so it gets it back when it is still there.
+  if (button.isConnected) button.focus()
+  else byId('decision-title').focus()
 }
 
 async function reject(button: HTMLButtonElement): Promise<void> {
@@ -175,6 +193,7 @@ main().catch((err: unknown) => {
   byId('main').removeAttribute('aria-busy')
   byId('request-summary').textContent = 'This request couldn’t be loaded.'
   byId('sections').replaceChildren(h('p', null, h('a', { href: '/approvals.html' }, 'See the requests waiting for you')))
-  const notFound = err instanceof ApiError && (err.status === 404 || err.code === 'approval_not_found')
+  // A malformed id (`?id=%%%`) is a 400 from the server: for the person it is the same wrong link as an unknown id.
+  const notFound = err instanceof ApiError && (err.status === 404 || err.status === 400 || err.code === 'approval_not_found')
   say(notFound ? errorMessage(new ApiError({ code: 'approval_not_found', status: 404 }), 'get') : `${errorMessage(err, 'get')} Reload the page to try again.`, 'error')
 })

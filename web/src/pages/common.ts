@@ -36,7 +36,7 @@ export function takeJustSignedIn(): boolean {
 /** The signed-in frame: the account and sign-out in the top bar, and the navigation with `current` marked. */
 export function mountShell(user: PublicUser, current: string): void {
   byId('user-menu').replaceChildren(userMenu(user, (b) => void signOut(b)))
-  const { nav, toggle } = navigation(current)
+  const { nav, toggle } = navigation(current, user)
   document.getElementById('nav')?.replaceWith(nav)
   document.querySelector('.topbar')?.append(toggle)
   watchSession()

@@ -30,6 +30,13 @@ function privacySection(): HTMLElement {
   )
 }
 
+/** Links to the three parts of the console: the credential lookup is far below the long KYC form. */
+function pageNav(): HTMLElement {
+  const parts: [string, string][] = [['#kyc-section', 'Enter data'], ['#offer-section', 'Make an offer'], ['#issued-section', 'Issued credentials']]
+  return h('nav', { class: 'page-nav', 'aria-label': 'On this page' },
+    h('ul', null, parts.map(([href, label]) => h('li', null, h('a', { href }, label)))))
+}
+
 function needsRoleSection(me: Me): HTMLElement {
   return h('section', { class: 'card callout', 'aria-labelledby': 'role-title', id: 'needs-role' },
     h('span', { class: 'callout-icon callout-icon-warning', 'aria-hidden': 'true' }, icon('alert')),
@@ -62,7 +69,7 @@ async function main(): Promise<void> {
     say('The KYC data checked out and is stored sealed; the form was cleared. Save the subject reference, then create the offer.', 'success')
     byId('offer-title').focus()
   })
-  byId('sections').replaceChildren(privacySection(), subject, offer.el, credentials.el)
+  byId('sections').replaceChildren(pageNav(), privacySection(), subject, offer.el, credentials.el)
   byId('main').removeAttribute('aria-busy')
 }
 

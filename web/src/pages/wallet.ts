@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   await rememberHandle(userId, me.user.handle)
 
   const credentials = credentialsSection()
-  const refresh = async (): Promise<void> => renderCredentials(credentials.list, await listCredentials(userId))
+  const refresh = async (): Promise<void> => renderCredentials(credentials.list, await listCredentials(userId), refresh)
   const receive = receiveSection(holder, async (credential, issuer) => {
     await saveCredential({ id: crypto.randomUUID(), userId, credential, issuer, receivedAt: new Date().toISOString() })
     await refresh()

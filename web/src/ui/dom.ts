@@ -40,3 +40,21 @@ export async function busy<T>(button: HTMLButtonElement | null, work: () => Prom
     button.removeAttribute('aria-busy')
   }
 }
+
+/**
+ * While one action runs, no other button in `root` may start another: `hold(root, true)` disables every enabled
+ * button there and marks it; `hold(root, false)` enables again only the buttons it disabled.
+ */
+export function hold(root: ParentNode, on: boolean): void {
+  if (on) {
+    for (const b of root.querySelectorAll<HTMLButtonElement>('button:not(:disabled)')) {
+      b.disabled = true
+      b.dataset.held = ''
+    }
+    return
+  }
+  for (const b of root.querySelectorAll<HTMLButtonElement>('button[data-held]')) {
+    b.disabled = false
+    delete b.dataset.held
+  }
+}

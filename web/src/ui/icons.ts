@@ -31,6 +31,7 @@ const ICONS = {
   logIn: [['path', 'M9.5 4H6a2 2 0 0 0-2 2v12a2 2 0 0 0 2 2h3.5M14 16.5l4.5-4.5L14 7.5M18.5 12H9']],
   menu: [['path', 'M4 7h16M4 12h16M4 17h16']],
   clock: [['circle', 12, 12, 9], ['path', 'M12 7.5V12l3 2']],
+  eye: [['path', 'M2.5 12S6 5.5 12 5.5 21.5 12 21.5 12 18 18.5 12 18.5 2.5 12 2.5 12z'], ['circle', 12, 12, 3]],
 } satisfies Record<string, Shape[]>
 
 export type IconName = keyof typeof ICONS

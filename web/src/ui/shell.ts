@@ -8,19 +8,23 @@ import type { PublicUser } from '../api.ts'
  * can have its place, marked "Soon".
  */
 
-interface NavItem { label: string; icon: IconName; href?: string; soon?: boolean }
+/** `role`: shown only to accounts with that role (the page itself still explains the role to anyone who opens it). */
+interface NavItem { label: string; icon: IconName; href?: string; soon?: boolean; role?: string }
 
 const NAV: NavItem[] = [
   { label: 'Account', icon: 'user', href: '/account.html' },
   { label: 'Approvals', icon: 'approvals', href: '/approvals.html' },
   { label: 'Wallet', icon: 'wallet', href: '/wallet.html' },
-  { label: 'Compliance', icon: 'compliance', href: '/compliance.html' },
+  { label: 'Compliance', icon: 'compliance', href: '/compliance.html', role: 'compliance' },
   { label: 'Verifier demo', icon: 'verifier', href: '/verifier.html' },
 ]
 
-/** The navigation, and the button that shows it on narrow screens (where it folds away). */
-export function navigation(current: string): { nav: HTMLElement; toggle: HTMLButtonElement } {
-  const items = NAV.map((item) => {
+/**
+ * The navigation for this user, and the button that shows it on narrow screens (where it folds away). Open, it
+ * closes on Escape (the focus goes back to the button) and on a click anywhere else.
+ */
+export function navigation(current: string, user: PublicUser): { nav: HTMLElement; toggle: HTMLButtonElement } {
+  const items = NAV.filter((item) => !item.role || user.roles.includes(item.role)).map((item) => {
     if (item.soon || !item.href) {
       return h('li', null, h('span', { class: 'soon' }, icon(item.icon), item.label, h('span', { class: 'badge' }, 'Soon', h('span', { class: 'visually-hidden' }, ': coming in a later release'))))
     }
@@ -32,10 +36,19 @@ export function navigation(current: string): { nav: HTMLElement; toggle: HTMLBut
       h('li', null, h('a', { href: '/docs/' }, icon('docs'), 'API reference'))),
   )
   const toggle = h('button', { type: 'button', class: 'btn btn-quiet btn-sm nav-toggle', 'aria-expanded': 'false', 'aria-controls': 'main-nav' }, icon('menu'), 'Menu')
-  toggle.addEventListener('click', () => {
-    const open = toggle.getAttribute('aria-expanded') !== 'true'
+  const isOpen = (): boolean => toggle.getAttribute('aria-expanded') === 'true'
+  const setOpen = (open: boolean): void => {
     toggle.setAttribute('aria-expanded', String(open))
     nav.classList.toggle('open', open)
+  }
+  toggle.addEventListener('click', () => setOpen(!isOpen()))
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || !isOpen()) return
+    setOpen(false)
+    toggle.focus()
+  })
+  document.addEventListener('click', (e) => {
+    if (isOpen() && e.target instanceof Node && !nav.contains(e.target) && !toggle.contains(e.target)) setOpen(false)
   })
   return { nav, toggle }
 }

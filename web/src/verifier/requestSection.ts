@@ -147,7 +147,7 @@ export function requestSection(onKeyRefused: (why: string) => void): RequestSect
         h('figure', { class: 'qr-frame' }, qrImage(created.qrSvg), h('figcaption', null, 'Scan with the holder’s wallet')),
         h('div', { class: 'offer-facts' },
           h('div', { class: 'asked-summary' },
-            h('h4', { id: 'asked-title' }, 'Asking for'),
+            h('h3', { id: 'asked-title' }, 'Asking for'),
             h('ul', { class: 'asked', id: 'asked-claims', 'aria-labelledby': 'asked-title' },
               asked.map((p) => h('li', { 'data-path': p }, icon('check', 'sm'), claimLabel(p))))),
           timer.el,
