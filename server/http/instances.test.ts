@@ -56,11 +56,15 @@ describe('two instances over one Redis', () => {
   })
 
   test('idempotency keys hold across instances', async () => {
-    const body = { handle: 'idem-across', displayName: 'I' }
-    const first = await new TestClient(a.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'across-1' })
-    const retry = await new TestClient(b.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'across-1' })
+    const first = await new TestClient(a.url).post('/v1/passkeys/login/options', {}, { 'idempotency-key': 'across-1' })
+    const retry = await new TestClient(b.url).post('/v1/passkeys/login/options', {}, { 'idempotency-key': 'across-1' })
+    assert.equal(first.status, 200)
     assert.deepEqual(retry.body, first.body)
     assert.equal(retry.headers.get('idempotent-replayed'), 'true')
+    // A sign-up's options hold a handle and a name: not kept, on either instance (the retry is told so).
+    const body = { handle: 'idem-across', displayName: 'I' }
+    assert.equal((await new TestClient(a.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'across-2' })).status, 200)
+    assert.equal((await new TestClient(b.url).post('/v1/passkeys/register/options', body, { 'idempotency-key': 'across-2' })).body.code, 'idempotency_replay_unavailable')
   })
 
   test('sign out everywhere on A ends the session on B; recovery codes and passkey management work on Redis', async () => {
