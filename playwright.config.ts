@@ -13,7 +13,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  forbidOnly: !!process.env.CI,
+  // A test.only left in a spec would run alone and pass: refused everywhere, not only where CI is set.
+  forbidOnly: true,
   timeout: 60_000,
   expect: { timeout: 20_000 },
   reporter: 'list',

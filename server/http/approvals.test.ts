@@ -140,10 +140,27 @@ test('an approval signed for intent A is refused for intent B; a decision sent t
   const swapped = await people.carol!.client.post(`/v1/approvals/${b.id}/verify`, { response })
   assert.equal(swapped.status, 400)
   assert.equal(swapped.body.code, 'challenge_unknown')
+  assert.match(swapped.body.detail, /issued for another request/, 'refused by the ceremony\'s request binding')
   const asReject = await people.carol!.client.post(`/v1/approvals/${a.id}/reject`, { response: await sign(people.carol!, a.id, 'approve') })
   assert.equal(asReject.body.code, 'approval_decision_mismatch')
   assert.match(asReject.body.detail, /ask \/options again with decision "reject"/, 'the advice works: the spent challenge cannot be sent elsewhere')
   assert.equal((await api().get(`/v1/approvals/${a.id}`, keys.wallet)).body.approvals.length, 0, 'nothing recorded')
+})
+
+test('a request whose digest or policy version changed after the challenge was made does not take the signature', async () => {
+  for (const change of [{ digest: `sha256:${'0'.repeat(64)}` }, { policyVersion: `sha256:${'1'.repeat(64)}` }]) {
+    const a = await create()
+    const response = await sign(people.carol!, a.id)
+    // The stored request is replaced behind the ceremony's back (a store written by someone else, a bug): the
+    // challenge the passkey signed is recomputed from the request as it is now, and no longer matches.
+    const stored = (await app.deps.store.approvals.get(a.id))!
+    assert.equal(await app.deps.store.approvals.update({ ...stored, ...change, version: stored.version + 1 }), true)
+    const r = await people.carol!.client.post(`/v1/approvals/${a.id}/verify`, { response })
+    assert.equal(r.status, 400, JSON.stringify(change))
+    assert.equal(r.body.code, 'challenge_unknown')
+    assert.match(r.body.detail, /changed since the challenge was made/)
+    assert.equal((await app.deps.store.approvals.get(a.id))!.decisions.length, 0, 'nothing recorded')
+  }
 })
 
 test('one person with two passkeys counts once', async () => {

@@ -124,25 +124,28 @@ test('removeCredential forgets the credential', async () => {
   await assert.rejects(login(auth, credential), /NotAllowedError/)
 })
 
-const attacks: [string, RegisterTamper & AuthTamper, string?][] = [
-  ['uv: false', { uv: false }],
-  ['up: false', { up: false }],
-  ['wrong rpId', { rpId: 'evil.example' }],
-  ['wrong origin', {}, 'http://evil.example:8080'],
-  ['wrong clientData type', { type: 'webauthn.get.x' }],
-  ['wrong challenge', { challenge: isoBase64URL.fromUTF8String('replayed') }],
-  ['rawId differs from id', { idMismatch: true }],
-  ['backup state without eligibility', { bs: true, be: false }],
+// Each tamper with the check that must refuse it (SimpleWebAuthn's message): refused for another reason, the
+// tamper would not be the one the test names.
+const attacks: [string, RegisterTamper & AuthTamper, string | undefined, RegExp][] = [
+  ['uv: false', { uv: false }, undefined, /^Error: User verification (was )?required, but user could not be verified/],
+  ['up: false', { up: false }, undefined, /^Error: User (presence was required, but user was )?not present/],
+  ['wrong rpId', { rpId: 'evil.example' }, undefined, /^UnexpectedRPIDHash: Unexpected RP ID hash/],
+  ['wrong origin', {}, 'http://evil.example:8080', /^Error: Unexpected (registration|authentication) response origin "http:\/\/evil\.example:8080"/],
+  ['wrong clientData type', { type: 'webauthn.get.x' }, undefined, /^Error: Unexpected (registration|authentication) response type: webauthn\.get\.x/],
+  ['wrong challenge', { challenge: isoBase64URL.fromUTF8String('replayed') }, undefined, /^Error: Unexpected (registration|authentication) response challenge "cmVwbGF5ZWQ"/],
+  // SimpleWebAuthn's words for `id !== rawId`.
+  ['rawId differs from id', { idMismatch: true }, undefined, /^Error: Credential ID was not base64url-encoded/],
+  ['backup state without eligibility', { bs: true, be: false }, undefined, /Single-device credential indicated that it was backed up/],
 ]
 
-for (const [name, tamper, badOrigin] of attacks) {
+for (const [name, tamper, badOrigin, refusal] of attacks) {
   test(`registration rejects ${name}`, async () => {
     const auth = createSoftAuthenticator()
-    await assert.rejects((await registerWith(auth, tamper, badOrigin)).verify())
+    await assert.rejects((await registerWith(auth, tamper, badOrigin)).verify(), refusal)
   })
   test(`authentication rejects ${name}`, async () => {
     const { auth, credential } = await enrol()
-    await assert.rejects((await login(auth, credential, tamper, badOrigin)).verify())
+    await assert.rejects((await login(auth, credential, tamper, badOrigin)).verify(), refusal)
   })
 }
 
