@@ -4,9 +4,12 @@ import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { signJwt } from '../keys/index.ts'
-import type { ApprovalRecord } from '../store/index.ts'
+import type { ApprovalPolicyDecision, ApprovalRecord } from '../store/index.ts'
 import { conditionsMet } from './conditions.ts'
 import { approversOf } from './decide.ts'
+import { policyDecision } from './create.ts'
+import { policySourceFor } from './policySource.ts'
+import type { TransactionIntent } from './wire.ts'
 
 /** The approval token's media type (`typ` header); a signer pins it with alg ES256 and its own id as `aud`. */
 export const APPROVAL_TOKEN_TYP = 'sigil-approval+jwt'
@@ -37,8 +40,25 @@ export function approvalUsableUntil(a: ApprovalRecord): number {
 }
 
 /**
+ * What the policy set in force forbids for this approved transfer now (its `forbid`s and any evaluation error; []
+ * when nothing). The request was decided under its own version at its own time, and its requirements stay those;
+ * but a destination denied since (a sanctions list update), or a time-of-day rule that forbids it at this hour,
+ * must stop the signature, not wait for the request to expire. The velocity figures are those recorded (the
+ * quorum's re-check settled them), so the request is not counted against itself.
+ */
+async function forbiddenNow(deps: AppDeps, a: ApprovalRecord, now: number): Promise<ApprovalPolicyDecision['blocks']> {
+  const d = a.decision
+  const engine = await policySourceFor(deps.store).current()
+  const result = engine.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(now),
+    approvedLast24h: d.approvedLast24h, pendingTotal: d.pendingTotal ?? '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: conditionsMet(a) })
+  return result.outcome === 'blocked' ? policyDecision(result, d.requester, now, d.approvedLast24h, d.pendingTotal ?? '0').blocks : []
+}
+
+/**
  * `GET /v1/approvals/:id/token`: a short-lived JWS for the signing service. One token id per request: asked
  * again while it is valid, the same claims are signed again; after it expires unredeemed, a new id replaces it.
+ * Each time, the policy set in force is asked whether it now forbids the transfer (forbiddenNow): if so, the
+ * request becomes `blocked` (with an event and an audit entry) and no token is given.
  */
 export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord): Promise<{ token: string; jti: string; expiresAt: number }> {
   let a = approval
@@ -52,6 +72,15 @@ export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord
     // request's expiry, or for one token lifetime after the quorum was met when that was close to the expiry.
     if (now > approvalUsableUntil(a)) {
       throw new ProblemError('approval_expired', 409, { detail: 'The approval is too old to sign with; open a new request for this transaction.' })
+    }
+    const blocks = await forbiddenNow(deps, a, now)
+    if (blocks.length) {
+      const blocked: ApprovalRecord = { ...a, status: 'blocked', token: null, decision: { ...a.decision, blocks }, version: a.version + 1 }
+      const written = await deps.store.approvals.update(blocked,
+        [domainEvent('approval.blocked', a.id, now, { kind: a.kind, digest: a.digest, policyVersion: a.policyVersion, inForce: true })],
+        { entries: [{ type: 'approval.blocked', actor: 'system', subject: a.id, data: { digest: a.digest, blocks: blocks.map((b) => b.code), inForce: true } }], at: now })
+      if (!written) { a = (await deps.store.approvals.get(a.id)) ?? a; continue }
+      throw new ProblemError('approval_blocked', 409, { detail: `The policy in force now forbids this transfer: ${blocks.map((b) => b.reason).join(' ')}`.slice(0, 500) })
     }
     if (a.token && a.token.expiresAt > now) {
       return { token: await signJwt(deps.keys.signer(), APPROVAL_TOKEN_TYP, claimsOf(deps, a, a.token)), jti: a.token.jti, expiresAt: a.token.expiresAt }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { decodeProtectedHeader } from 'jose'
 import { verifyEvidence } from '../approvals/index.ts'
 import { createApiClient } from '../clients/index.ts'
+import { createPolicyEngine } from '../../policies/index.ts'
 import { createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -160,6 +161,39 @@ test('a request whose digest or policy version changed after the challenge was m
     assert.equal(r.body.code, 'challenge_unknown')
     assert.match(r.body.detail, /changed since the challenge was made/)
     assert.equal((await app.deps.store.approvals.get(a.id))!.decisions.length, 0, 'nothing recorded')
+  }
+})
+
+test('a destination denied after the request was approved (a sanctions update): no token, the request is blocked', async () => {
+  const sanctioned = '0x1111111111111111111111111111111111111111'
+  const a = await create({ intent: intent({ destination: sanctioned, source: { walletId: 'hot-sanctions' } }) })
+  await decideAs(people.alice!, a.id)
+  assert.equal((await decideAs(people.bob!, a.id)).body.status, 'approved')
+  // The policy set in force gains a forbid for that address (its own version; the request keeps the one it was
+  // decided under).
+  const store = app.deps.store
+  const active = (await store.policySets.getActive())!
+  const engine = createPolicyEngine({ schema: active.texts.schema, policies: { ...active.texts.policies,
+    'sanctioned-now': `@id("sanctioned-now") @reason("Sanctioned since.")\nforbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "${sanctioned}" };` } })
+  assert.equal(await store.policySets.activate({ version: engine.version, texts: engine.texts, activatedAt: t, approvalId: null }, active.version), true)
+  await new Promise((r) => setTimeout(r, 1100)) // every instance reads the set in force again within a second
+  try {
+    const tok = await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)
+    assert.equal(tok.status, 409)
+    assert.equal(tok.body.code, 'approval_blocked')
+    assert.match(tok.body.detail, /Sanctioned since/)
+    const after = (await api().get(`/v1/approvals/${a.id}`, keys.wallet)).body
+    assert.equal(after.status, 'blocked')
+    assert.equal(after.policyVersion, a.policyVersion, 'still the version it was decided under')
+    assert.equal((await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)).body.code, 'approval_not_approved')
+    // Another destination is unaffected.
+    const other = await create({ intent: intent({ source: { walletId: 'hot-sanctions-2' } }) })
+    await decideAs(people.alice!, other.id)
+    await decideAs(people.bob!, other.id)
+    assert.equal((await api().get(`/v1/approvals/${other.id}/token`, keys.wallet)).status, 200)
+  } finally {
+    assert.equal(await store.policySets.activate({ ...active, activatedAt: t, approvalId: null }, engine.version), true)
+    await new Promise((r) => setTimeout(r, 1100))
   }
 })
 
