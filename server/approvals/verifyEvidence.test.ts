@@ -138,6 +138,17 @@ test('one passkey recorded for two people is refused', async () => {
   await assert.rejects(verifyEvidence({ ...b, approvals: [a, { ...a, userId: 'alice-twin' }] }), { code: 'evidence_duplicate_credential' })
 })
 
+test('one assertion copied under a made-up credential id and another person is refused (the id is not signed)', async () => {
+  const b = base()
+  const a = await sign(b, people.alice!)
+  const fakeId = Buffer.from('not-a-real-credential').toString('base64url')
+  const twin = { ...a, userId: 'bob', credential: { ...a.credential, id: fakeId },
+    assertion: { ...a.assertion, id: fakeId, rawId: fakeId } } as typeof a
+  await assert.rejects(verifyEvidence({ ...b, approvals: [a, twin] }), { code: 'evidence_duplicate_credential' })
+  // The same assertion twice under the same person is refused too, whatever else differs.
+  await assert.rejects(verifyEvidence({ ...b, approvals: [a, { ...a, groups: [...a.groups] }] }), { code: 'evidence_duplicate_credential' })
+})
+
 test('the initiator does not count under separation of duties', async () => {
   const b = base({ requester: { type: 'user', id: 'alice' } })
   await assert.rejects(verifyEvidence({ ...b, approvals: [await sign(b, people.alice!), await sign(b, people.bob!)] }), { code: 'evidence_quorum_not_met' })

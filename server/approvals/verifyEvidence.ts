@@ -162,11 +162,19 @@ export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions
   const { requirements, separationOfDuties, conditions } = recomputeDecision(bundle)
 
   for (const [i, a] of bundle.approvals.entries()) await verifyApproval(bundle, a, i)
+  // One passkey, one person: by credential id and by public key (the id is not signed: a copied approval under a
+  // made-up id and another user id would otherwise count twice), and no assertion twice.
   const owner = new Map<string, string>()
+  const signatures = new Set<string>()
   for (const [i, a] of bundle.approvals.entries()) {
-    const prior = owner.get(a.credential.id)
-    if (prior !== undefined && prior !== a.userId) throw fail('evidence_duplicate_credential', 'One passkey is recorded for two people.', `approvals.${i}.credential.id`)
-    owner.set(a.credential.id, a.userId)
+    for (const [k, field] of [[`id:${a.credential.id}`, 'credential.id'], [`key:${a.credential.publicKey}`, 'credential.publicKey']] as const) {
+      const prior = owner.get(k)
+      if (prior !== undefined && prior !== a.userId) throw fail('evidence_duplicate_credential', 'One passkey is recorded for two people.', `approvals.${i}.${field}`)
+      owner.set(k, a.userId)
+    }
+    const sig = String((a.assertion as { response?: { signature?: unknown } }).response?.signature)
+    if (signatures.has(sig)) throw fail('evidence_duplicate_credential', 'One assertion is recorded twice.', `approvals.${i}.assertion.response.signature`)
+    signatures.add(sig)
   }
 
   const quorum = evaluateQuorum({
