@@ -26,7 +26,9 @@ const HELP = `Usage: npm run sigil -- <command>
   clients list                            list API clients
   clients revoke ID                       revoke an API client's key
   users roles HANDLE [--set a,b]          show or set a user's roles and approval groups (${USER_ROLES.join(', ')}, or any group a policy names)
-  evidence verify FILE [--rp-id ID]       re-check an approval evidence bundle offline: intent digest, policy, every signature, quorum
+  evidence verify FILE [--rp-id ID] [--jwks FILE]
+                                          re-check an approval evidence bundle offline: the server's signature (keys: --jwks,
+                                          else this deployment's key history), intent digest, policy, every passkey signature, quorum
   audit export [--after SEQ]              the audit log as NDJSON on stdout
   audit checkpoint                        sign the head of the audit chain now
   audit verify FILE [--jwks FILE] [--max-unsigned N]
@@ -81,8 +83,10 @@ async function run(argv: string[]): Promise<void> {
       fail(`cannot read ${arg}: ${err instanceof Error ? err.message : String(err)}`)
     }
     try {
-      const r = await verifyEvidence(bundle, values['rp-id'] ? { expectedRPID: values['rp-id'] } : {})
-      return out({ ok: true, requestId: r.requestId, digest: r.digest, policyVersion: r.policyVersion, requirements: r.requirements,
+      // The server's signature over the whole bundle is checked against --jwks, else this deployment's key history.
+      const jwks = values.jwks ? readJwks(values.jwks) : (await openKeys(config, log)).history()
+      const r = await verifyEvidence(bundle, { jwks, ...(values['rp-id'] ? { expectedRPID: values['rp-id'] } : {}) })
+      return out({ ok: true, requestId: r.requestId, digest: r.digest, policyVersion: r.policyVersion, serverSignature: r.serverSignature, requirements: r.requirements,
         approvedBy: r.quorum.groups.map((g) => ({ group: g.group, quorum: g.quorum, approvedBy: g.approvedBy })),
         ...(r.conditions.length > 0 ? { conditions: r.conditions } : {}) })
     } catch (err) {

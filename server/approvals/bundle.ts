@@ -1,7 +1,8 @@
+import { signJwt } from '../keys/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import type { ApprovalRecord } from '../store/index.ts'
-import type { EvidenceBundle } from './evidence.ts'
+import { EVIDENCE_SIGNATURE_TYP, evidenceDigest, type EvidenceBundle } from './evidence.ts'
 import { canonicalIntent } from './intent.ts'
 import { policySourceFor } from './policySource.ts'
 import type { TransactionIntent } from './wire.ts'
@@ -31,7 +32,7 @@ export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<
   if (!engine) throw new ProblemError('approval_no_evidence', 409, { detail: 'The policy set this request was decided under is not stored.' })
   const intent = a.intent as unknown as TransactionIntent
   const b = a.beneficiary ?? null
-  return {
+  const bundle: EvidenceBundle = {
     format: 'sigil-approval-evidence-v1',
     requestId: a.id,
     intent,
@@ -49,4 +50,7 @@ export async function evidenceBundle(deps: AppDeps, a: ApprovalRecord): Promise<
     ...(b ? { beneficiary: { presentationRequestId: b.presentationRequestId, verifiedAt: new Date(b.verifiedAt).toISOString(), issuer: b.issuer,
       claimsDigest: b.claimsDigest } } : {}),
   }
+  const serverSignature = await signJwt(deps.keys.signer(), EVIDENCE_SIGNATURE_TYP, {
+    iss: deps.config.publicUrl, sub: a.id, iat: Math.floor(deps.now() / 1000), bundle_digest: evidenceDigest(bundle) })
+  return { ...bundle, serverSignature }
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import canonicalize from 'canonicalize'
 import { z } from 'zod'
 import { zTransactionIntent } from './wire.ts'
 
@@ -85,7 +87,22 @@ export const zEvidenceBundle = z.strictObject({
     issuer: z.string().min(1).max(2048),
     claimsDigest: zSha256,
   }).optional(),
+  /**
+   * The server's word for everything the passkeys do not sign (decision inputs, who approved under which groups,
+   * that no decision was left out): a JWS (ES256, `typ` EVIDENCE_SIGNATURE_TYP, a key of the server's key history)
+   * whose payload names the request and the SHA-256 of the RFC 8785 form of the bundle without this member.
+   * Absent in bundles made before it existed.
+   */
+  serverSignature: z.string().max(4096).optional(),
 })
+
+export const EVIDENCE_SIGNATURE_TYP = 'sigil-evidence+jwt'
+
+/** `sha256:<hex>` of the RFC 8785 form of a bundle without its serverSignature: what the server signs. */
+export function evidenceDigest(bundle: EvidenceBundle): string {
+  const { serverSignature: _, ...signed } = bundle
+  return `sha256:${createHash('sha256').update(canonicalize(signed)!).digest('hex')}`
+}
 
 export type EvidenceBundle = z.output<typeof zEvidenceBundle>
 export type EvidenceApproval = z.output<typeof zEvidenceApproval>

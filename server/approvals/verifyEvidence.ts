@@ -1,9 +1,10 @@
 import { verifyAuthenticationResponse } from '@simplewebauthn/server'
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose'
 import { z } from 'zod'
 import { createPolicyEngine, policyVersion, type PolicyEngine } from '../../policies/index.ts'
 import { ProblemError } from '../errors.ts'
 import { expectedApprovalChallenge } from './challenge.ts'
-import { zEvidenceBundle, type EvidenceApproval, type EvidenceBundle } from './evidence.ts'
+import { EVIDENCE_SIGNATURE_TYP, evidenceDigest, zEvidenceBundle, type EvidenceApproval, type EvidenceBundle } from './evidence.ts'
 import { canonicalIntent, digestOf } from './intent.ts'
 import { evaluateQuorum, type EvaluateQuorumResult, type QuorumRequirement } from './quorum.ts'
 
@@ -15,6 +16,13 @@ export interface VerifyEvidenceOptions {
   expectedOrigins?: readonly string[]
   /** When given, the bundle's policy version must be one of these (say, versions the verifier has audited). */
   expectedPolicyVersions?: readonly string[]
+  /**
+   * The server's key history (`npm run sigil -- keys history`, GET /v1/audit/keys). When given, the bundle must carry
+   * the server's signature over all of it (`serverSignature`), which vouches for what no passkey signs: the decision
+   * inputs, each approver's groups, the initiator, that no decision was left out. Without it, only the passkeys'
+   * signatures and the policy are checked, and whoever hands over the bundle vouches for the rest.
+   */
+  jwks?: JSONWebKeySet
 }
 
 export interface VerifyEvidenceResult {
@@ -25,6 +33,8 @@ export interface VerifyEvidenceResult {
   quorum: EvaluateQuorumResult
   /** Conditions besides the quorum the policy gave (`beneficiary_kyc`), each met by what the bundle carries. */
   conditions: { kind: 'beneficiary_kyc'; beneficiary: NonNullable<EvidenceBundle['beneficiary']> }[]
+  /** `verified` with a key history given (VerifyEvidenceOptions.jwks); else `not checked`. */
+  serverSignature: 'verified' | 'not checked'
 }
 
 const fail = (code: string, detail: string, field?: string): ProblemError => new ProblemError(code, 422, { detail, ...(field ? { field } : {}) })
@@ -188,5 +198,20 @@ export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions
   if (quorum.status !== 'satisfied') {
     throw new ProblemError('evidence_quorum_not_met', 422, { detail: `The approvals do not meet the policy (${quorum.status}).`, extra: { quorum } })
   }
-  return { requestId: bundle.requestId, digest: bundle.digest, policyVersion: bundle.policy.version, requirements, quorum, conditions }
+  // Last, so that a specific failure above (a passkey signature, the quorum) is named first.
+  let serverSignature: VerifyEvidenceResult['serverSignature'] = 'not checked'
+  if (opts.jwks) {
+    if (bundle.serverSignature === undefined) throw fail('evidence_unsigned', 'The bundle carries no server signature.', 'serverSignature')
+    try {
+      const { payload, protectedHeader } = await compactVerify(bundle.serverSignature, createLocalJWKSet(opts.jwks), { algorithms: ['ES256'] })
+      if (protectedHeader.typ !== EVIDENCE_SIGNATURE_TYP) throw new Error('typ')
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as { sub?: unknown; bundle_digest?: unknown }
+      if (claims.sub !== bundle.requestId || claims.bundle_digest !== evidenceDigest(bundle)) throw new Error('digest')
+    } catch {
+      throw fail('evidence_server_signature_invalid', 'The server signature does not verify with the key history, or it covers another bundle: something was changed.', 'serverSignature')
+    }
+    serverSignature = 'verified'
+  }
+
+  return { requestId: bundle.requestId, digest: bundle.digest, policyVersion: bundle.policy.version, requirements, quorum, conditions, serverSignature }
 }

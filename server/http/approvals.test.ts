@@ -117,10 +117,26 @@ test('2 of 3 treasury: the quorum approves, the token is redeemed once, the evid
   try {
     const file = path.join(dir, 'bundle.json')
     fs.writeFileSync(file, JSON.stringify(evidence))
+    const jwksFile = path.join(dir, 'keys.json')
+    fs.writeFileSync(jwksFile, JSON.stringify(app.deps.keys.history()))
     // Run asynchronously: the server under test shares this process's event loop.
-    const cli = async (f: string) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'evidence', 'verify', f],
+    const cli = async (f: string) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'evidence', 'verify', f, '--jwks', jwksFile],
       { cwd: root, encoding: 'utf8', env: { ...process.env, SIGIL_DATA_DIR: dir } })).stdout
-    assert.equal(JSON.parse(await cli(file)).ok, true)
+    const checked = JSON.parse(await cli(file))
+    assert.equal(checked.ok, true)
+    assert.equal(checked.serverSignature, 'verified')
+    // What no passkey signs (an approver's groups, the decision's inputs, the initiator) is vouched for by the
+    // server's signature: an edit there verifies without the key history, and fails with it.
+    const regrouped = { ...evidence, approvals: [{ ...evidence.approvals[0], groups: ['treasury', 'risk'] }, evidence.approvals[1]] }
+    const jwks = app.deps.keys.history()
+    assert.equal((await verifyEvidence(regrouped)).serverSignature, 'not checked')
+    await assert.rejects(verifyEvidence(regrouped, { jwks }), { code: 'evidence_server_signature_invalid' })
+    const reattributed = { ...evidence, decision: { ...evidence.decision, initiatorUserId: 'usr_someone_else' } }
+    assert.equal((await verifyEvidence(reattributed)).serverSignature, 'not checked')
+    await assert.rejects(verifyEvidence(reattributed, { jwks }), { code: 'evidence_server_signature_invalid' })
+    const { serverSignature: _, ...unsigned } = evidence
+    await assert.rejects(verifyEvidence(unsigned, { jwks }), { code: 'evidence_unsigned' })
+    assert.equal((await verifyEvidence(evidence, { jwks })).serverSignature, 'verified')
     // One changed byte in one signature: the offline check fails and says where.
     const sig = evidence.approvals[1].assertion.response.signature as string
     const flipped = { ...evidence, approvals: [evidence.approvals[0], { ...evidence.approvals[1], assertion: { ...evidence.approvals[1].assertion,
