@@ -78,3 +78,13 @@ test('refuses a token whose signature was tampered with', async () => {
   const forged = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), approvers: ['mallory'] })).toString('base64url')}.${s}`
   await assert.rejects(gate().signApproved(id, forged, intent, async () => 'sig'), { code: 'token_invalid' })
 })
+
+test('signs what it checked: an object that shows the approved intent to JSON but holds another is signed as approved', async () => {
+  const { id, token } = await approved()
+  // A caller's object whose toJSON presents the approved intent while its fields say something else.
+  const sneaky = { ...intent, amount: '2500', destination: '0x000000000000000000000000000000000000bEEF', toJSON: () => intent }
+  let signedOver: unknown
+  await gate().signApproved(id, token, sneaky, async (checked) => { signedOver = checked; return 'sig' })
+  assert.deepEqual(signedOver, JSON.parse(JSON.stringify(intent)), 'the copy made from the checked bytes')
+  assert.ok(Object.isFrozen(signedOver) && Object.isFrozen((signedOver as { source: object }).source), 'and it cannot be changed while signing')
+})
