@@ -140,3 +140,18 @@ function preparsedOf(e: PolicyEngine) {
   const policySets = new Map([['CreateTransfer', `sigil:${e.version}:CreateTransfer`]])
   return { policySets, schemaName: `sigil-schema:${e.version}`, transfer: { reads: 'all' as const } }
 }
+
+test('a denied destination cannot be passed by another spelling: case, a missing or upper-case 0x, upper-case bech32', async () => {
+  const dead = '000000000000000000000000000000000000dEaD'
+  for (const [chain, destination] of [['ethereum', `0x${dead}`], ['ethereum', `0x${dead.toUpperCase()}`], ['gnosis', dead], ['gnosis', `0X${dead}`], ['linea', `0x${dead}`]]) {
+    const d = decide({ chain, destination })
+    assert.equal(d.outcome, 'blocked', `${chain} ${destination}`)
+    assert.ok(d.outcome === 'blocked' && d.blocks.some((b) => b.policyId === 'denied-destination'), `${chain} ${destination}`)
+  }
+  const bech = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'
+  const e = engineFromText(`@id("deny-btc") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "${bech}" };
+@id("ok") @group("treasury") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource);`)
+  for (const destination of [bech, bech.toUpperCase()]) {
+    assert.equal(e.evaluateApproval({ intent: intent({ chain: 'bitcoin', asset: 'btc', destination }), requester: { type: 'apiClient', id: 'b' }, now: WEDNESDAY_10 }).outcome, 'blocked', destination)
+  }
+})

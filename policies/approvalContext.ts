@@ -47,6 +47,21 @@ export interface ApprovalInput {
 }
 
 const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
+/** An EVM-style address in any spelling the wire accepts for some chain: `0x`/`0X` prefix or none. */
+const EVM_LIKE = /^(?:0[xX])?[0-9a-fA-F]{40}$/
+/** A bech32/bech32m address (Bitcoin, Litecoin and their test networks); the encoding allows one case only. */
+const BECH32 = /^(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{6,90}$/i
+
+/**
+ * The one spelling of a destination that policies compare against: EVM-style addresses in lower case with `0x`,
+ * bech32 in lower case, anything else as given. A deny list must not be passed by writing the same address
+ * another way.
+ */
+export function canonicalDestination(destination: string): string {
+  if (EVM_LIKE.test(destination)) return `0x${destination.slice(-40).toLowerCase()}`
+  if (BECH32.test(destination)) return destination.toLowerCase()
+  return destination
+}
 const SAFE_UNITS = BigInt(Number.MAX_SAFE_INTEGER)
 
 /** The attributes in `keys`, added in one order, so every context has the same shape (cheaper for cedar-wasm to read). */
@@ -105,7 +120,7 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
     // Set below, once it is known whether a fast form takes them (as Longs) or the texts do (as decimals).
     amount: 0,
     dayTotal: 0,
-    destination: EVM_ADDRESS.test(destination) ? destination.toLowerCase() : destination,
+    destination: canonicalDestination(destination),
     destinationAllowlisted: allowlisted,
     beneficiaryVerified,
     hourUtc: now.getUTCHours(),

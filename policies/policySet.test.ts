@@ -69,3 +69,13 @@ test('an invalid schema is refused', () => {
   const r = validatePolicySet('@id("a") permit (principal, action, resource);', 'namespace {')
   assert.ok(!r.valid && r.problems[0]?.code === 'schema_invalid')
 })
+
+test('address literals in another case than the context carries, and @requirement with approvers, are refused with a reason', () => {
+  const permit = '@id("ok") @group("treasury") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'
+  const forbid = (addr: string) => `@id("deny") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "${addr}" };`
+  assert.deepEqual(codes(`${permit}\n${forbid('0xd90e2f925DA726b50C4Ed8D0Fb90Ad053324F31b')}`), ['policy_annotation_invalid:deny'], 'a checksummed EVM address')
+  assert.deepEqual(codes(`${permit}\n${forbid('BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ')}`), ['policy_annotation_invalid:deny'], 'upper-case bech32')
+  assert.deepEqual(codes(`${permit}\n${forbid('0xd90e2f925da726b50c4ed8d0fb90ad053324f31b')}`), [], 'lower case is what the context carries')
+  const combo = '@id("kyc") @requirement("beneficiary_kyc") @group("compliance") @quorum("2") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'
+  assert.deepEqual(codes(`${permit}\n${combo}`), ['policy_annotation_invalid:kyc'])
+})

@@ -64,6 +64,15 @@ function annotationProblems(p: CompiledPolicy): PolicyProblem[] {
   if (a.separationOfDuties !== undefined && a.separationOfDuties !== 'true' && a.separationOfDuties !== 'false') {
     bad('@separationOfDuties must be "true" or "false"')
   }
+  // A condition permit names no approvers: a group, quorum or separation of duties there would be silently ignored.
+  if (a.requirement !== undefined && (a.group !== undefined || a.quorum !== undefined || a.separationOfDuties !== undefined)) {
+    bad('@requirement cannot be combined with @group, @quorum or @separationOfDuties: write the approvers in a permit of their own')
+  }
+  // The context carries EVM and bech32 addresses in lower case: a literal in another case never matches (a deny list
+  // copied from a checksummed source would block nothing).
+  for (const m of p.text.matchAll(/"(0x[0-9a-f]{40}|(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{6,90})"/gi)) {
+    if (m[1] !== m[1]!.toLowerCase()) bad(`address literal ${m[1]!.slice(0, 20)}… must be written in lower case (destinations are compared in lower case)`)
+  }
   return out
 }
 

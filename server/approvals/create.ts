@@ -7,7 +7,8 @@ import { ProblemError } from '../errors.ts'
 import type { ApprovalPolicyDecision, ApprovalRecord, UserRecord } from '../store/index.ts'
 import { digestOf, intentDigest } from './intent.ts'
 import { policySourceFor } from './policySource.ts'
-import { sumAmounts, VELOCITY_WINDOW_MS } from './velocity.ts'
+import { sumAmounts, velocityAsset, VELOCITY_WINDOW_MS } from './velocity.ts'
+import { createPolicyEngine } from '../../policies/index.ts'
 import type { TransactionIntent } from './wire.ts'
 
 
@@ -23,8 +24,9 @@ export interface TransferInput {
 export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input: TransferInput): Promise<{ result: ApprovalDecision; decision: ApprovalPolicyDecision }> {
   const now = deps.now()
   const { walletId } = input.intent.source
-  const [approved, pending] = await Promise.all([deps.store.approvals.approvedAmounts(walletId, input.intent.asset, now - VELOCITY_WINDOW_MS),
-    deps.store.approvals.pendingAmounts(walletId, input.intent.asset, now)])
+  const asset = velocityAsset(input.intent.asset)
+  const [approved, pending] = await Promise.all([deps.store.approvals.approvedAmounts(walletId, asset, now - VELOCITY_WINDOW_MS),
+    deps.store.approvals.pendingAmounts(walletId, asset, now)])
   const approvedLast24h = sumAmounts(approved)
   const pendingTotal = sumAmounts(pending)
   const result = engine.evaluateApproval({ intent: input.intent, requester: input.requester, now: new Date(now), approvedLast24h, pendingTotal, destinationAllowlisted: false })
@@ -70,7 +72,7 @@ export async function createTransferApproval(deps: AppDeps, clientId: string, bo
     id: newApprovalId(), kind: 'transfer', status: result.outcome === 'blocked' ? 'blocked' : 'pending',
     intent: body.intent as unknown as Record<string, unknown>, digest: intentDigest(body.intent), policyVersion: result.policyVersion,
     decision, requestedBy: clientId, initiatorUserId: body.initiatorUserId ?? null, signer: signer.id,
-    walletId: body.intent.source.walletId, asset: body.intent.asset, amount: body.intent.amount,
+    walletId: body.intent.source.walletId, asset: velocityAsset(body.intent.asset), amount: body.intent.amount,
     createdAt: now, expiresAt: now + body.expiresInSeconds * 1000, settledAt: result.outcome === 'blocked' ? now : null,
     decisions: [], token: null, redeemedAt: null, version: 1,
   }
@@ -100,6 +102,13 @@ export async function proposePolicyChange(deps: AppDeps, user: UserRecord, text:
   if (!checked.valid) {
     throw new ProblemError('policy_invalid', 400, { detail: checked.problems.map((p) => p.message).join('; ').slice(0, 2000), field: 'policies',
       extra: { problems: checked.problems.slice(0, 50) } })
+  }
+  // A set under which no later change could be approved would need the database to undo: the proposed set must
+  // itself make ChangePolicy an approval (by some group's quorum), not block it or permit nobody.
+  const next = createPolicyEngine(checked.texts).evaluatePolicyChange({ proposer: { id: user.id } })
+  if (next.outcome !== 'approval_required' || next.requirements.length === 0) {
+    const problem = { code: 'policy_change_locked_out', message: 'Under the proposed set no later policy change could be approved: keep a permit on Sigil::Action::"ChangePolicy" that names approvers (@group, @quorum).' }
+    throw new ProblemError('policy_invalid', 400, { detail: problem.message, field: 'policies', extra: { problems: [problem] } })
   }
   const result = engine.evaluatePolicyChange({ proposer: { id: user.id } })
   const now = deps.now()

@@ -53,3 +53,12 @@ test('requirements on one group merge to the highest quorum; empty or bad requir
   assert.throws(() => evaluateQuorum({ requirements: [], separationOfDuties: false, decisions: [] }), { code: 'approval_requirements_invalid' })
   assert.throws(() => evaluateQuorum({ requirements: [{ group: 't', quorum: 0 }], separationOfDuties: false, decisions: [] }), { code: 'approval_requirements_invalid' })
 })
+
+test('velocity keeps one total per token contract, however its address is spelled', async () => {
+  const { velocityAsset } = await import('./velocity.ts')
+  const usdc = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48'
+  assert.equal(velocityAsset(usdc), usdc.toLowerCase())
+  assert.equal(velocityAsset(usdc.toLowerCase()), usdc.toLowerCase())
+  assert.equal(velocityAsset(`0X${usdc.slice(2)}`), usdc.toLowerCase())
+  assert.equal(velocityAsset('eth'), 'eth', 'a symbol stays as it is')
+})

@@ -24,3 +24,11 @@ export function compareAmounts(a: string, b: string): number {
   const d = (units(a) ?? 0n) - (units(b) ?? 0n)
   return d > 0n ? 1 : d < 0n ? -1 : 0
 }
+
+/**
+ * The asset as velocity totals are kept: a token contract address (EVM) in lower case with `0x`, so that a checksummed
+ * and a lower-case spelling of one contract add up to one total (the policy sees it lower-cased too).
+ */
+export function velocityAsset(asset: string): string {
+  return /^(?:0[xX])?[0-9a-fA-F]{40}$/.test(asset) ? `0x${asset.slice(-40).toLowerCase()}` : asset
+}

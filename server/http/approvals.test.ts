@@ -362,6 +362,11 @@ test('policy change is itself an approval: no effect without the policy-admin qu
   assert.equal(bad.status, 400)
   assert.equal(bad.body.code, 'policy_invalid')
   assert.equal((await people.alice!.client.post('/v1/policies/changes', { policies: text })).body.code, 'role_forbidden')
+  // A set that would let no later change be approved (no ChangePolicy permit) is refused up front.
+  const lockout = Object.values(current.policies as Record<string, string>).filter((p) => !p.includes('ChangePolicy')).join('\n\n')
+  const locked = await people.pat!.client.post('/v1/policies/changes', { policies: lockout })
+  assert.equal(locked.status, 400, JSON.stringify(locked.body))
+  assert.equal(locked.body.problems[0].code, 'policy_change_locked_out')
   const change = await people.pat!.client.post('/v1/policies/changes', { policies: text })
   assert.equal(change.status, 201, JSON.stringify(change.body))
   // A rival change proposed under the same set: approved after the first took effect, it is blocked instead, and audited.
