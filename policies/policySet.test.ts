@@ -78,4 +78,6 @@ test('address literals in another case than the context carries, and @requiremen
   assert.deepEqual(codes(`${permit}\n${forbid('0xd90e2f925da726b50c4ed8d0fb90ad053324f31b')}`), [], 'lower case is what the context carries')
   const combo = '@id("kyc") @requirement("beneficiary_kyc") @group("compliance") @quorum("2") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'
   assert.deepEqual(codes(`${permit}\n${combo}`), ['policy_annotation_invalid:kyc'])
+  const member = '@id("suspended") @reason("suspended admins") forbid (principal in Sigil::Group::"suspended", action == Sigil::Action::"ChangePolicy", resource);'
+  assert.deepEqual(codes(`${permit}\n${member}`), ['policy_annotation_invalid:suspended'], 'group membership is never true: refused, not silently ignored')
 })

@@ -68,6 +68,9 @@ function annotationProblems(p: CompiledPolicy): PolicyProblem[] {
   if (a.requirement !== undefined && (a.group !== undefined || a.quorum !== undefined || a.separationOfDuties !== undefined)) {
     bad('@requirement cannot be combined with @group, @quorum or @separationOfDuties: write the approvers in a permit of their own')
   }
+  // Requests carry no entity data: `principal in Sigil::Group::"…"` would always be false (a forbid on a group would
+  // never fire). Who approves is what @group names on a permit.
+  if (/\bprincipal\s+in\s+(\[|Sigil::Group\b)/.test(p.text)) bad('group membership is not known to policies (`principal in Sigil::Group::…` is never true): name approvers with @group on a permit')
   // The context carries EVM and bech32 addresses in lower case: a literal in another case never matches (a deny list
   // copied from a checksummed source would block nothing).
   for (const m of p.text.matchAll(/"(0x[0-9a-f]{40}|(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{6,90})"/gi)) {
