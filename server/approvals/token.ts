@@ -7,6 +7,7 @@ import { signJwt } from '../keys/index.ts'
 import type { ApprovalPolicyDecision, ApprovalRecord } from '../store/index.ts'
 import { conditionsMet } from './conditions.ts'
 import { approversOf } from './decide.ts'
+import { tally } from './view.ts'
 import { policyDecision } from './create.ts'
 import { policySourceFor } from './policySource.ts'
 import type { TransactionIntent } from './wire.ts'
@@ -54,6 +55,15 @@ async function forbiddenNow(deps: AppDeps, a: ApprovalRecord, now: number): Prom
   return result.outcome === 'blocked' ? policyDecision(result, d.requester, now, d.approvedLast24h, d.pendingTotal ?? '0').blocks : []
 }
 
+/** Whether the approvals still meet the quorum with each approver's groups as they are now (their roles today). */
+async function quorumHoldsNow(deps: AppDeps, a: ApprovalRecord): Promise<boolean> {
+  const ids = [...new Set(a.decisions.filter((d) => d.decision === 'approve').map((d) => d.userId))]
+  const users = await Promise.all(ids.map((id) => deps.store.users.get(id)))
+  const roles = new Map(ids.map((id, i) => [id, new Set(users[i]?.roles ?? [])]))
+  const now = { ...a, decisions: a.decisions.map((d) => ({ ...d, groups: d.groups.filter((g) => roles.get(d.userId)?.has(g) ?? d.decision !== 'approve') })) }
+  return tally(now).status === 'satisfied'
+}
+
 /**
  * `GET /v1/approvals/:id/token`: a short-lived JWS for the signing service. One token id per request: asked
  * again while it is valid, the same claims are signed again; after it expires unredeemed, a new id replaces it.
@@ -72,6 +82,11 @@ export async function issueApprovalToken(deps: AppDeps, approval: ApprovalRecord
     // request's expiry, or for one token lifetime after the quorum was met when that was close to the expiry.
     if (now > approvalUsableUntil(a)) {
       throw new ProblemError('approval_expired', 409, { detail: 'The approval is too old to sign with; open a new request for this transaction.' })
+    }
+    // The approvers must still hold the groups they approved for: someone removed from treasury since (left the
+    // company, a compromised account whose roles were pulled) no longer counts toward a token.
+    if (!(await quorumHoldsNow(deps, a))) {
+      throw new ProblemError('approval_quorum_lost', 409, { detail: 'Some approvers no longer hold the groups they approved for, so the quorum is not met any more: open a new request.' })
     }
     const blocks = await forbiddenNow(deps, a, now)
     if (blocks.length) {

@@ -213,6 +213,21 @@ test('a destination denied after the request was approved (a sanctions update): 
   }
 })
 
+test('an approver who lost the group since approving no longer counts: no token until the quorum holds again', async () => {
+  const a = await create({ intent: intent({ source: { walletId: 'hot-roles' } }) })
+  await decideAs(people.alice!, a.id)
+  assert.equal((await decideAs(people.bob!, a.id)).body.status, 'approved')
+  await app.deps.store.users.setRoles(people.bob!.id, [])
+  try {
+    const tok = await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)
+    assert.equal(tok.status, 409)
+    assert.equal(tok.body.code, 'approval_quorum_lost')
+  } finally {
+    await app.deps.store.users.setRoles(people.bob!.id, ['treasury'])
+  }
+  assert.equal((await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)).status, 200, 'the roles back: the same approvals count again')
+})
+
 test('one person with two passkeys counts once', async () => {
   const alice = people.alice!
   const laptop = createSoftAuthenticator()

@@ -100,7 +100,7 @@ export function approvalRoutes(api: Api): void {
     method: 'get', path: '/v1/approvals/:id/token', operationId: 'getApprovalToken', tag: 'Approvals', auth: 'client', roles: ['wallet-backend'],
     summary: 'The approval token (ES256 JWS, typ sigil-approval+jwt, exp ≤ 5 min) for the signing service, once the quorum is met',
     response: z.object({ token: z.string(), jti: z.string(), expiresAt: z.iso.datetime() }), params: zApprovalIdParams,
-    errors: [...VIEW_ERRORS, 'client_role_forbidden', 'approval_not_approved', 'approval_token_redeemed', 'approval_expired', 'approval_blocked'],
+    errors: [...VIEW_ERRORS, 'client_role_forbidden', 'approval_not_approved', 'approval_token_redeemed', 'approval_expired', 'approval_blocked', 'approval_quorum_lost'],
     handler: async ({ deps, principal, params, res }) => {
       const a = await loadApproval(deps, params.id, principal)
       if (a.requestedBy !== client(principal).id) throw new ProblemError('approval_not_found', 404, { field: 'id' })
