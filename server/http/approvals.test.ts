@@ -10,7 +10,7 @@ import { decodeProtectedHeader } from 'jose'
 import { verifyEvidence } from '../approvals/index.ts'
 import { createApiClient } from '../clients/index.ts'
 import { createPolicyEngine } from '../../policies/index.ts'
-import { createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
+import { createSoftAuthenticator, signIn, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // Wednesday noon UTC: inside the shipped policy's business hours, so requirements do not depend on when CI runs.
@@ -210,6 +210,32 @@ test('a destination denied after the request was approved (a sanctions update): 
   } finally {
     assert.equal(await store.policySets.activate({ ...active, activatedAt: t, approvalId: null }, engine.version), true)
     await new Promise((r) => setTimeout(r, 1100))
+  }
+})
+
+test('a time-of-day forbid in force when the token is asked for stops it: approved at 18:59, no token at 19:00', async () => {
+  const saved = t
+  t = Date.parse('2026-11-25T18:59:00Z') // a Wednesday, the last minute of business hours
+  await app.deps.store.users.setRoles(people.carol!.id, ['treasury', 'risk']) // a very large transfer also needs risk
+  try {
+    const a = await create({ intent: intent({ amount: '600', source: { walletId: 'hot-hours' } }) })
+    assert.equal(a.status, "pending", JSON.stringify(a.requirements))
+    // Sessions made at noon are idle by now: the approvers sign in again, in clients of their own for this test.
+    for (const who of ['alice', 'carol'] as const) {
+      const client = new TestClient(app.url)
+      assert.equal((await signIn(client, people[who]!.auth)).status, 200)
+      const r = await decideAs({ ...people[who]!, client }, a.id)
+      if (r.body.status === 'approved') break
+    }
+    assert.equal((await api().get(`/v1/approvals/${a.id}`, keys.wallet)).body.status, 'approved', 'needs only treasury in business hours')
+    t = Date.parse('2026-11-25T19:00:30Z')
+    const tok = await api().get(`/v1/approvals/${a.id}/token`, keys.wallet)
+    assert.equal(tok.status, 409)
+    assert.equal(tok.body.code, 'approval_blocked')
+    assert.match(tok.body.detail, /outside business hours/i)
+  } finally {
+    t = saved
+    await app.deps.store.users.setRoles(people.carol!.id, ['treasury'])
   }
 })
 
