@@ -39,6 +39,10 @@ test('clients create / list / revoke: the key is shown once and stored hashed', 
 test('keys rotate: a new active key, the old one still in the JWKS', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-cli-'))
   try {
+    // Reading keys never makes one: the first comes from keys init (or a server's first start).
+    assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'keys', 'list'], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, stdio: 'pipe' }), /keys init/)
+    assert.equal(fs.existsSync(path.join(dir, 'signing-keys.json')), false)
+    cli(dir, 'keys', 'init')
     const before = cli(dir, 'keys', 'list').keys.map((k: { kid: string }) => k.kid)
     const rotated = cli(dir, 'keys', 'rotate')
     assert.deepEqual(rotated.retired, before)

@@ -56,6 +56,14 @@ async function run(argv: string[]): Promise<void> {
   const config = loadConfig()
   const log = createLogger('warn', 2)
   const out = (v: unknown): void => void process.stdout.write(JSON.stringify(v, null, 2) + '\n')
+  // This deployment's key history, for checks run where the keys are; elsewhere the check needs --jwks.
+  const keyHistoryHere = async () => {
+    try {
+      return (await openKeys(config, log, { create: false })).history()
+    } catch {
+      return fail(`no signing keys here (${keysDirOf(config)}): pass the key history with --jwks FILE (npm run sigil -- keys history, or GET /v1/audit/keys)`)
+    }
+  }
 
   if (area === 'keys') {
     if (action === 'rotate') {
@@ -70,8 +78,8 @@ async function run(argv: string[]): Promise<void> {
         fail(err instanceof Error ? err.message : String(err))
       }
     }
-    if (action === 'list') return out((await openKeys(config, log)).jwks())
-    if (action === 'history') return out((await openKeys(config, log)).history())
+    if (action === 'list') return out((await openKeys(config, log, { create: false })).jwks())
+    if (action === 'history') return out((await openKeys(config, log, { create: false })).history())
     fail(`unknown keys command "${action ?? ''}"`)
   }
   if (area === 'evidence' && action === 'verify') {
@@ -84,7 +92,7 @@ async function run(argv: string[]): Promise<void> {
     }
     try {
       // The server's signature over the whole bundle is checked against --jwks, else this deployment's key history.
-      const jwks = values.jwks ? readJwks(values.jwks) : (await openKeys(config, log)).history()
+      const jwks = values.jwks ? readJwks(values.jwks) : await keyHistoryHere()
       const r = await verifyEvidence(bundle, { jwks, ...(values['rp-id'] ? { expectedRPID: values['rp-id'] } : {}) })
       return out({ ok: true, requestId: r.requestId, digest: r.digest, policyVersion: r.policyVersion, serverSignature: r.serverSignature, requirements: r.requirements,
         approvedBy: r.quorum.groups.map((g) => ({ group: g.group, quorum: g.quorum, approvedBy: g.approvedBy })),
@@ -97,7 +105,7 @@ async function run(argv: string[]): Promise<void> {
   }
   if (area === 'audit' && action === 'verify') {
     if (!arg) fail('audit verify needs the export file')
-    const jwks = values.jwks ? readJwks(values.jwks) : (await openKeys(config, log)).history()
+    const jwks = values.jwks ? readJwks(values.jwks) : await keyHistoryHere()
     try {
       const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks)
       const max = values['max-unsigned'] === undefined ? undefined : Number(values['max-unsigned'])

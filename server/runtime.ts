@@ -75,10 +75,11 @@ export async function openStore(config: Config, opts: { mode?: Config['sqliteMod
   return store
 }
 
-export function openKeys(config: Config, log: Logger): Promise<KeyRing> {
+/** The key ring; `create: false` for commands that only read keys (they must not make a development key). */
+export function openKeys(config: Config, log: Logger, opts: { create?: boolean } = {}): Promise<KeyRing> {
   return openKeyRing({
     dir: keysDirOf(config),
-    createIfMissing: !config.keysDir && config.devKeys,
+    createIfMissing: (opts.create ?? true) && !config.keysDir && config.devKeys,
     retainSeconds: keyRetainSeconds(config),
     now: Date.now,
     onCreated: ({ kid, file }) => log.warn({ kid, file }, 'created a development signing key (set SIGIL_KEYS_DIR for production keys)'),
