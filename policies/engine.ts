@@ -91,5 +91,5 @@ export async function loadPolicies(opts: LoadPoliciesOptions = {}): Promise<Poli
   const dir = opts.dir ?? DEFAULT_POLICY_DIR
   const schema = await readFile(join(dir, 'sigil.cedarschema'), 'utf8')
   const sources = await Promise.all((await cedarFiles(dir)).map((f) => readFile(f, 'utf8')))
-  return engineOf(compilePolicySet(schema, sources))
+  return engineOf(compilePolicySet(schema, sources, { submission: true }))
 }

@@ -81,3 +81,13 @@ test('address literals in another case than the context carries, and @requiremen
   const member = '@id("suspended") @reason("suspended admins") forbid (principal in Sigil::Group::"suspended", action == Sigil::Action::"ChangePolicy", resource);'
   assert.deepEqual(codes(`${permit}\n${member}`), ['policy_annotation_invalid:suspended'], 'group membership is never true: refused, not silently ignored')
 })
+
+test('a set stored before the submission rules still loads: only proposals and policy files are held to them', async () => {
+  const { compilePolicyTexts } = await import('./policySet.ts')
+  const shipped = await loadPolicies()
+  const old = { ...shipped.texts, policies: { ...shipped.texts.policies,
+    'old-deny': '@id("old-deny") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "0x000000000000000000000000000000000000dEaD" };' } }
+  assert.doesNotThrow(() => compilePolicyTexts(old), 'as the server loads a stored set, and evidence bundles carry it')
+  assert.doesNotThrow(() => createPolicyEngine(old))
+  assert.equal(validatePolicySet(Object.values(old.policies).join('\n'), schema).valid, false, 'proposed again, it is refused with the reason')
+})

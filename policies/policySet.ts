@@ -64,6 +64,18 @@ function annotationProblems(p: CompiledPolicy): PolicyProblem[] {
   if (a.separationOfDuties !== undefined && a.separationOfDuties !== 'true' && a.separationOfDuties !== 'false') {
     bad('@separationOfDuties must be "true" or "false"')
   }
+  return out
+}
+
+/**
+ * Rules for sets that are proposed or loaded from files, not for sets already stored: a set stored before a rule
+ * existed must still load (the server starts with it, evidence bundles carry it), and is changed by a proposal,
+ * which these rules then check.
+ */
+function submissionProblems(p: CompiledPolicy): PolicyProblem[] {
+  const out: PolicyProblem[] = []
+  const a = p.annotations
+  const bad = (msg: string) => out.push({ code: 'policy_annotation_invalid', policyId: p.id, message: msg })
   // A condition permit names no approvers: a group, quorum or separation of duties there would be silently ignored.
   if (a.requirement !== undefined && (a.group !== undefined || a.quorum !== undefined || a.separationOfDuties !== undefined)) {
     bad('@requirement cannot be combined with @group, @quorum or @separationOfDuties: write the approvers in a permit of their own')
@@ -80,7 +92,7 @@ function annotationProblems(p: CompiledPolicy): PolicyProblem[] {
 }
 
 /** Splits policy source texts into policies, each named by its `@id` annotation. */
-function splitPolicies(sources: readonly string[], problems: PolicyProblem[]): Map<string, CompiledPolicy> {
+function splitPolicies(sources: readonly string[], problems: PolicyProblem[], submission: boolean): Map<string, CompiledPolicy> {
   const policies = new Map<string, CompiledPolicy>()
   for (const source of sources) {
     const parts = policySetTextToParts(source)
@@ -106,7 +118,7 @@ function splitPolicies(sources: readonly string[], problems: PolicyProblem[]): M
       if (!ID.test(id)) { problems.push({ code: 'policy_id_invalid', policyId: id, message: '@id must be a lower-case slug of at most 64 characters' }); continue }
       if (policies.has(id)) { problems.push({ code: 'policy_id_duplicate', policyId: id, message: `two policies have @id("${id}")` }); continue }
       const policy: CompiledPolicy = { id, text, effect: json.json.effect, annotations, actions: actionsOf(json.json.action) }
-      problems.push(...annotationProblems(policy))
+      problems.push(...annotationProblems(policy), ...(submission ? submissionProblems(policy) : []))
       policies.set(id, policy)
     }
   }
@@ -118,14 +130,14 @@ function splitPolicies(sources: readonly string[], problems: PolicyProblem[]): M
  * annotations evaluation relies on, and validates the set against the schema in Cedar's strict mode.
  * Throws {@link PolicyError} listing every problem found; its code is that of the first.
  */
-export function compilePolicySet(schema: string, sources: readonly string[]): CompiledPolicySet {
+export function compilePolicySet(schema: string, sources: readonly string[], opts: { submission?: boolean } = {}): CompiledPolicySet {
   const schemaCheck = checkParseSchema(schema)
   if (schemaCheck.type === 'failure') {
     const problems = schemaCheck.errors.map((e): PolicyProblem => ({ code: 'schema_invalid', message: message(e) }))
     throw new PolicyError('schema_invalid', problems[0]?.message ?? 'schema does not parse', problems)
   }
   const problems: PolicyProblem[] = []
-  const policies = splitPolicies(sources, problems)
+  const policies = splitPolicies(sources, problems, opts.submission ?? false)
   if (problems.length === 0 && policies.size === 0) problems.push({ code: 'policy_set_empty', message: 'the policy set has no policies' })
   const texts: PolicyTexts = { schema, policies: Object.fromEntries([...policies].map(([id, p]) => [id, p.text])) }
   if (problems.length === 0) {
@@ -162,7 +174,7 @@ export type ValidatePolicySetResult =
  */
 export function validatePolicySet(text: string, schema: string): ValidatePolicySetResult {
   try {
-    return { valid: true, texts: compilePolicySet(schema, [text]).texts }
+    return { valid: true, texts: compilePolicySet(schema, [text], { submission: true }).texts }
   } catch (e) {
     if (e instanceof PolicyError) return { valid: false, problems: e.problems.length ? e.problems : [{ code: e.code, message: e.message }] }
     throw e

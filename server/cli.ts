@@ -91,9 +91,13 @@ async function run(argv: string[]): Promise<void> {
       fail(`cannot read ${arg}: ${err instanceof Error ? err.message : String(err)}`)
     }
     try {
-      // The server's signature over the whole bundle is checked against --jwks, else this deployment's key history.
-      const jwks = values.jwks ? readJwks(values.jwks) : await keyHistoryHere()
-      const r = await verifyEvidence(bundle, { jwks, ...(values['rp-id'] ? { expectedRPID: values['rp-id'] } : {}) })
+      // The server's signature over the whole bundle: with --jwks it is required; without, it is checked against this
+      // deployment's key history when the keys are here and the bundle carries one (bundles made before it do not),
+      // and otherwise reported as not checked.
+      const signed = typeof (bundle as { serverSignature?: unknown } | null)?.serverSignature === 'string'
+      const jwks = values.jwks ? readJwks(values.jwks)
+        : signed ? await openKeys(config, log, { create: false }).then((k) => k.history(), () => undefined) : undefined
+      const r = await verifyEvidence(bundle, { ...(jwks ? { jwks } : {}), ...(values['rp-id'] ? { expectedRPID: values['rp-id'] } : {}) })
       return out({ ok: true, requestId: r.requestId, digest: r.digest, policyVersion: r.policyVersion, serverSignature: r.serverSignature, requirements: r.requirements,
         approvedBy: r.quorum.groups.map((g) => ({ group: g.group, quorum: g.quorum, approvedBy: g.approvedBy })),
         ...(r.conditions.length > 0 ? { conditions: r.conditions } : {}) })

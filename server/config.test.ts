@@ -57,7 +57,7 @@ test('SQLite runs with group commit on the event loop by default; the old thread
 })
 
 test('trust proxy: hop counts, addresses, subnets and Express names; anything else (hex-looking words too) refused', () => {
-  for (const ok of ['false', 'true', '1', '2', 'loopback', '10.0.0.0/8', '10.0.0.1, 192.168.0.0/16', 'fd00::/8', '::1', 'loopback, 10.1.2.3']) {
+  for (const ok of ['false', 'true', '1', '2', 'loopback', '10.0.0.0/8', '10.0.0.0/255.0.0.0', '10.0.0.1, 192.168.0.0/16', 'fd00::/8', '::1', 'loopback, 10.1.2.3']) {
     assert.doesNotThrow(() => loadConfig({ SIGIL_TRUST_PROXY: ok }), ok)
   }
   for (const bad of ['deadbeef', 'cafe', '10.0.0.0/33', '300.1.1.1', 'fd00::/129', '10.0.0.1/8/1', 'yes']) {

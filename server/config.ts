@@ -14,7 +14,8 @@ function trustProxyEntry(v: string): boolean {
   const [addr = '', prefix, ...rest] = v.split('/')
   const family = isIP(addr)
   if (family === 0 || rest.length) return false
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+  // A prefix length, or (IPv4) a dotted netmask as Express's proxy-addr also takes: 10.0.0.0/255.0.0.0.
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)) || (family === 4 && isIP(prefix) === 4)
 }
 
 /** Every environment variable Sigil reads, with its default. README's configuration table mirrors this. */

@@ -75,13 +75,16 @@ async function main(): Promise<void> {
   })
   // The port taken, or a HOST that is no address of this machine: one message naming the setting, and exit 78 (as
   // for a bad variable), which a cluster primary does not answer by starting the worker again.
-  server.on('error', (err: NodeJS.ErrnoException) => {
+  const onListenError = (err: NodeJS.ErrnoException): void => {
     const what = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use (PORT, HOST)`
       : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `HOST ${config.host} is not an address of this machine`
       : err.code === 'EACCES' ? `no permission to listen on port ${config.port} (PORT)` : `cannot listen: ${err.message}`
     process.stderr.write(`sigil: ${what}\n`)
     process.exit(EXIT_CONFIG)
-  })
+  }
+  // Only for the listen itself: a later server error (an accept failing under EMFILE) is not a configuration problem.
+  server.once('error', onListenError)
+  server.once('listening', () => server.off('error', onListenError))
   server.headersTimeout = 15_000
   server.requestTimeout = 30_000
   server.keepAliveTimeout = 5_000

@@ -73,7 +73,8 @@ export function createReferenceSigner(opts: ReferenceSignerOptions) {
       const { payload } = await jwtVerify(token, jwks, {
         algorithms: ['ES256'], typ: APPROVAL_TOKEN_TYP, issuer, audience: opts.signerId,
         // Sigil's tokens live 5 minutes: one claiming longer, or issued in the future, is not one of them.
-        maxTokenAge: '300s',
+        // Clocks drift (NTP keeps them within seconds): a token issued a moment "in the future" by Sigil's clock is fine.
+        maxTokenAge: '300s', clockTolerance: 30,
         requiredClaims: ['sub', 'jti', 'exp', 'iat', 'intent_digest'], ...(opts.now ? { currentDate: opts.now() } : {}),
       })
       if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number' || payload.exp - payload.iat > 300) throw new Error('the token lives longer than 5 minutes')

@@ -25,8 +25,14 @@ export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input:
   const now = deps.now()
   const { walletId } = input.intent.source
   const asset = velocityAsset(input.intent.asset)
-  const [approved, pending] = await Promise.all([deps.store.approvals.approvedAmounts(walletId, asset, now - VELOCITY_WINDOW_MS),
-    deps.store.approvals.pendingAmounts(walletId, asset, now)])
+  // Requests stored before totals were kept under the lower-case contract are under the spelling they were given:
+  // counted too while they can still be in the window (the given spelling is the likeliest; a day after the
+  // upgrade every request in the window is under the canonical one).
+  const spellings = asset === input.intent.asset ? [asset] : [asset, input.intent.asset]
+  const read = await Promise.all(spellings.map((s) => Promise.all([deps.store.approvals.approvedAmounts(walletId, s, now - VELOCITY_WINDOW_MS),
+    deps.store.approvals.pendingAmounts(walletId, s, now)])))
+  const approved = read.flatMap(([a]) => a)
+  const pending = read.flatMap(([, p]) => p)
   const approvedLast24h = sumAmounts(approved)
   const pendingTotal = sumAmounts(pending)
   const result = engine.evaluateApproval({ intent: input.intent, requester: input.requester, now: new Date(now), approvedLast24h, pendingTotal, destinationAllowlisted: false })

@@ -18,7 +18,13 @@ if exp and tonumber(exp) < tonumber(ARGV[1]) then
 end
 if exp then
   local r = redis.call('HMGET', KEYS[1], 'fingerprint', 'status', 'contentType', 'body', 'claimedAt')
-  if ARGV[5] ~= '' and not r[2] and r[1] == ARGV[2] and tonumber(r[5] or '0') <= tonumber(ARGV[5]) then
+  -- A pending claim made before claims had a time (an older instance, mid-request perhaps) gets one now: its lease
+  -- runs from here, rather than counting as lapsed.
+  if not r[2] and not r[5] then
+    redis.call('HSET', KEYS[1], 'claimedAt', ARGV[1])
+    r[5] = ARGV[1]
+  end
+  if ARGV[5] ~= '' and not r[2] and r[1] == ARGV[2] and tonumber(r[5]) <= tonumber(ARGV[5]) then
     redis.call('HSET', KEYS[1], 'claimedAt', ARGV[1])
     return 'new'
   end

@@ -31,6 +31,9 @@ export function sqliteIdempotency(db: Database, gc: () => void): IdempotencyStor
     dropExpired.run(key, now)
     if (claim.run(key, fingerprint, now + ttlMs, now).changes === 1) return { state: 'new' }
     const row = read.get(key)!
+    // A pending claim from before claims had a time (0: an older process, mid-request perhaps) gets one now: its
+    // lease runs from here, rather than counting as lapsed.
+    if (row.response_status === null && row.claimed_at === 0 && takeOver.run(now, key, 0).changes === 1) return toBegin({ ...row, claimed_at: now })
     if (leaseMs !== undefined && row.response_status === null && row.fingerprint === fingerprint && row.claimed_at + leaseMs <= now
       && takeOver.run(now, key, row.claimed_at).changes === 1) return { state: 'new' }
     return toBegin(row)
