@@ -148,6 +148,18 @@ export function approvalsContract(name: string, target: ContractTarget) {
       assert.deepEqual(await store.approvals.pendingAmounts(wallet, 'btc', t), ['5'])
     }))
 
+    test('an approved transfer blocked later (at token time) is no longer counted in velocity', () => withStores(target, async (store) => {
+      const t = Date.now()
+      const wallet = uid('wallet')
+      const a = makeApproval({ walletId: wallet, amount: '7' })
+      await store.approvals.create(a)
+      assert.equal(await store.approvals.update({ ...a, status: 'approved', settledAt: t, version: 2 }), true)
+      assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), ['7'])
+      const approved = (await store.approvals.get(a.id))!
+      assert.equal(await store.approvals.update({ ...approved, status: 'blocked', version: approved.version + 1 }), true)
+      assert.deepEqual(await store.approvals.approvedAmounts(wallet, 'eth', t - 1000), [])
+    }))
+
     test('velocity keeps an approved amount whatever races on the record: final decisions at once, tokens asked at once', () => withStores(target, async (store, all) => {
       const t = Date.now()
       const wallet = uid('wallet')

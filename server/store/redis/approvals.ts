@@ -97,6 +97,11 @@ export function redisApprovals(conn: RedisConn, keys: Keyspace, runWithEvents: R
         }
         await conn.call(vel, ['ZREM', vel, mine])
       }
+      // Approved and then blocked (the policy in force forbade it when its token was asked for): no longer counted,
+      // as on SQLite. No approving write follows a blocked one, so nothing puts the member back.
+      if (ok && next.status === 'blocked' && next.kind === 'transfer' && next.settledAt !== null) {
+        await conn.call(vel, ['ZREM', vel, canonical])
+      }
       if (ok && next.status !== 'pending') {
         await conn.call(pendingKey, ['ZREM', pendingKey, next.id])
         // Settled (approved, rejected, expired, blocked): no longer reserved. Approved, it is counted above instead;
