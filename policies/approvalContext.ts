@@ -46,9 +46,13 @@ export interface ApprovalInput {
   beneficiaryVerified?: boolean
 }
 
-const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/
 /** An EVM-style address in any spelling the wire accepts for some chain: `0x`/`0X` prefix or none. */
 const EVM_LIKE = /^(?:0[xX])?[0-9a-fA-F]{40}$/
+
+/** An EVM-style address (a destination, a token contract) as `0x` + lower-case hex; anything else as given. */
+export function canonicalEvm(value: string): string {
+  return EVM_LIKE.test(value) ? `0x${value.slice(-40).toLowerCase()}` : value
+}
 /** A bech32/bech32m address (Bitcoin, Litecoin and their test networks); the encoding allows one case only. */
 const BECH32 = /^(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{6,90}$/i
 
@@ -58,9 +62,7 @@ const BECH32 = /^(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{6,90}$/i
  * another way.
  */
 export function canonicalDestination(destination: string): string {
-  if (EVM_LIKE.test(destination)) return `0x${destination.slice(-40).toLowerCase()}`
-  if (BECH32.test(destination)) return destination.toLowerCase()
-  return destination
+  return BECH32.test(destination) ? destination.toLowerCase() : canonicalEvm(destination)
 }
 const SAFE_UNITS = BigInt(Number.MAX_SAFE_INTEGER)
 
@@ -116,7 +118,7 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
   const long = amount <= SAFE_UNITS && dayTotal <= SAFE_UNITS ? plan?.long : undefined
   const full: Context = {
     chain: str(intent.chain, 'chain'),
-    asset: EVM_ADDRESS.test(asset) ? asset.toLowerCase() : asset,
+    asset: canonicalEvm(asset),
     // Set below, once it is known whether a fast form takes them (as Longs) or the texts do (as decimals).
     amount: 0,
     dayTotal: 0,

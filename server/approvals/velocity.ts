@@ -1,3 +1,5 @@
+import { canonicalEvm } from '../../policies/index.ts'
+
 /** The velocity window: what was approved this long before counts in the day's total. */
 export const VELOCITY_WINDOW_MS = 24 * 3600_000
 
@@ -30,5 +32,5 @@ export function compareAmounts(a: string, b: string): number {
  * and a lower-case spelling of one contract add up to one total (the policy sees it lower-cased too).
  */
 export function velocityAsset(asset: string): string {
-  return /^(?:0[xX])?[0-9a-fA-F]{40}$/.test(asset) ? `0x${asset.slice(-40).toLowerCase()}` : asset
+  return canonicalEvm(asset)
 }
