@@ -8,6 +8,7 @@ import { expireIfDue, notFound } from './access.ts'
 import { beneficiaryNameMatches } from './beneficiaryName.ts'
 import { beneficiaryCondition, conditionsMet, mayAskBeneficiary } from './conditions.ts'
 import { approversOf } from './decide.ts'
+import { recordedInput } from './create.ts'
 import { digestOf } from './intent.ts'
 import { policySourceFor } from './policySource.ts'
 import { tally } from './view.ts'
@@ -98,8 +99,7 @@ export async function recordBeneficiaryPresentation(deps: AppDeps, approvalId: s
     }
     const engine = await policySourceFor(deps.store).byVersion(a.policyVersion)
     const d = a.decision
-    const result = engine?.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(d.decidedAt),
-      approvedLast24h: d.approvedLast24h, pendingTotal: d.pendingTotal ?? '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: true })
+    const result = engine?.evaluateApproval(recordedInput(a, { beneficiaryVerified: true }))
     if (result?.outcome === 'approval_required' && result.conditions.some((c) => c.kind === 'beneficiary_kyc')) {
       throw refuse('beneficiary_not_accepted', 'The policy still asks for a verified beneficiary.')
     }

@@ -1,6 +1,6 @@
 import { randomToken } from '../random.ts'
 import canonicalize from 'canonicalize'
-import type { ApprovalDecision, PolicyEngine } from '../../policies/index.ts'
+import type { ApprovalDecision, ApprovalInput, PolicyEngine } from '../../policies/index.ts'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
@@ -37,6 +37,16 @@ export async function decideTransfer(deps: AppDeps, engine: PolicyEngine, input:
   const pendingTotal = sumAmounts(pending)
   const result = engine.evaluateApproval({ intent: input.intent, requester: input.requester, now: new Date(now), approvedLast24h, pendingTotal, destinationAllowlisted: false })
   return { result, decision: policyDecision(result, input.requester, now, approvedLast24h, pendingTotal) }
+}
+
+/**
+ * The policy input a request was decided with, as recorded on it (intent, requester, decision time, velocity
+ * figures, allowlist), with `over` for what a re-evaluation changes (the time, the velocity, the beneficiary).
+ */
+export function recordedInput(a: ApprovalRecord, over: Partial<ApprovalInput> = {}): ApprovalInput {
+  const d = a.decision
+  return { intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(d.decidedAt), approvedLast24h: d.approvedLast24h,
+    pendingTotal: d.pendingTotal ?? '0', destinationAllowlisted: d.destinationAllowlisted, ...over }
 }
 
 /** The decision record of a policy evaluation: its inputs and what it requires or why it blocks. */

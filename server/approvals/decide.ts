@@ -10,9 +10,8 @@ import { expectedApprovalChallenge, newApprovalNonce } from './challenge.ts'
 import { conditionsMet } from './conditions.ts'
 import { policySourceFor } from './policySource.ts'
 import { tally } from './view.ts'
-import { policyDecision } from './create.ts'
+import { policyDecision, recordedInput } from './create.ts'
 import { compareAmounts, sumAmounts, VELOCITY_WINDOW_MS } from './velocity.ts'
-import type { TransactionIntent } from './wire.ts'
 
 type Decision = 'approve' | 'reject'
 
@@ -117,8 +116,7 @@ async function requirementsAtSettlement(deps: AppDeps, a: ApprovalRecord): Promi
   if (compareAmounts(approvedNow, sumAmounts([d.approvedLast24h, d.pendingTotal ?? '0'])) <= 0) return a
   const engine = await policySourceFor(deps.store).byVersion(a.policyVersion)
   if (!engine) return a
-  const result = engine.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: new Date(d.decidedAt),
-    approvedLast24h: approvedNow, pendingTotal: '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified: conditionsMet(a) })
+  const result = engine.evaluateApproval(recordedInput(a, { approvedLast24h: approvedNow, pendingTotal: '0', beneficiaryVerified: conditionsMet(a) }))
   // The conditions (a verified beneficiary) stay as recorded; the rest is the new decision's.
   const { requirements, separationOfDuties, blocks } = policyDecision(result, d.requester, d.decidedAt, approvedNow, '0')
   const decision = { ...d, approvedLast24h: approvedNow, pendingTotal: '0' }

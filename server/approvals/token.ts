@@ -8,9 +8,8 @@ import type { ApprovalPolicyDecision, ApprovalRecord } from '../store/index.ts'
 import { conditionsMet } from './conditions.ts'
 import { approversOf } from './decide.ts'
 import { tally } from './view.ts'
-import { policyDecision } from './create.ts'
+import { policyDecision, recordedInput } from './create.ts'
 import { policySourceFor } from './policySource.ts'
-import type { TransactionIntent } from './wire.ts'
 
 /** The approval token's media type (`typ` header); a signer pins it with alg ES256 and its own id as `aud`. */
 export const APPROVAL_TOKEN_TYP = 'sigil-approval+jwt'
@@ -56,8 +55,7 @@ async function forbiddenNow(deps: AppDeps, a: ApprovalRecord, now: number): Prom
   const then = new Date(d.decidedAt)
   const at = new Date(now)
   if (engine.version === a.policyVersion && !beneficiaryVerified && at.getUTCHours() === then.getUTCHours() && at.getUTCDay() === then.getUTCDay()) return []
-  const result = engine.evaluateApproval({ intent: a.intent as unknown as TransactionIntent, requester: d.requester, now: at,
-    approvedLast24h: d.approvedLast24h, pendingTotal: d.pendingTotal ?? '0', destinationAllowlisted: d.destinationAllowlisted, beneficiaryVerified })
+  const result = engine.evaluateApproval(recordedInput(a, { now: at, beneficiaryVerified }))
   return result.outcome === 'blocked' ? policyDecision(result, d.requester, now, d.approvedLast24h, d.pendingTotal ?? '0').blocks : []
 }
 
