@@ -59,6 +59,7 @@ const zEnv = z.object({
   SIGIL_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   SIGIL_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   SIGIL_WEBHOOK_ALLOW_HTTP: zBool.default(false),
+  SIGIL_WEBHOOK_ALLOW_PRIVATE: zBool.default(false),
   SIGIL_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   SIGIL_KYC_RETAIN_PII: zBool.default(false),
   SIGIL_KYC_OFFER_SECONDS: zSeconds.max(86400).default(600),
@@ -111,6 +112,8 @@ export interface Config {
     timeoutMs: number
     /** Allow http:// receiver URLs besides loopback ones (never in production). */
     allowHttp: boolean
+    /** Allow receivers at addresses that are not public (private, link-local, loopback by another name…). */
+    allowPrivate: boolean
     /** How often an idle instance looks for new events and due deliveries. */
     pollMs: number
   }
@@ -228,7 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     directRoutes: e.SIGIL_DIRECT_ROUTES,
     auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
     webhooks: { maxAttempts: e.SIGIL_WEBHOOK_MAX_ATTEMPTS, backoffMs: e.SIGIL_WEBHOOK_BACKOFF_MS,
-      timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, pollMs: e.SIGIL_OUTBOX_POLL_MS },
+      timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, allowPrivate: e.SIGIL_WEBHOOK_ALLOW_PRIVATE, pollMs: e.SIGIL_OUTBOX_POLL_MS },
     kyc: { retainPii: e.SIGIL_KYC_RETAIN_PII, offerSeconds: e.SIGIL_KYC_OFFER_SECONDS },
   }
 }

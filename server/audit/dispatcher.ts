@@ -4,6 +4,7 @@ import { Agent, request } from 'undici'
 import type { Config } from '../config.ts'
 import type { DeliveryOutcome, OutboxEvent, Store, WebhookDelivery, WebhookSubscription } from '../store/index.ts'
 import { signWebhook } from './webhookSignature.ts'
+import { publicOnlyLookup, receiverLiteralProblem, type LookupFunction } from './webhookUrl.ts'
 
 export interface DispatcherDeps {
   store: Store
@@ -12,6 +13,8 @@ export interface DispatcherDeps {
   now: () => number
   /** Counts attempts by outcome (delivered, retry, dead); optional. */
   onAttempt?: (outcome: 'delivered' | 'retry' | 'dead') => void
+  /** Resolves receiver host names (node:dns `lookup` by default; tests point a name at a local receiver). */
+  lookup?: LookupFunction
 }
 
 export interface Dispatcher {
@@ -59,8 +62,10 @@ export function backoffMs(base: number, attempts: number, rnd: number = Math.ran
 export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   const { store, log } = deps
   const cfg = deps.config.webhooks
-  // Keep-alive connections to receivers; redirects are not followed (a receiver must answer where it is).
-  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: cfg.timeoutMs, bodyTimeout: cfg.timeoutMs })
+  // Keep-alive connections to receivers; redirects are not followed (a receiver must answer where it is). Every
+  // connection resolves its host through publicOnlyLookup, which refuses addresses inside the network.
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: cfg.timeoutMs, bodyTimeout: cfg.timeoutMs,
+    connect: { lookup: publicOnlyLookup(cfg.allowPrivate, deps.lookup) } })
   // A lease outlives the longest attempt, so no other instance takes the delivery while it is in flight.
   const leaseMs = cfg.timeoutMs * 2 + 5000
   let timer: NodeJS.Timeout | undefined
@@ -99,6 +104,10 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     let status: number | null = null
     let error: string | null = null
     try {
+      // An IP literal never reaches the lookup; a subscription stored before the address rule (or under another
+      // setting) is checked here.
+      const literal = receiverLiteralProblem(sub.url, cfg.allowPrivate)
+      if (literal) throw Object.assign(new Error(literal), { code: 'ERR_WEBHOOK_ADDRESS_NOT_PUBLIC' })
       const res = await request(sub.url, {
         method: 'POST', body, dispatcher: agent, signal: AbortSignal.timeout(cfg.timeoutMs),
         headers: { 'content-type': 'application/json', 'user-agent': 'Sigil-Webhooks/1', 'webhook-id': d.event.id,
@@ -111,7 +120,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       const e = err as { name?: string; code?: string; message?: string }
       error = e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT'
         ? `no answer within ${cfg.timeoutMs} ms`
-        : `connection failed: ${e.code ?? e.message ?? String(err)}`
+        : e.code === 'ERR_WEBHOOK_ADDRESS_NOT_PUBLIC' ? e.message!
+          : `connection failed: ${e.code ?? e.message ?? String(err)}`
     }
     const attempts = d.attempts + 1
     const t = deps.now()

@@ -11,7 +11,7 @@ import { createMetrics } from '../http/index.ts'
 import { openKeyRing } from '../keys/index.ts'
 import { DEFAULT_POLICIES } from '../passkeys/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
-import { startDispatcher } from '../audit/index.ts'
+import { startDispatcher, type LookupFunction } from '../audit/index.ts'
 
 /** The origin the test browser pretends to be; it need not match the port the app listens on. */
 export const TEST_ORIGIN = 'http://localhost:8080'
@@ -38,6 +38,8 @@ export interface StartTestAppOptions {
   /** Share a clock between app instances. */
   clock?: TestClock
   attestationPolicies?: AppDeps['attestationPolicies']
+  /** How the webhook dispatcher resolves receiver names (tests point a name at a local receiver). */
+  webhookLookup?: LookupFunction
 }
 
 /** The real app on a free loopback port, an in-memory SQLite store, real keys in a temp dir, and a clock the test moves. */
@@ -49,7 +51,7 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
   const store = opts.store ?? openSqliteStore({ path: ':memory:' })
   const keys = await openKeyRing({ dir: opts.keysDir ?? dir, createIfMissing: true, retainSeconds: 600, now: clock.now })
   const log = pino({ level: 'silent' })
-  const outbox = startDispatcher({ store, config, log, now: clock.now })
+  const outbox = startDispatcher({ store, config, log, now: clock.now, lookup: opts.webhookLookup })
   const deps: AppDeps = {
     config, store, keys, log, metrics: createMetrics({ defaults: false, outboxPending: () => store.outbox.pending() }), now: clock.now, outbox,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,

@@ -9,7 +9,7 @@ import { ProblemError } from '../problem.ts'
 const zEventTypes = z.array(z.enum(['*', ...EVENT_TYPES])).min(1).max(64)
   .describe('Event types to deliver, or ["*"] for every type.')
 const zCreateWebhook = z.strictObject({
-  url: z.string().max(2000).describe('Receiver URL: https (http only for loopback receivers)'),
+  url: z.string().max(2000).describe('Receiver URL: https (http only for loopback receivers); its host must be a public address unless SIGIL_WEBHOOK_ALLOW_PRIVATE'),
   description: z.string().max(200).default(''),
   eventTypes: zEventTypes.default(['*']),
 })
@@ -53,7 +53,7 @@ function deliveryView(d: WebhookDelivery) {
 }
 
 function checkUrl(deps: AppDeps, url: string): string {
-  const problem = webhookUrlProblem(url, deps.config.webhooks.allowHttp)
+  const problem = webhookUrlProblem(url, deps.config.webhooks.allowHttp, deps.config.webhooks.allowPrivate)
   if (problem) throw new ProblemError('webhook_url_invalid', 400, { detail: `url: ${problem}.`, field: 'url' })
   // Stored and shown as the URL deliveries go to: a lookalike host (a Cyrillic "а" in "exаmple.com") shows as its
   // xn-- form, not as the name it imitates.
