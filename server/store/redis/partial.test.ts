@@ -8,6 +8,7 @@ import { makeApproval } from '../contract/approvals.ts'
 import { StoreConflictError, StoreUnavailableError } from '../errors.ts'
 import { redisApprovals } from './approvals.ts'
 import { redisAudit } from './audit.ts'
+import { redisIdempotency } from './idempotency.ts'
 import { openConnection, type RedisConn } from './connection.ts'
 import { connectRedisStore } from './index.ts'
 import { keyspace } from './keys.ts'
@@ -137,5 +138,23 @@ test('drained outbox streams are deleted, not kept empty for ever (one key per a
   } finally {
     await a.close()
     await b.close()
+  }
+})
+
+test('an idempotency claim from before claims had a time (no claimedAt field) gets its lease from the next look, not at once', async () => {
+  const keys = keyspace(`partial-${randomUUID()}`)
+  const conn = await openConnection({ url: server.url })
+  try {
+    const idem = redisIdempotency(conn, keys)
+    const t = Date.now()
+    // What an older instance left mid-request: a pending claim with no claim time.
+    await raw.hSet(keys.idempotency('old'), { fingerprint: 'fp', expiresAt: String(t + 86_400_000) })
+    assert.deepEqual(await idem.begin('old', 'fp', t, 86_400_000, 60_000), { state: 'pending', fingerprint: 'fp' },
+      'not taken over at once, as if it had been claimed in 1970')
+    assert.equal(await raw.hGet(keys.idempotency('old'), 'claimedAt'), String(t), 'stamped with the time it was first seen')
+    assert.deepEqual(await idem.begin('old', 'fp', t + 59_999, 86_400_000, 60_000), { state: 'pending', fingerprint: 'fp' })
+    assert.deepEqual(await idem.begin('old', 'fp', t + 60_000, 86_400_000, 60_000), { state: 'new' }, 'taken over a lease later')
+  } finally {
+    await conn.close()
   }
 })

@@ -290,3 +290,19 @@ describe('several processes on one file', () => {
     assert.equal(new Set(entries.map((e) => e.data.pid)).size, 4)
   })
 })
+
+test('an idempotency claim from before claims had a time (claimed_at 0, migration 5) gets its lease from the next look, not at once', async () => {
+  const { store, db } = openSqliteStoreWithDb({ path: tempFile() })
+  try {
+    const t = Date.now()
+    // What an older process left mid-request: a pending claim, no claim time (the migration's default).
+    db.prepare('INSERT INTO idempotency (key, fingerprint, expires_at, claimed_at) VALUES (?, ?, ?, 0)').run('old', 'fp', t + 86_400_000)
+    assert.deepEqual(await store.idempotency.begin('old', 'fp', t, 86_400_000, 60_000), { state: 'pending', fingerprint: 'fp' },
+      'not taken over at once, as if it had been claimed in 1970')
+    assert.equal(db.prepare('SELECT claimed_at FROM idempotency WHERE key = ?').pluck().get('old'), t, 'stamped with the time it was first seen')
+    assert.deepEqual(await store.idempotency.begin('old', 'fp', t + 59_999, 86_400_000, 60_000), { state: 'pending', fingerprint: 'fp' })
+    assert.deepEqual(await store.idempotency.begin('old', 'fp', t + 60_000, 86_400_000, 60_000), { state: 'new' }, 'taken over a lease later')
+  } finally {
+    await store.close()
+  }
+})
