@@ -139,7 +139,7 @@ test('a transfer needing 2 of treasury: approved by two of three approvers; anot
   await expect(p1.getByRole('region', { name: 'Your decision' })).toContainText('You approved this request.')
   await expect(p1.getByRole('button', { name: 'Approve with passkey' })).toHaveCount(0)
   await expect(p1.getByRole('heading', { name: 'Your decision' })).toBeFocused()
-  await capture(p1, testInfo, 'approval-one-of-two', { only: ['desktop-light', 'mobile-dark'] })
+  await capture(p1, testInfo, 'approval-one-of-two', { only: ['desktop-light', 'mobile-dark'], docs: { 'approval-one-of-two-desktop-light': 'docs/approval.png' } })
 
   // Bruno opens the link and approves: two of two, approved.
   const p2 = bruno.page

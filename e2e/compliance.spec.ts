@@ -139,7 +139,7 @@ test('an officer issues a KYC credential from the console; a wallet collects it;
   await expect(showPin).toHaveAttribute('aria-controls', 'offer-pin')
   await expect(page.locator('#offer-pin')).toBeHidden()
   await expect(page.locator('#expiry')).toContainText(/\d+:\d\d left/)
-  await capture(page, testInfo, 'compliance-offer')
+  await capture(page, testInfo, 'compliance-offer', { docs: { 'compliance-offer-desktop-light': 'docs/compliance.png' } })
   await showPin.click()
   const hidePin = pinGroup.getByRole('button', { name: 'Hide PIN' })
   await expect(hidePin).toHaveAttribute('aria-expanded', 'true')
