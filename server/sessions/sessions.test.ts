@@ -116,4 +116,28 @@ describe('sessions', () => {
     await client.post('/v1/sessions/logout')
     assert.equal((await api.get('/v1/me', { authorization: `Bearer ${t2.body.access_token}` })).status, 401, 'session ended')
   })
+
+  test('a leaked access token cannot renew itself or make changes that outlive "sign out everywhere" (found in review)', async () => {
+    const owner = new TestClient(app.url)
+    await signUp(owner, createSoftAuthenticator(), handle())
+    // Within a minute of the sign-in, so every fresh-only call would pass with the cookie.
+    const token = (await owner.post('/v1/sessions/token')).body.access_token as string
+    const thief = new TestClient(app.url, '')
+    const bearer = { authorization: `Bearer ${token}` }
+    assert.equal((await thief.get('/v1/me', bearer)).status, 200, 'the token works for API calls')
+    const refused = async (method: 'post' | 'delete', path: string, body?: unknown) => {
+      const r = method === 'post' ? await thief.post(path, body, bearer) : await thief.delete(path, bearer)
+      assert.equal(r.status, 403, `${method} ${path}: ${JSON.stringify(r.body)}`)
+      assert.equal(r.body.code, 'session_cookie_required', path)
+    }
+    await refused('post', '/v1/sessions/token', {})
+    await refused('post', '/v1/me/passkeys/options', {})
+    await refused('post', '/v1/me/recovery-codes', {})
+    const passkey = (await owner.get('/v1/me/passkeys')).body.passkeys[0].id as string
+    await refused('delete', `/v1/me/passkeys/${encodeURIComponent(passkey)}`)
+    // The owner's cookie does all of these.
+    assert.equal((await owner.post('/v1/me/passkeys/options', {})).status, 200)
+    assert.equal((await owner.post('/v1/me/recovery-codes', {})).status, 201)
+    assert.equal((await owner.post('/v1/sessions/token')).status, 200)
+  })
 })

@@ -88,9 +88,16 @@ export async function authenticate(deps: AppDeps, req: Request, res: Response, m
   }
 }
 
+/** 403 for calls that an access token may not make (they need the session cookie). */
+export const cookieRequired = (detail: string): ProblemError => new ProblemError('session_cookie_required', 403, { detail })
+
 /** Sensitive actions need a user verification no older than SIGIL_FRESH_AUTH_SECONDS. */
 export function requireFresh(deps: AppDeps, principal: Principal): void {
   if (principal.kind !== 'session') return
+  // Lasting changes to the account (a passkey added or removed, new recovery codes) are made by the browser
+  // session itself: a leaked access token, used within minutes of a sign-in, must not plant a passkey or recovery
+  // codes that outlive "sign out everywhere".
+  if (principal.via !== 'cookie') throw cookieRequired('This change to the account needs the signed-in browser session, not an access token.')
   // A recovery session was opened by a code moments ago and can only add a passkey: the code is its proof.
   if (principal.session.kind === 'recovery') return
   const age = deps.now() - principal.session.verifiedAt

@@ -58,7 +58,7 @@ export function meRoutes(api: Api): void {
     method: 'delete', path: '/v1/me/passkeys/:id', operationId: 'removePasskey', tag: 'Account', auth: 'session', fresh: true,
     summary: 'Remove one of my passkeys (needs a fresh verification; the last passkey cannot be removed); signs out my other sessions',
     description: 'Every other session of mine ends with it (and the access tokens they issued): a session opened with a lost or stolen passkey must not outlive its removal. This one, freshly verified, stays.',
-    params: zPasskeyIdParams, status: 204, errors: ['unauthenticated', 'reauthentication_required', 'passkey_not_found', 'last_passkey'],
+    params: zPasskeyIdParams, status: 204, errors: ['unauthenticated', 'reauthentication_required', 'session_cookie_required', 'passkey_not_found', 'last_passkey'],
     handler: async ({ deps, principal, params }) => {
       const { user, session } = me(principal)
       // A role may demand a kind of passkey (a hardware key for compliance staff) that sign-in enforces: the one left
@@ -94,7 +94,7 @@ export function meRoutes(api: Api): void {
   api.add({
     method: 'post', path: '/v1/me/passkeys/options', operationId: 'addPasskeyOptions', tag: 'Account', auth: 'session-or-recovery', fresh: true, rateLimit: true, secretResponse: true,
     summary: 'Start adding a passkey to my account (excludeCredentials lists the ones I have)',
-    body: zAddPasskeyOptionsRequest, response: zCreationOptions, errors: ['unauthenticated', 'reauthentication_required', 'rate_limited'],
+    body: zAddPasskeyOptionsRequest, response: zCreationOptions, errors: ['unauthenticated', 'reauthentication_required', 'session_cookie_required', 'rate_limited'],
     handler: ({ deps, principal, body }) => addPasskeyOptions(deps, me(principal).user, body.authenticatorType),
   })
   api.add({
@@ -135,7 +135,7 @@ export function meRoutes(api: Api): void {
   api.add({
     method: 'post', path: '/v1/me/recovery-codes', operationId: 'generateRecoveryCodes', tag: 'Account', auth: 'session', fresh: true, secretResponse: true,
     summary: 'Generate 10 new recovery codes (shown once; replaces the earlier ones)',
-    body: zEmptyRequest, status: 201, response: zRecoveryCodes, errors: ['unauthenticated', 'reauthentication_required', 'idempotency_replay_unavailable'],
+    body: zEmptyRequest, status: 201, response: zRecoveryCodes, errors: ['unauthenticated', 'reauthentication_required', 'session_cookie_required', 'idempotency_replay_unavailable'],
     handler: async ({ deps, res, principal }) => {
       const { user } = me(principal)
       const codes = await generateRecoveryCodes(deps, user.id)

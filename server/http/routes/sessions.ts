@@ -5,6 +5,7 @@ import { auditRecoveryByCredential, recoveryCredentialOptions, redeemRecoveryCod
 import { issueAccessToken } from '../../sessions/index.ts'
 import { clearSessionCookie, signIn } from '../signIn.ts'
 import { clientBucket } from '../middleware/rateLimit.ts'
+import { cookieRequired } from '../middleware/auth.ts'
 import { domainEvent } from '../../audit/index.ts'
 
 export function sessionRoutes(api: Api): void {
@@ -33,11 +34,14 @@ export function sessionRoutes(api: Api): void {
   api.add({
     method: 'post', path: '/v1/sessions/token', operationId: 'issueAccessToken', tag: 'Sessions', auth: 'session', secretResponse: true,
     summary: 'A short-lived ES256 access token (JWT, typ at+jwt) for API calls on behalf of this session',
-    description: 'Verify with GET /.well-known/jwks.json; pin alg ES256, typ at+jwt, iss and aud. It stops working when the session ends.',
+    description: 'Verify with GET /.well-known/jwks.json; pin alg ES256, typ at+jwt, iss and aud. It stops working when the session ends. Issued to the session cookie only (an access token cannot mint another: 403 `session_cookie_required`).',
     body: zEmptyRequest,
     response: z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number().int() }),
-    errors: ['unauthenticated'],
+    errors: ['unauthenticated', 'session_cookie_required'],
     handler: async ({ deps, res, principal }) => {
+      // Only the browser session mints tokens: a token that could mint its successor would live as long as the
+      // session (24 h) however short its own lifetime, and keep the session from going idle.
+      if (principal.kind === 'session' && principal.via !== 'cookie') throw cookieRequired('Access tokens are issued to the signed-in browser session, not to another access token.')
       const { token, expiresIn } = await issueAccessToken(deps.keys, deps.config, sessionPrincipal(principal).session, deps.now())
       res.setHeader('Cache-Control', 'no-store')
       return { access_token: token, token_type: 'Bearer' as const, expires_in: expiresIn }
