@@ -3,6 +3,19 @@ import { VirtualAuthenticators } from './authenticators.ts'
 import { expect, signUp, uniqueHandle } from './fixtures.ts'
 import { sigilCli, type SigilServer } from './server.ts'
 
+/**
+ * After a role that wants a hardware key (compliance) is granted: adds a security key on the account page while the
+ * session is fresh, which also makes the session the key's, so it may act in the role (the laptop's passkey no
+ * longer may). Leaves the page on the account page.
+ */
+export async function addSecurityKey(page: Page, webauthn: VirtualAuthenticators): Promise<string> {
+  const key = await webauthn.add({ transport: 'usb' })
+  await page.goto('/account.html')
+  await page.getByRole('region', { name: 'Passkeys', exact: true }).getByRole('button', { name: 'Add a passkey' }).click()
+  await expect(page.getByRole('status')).toContainText('Passkey added')
+  return key
+}
+
 /** What a KYC vendor sends about the holder in these journeys (a made-up person). */
 export const ERIKA = {
   given_name: 'Erika', family_name: 'Mustermann', birthdate: '1984-08-12', kyc_level: 'standard', trust_framework: 'de_aml',
@@ -34,10 +47,12 @@ export async function kycOffer(server: SigilServer, browser: Browser, request: A
   const { subjectRef } = (await sent.json()) as { subjectRef: string }
   const officerContext = await browser.newContext({ baseURL: server.url })
   const officer = await officerContext.newPage()
-  await VirtualAuthenticators.attach(officer).then((a) => a.add())
+  const webauthn = await VirtualAuthenticators.attach(officer)
+  await webauthn.add()
   const officerHandle = uniqueHandle('officer')
   await signUp(officer, officerHandle, 'Maya Lindqvist')
   await sigilCli(server, 'users', 'roles', officerHandle, '--set', 'compliance')
+  await addSecurityKey(officer, webauthn)
   const made = await officer.request.post('/v1/kyc/offers', { headers: { Origin: server.url }, data: { subjectRef, txCode: true } })
   expect(made.status(), await made.text()).toBe(201)
   const offer = (await made.json()) as { offerUri: string; txCode: string }

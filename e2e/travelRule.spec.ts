@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose'
 import { capture, expect, signUp, test, uniqueHandle } from './fixtures.ts'
 import { VirtualAuthenticators } from './authenticators.ts'
 import { sigilCli, type SigilServer } from './server.ts'
+import { addSecurityKey } from './kycOffer.ts'
 
 /**
  * Travel Rule on the approval page (issue 8): policy admins put travelRule.cedar.example in force with a policy
@@ -25,10 +26,13 @@ async function person(browser: Browser, server: SigilServer, name: string, roles
   const page = await context.newPage()
   page.on('console', (m) => { if (m.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(m.text())) problems.push(`${name}: ${m.text()}`) })
   page.on('pageerror', (e) => problems.push(`${name}: uncaught: ${e.message}`))
-  await (await VirtualAuthenticators.attach(page)).add({ transport: 'internal', isUserVerified: true })
+  const webauthn = await VirtualAuthenticators.attach(page)
+  await webauthn.add({ transport: 'internal', isUserVerified: true })
   const handle = uniqueHandle(name.split(' ')[0]!.toLowerCase())
   await signUp(page, handle, name)
   if (roles.length) await sigilCli(server, 'users', 'roles', handle, '--set', roles.join(','))
+  // Compliance acts only from a session verified by a hardware key.
+  if (roles.includes('compliance')) await addSecurityKey(page, webauthn)
   return { page, handle }
 }
 

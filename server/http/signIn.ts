@@ -13,12 +13,12 @@ import { sessionView, userView } from './views.ts'
  * reaches the browser, so no session exists that the audit log does not show.
  */
 export async function signIn(deps: AppDeps, req: Request, res: Response, user: UserRecord, kind: SessionKind,
-  events?: OutboxEvent[], audit?: AuditInput) {
+  passkeyId: string, events?: OutboxEvent[], audit?: AuditInput) {
   const cookie = sessionCookie(deps.config)
   const previous = readCookie(req.headers.cookie, cookie.name)
   const [started, audited, ended] = await Promise.allSettled([
     createSessions(deps).start({
-      userId: user.id, kind, userAgent: String(req.headers['user-agent'] ?? ''), verifiedAt: kind === 'full' ? deps.now() : 0,
+      userId: user.id, kind, userAgent: String(req.headers['user-agent'] ?? ''), verifiedAt: kind === 'full' ? deps.now() : 0, passkeyId,
     }, events),
     audit && deps.store.audit.append(audit, deps.now()),
     previous && deps.store.sessions.delete(hashSessionId(previous)),

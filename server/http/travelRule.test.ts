@@ -41,7 +41,7 @@ async function startWorld(extra: string): Promise<World> {
   assert.equal(await store.policySets.activate({ version: engine.version, texts: engine.texts, activatedAt: t, approvalId: null }, null), true)
   const app: TestApp = await startTestApp({ clock: { now: () => t, advance: (ms) => { t += ms } }, env: { SIGIL_PUBLIC_URL: ISSUER }, store })
   const officer = new TestClient(app.url)
-  await app.deps.store.users.setRoles((await signUp(officer, createSoftAuthenticator(), 'officer')).user.id, ['compliance'])
+  await app.deps.store.users.setRoles((await signUp(officer, createSoftAuthenticator({ attestation: 'packed-self' }), 'officer')).user.id, ['compliance'])
   const vendor = await createApiClient(app.deps.store, 'vendor', ['kyc-vendor'], t)
   const wallet = await createApiClient(app.deps.store, 'wallet', ['wallet-backend'], t)
   const signer = await createApiClient(app.deps.store, 'signer', ['signing-service'], t)

@@ -1,6 +1,7 @@
 import { policySourceFor } from '../approvals/index.ts'
 import type { AppDeps, Principal } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
+import { assertSessionMeetsRolePolicy } from '../passkeys/index.ts'
 
 /** The acting user or API client id, for records and audit entries. */
 export function actorOf(p: Principal): string {
@@ -22,4 +23,6 @@ export async function assertIssuanceAllowed(deps: AppDeps, p: Principal, action:
       extra: { policyIds: answer.policyIds },
     })
   }
+  // A person acts in their role here: the session must be verified by a passkey the role accepts.
+  if (p.kind === 'session') await assertSessionMeetsRolePolicy(deps, p.session, p.user)
 }

@@ -66,6 +66,43 @@ describe('attestation policy', () => {
     }
   })
 
+  test('a session opened before the role was granted cannot act in it until a passkey the role accepts verifies it (found in review)', async () => {
+    const app = await startTestApp()
+    try {
+      const client = new TestClient(app.url)
+      const synced = createSoftAuthenticator({ backupEligible: true })
+      const account = await signUp(client, synced, 'promoted-live')
+      const laptop = new TestClient(app.url)
+      assert.equal((await signIn(laptop, synced)).status, 200)
+      await app.deps.store.users.setRoles(account.user.id, ['compliance'])
+      // The session the synced passkey opened gets the role at once, but may not use it: the role wants a hardware key.
+      const data = { kyc_level: 'standard', trust_framework: 'de_aml', verification_time: new Date(app.clock.now() - 60_000).toISOString() }
+      for (const [path, body] of [['/v1/kyc/subjects', { data }], ['/v1/kyc/credentials/search', { subjectRef: `ksub_${'a'.repeat(43)}` }]] as const) {
+        const r = await client.post(path, body)
+        assert.equal(r.status, 403, `${path}: ${JSON.stringify(r.body)}`)
+        assert.equal(r.body.code, 'attestation_policy_violation', path)
+        assert.match(r.body.detail, /re-verify/)
+      }
+      assert.equal((await client.get('/v1/me')).status, 200, 'the account itself stays usable (to add a key)')
+      // Re-verifying with the synced passkey is refused too.
+      const opts = await client.post('/v1/me/reauth/options', {})
+      const again = await client.post('/v1/me/reauth/verify', { response: await synced.authenticate(opts.body, { origin: TEST_ORIGIN }) })
+      assert.equal(again.body.code, 'attestation_policy_violation')
+      // Adding a security key in this (fresh) session makes the session the key's: the role's calls go through.
+      const add = await client.post('/v1/me/passkeys/options', {})
+      const key = createSoftAuthenticator({ attestation: 'packed-self', aaguid: YUBIKEY })
+      assert.equal((await client.post('/v1/me/passkeys/verify', { response: await key.register(add.body, { origin: TEST_ORIGIN }) })).status, 201)
+      assert.equal((await client.post('/v1/kyc/credentials/search', { subjectRef: `ksub_${'a'.repeat(43)}` })).status, 200)
+      // Another session opened with it works; one opened before the grant with the synced passkey on another device does not.
+      const other = new TestClient(app.url)
+      assert.equal((await signIn(other, key)).status, 200)
+      assert.equal((await other.post('/v1/kyc/credentials/search', { subjectRef: `ksub_${'a'.repeat(43)}` })).status, 200)
+      assert.equal((await laptop.post('/v1/kyc/credentials/search', { subjectRef: `ksub_${'a'.repeat(43)}` })).status, 403)
+    } finally {
+      await app.close()
+    }
+  })
+
   test('removing both hardware keys at once leaves one: the check is atomic in the store', async () => {
     const app = await startTestApp()
     try {

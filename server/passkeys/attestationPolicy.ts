@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { z } from 'zod'
-import type { DeviceType } from '../store/index.ts'
+import type { AppDeps } from '../deps.ts'
+import type { DeviceType, SessionRecord, UserRecord } from '../store/index.ts'
 import { ProblemError } from '../errors.ts'
 
 const zUuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).transform((s) => s.toLowerCase())
@@ -114,5 +115,34 @@ export function enforceAttestationPolicy(policy: AttestationPolicy, c: AttestedC
   // Checked when the passkey is registered; a stored passkey passed it then.
   if (policy.attestationRoots && c.attestation && !chainsToRoot(c.attestation.x5c, policy.attestationRoots, c.attestation.now)) {
     fail('The attestation does not chain to a trusted authenticator vendor.', 'response.attestationObject')
+  }
+}
+
+/** True when a policy asks anything of a passkey (the default one asks nothing). */
+const demandsAnything = (p: AttestationPolicy): boolean => p.requireAttestation || p.deviceBoundOnly || p.aaguidAllow.length > 0
+  || p.aaguidDeny.length > 0 || p.attestationRoots !== undefined
+
+/**
+ * For calls made in a role (routes that name roles, KYC submissions): when the user's roles have an attestation
+ * policy, the session must have been verified by a passkey of a kind it accepts. Sign-in already refuses other
+ * passkeys, but a session opened before the role was granted (with a synced passkey, say) would otherwise act in it
+ * for up to a day. A passkey added or used for re-verification in the session counts (`SessionRecord.passkeyId`).
+ */
+export async function assertSessionMeetsRolePolicy(deps: Pick<AppDeps, 'attestationPolicies' | 'store'>, session: SessionRecord, user: UserRecord): Promise<void> {
+  const policy = effectivePolicy(deps.attestationPolicies, user.roles)
+  if (!demandsAnything(policy)) return
+  const passkey = session.passkeyId ? await deps.store.passkeys.get(session.passkeyId) : undefined
+  let accepted = passkey !== undefined && passkey.userId === user.id
+  if (accepted) {
+    try {
+      enforceAttestationPolicy(policy, { fmt: passkey!.attestationFmt, aaguid: passkey!.aaguid, deviceType: passkey!.deviceType }, 'assertion')
+    } catch {
+      accepted = false
+    }
+  }
+  if (!accepted) {
+    throw new ProblemError('attestation_policy_violation', 403, {
+      detail: 'Your role needs this session to be verified with a passkey of a kind it accepts (a security key): sign in with one, or re-verify with it (POST /v1/me/reauth/options).',
+    })
   }
 }

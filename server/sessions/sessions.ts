@@ -41,6 +41,8 @@ export interface StartSession {
   userAgent: string
   /** Time of the user verification that opened the session (login), 0 for a recovery-code session. */
   verifiedAt: number
+  /** The passkey of that verification, '' for a recovery session. */
+  passkeyId: string
 }
 
 /** A live session and its user. */
@@ -58,7 +60,8 @@ export interface Sessions {
   resolveByHashWithUser(idHash: string): Promise<SignedIn | undefined>
   end(idHash: string): Promise<boolean>
   endAll(userId: string, exceptIdHash?: string): Promise<number>
-  markVerified(idHash: string): Promise<void>
+  /** A re-verification with this passkey: sensitive actions are allowed again, and the session is the passkey's. */
+  markVerified(idHash: string, passkeyId: string): Promise<void>
   isLive(s: SessionRecord): boolean
 }
 
@@ -85,7 +88,7 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     return true
   }
   return {
-    async start({ userId, kind, userAgent, verifiedAt }, events) {
+    async start({ userId, kind, userAgent, verifiedAt, passkeyId }, events) {
       const id = randomToken(32)
       const t = now()
       const record: SessionRecord = {
@@ -96,6 +99,7 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
         createdAt: t,
         lastSeenAt: t,
         verifiedAt,
+        passkeyId,
         // A recovery session only lets the user add a passkey: it lasts as long as a ceremony, not a day.
         absoluteExpiresAt: t + (kind === 'recovery' ? 15 * 60_000 : config.sessionAbsoluteSeconds * 1000),
         userAgent: userAgent.slice(0, 200),
@@ -119,8 +123,8 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     },
     end: (idHash) => store.sessions.delete(idHash),
     endAll: (userId, exceptIdHash) => store.sessions.deleteAllForUser(userId, exceptIdHash),
-    async markVerified(idHash) {
-      await store.sessions.update(idHash, { verifiedAt: now(), lastSeenAt: now() })
+    async markVerified(idHash, passkeyId) {
+      await store.sessions.update(idHash, { verifiedAt: now(), lastSeenAt: now(), passkeyId })
     },
     isLive,
   }

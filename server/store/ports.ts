@@ -141,6 +141,11 @@ export interface SessionRecord {
   lastSeenAt: number
   /** When the user last passed user verification in this session (login or re-verification). */
   verifiedAt: number
+  /**
+   * The passkey of that verification (sign-in, re-verification, or a passkey added in this session), so that a role
+   * granted later can ask whether it is of a kind the role accepts; '' for none (a recovery session).
+   */
+  passkeyId: string
   absoluteExpiresAt: number
   userAgent: string
 }
@@ -148,6 +153,7 @@ export interface SessionRecord {
 export interface SessionPatch {
   lastSeenAt?: number
   verifiedAt?: number
+  passkeyId?: string
 }
 
 export interface SessionStore {

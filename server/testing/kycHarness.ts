@@ -31,7 +31,8 @@ export async function startKycWorld(env: Record<string, string> = {}): Promise<K
   let t = Date.now()
   const app = await startTestApp({ clock: { now: () => t, advance: (ms) => { t += ms } }, env: { SIGIL_PUBLIC_URL: ISSUER, ...env } })
   const officer = new TestClient(app.url)
-  const signed = await signUp(officer, createSoftAuthenticator(), 'officer')
+  // A hardware key (attested, device-bound): the compliance role accepts nothing else, sign-in and session alike.
+  const signed = await signUp(officer, createSoftAuthenticator({ attestation: 'packed-self' }), 'officer')
   await app.deps.store.users.setRoles(signed.user.id, ['compliance'])
   const vendor = await createApiClient(app.deps.store, 'vendor', ['kyc-vendor'], t)
   const rewrite: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(ISSUER, app.url), init)

@@ -4,6 +4,7 @@ import { ProblemError } from '../problem.ts'
 import { createSessions, readCookie, sessionCookie, serializeCookie } from '../../sessions/index.ts'
 import { verifyAccessToken } from '../../sessions/index.ts'
 import { API_KEY_PREFIX, hashApiKey } from '../../clients/index.ts'
+import { assertSessionMeetsRolePolicy } from '../../passkeys/index.ts'
 
 /**
  * none: anyone. session: a full session (cookie, or an access token bound to a live session).
@@ -84,6 +85,7 @@ export async function authenticate(deps: AppDeps, req: Request, res: Response, m
       if (roles && !roles.some((r) => principal.user.roles.includes(r))) {
         throw new ProblemError('role_forbidden', 403, { detail: `Needs one of the roles: ${roles.join(', ')}.` })
       }
+      if (roles) await assertSessionMeetsRolePolicy(deps, principal.session, principal.user)
       return principal
   }
 }

@@ -108,9 +108,13 @@ export function meRoutes(api: Api): void {
       await deps.store.audit.append({ type: 'passkey.added', actor: user.id, subject: passkey.id, data: { aaguid: passkey.aaguid } }, deps.now())
       if (session.kind === 'recovery') {
         // The new passkey was created with user verification: the account is whole again.
-        const signedIn = await signIn(deps, req, res, user, 'full')
+        const signedIn = await signIn(deps, req, res, user, 'full', passkey.id)
         return { passkey: passkeyView(passkey), session: signedIn.session }
       }
+      // Created with user verification in this session, and of a kind the user's roles accept (checked above): the
+      // session counts as verified by it for those roles (freshness is unchanged). How someone given a role that
+      // wants a security key carries on without signing in again.
+      await deps.store.sessions.update(session.idHash, { passkeyId: passkey.id })
       return { passkey: passkeyView(passkey) }
     },
   })
@@ -127,8 +131,8 @@ export function meRoutes(api: Api): void {
     errors: ['unauthenticated', ...ASSERTION_ERRORS],
     handler: async ({ deps, req, principal, body }) => {
       const { user, session } = me(principal)
-      await verifyReauth(deps, user, body.response, clientBucket(req.ip))
-      await createSessions(deps).markVerified(session.idHash)
+      const { passkey } = await verifyReauth(deps, user, body.response, clientBucket(req.ip))
+      await createSessions(deps).markVerified(session.idHash, passkey.id)
       return { verifiedAt: new Date(deps.now()).toISOString() }
     },
   })

@@ -28,7 +28,7 @@ export function passkeyRoutes(api: Api): void {
     errors: [...VERIFY_ERRORS, 'algorithm_unsupported', 'attestation_invalid', 'attestation_policy_violation', 'handle_unavailable', 'credential_already_registered'],
     handler: async ({ deps, req, res, body }) => {
       const { user, passkey } = await verifyNewAccount(deps, body.response)
-      return signIn(deps, req, res, user, 'full', undefined, { type: 'account.created', actor: user.id, subject: user.id, data: { passkey: passkey.id, aaguid: passkey.aaguid } })
+      return signIn(deps, req, res, user, 'full', passkey.id, undefined, { type: 'account.created', actor: user.id, subject: user.id, data: { passkey: passkey.id, aaguid: passkey.aaguid } })
     },
   })
   api.add({
@@ -45,7 +45,7 @@ export function passkeyRoutes(api: Api): void {
     errors: [...ASSERTION_ERRORS, 'user_handle_mismatch', 'user_handle_missing'],
     handler: async ({ deps, req, res, body }) => {
       const { user, passkey } = await verifyLogin(deps, body.response, clientBucket(req.ip))
-      return signIn(deps, req, res, user, 'full', [domainEvent('login', user.id, deps.now(), { passkey: passkey.id, method: 'passkey' })],
+      return signIn(deps, req, res, user, 'full', passkey.id, [domainEvent('login', user.id, deps.now(), { passkey: passkey.id, method: 'passkey' })],
         { type: 'login', actor: user.id, subject: passkey.id, data: { method: 'passkey' } })
     },
   })

@@ -54,7 +54,7 @@ export function sessionRoutes(api: Api): void {
     handler: async ({ deps, req, res, body }) => {
       const user = await redeemRecoveryCode(deps, body.handle, body.code, clientBucket(req.ip))
       await deps.store.audit.append({ type: 'recovery.used', actor: user.id, subject: user.id }, deps.now())
-      return signIn(deps, req, res, user, 'recovery')
+      return signIn(deps, req, res, user, 'recovery', '')
     },
   })
   api.add({
@@ -71,7 +71,7 @@ export function sessionRoutes(api: Api): void {
     body: zRecoveryCredentialVerifyRequest, response: zSignedIn, errors: ['request_invalid', 'recovery_failed', 'rate_limited'],
     handler: async ({ deps, req, res, body }) => {
       const { user, credentialId, events } = await redeemRecoveryCredential(deps, body.handle, body.nonce, body.presentation, clientBucket(req.ip))
-      const signedIn = await signIn(deps, req, res, user, 'recovery', events)
+      const signedIn = await signIn(deps, req, res, user, 'recovery', '', events)
       await auditRecoveryByCredential(deps, { type: 'recovery.credential_used', user, data: { credential: credentialId } })
       return signedIn
     },

@@ -26,7 +26,7 @@ export function makePasskey(userId: string, over: Partial<PasskeyRecord> = {}): 
 export function makeSession(userId: string, over: Partial<SessionRecord> = {}): SessionRecord {
   const t = Date.now()
   return { idHash: randomBytes(32).toString('base64url'), ref: uid('ref'), userId, kind: 'full', createdAt: t,
-    lastSeenAt: t, verifiedAt: t, absoluteExpiresAt: t + 12 * HOUR, userAgent: 'Mozilla/5.0 (test)', ...over }
+    lastSeenAt: t, verifiedAt: t, passkeyId: uid('passkey'), absoluteExpiresAt: t + 12 * HOUR, userAgent: 'Mozilla/5.0 (test)', ...over }
 }
 
 export function makeCeremony(over: Partial<CeremonyRecord> = {}): CeremonyRecord {

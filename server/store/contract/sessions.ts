@@ -50,6 +50,11 @@ export function sessionsContract(name: string, target: ContractTarget) {
       assert.equal(await store.sessions.update(s.idHash, { lastSeenAt: s.lastSeenAt + 30, verifiedAt: s.verifiedAt + 30 }), true)
       assert.deepEqual(await store.sessions.get(s.idHash),
         { ...s, lastSeenAt: s.lastSeenAt + 30, verifiedAt: s.verifiedAt + 30 })
+      // A re-verification with another passkey: the session is that passkey's now (getWithUser reads it too).
+      assert.equal(await store.sessions.update(s.idHash, { verifiedAt: s.verifiedAt + 40, passkeyId: 'other-passkey' }), true)
+      const expected = { ...s, lastSeenAt: s.lastSeenAt + 30, verifiedAt: s.verifiedAt + 40, passkeyId: 'other-passkey' }
+      assert.deepEqual(await store.sessions.get(s.idHash), expected)
+      assert.deepEqual((await store.sessions.getWithUser(s.idHash))?.session, expected)
     }))
 
     test('update of an unknown session is false and creates nothing', () => withStores(target, async (store) => {

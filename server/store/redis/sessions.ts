@@ -50,7 +50,7 @@ return out`), 'true')
 
 function sessionFields(s: SessionRecord): string[] {
   return ['idHash', s.idHash, 'ref', s.ref, 'userId', s.userId, 'kind', s.kind, 'createdAt', String(s.createdAt),
-    'lastSeenAt', String(s.lastSeenAt), 'verifiedAt', String(s.verifiedAt),
+    'lastSeenAt', String(s.lastSeenAt), 'verifiedAt', String(s.verifiedAt), 'passkeyId', s.passkeyId,
     'absoluteExpiresAt', String(s.absoluteExpiresAt), 'userAgent', s.userAgent]
 }
 
@@ -58,7 +58,7 @@ function toRecord(h: Record<string, string>): SessionRecord | undefined {
   if (h.idHash === undefined) return undefined
   return { idHash: h.idHash, ref: h.ref!, userId: h.userId!, kind: h.kind as SessionKind,
     createdAt: Number(h.createdAt), lastSeenAt: Number(h.lastSeenAt), verifiedAt: Number(h.verifiedAt),
-    absoluteExpiresAt: Number(h.absoluteExpiresAt), userAgent: h.userAgent! }
+    passkeyId: h.passkeyId ?? '', absoluteExpiresAt: Number(h.absoluteExpiresAt), userAgent: h.userAgent! }
 }
 
 const byCreated = (a: SessionRecord, b: SessionRecord) => a.createdAt - b.createdAt || (a.idHash < b.idHash ? -1 : 1)
@@ -103,6 +103,7 @@ export function redisSessions(conn: RedisConn, keys: Keyspace, runWithEvents: Ru
       const fields: string[] = []
       if (p.lastSeenAt !== undefined) fields.push('lastSeenAt', String(p.lastSeenAt))
       if (p.verifiedAt !== undefined) fields.push('verifiedAt', String(p.verifiedAt))
+      if (p.passkeyId !== undefined) fields.push('passkeyId', p.passkeyId)
       return await conn.run(HSET_IF_EXISTS, [keys.session(userId, idHash)], fields) === 1
     },
     async delete(idHash) {

@@ -206,6 +206,12 @@ export const migrations: readonly Migration[] = [
     // When a claim was made: a pending claim whose process died can be taken over after a lease (0: before this).
     sql: 'ALTER TABLE idempotency ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;',
   },
+  {
+    version: 6,
+    // The passkey of a session's last user verification ('': none known, a session from before this, which a role
+    // with an attestation policy then refuses until the user verifies again).
+    sql: "ALTER TABLE sessions ADD COLUMN passkey_id TEXT NOT NULL DEFAULT '';",
+  },
 ]
 
 /**

@@ -206,7 +206,7 @@ describe('garbage collection', () => {
     const expiresAt = now + MIN
     await store.challenges.put({ challenge: 'old', kind: 'login', expiresAt })
     await store.sessions.create({ idHash: 's1', ref: 'r1', userId: 'u1', kind: 'full', createdAt: now,
-      lastSeenAt: now, verifiedAt: now, absoluteExpiresAt: expiresAt, userAgent: '' })
+      lastSeenAt: now, verifiedAt: now, passkeyId: '', absoluteExpiresAt: expiresAt, userAgent: '' })
     await store.idempotency.begin('k1', 'fp', now, MIN)
     await store.rateLimits.hit('ip', MIN, now)
 
