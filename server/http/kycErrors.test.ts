@@ -158,3 +158,9 @@ test('status lists: fixed size, signed, cacheable with an ETag; an unknown list 
   assert.equal((await fetch(`${w.app.url}/status-lists/7`)).status, 404)
   assert.equal((await fetch(`${w.app.url}/status-lists/abc`)).status, 400)
 })
+
+test('token: a tx_code sent for an offer without one is refused and leaves the offer for a corrected retry', async () => {
+  const o = await createOffer(w, await submitSubject(w))
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(o), tx_code: '123456' }), 400, 'invalid_request')
+  await token(o)
+})
