@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { decodeJwt } from 'jose'
-import { decodeStatusList, statusListSize } from '../../credentials/index.ts'
+import { decodeJwt, decodeProtectedHeader, importJWK } from 'jose'
+import { decodeStatusList, statusListSize, verifyStatusListToken } from '../../credentials/index.ts'
 import { createApiClient } from '../clients/index.ts'
 import { createSoftAuthenticator, signUp, TestClient } from '../testing/index.ts'
 import {
@@ -163,4 +163,30 @@ test('token: a tx_code sent for an offer without one is refused and leaves the o
   const o = await createOffer(w, await submitSubject(w))
   await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(o), tx_code: '123456' }), 400, 'invalid_request')
   await token(o)
+})
+
+test('status lists: a cache revalidating with If-None-Match always ends up with a token that verifies (13 h, 25 h later)', async () => {
+  const uri = `${ISSUER}/status-lists/1`
+  const did = await (await w.fetch(`${ISSUER}/.well-known/did.json`)).json()
+  const verifies = async (token: string) => {
+    const kid = decodeProtectedHeader(token).kid
+    const vm = did.verificationMethod.find((m: { id: string }) => m.id === kid)
+    await verifyStatusListToken(token, { expectedUri: uri, now: new Date(w.app.clock.now()), resolveKey: async () => await importJWK(vm.publicKeyJwk, 'ES256') as CryptoKey })
+  }
+  // What a cache holds after revalidating its copy: the stored one on 304, the new body on 200.
+  const revalidate = async (copy: { token: string; etag: string }) => {
+    const r = await w.fetch(uri, { headers: { 'if-none-match': copy.etag } })
+    if (r.status === 304) return copy
+    assert.equal(r.status, 200)
+    return { token: await r.text(), etag: r.headers.get('etag')! }
+  }
+  const first = await w.fetch(uri)
+  const cached = { token: await first.text(), etag: first.headers.get('etag')! }
+  assert.equal((await w.fetch(uri, { headers: { 'if-none-match': cached.etag } })).status, 304)
+  w.app.clock.advance(13 * 3600_000)
+  const at13h = await revalidate(cached)
+  await verifies(at13h.token)
+  w.app.clock.advance(12 * 3600_000)
+  await verifies((await revalidate(cached)).token)
+  await verifies((await revalidate(at13h)).token)
 })
