@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { decodeJwt } from 'jose'
-import { decodeStatusList, statusListSize } from '../../credentials/index.ts'
+import { decodeJwt, decodeProtectedHeader, importJWK } from 'jose'
+import { decodeSdJwt, decodeStatusList, statusListSize, verifyStatusListToken } from '../../credentials/index.ts'
 import { createApiClient } from '../clients/index.ts'
+import { seal, secret, sha256 } from '../kyc/seal.ts'
 import { createSoftAuthenticator, signUp, TestClient } from '../testing/index.ts'
 import {
   createOffer, credentialRequest, ISSUER, KYC_DATA, makeHolder, nonce, startKycWorld, submitSubject, tokenRequest, type KycWorld,
@@ -157,4 +158,74 @@ test('status lists: fixed size, signed, cacheable with an ETag; an unknown list 
   assert.equal(cached.status, 304)
   assert.equal((await fetch(`${w.app.url}/status-lists/7`)).status, 404)
   assert.equal((await fetch(`${w.app.url}/status-lists/abc`)).status, 400)
+})
+
+test('token: a tx_code sent for an offer without one is refused and leaves the offer for a corrected retry', async () => {
+  const o = await createOffer(w, await submitSubject(w))
+  await expectOAuth(await tokenRequest(w, { grant_type: GRANT, 'pre-authorized_code': codeOf(o), tx_code: '123456' }), 400, 'invalid_request')
+  await token(o)
+})
+
+test('credential: a birthday between submission and issuance; age flags come from the birthdate on the day of issuance', async () => {
+  const world = await startKycWorld()
+  try {
+    const bd = new Date(world.app.clock.now() + 3 * 86400_000)
+    bd.setUTCFullYear(bd.getUTCFullYear() - 18)
+    const ref = await submitSubject(world, { ...KYC_DATA, birthdate: bd.toISOString().slice(0, 10), age_equal_or_over: { 18: false, 21: false } })
+    world.app.clock.advance(5 * 86400_000)
+    world.officer = new TestClient(world.app.url) // the first officer's session has lapsed
+    const officer = await signUp(world.officer, createSoftAuthenticator(), 'officer2')
+    await world.app.deps.store.users.setRoles(officer.user.id, ['compliance'])
+    const o = await createOffer(world, ref)
+    const at = (await (await tokenRequest(world, { grant_type: GRANT, 'pre-authorized_code': codeOf(o) })).json()).access_token
+    const holder = await makeHolder()
+    const r = await credentialRequest(world, at, { credential_configuration_id: 'kyc_sd_jwt',
+      proofs: { jwt: [await holder.proof({ aud: ISSUER, iat: Math.floor(world.app.clock.now() / 1000), nonce: await nonce(world) })] } })
+    const body = await r.json()
+    assert.equal(r.status, 200, JSON.stringify(body))
+    assert.deepEqual((await decodeSdJwt(body.credentials[0].credential)).claims.age_equal_or_over, { 18: true, 21: false })
+  } finally {
+    await world.close()
+  }
+})
+
+test('credential: held data that no longer passes the checks is credential_request_denied before the token is spent, never a 500', async () => {
+  // As an older version might have stored it: a field the schema no longer takes.
+  const ref = secret('ksub')
+  const now = w.app.clock.now()
+  await w.app.deps.store.kyc.putSubject({ refHash: sha256(ref), sealed: seal(ref, JSON.stringify({ ...KYC_DATA, legacy_field: 1 })),
+    submittedBy: 'vendor', createdAt: now, expiresAt: now + 86400_000 })
+  const at = await token(await createOffer(w, ref))
+  const holder = await makeHolder()
+  const ask = async () => credentialRequest(w, at, { credential_configuration_id: 'kyc_sd_jwt',
+    proofs: { jwt: [await holder.proof({ aud: ISSUER, iat: iat(), nonce: await nonce(w) })] } })
+  await expectOAuth(await ask(), 400, 'credential_request_denied')
+  await expectOAuth(await ask(), 400, 'credential_request_denied') // the token is still there
+})
+
+// Last: it moves the shared clock a day on (sessions and offers made before lapse).
+test('status lists: a cache revalidating with If-None-Match always ends up with a token that verifies (13 h, 25 h later)', async () => {
+  const uri = `${ISSUER}/status-lists/1`
+  const did = await (await w.fetch(`${ISSUER}/.well-known/did.json`)).json()
+  const verifies = async (token: string) => {
+    const kid = decodeProtectedHeader(token).kid
+    const vm = did.verificationMethod.find((m: { id: string }) => m.id === kid)
+    await verifyStatusListToken(token, { expectedUri: uri, now: new Date(w.app.clock.now()), resolveKey: async () => await importJWK(vm.publicKeyJwk, 'ES256') as CryptoKey })
+  }
+  // What a cache holds after revalidating its copy: the stored one on 304, the new body on 200.
+  const revalidate = async (copy: { token: string; etag: string }) => {
+    const r = await w.fetch(uri, { headers: { 'if-none-match': copy.etag } })
+    if (r.status === 304) return copy
+    assert.equal(r.status, 200)
+    return { token: await r.text(), etag: r.headers.get('etag')! }
+  }
+  const first = await w.fetch(uri)
+  const cached = { token: await first.text(), etag: first.headers.get('etag')! }
+  assert.equal((await w.fetch(uri, { headers: { 'if-none-match': cached.etag } })).status, 304)
+  w.app.clock.advance(13 * 3600_000)
+  const at13h = await revalidate(cached)
+  await verifies(at13h.token)
+  w.app.clock.advance(12 * 3600_000)
+  await verifies((await revalidate(cached)).token)
+  await verifies((await revalidate(at13h)).token)
 })

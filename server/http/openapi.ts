@@ -157,7 +157,7 @@ function protocolEndpoints(): Record<string, Record<string, unknown>> {
         '4XX': { description: 'Unknown list', content: problemContent } },
     } },
     '/token': { post: {
-      summary: 'OpenID4VCI token endpoint: pre-authorized code (and PIN) for an access token and `c_nonce`', tags: ['KYC credentials'], security: [],
+      summary: 'OpenID4VCI token endpoint: pre-authorized code (and PIN) for an access token (the `c_nonce` comes from /nonce)', tags: ['KYC credentials'], security: [],
       parameters: [secretOnce],
       requestBody: form({ grant_type: { const: 'urn:ietf:params:oauth:grant-type:pre-authorized_code' }, 'pre-authorized_code': str, tx_code: str }, ['grant_type', 'pre-authorized_code']),
       responses: { 200: { description: 'Access token', content: { 'application/json': {} } }, '4XX': oauthError },

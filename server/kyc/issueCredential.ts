@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { JWK } from 'jose'
-import { didJwkFromJwk, issueKycJwtVc, issueKycSdJwtVc } from '../../credentials/index.ts'
+import { CredentialError, didJwkFromJwk, issueKycJwtVc, issueKycSdJwtVc, parseKycSubject } from '../../credentials/index.ts'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import type { KycAccessTokenRecord } from '../store/index.ts'
@@ -9,6 +9,7 @@ import { OAuthError } from './oauthError.ts'
 import { verifyKeyProof } from './proof.ts'
 import { sha256, unseal } from './seal.ts'
 import { pickStatusEntry, statusListUri } from './statusLists.ts'
+import { withoutDerivedAges } from './subjects.ts'
 import { zCredentialRequest } from './wire.ts'
 
 const ENTRY_ATTEMPTS = 20
@@ -52,28 +53,56 @@ export async function issueCredential(deps: AppDeps, authorization: string | und
   const issuer = issuerIdentity(deps)
   const holderJwk = await verifyKeyProof(deps, proofs[0]!, issuer.url)
 
+  const now = deps.now()
+  const data = await subjectData(deps, token, now)
   // The token is spent only now, so a request refused above can be corrected and retried with it.
   const taken = await deps.store.kyc.consumeAccessToken(token.record.tokenHash)
   if (!taken) throw new OAuthError('invalid_token', 401, 'The access token was already used.')
-  const subjectRef = unseal(token.raw, taken.sealedRef)
-  const subject = subjectRef === undefined ? undefined : await deps.store.kyc.getSubject(taken.subjectRefHash)
-  const data = subject?.sealed ? unseal(subjectRef!, subject.sealed) : undefined
-  if (data === undefined) throw new OAuthError('credential_request_denied', 400, 'The KYC data for this offer is no longer held.')
-  return issueAndRecord(deps, taken, configurationId as ConfigurationId, JSON.parse(data) as Record<string, unknown>, holderJwk, accountId)
+  return issueAndRecord(deps, taken, configurationId as ConfigurationId, data, holderJwk, accountId, now)
 }
 
+/**
+ * The subject's KYC data as it will be issued at `now`, checked before the token is spent: data that passed at
+ * submission can fail later (stored by an older version, or a check added since), and that is refused as
+ * `credential_request_denied` (OpenID4VCI 1.0 §8.3.1.2), not a server error. The reason names a field, never a value.
+ */
+async function subjectData(deps: AppDeps, token: { raw: string; record: KycAccessTokenRecord }, now: number): Promise<Record<string, unknown>> {
+  const subjectRef = unseal(token.raw, token.record.sealedRef)
+  const subject = subjectRef === undefined ? undefined : await deps.store.kyc.getSubject(token.record.subjectRefHash)
+  const sealed = subject && subject.expiresAt > now ? subject.sealed : null
+  const json = sealed === null ? undefined : unseal(subjectRef!, sealed)
+  if (json === undefined) throw new OAuthError('credential_request_denied', 400, 'The KYC data for this offer is no longer held.')
+  const data = withoutDerivedAges(JSON.parse(json) as Record<string, unknown>)
+  try {
+    parseKycSubject(data, { now: new Date(now) })
+  } catch (err) {
+    if (err instanceof CredentialError) throw dataDenied(err)
+    throw err
+  }
+  return data
+}
+
+const dataDenied = (err: CredentialError): OAuthError =>
+  new OAuthError('credential_request_denied', 400, `The KYC data held for this offer cannot be issued (${err.field || err.code}); submit the subject again.`)
+
 async function issueAndRecord(deps: AppDeps, token: KycAccessTokenRecord, configurationId: ConfigurationId, data: Record<string, unknown>, holderJwk: JWK,
-  accountId: string | undefined) {
+  accountId: string | undefined, now: number) {
   const issuer = issuerIdentity(deps)
-  const now = deps.now()
   const id = `kcr_${randomBytes(16).toString('base64url')}`
   for (let attempt = 0; attempt < ENTRY_ATTEMPTS; attempt++) {
     const entry = await pickStatusEntry(deps)
     const status = { idx: entry.index, uri: statusListUri(deps, entry.listId) }
     const opts = { signer: issuer.signer, issuerUrl: issuer.url, status, now: new Date(now), validitySeconds: CREDENTIAL_VALIDITY_SECONDS }
-    const credential = configurationId === KYC_SD_JWT
-      ? await issueKycSdJwtVc(data, { ...opts, issuer: issuer.did, holderJwk })
-      : await issueKycJwtVc(data, { ...opts, issuerDid: issuer.did, holderDid: didJwkFromJwk(holderJwk) })
+    let credential: string
+    try {
+      credential = configurationId === KYC_SD_JWT
+        ? await issueKycSdJwtVc(data, { ...opts, issuer: issuer.did, holderJwk })
+        : await issueKycJwtVc(data, { ...opts, issuerDid: issuer.did, holderDid: didJwkFromJwk(holderJwk) })
+    } catch (err) {
+      // Checked with the same data and time before the token was spent; should it fail anyway, still an OAuth error.
+      if (err instanceof CredentialError) throw dataDenied(err)
+      throw err
+    }
     const facts = { subjectRefHash: token.subjectRefHash, configurationId, statusList: entry.listId, offerId: token.offerId, accountLinked: accountId !== undefined }
     const created = await deps.store.kyc.createCredential({
       id, subjectRefHash: token.subjectRefHash, credentialHash: sha256(credential), vct: issuer.vct, configurationId,

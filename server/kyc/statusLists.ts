@@ -32,9 +32,23 @@ export async function pickStatusEntry(deps: AppDeps): Promise<{ listId: string; 
   return { listId: String(n), index: randomInt(STATUS_LIST_SIZE) }
 }
 
+interface SignedList {
+  content: string
+  token: string
+  etag: string
+  signedAt: number
+}
+
+/** The token last signed for each list, per app: a conditional request's ETag must name the exact bytes served. */
+const signedLists = new WeakMap<AppDeps, Map<string, SignedList>>()
+
 /**
- * The signed status list token (draft-ietf-oauth-status-list §5) of one list, and an ETag over its content (the
- * entries and the signing key), so an unchanged list answers 304 to a conditional request.
+ * The signed status list token (draft-ietf-oauth-status-list §5) of one list, and an ETag over the token itself.
+ * The token is kept while the list's content (its entries, the signing key, issuer and URI) stays the same, and
+ * signed again when the content changes or half its validity has passed: a cache that revalidates with
+ * If-None-Match gets 304 only while its copy is that same token, and a fresh one at least 12 hours before its
+ * `exp`, after which relying parties refuse it. Each instance keeps its own; another instance's
+ * ETag only costs a full answer.
  */
 export async function statusListToken(deps: AppDeps, listId: string): Promise<{ token: string; etag: string }> {
   const entries = await deps.store.kyc.statusEntries(listId)
@@ -42,13 +56,23 @@ export async function statusListToken(deps: AppDeps, listId: string): Promise<{ 
     throw new ProblemError('status_list_not_found', 404, { field: 'id' })
   }
   const issuer = issuerIdentity(deps)
+  const uri = statusListUri(deps, listId)
   entries.sort((a, b) => a.index - b.index)
-  const etag = `"${sha256(`${issuer.signer.kid}\n${entries.map((e) => `${e.index}:${e.status}`).join(',')}`)}"`
+  const content = sha256(`${issuer.signer.kid}\n${issuer.did}\n${uri}\n${entries.map((e) => `${e.index}:${e.status}`).join(',')}`)
+  const now = deps.now()
+  let signed = signedLists.get(deps)
+  if (!signed) signedLists.set(deps, signed = new Map())
+  const kept = signed.get(listId)
+  if (kept && kept.content === content && now >= kept.signedAt && now - kept.signedAt < STATUS_LIST_VALIDITY_SECONDS * 1000 / 2) {
+    return { token: kept.token, etag: kept.etag }
+  }
   const list = createStatusList(STATUS_LIST_SIZE, STATUS_LIST_BITS)
   for (const e of entries) setStatus(list, e.index, VALUES[e.status])
   const token = await createStatusListToken({
-    signer: issuer.signer, uri: statusListUri(deps, listId), issuer: issuer.did, list, now: new Date(deps.now()),
+    signer: issuer.signer, uri, issuer: issuer.did, list, now: new Date(now),
     ttlSeconds: STATUS_LIST_TTL_SECONDS, validitySeconds: STATUS_LIST_VALIDITY_SECONDS,
   })
-  return { token, etag }
+  const fresh = { content, token, etag: `"${sha256(token)}"`, signedAt: now }
+  signed.set(listId, fresh)
+  return { token: fresh.token, etag: fresh.etag }
 }

@@ -17,7 +17,8 @@ const same = (a: string, b: string): boolean => a.length === b.length && timingS
 /**
  * The token endpoint for the pre-authorized code grant (OpenID4VCI 1.0 §6): the code is taken from the store
  * atomically, so of any number of requests (on any instance) one gets a token. A wrong transaction code puts the
- * offer back with one more failure counted, until MAX_TX_CODE_FAILURES voids it. Errors per RFC 6749 §5.2.
+ * offer back with one more failure counted, until MAX_TX_CODE_FAILURES voids it; a missing one, or one sent for an
+ * offer without, puts it back as it was. Errors per RFC 6749 §5.2.
  */
 export async function exchangePreAuthorizedCode(deps: AppDeps, form: unknown) {
   const grantType = (form as { grant_type?: unknown } | undefined)?.grant_type
@@ -48,6 +49,7 @@ export async function exchangePreAuthorizedCode(deps: AppDeps, form: unknown) {
       throw new OAuthError('invalid_grant', 400, 'The transaction code is wrong.')
     }
   } else if (txCode !== undefined) {
+    await deps.store.kyc.createOffer(offer) // a wallet's mistake, not a guess: the offer stays usable, as for a missing PIN
     throw new OAuthError('invalid_request', 400, 'tx_code: this offer has no transaction code.')
   }
   const subjectRef = unseal(code, offer.sealedRef)

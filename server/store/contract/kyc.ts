@@ -39,6 +39,13 @@ export function kycContract(name: string, target: ContractTarget) {
       assert.deepEqual(await drainTypes(store), ['kyc.erased', 'kyc.subject_received'])
     }))
 
+    test('subjects: one past its expiry is absent (unissued KYC data is not kept after it)', () => withStores(target, async (store) => {
+      const t = Date.now()
+      const s = { refHash: uid('ref'), sealed: 'ciphertext', submittedBy: 'c1', createdAt: t - 30 * 86400_000, expiresAt: t - 1000 }
+      await store.kyc.putSubject(s)
+      assert.equal(await store.kyc.getSubject(s.refHash), undefined)
+    }))
+
     test('an offer is taken by exactly one caller', () => withStores(target, async (store, all) => {
       const o = makeOffer()
       await store.kyc.createOffer(o, [event('kyc.offer_created')])

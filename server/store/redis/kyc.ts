@@ -12,7 +12,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
 return 1`), 'r == 1')
 
-/** KEYS: subject. ARGV: sealed ('' = none), submittedBy, createdAt, expiresAt, PXAT. */
+/** KEYS: subject. ARGV: sealed ('' = none), submittedBy, createdAt, expiresAt, PXAT (a past one deletes the key at once). */
 const PUT_SUBJECT = withOutbox(lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'submittedBy', ARGV[2], 'createdAt', ARGV[3], 'expiresAt', ARGV[4])
@@ -61,8 +61,10 @@ export function redisKyc(conn: RedisConn, keys: Keyspace, runWithEvents: RunWith
   const listOf = async (id: string) => toText(await conn.call(keys.kycCredentialList(id), ['GET', keys.kycCredentialList(id)]))
   return {
     async putSubject(s, events) {
+      // KYC data expires at its time, without the grace of short-lived records (services check those with their
+      // own clock): past expiresAt the subject is absent, as on SQLite, and its data gone.
       const ok = await runWithEvents(PUT_SUBJECT, [keys.kycSubject(s.refHash)],
-        [s.sealed ?? '', s.submittedBy, String(s.createdAt), String(s.expiresAt), keyExpiry(s.expiresAt)], events)
+        [s.sealed ?? '', s.submittedBy, String(s.createdAt), String(s.expiresAt), String(Math.max(1, Math.trunc(s.expiresAt)))], events)
       if (ok !== 1) throw new StoreConflictError('id')
     },
     async getSubject(refHash) {

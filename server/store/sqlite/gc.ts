@@ -14,6 +14,10 @@ export function createGc(db: Database, now: () => number): () => void {
     db.prepare<[number]>('DELETE FROM sessions WHERE absolute_expires_at < ?'),
     db.prepare<[number]>('DELETE FROM idempotency WHERE expires_at < ?'),
     db.prepare<[number]>('DELETE FROM rate_limits WHERE reset_at < ?'),
+    // Unissued KYC data goes 30 days after submission whatever else is written (README), and spent or lapsed
+    // offers, access tokens and c_nonces with it.
+    db.prepare<[number]>('DELETE FROM kyc_subjects WHERE expires_at < ?'),
+    db.prepare<[number]>('DELETE FROM kyc_single_use WHERE expires_at < ?'),
   ]
   const sweepAll = db.transaction((before: number) => { for (const s of sweeps) s.run(before) })
   let lastRun = -Infinity

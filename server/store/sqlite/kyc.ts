@@ -28,13 +28,14 @@ const subjectOf = (r: SubjectRow): KycSubjectRecord =>
 // The record is one JSON document; `status` is authoritative in its column (status changes touch only it and the doc).
 const credentialOf = (r: CredentialRow): KycCredentialRecord => ({ ...(JSON.parse(r.doc) as KycCredentialRecord), status: r.status as KycCredentialStatus })
 
-const GRACE_MS = 10 * 60_000
-
-/** Subjects, offers, access tokens, c_nonces (single use, one table keyed by kind) and issued credentials. */
-export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): KycStore {
+/**
+ * Subjects, offers, access tokens, c_nonces (single use, one table keyed by kind) and issued credentials. Expired
+ * rows go with the store's general sweep (gc.ts); until then a subject past its expiry reads as absent.
+ */
+export function sqliteKyc(db: Database, write: WriteEvents, gc: () => void, now: () => number): KycStore {
   const insertSubject = db.prepare<[SubjectRow]>(`INSERT INTO kyc_subjects (ref_hash, sealed, submitted_by, created_at, expires_at)
     VALUES (@ref_hash, @sealed, @submitted_by, @created_at, @expires_at)`)
-  const subjectByHash = db.prepare<[string], SubjectRow>('SELECT * FROM kyc_subjects WHERE ref_hash = ?')
+  const subjectByHash = db.prepare<[string, number], SubjectRow>('SELECT * FROM kyc_subjects WHERE ref_hash = ? AND expires_at > ?')
   const erase = db.prepare<[string]>('UPDATE kyc_subjects SET sealed = NULL WHERE ref_hash = ? AND sealed IS NOT NULL')
   const putOnce = db.prepare<[string, string, string, number]>('INSERT INTO kyc_single_use (kind, key, doc, expires_at) VALUES (?, ?, ?, ?)')
   const getOnce = db.prepare<[string, string], { doc: string }>('SELECT doc FROM kyc_single_use WHERE kind = ? AND key = ?')
@@ -51,17 +52,6 @@ export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): 
   const entries = db.prepare<[string], { status_index: number; status: string }>(
     `SELECT status_index, status FROM kyc_credentials WHERE status_list_id = ? AND status != 'valid'`)
   const usage = db.prepare<[string], number>('SELECT count(*) FROM kyc_credentials WHERE status_list_id = ?').pluck()
-  const sweeps = [
-    db.prepare<[number]>('DELETE FROM kyc_single_use WHERE expires_at < ?'),
-    db.prepare<[number]>('DELETE FROM kyc_subjects WHERE expires_at < ?'),
-  ]
-  let lastGc = -Infinity
-  const gc = () => {
-    const t = now()
-    if (t - lastGc < 60_000) return
-    lastGc = t
-    for (const s of sweeps) s.run(t - GRACE_MS)
-  }
 
   const createSubject = withEvents(db, write, (s: KycSubjectRecord) => {
     insertSubject.run({ ref_hash: s.refHash, sealed: s.sealed, submitted_by: s.submittedBy, created_at: s.createdAt, expires_at: s.expiresAt })
@@ -113,7 +103,7 @@ export function sqliteKyc(db: Database, write: WriteEvents, now: () => number): 
       }
     },
     async getSubject(refHash) {
-      const row = subjectByHash.get(refHash)
+      const row = subjectByHash.get(refHash, now())
       return row && subjectOf(row)
     },
     async eraseSubject(refHash, events) {

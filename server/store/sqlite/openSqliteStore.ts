@@ -23,7 +23,7 @@ const BUSY_TIMEOUT_MS = 5000
 export interface OpenSqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   path: string
-  /** Clock for garbage collection of expired rows only; defaults to Date.now. */
+  /** Clock for garbage collection of expired rows (and hiding expired KYC subjects until then); defaults to Date.now. */
   now?: () => number
   /** How long to wait for another connection's write lock (default BUSY_TIMEOUT_MS; tests shorten it). */
   busyTimeoutMs?: number
@@ -99,7 +99,7 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
     webhooks: sqliteWebhooks(db),
     approvals: sqliteApprovals(db, write, appendAudit),
     policySets: sqlitePolicySets(db, write),
-    kyc: sqliteKyc(db, write, now),
+    kyc: sqliteKyc(db, write, gc, now),
     async ping() {
       ping.get()
     },

@@ -230,6 +230,26 @@ describe('garbage collection', () => {
     assert.deepEqual(rows(file, 'SELECT key FROM rate_limits ORDER BY key'), ['tick-2', 'tick-3'])
     await store.close()
   })
+
+  test('unissued KYC data and KYC single-use rows go with the same sweep, whatever is written (a challenge here)', async () => {
+    const file = tempFile()
+    let now = 17 * MIN
+    const store = openSqliteStore({ path: file, now: () => now })
+    const expiresAt = now + 30 * 24 * 60 * MIN
+    await store.kyc.putSubject({ refHash: 'r1', sealed: 'ciphertext', submittedBy: 'c1', createdAt: now, expiresAt })
+    await store.kyc.putNonce('n1', now + MIN)
+
+    now = expiresAt // past its expiry: read as absent, the row not yet swept
+    await store.challenges.put({ challenge: 'tick-1', kind: 'login', expiresAt: now + MIN })
+    assert.equal(await store.kyc.getSubject('r1'), undefined)
+    assert.equal(count(file, 'kyc_subjects'), 1)
+    assert.equal(count(file, 'kyc_single_use'), 0)
+
+    now += 10 * MIN + 1
+    await store.challenges.put({ challenge: 'tick-2', kind: 'login', expiresAt: now + MIN })
+    assert.equal(count(file, 'kyc_subjects'), 0)
+    await store.close()
+  })
 })
 
 describe('retryWhileBusy (switching a new file to WAL while other processes open it)', () => {
