@@ -55,3 +55,18 @@ test('offline: over-disclosure, replay with another nonce, and revocation are re
   await assert.rejects(verifyPresentation(await present('n5'), options('n5', { now: new Date(NOW.getTime() + 2000) })), { code: 'credential_revoked' })
   setStatus(list, 9, 0)
 })
+
+test('offline: a status list token from before a revocation is refused (status_unavailable), though its exp is hours away', async () => {
+  // What Sigil serves (ttl 60 s, exp 24 h), handed back 23 h later by a stale cache or someone on the path.
+  const old = await createStatusListToken({ signer: issuer, uri: statusUri, issuer: did, list, now: NOW, ttlSeconds: 60, validitySeconds: 86_400 })
+  setStatus(list, 9, 1)
+  try {
+    const later = new Date(NOW.getTime() + 23 * 3600_000)
+    const p = await presentSdJwtVc(credential, { disclose: [['sanctions_screened']], keyBinding: { holder, nonce: 'n7', audience: base.expectedAudience, now: later } })
+    await assert.rejects(verifyPresentation(p, options('n7', { now: later, fetchStatusList: async () => old })), { code: 'status_unavailable' })
+    const current = async (uri: string) => createStatusListToken({ signer: issuer, uri, issuer: did, list, now: later, ttlSeconds: 60, validitySeconds: 86_400 })
+    await assert.rejects(verifyPresentation(p, options('n7', { now: later, fetchStatusList: current })), { code: 'credential_revoked' })
+  } finally {
+    setStatus(list, 9, 0)
+  }
+})
