@@ -70,3 +70,12 @@ test('offline: a status list token from before a revocation is refused (status_u
     setStatus(list, 9, 0)
   }
 })
+
+test('offline: keyCacheSeconds is honoured: with 0, a key the issuer took out of its DID document is refused at once', async () => {
+  const other = await generateKeyPair('ES256')
+  let keys = [issuerKey.publicJwk, other.publicJwk]
+  const resolver = createResolver({ fetch: async () => ({ status: 200, json: async () => createDidWebDocument(did, keys) }) })
+  await verifyPresentation(await present('n8'), options('n8', { resolver, keyCacheSeconds: 0 }))
+  keys = [other.publicJwk]
+  await assert.rejects(verifyPresentation(await present('n9'), options('n9', { resolver, keyCacheSeconds: 0 })), { code: 'key_unknown' })
+})
