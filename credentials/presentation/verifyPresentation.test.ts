@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { createDidWebDocument, createResolver } from '../dids/index.ts'
 import { createLocalSigner, generateKeyPair } from '../keys/index.ts'
 import { issueKycSdJwtVc } from '../kyc/index.ts'
-import { presentSdJwtVc, type ClaimPath } from '../sdjwt/index.ts'
+import { presentSdJwtVc, splitSdJwt, type ClaimPath } from '../sdjwt/index.ts'
 import { createStatusList, createStatusListToken, setStatus } from '../statusList/index.ts'
 import { ISSUER, NOW, SUBJECT, VCT } from '../testing/index.ts'
 import { verifyPresentation, type VerifyPresentationOptions } from './index.ts'
@@ -54,6 +54,14 @@ test('offline: over-disclosure, replay with another nonce, and revocation are re
   setStatus(list, 9, 1)
   await assert.rejects(verifyPresentation(await present('n5'), options('n5', { now: new Date(NOW.getTime() + 2000) })), { code: 'credential_revoked' })
   setStatus(list, 9, 0)
+})
+
+test('offline: key binding is always demanded: the issuer JWT alone, or a copy of what another verifier was shown, is refused', async () => {
+  // Any relying app that was shown a presentation holds its issuer JWT and disclosures; without the holder's key it
+  // cannot add a KB-JWT, and without one nothing verifies.
+  const seen = splitSdJwt(await present('n6')).sdJwt
+  await assert.rejects(verifyPresentation(seen, options('n6', { expectedClaims: [['age_equal_or_over', '18'], ['sanctions_screened']] })), { code: 'kb_jwt_missing' })
+  await assert.rejects(verifyPresentation(credential, options('n6')), { code: 'kb_jwt_missing' })
 })
 
 test('offline: a status list token from before a revocation is refused (status_unavailable), though its exp is hours away', async () => {
