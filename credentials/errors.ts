@@ -48,7 +48,7 @@ export type CredentialErrorCode =
   | 'credential_suspended' // status 2, SUSPENDED
   | 'status_invalid' // another status value, an index outside the list, or a malformed status reference
   | 'status_list_invalid' // the status list token is malformed, expired, unsigned by the issuer, or for another URI
-  | 'status_unavailable' // the status list could not be fetched
+  | 'status_unavailable' // the status list could not be fetched, or the token fetched is older than its `ttl` allows
   // KYC data
   | 'kyc_data_invalid'
 

@@ -77,3 +77,19 @@ test('typ is pinned: a JWT of another kind signed by the issuer (an access token
   }
   assert.equal(decodeJws(jwt).header.typ, 'JWT', 'what did-jwt-vc writes, and we accept')
 })
+
+test('an expired JWT-VC is refused also when the issuer\'s keys are pinned (did-jwt-vc, which checks exp, is not consulted then)', async () => {
+  const pinned = [{ issuer: did, vcts: [VCT], keys: [{ ...key.publicJwk, kid: key.kid }] }]
+  assert.equal((await verifyJwtVc(jwt, { resolver, trustedIssuers: pinned, now: NOW })).issuer, did)
+  await assert.rejects(verifyJwtVc(jwt, { resolver, trustedIssuers: pinned, now: new Date(NOW.getTime() + 366 * 86_400_000) }), { code: 'credential_expired' })
+})
+
+test('a status list token older than its ttl is status_unavailable: a revocation cannot be hidden behind the token from before it', async () => {
+  const list = createStatusList(16, 1)
+  const old = await createStatusListToken({ signer, uri: statusUri, list, now: NOW, ttlSeconds: 60, validitySeconds: 86_400 })
+  setStatus(list, 5, 1)
+  const later = new Date(NOW.getTime() + 3600_000)
+  await assert.rejects(verifyJwtVc(jwt, { resolver, trustedIssuers, now: later, fetchStatusList: async () => old }), { code: 'status_unavailable' })
+  const current = async (uri: string) => createStatusListToken({ signer, uri, list, now: later, ttlSeconds: 60, validitySeconds: 86_400 })
+  await assert.rejects(verifyJwtVc(jwt, { resolver, trustedIssuers, now: later, fetchStatusList: current }), { code: 'credential_revoked' })
+})

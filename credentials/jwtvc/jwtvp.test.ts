@@ -67,6 +67,14 @@ test('an old or future presentation is stale', async () => {
   assert.equal((await verifyJwtVp(await w.present(undefined, { iat: new Date(NOW.getTime() - 290_000) }), opts)).holder, w.holderDid)
 })
 
+test('a presentation past its own exp is stale, though its iat is recent', async () => {
+  const w = await holder()
+  const payload = { iss: w.holderDid, aud: VERIFIER, nonce: NONCE, iat: epoch(NOW) - 60, vp: { type: ['VerifiablePresentation'], verifiableCredential: [w.credential] } }
+  const sign = (exp: number) => signJwsWithHeader(w.signer, { alg: 'EdDSA', kid: w.kid, typ: 'JWT' }, { ...payload, exp })
+  assert.equal((await verifyJwtVp(await sign(epoch(NOW) + 60), opts)).holder, w.holderDid)
+  await assert.rejects(verifyJwtVp(await sign(epoch(NOW) - 30), opts), { code: 'vp_stale', field: 'vp.exp' })
+})
+
 test('holder binding: someone else\'s credential, shown by another wallet, is refused', async () => {
   const victim = await holder()
   const thief = await holder()

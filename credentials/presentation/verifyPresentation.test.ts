@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { createDidWebDocument, createResolver } from '../dids/index.ts'
 import { createLocalSigner, generateKeyPair } from '../keys/index.ts'
 import { issueKycSdJwtVc } from '../kyc/index.ts'
-import { presentSdJwtVc, type ClaimPath } from '../sdjwt/index.ts'
+import { presentSdJwtVc, splitSdJwt, type ClaimPath } from '../sdjwt/index.ts'
 import { createStatusList, createStatusListToken, setStatus } from '../statusList/index.ts'
 import { ISSUER, NOW, SUBJECT, VCT } from '../testing/index.ts'
 import { verifyPresentation, type VerifyPresentationOptions } from './index.ts'
@@ -54,4 +54,36 @@ test('offline: over-disclosure, replay with another nonce, and revocation are re
   setStatus(list, 9, 1)
   await assert.rejects(verifyPresentation(await present('n5'), options('n5', { now: new Date(NOW.getTime() + 2000) })), { code: 'credential_revoked' })
   setStatus(list, 9, 0)
+})
+
+test('offline: key binding is always demanded: the issuer JWT alone, or a copy of what another verifier was shown, is refused', async () => {
+  // Any relying app that was shown a presentation holds its issuer JWT and disclosures; without the holder's key it
+  // cannot add a KB-JWT, and without one nothing verifies.
+  const seen = splitSdJwt(await present('n6')).sdJwt
+  await assert.rejects(verifyPresentation(seen, options('n6', { expectedClaims: [['age_equal_or_over', '18'], ['sanctions_screened']] })), { code: 'kb_jwt_missing' })
+  await assert.rejects(verifyPresentation(credential, options('n6')), { code: 'kb_jwt_missing' })
+})
+
+test('offline: a status list token from before a revocation is refused (status_unavailable), though its exp is hours away', async () => {
+  // What Sigil serves (ttl 60 s, exp 24 h), handed back 23 h later by a stale cache or someone on the path.
+  const old = await createStatusListToken({ signer: issuer, uri: statusUri, issuer: did, list, now: NOW, ttlSeconds: 60, validitySeconds: 86_400 })
+  setStatus(list, 9, 1)
+  try {
+    const later = new Date(NOW.getTime() + 23 * 3600_000)
+    const p = await presentSdJwtVc(credential, { disclose: [['sanctions_screened']], keyBinding: { holder, nonce: 'n7', audience: base.expectedAudience, now: later } })
+    await assert.rejects(verifyPresentation(p, options('n7', { now: later, fetchStatusList: async () => old })), { code: 'status_unavailable' })
+    const current = async (uri: string) => createStatusListToken({ signer: issuer, uri, issuer: did, list, now: later, ttlSeconds: 60, validitySeconds: 86_400 })
+    await assert.rejects(verifyPresentation(p, options('n7', { now: later, fetchStatusList: current })), { code: 'credential_revoked' })
+  } finally {
+    setStatus(list, 9, 0)
+  }
+})
+
+test('offline: keyCacheSeconds is honoured: with 0, a key the issuer took out of its DID document is refused at once', async () => {
+  const other = await generateKeyPair('ES256')
+  let keys = [issuerKey.publicJwk, other.publicJwk]
+  const resolver = createResolver({ fetch: async () => ({ status: 200, json: async () => createDidWebDocument(did, keys) }) })
+  await verifyPresentation(await present('n8'), options('n8', { resolver, keyCacheSeconds: 0 }))
+  keys = [other.publicJwk]
+  await assert.rejects(verifyPresentation(await present('n9'), options('n9', { resolver, keyCacheSeconds: 0 })), { code: 'key_unknown' })
 })

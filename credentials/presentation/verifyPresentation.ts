@@ -18,7 +18,15 @@ export interface VerifyPresentationOptions extends SdJwtVcVerifierConfig {
 /** A verified presentation: issuer, vct, always-visible and disclosed claims, holder key, status. */
 export type VerifyPresentationResult = VerifySdJwtVcResult
 
-const CONFIG_KEYS = ['resolver', 'fetchStatusList', 'allowedAlgs', 'allowLegacyTyp', 'clockToleranceSeconds', 'kbMaxAgeSeconds'] as const
+// Every member of SdJwtVcVerifierConfig but trustedIssuers (the WeakMap key), as a record so that a member added
+// there and not here fails to compile: one left out is silently dropped (keyCacheSeconds was, so a key the issuer
+// took out of its DID document stayed accepted for the default 5 minutes).
+type ConfigKey = Exclude<keyof SdJwtVcVerifierConfig, 'trustedIssuers'>
+const CONFIG_MEMBERS: Record<ConfigKey, true> = {
+  resolver: true, fetchStatusList: true, allowedAlgs: true, allowLegacyTyp: true, clockToleranceSeconds: true, kbMaxAgeSeconds: true,
+  keyCacheSeconds: true,
+}
+const CONFIG_KEYS = Object.keys(CONFIG_MEMBERS) as ConfigKey[]
 const verifiers = new WeakMap<object, { config: SdJwtVcVerifierConfig; verifier: SdJwtVcVerifier }[]>()
 
 // Calls that share the same trustedIssuers array and configuration share one verifier, so keys are imported

@@ -26,8 +26,9 @@ export function statusReferenceOf(payload: Record<string, unknown>): StatusRefer
 }
 
 /**
- * Verified status lists kept until their `ttl` (from when fetched) or `exp` runs out, whichever is first; a token
- * with neither is kept `defaultMaxAgeSeconds`. Concurrent checks of one list share one fetch. At most `maxEntries`
+ * Verified status lists kept until their `ttl` (from when fetched), `exp` or freshness (`freshUntil`: a token fetched
+ * when already old is not kept past the age verifyStatusListToken accepts) runs out, whichever is first; a token
+ * with no `ttl` is kept at most `defaultMaxAgeSeconds`. Concurrent checks of one list share one fetch. At most `maxEntries`
  * lists are kept: a new one first drops the expired, then the oldest.
  */
 export class StatusListCache {
@@ -61,7 +62,7 @@ export class StatusListCache {
     const entry: { until: number; list: Promise<StatusList> } = { until: Number.POSITIVE_INFINITY, list: undefined as never }
     entry.list = fetchAndVerify().then((r) => {
       const ttlUntil = at + (r.ttl !== undefined ? r.ttl * 1000 : this.#defaultMaxAgeMs)
-      entry.until = Math.min(ttlUntil, r.exp !== undefined ? r.exp * 1000 : Number.POSITIVE_INFINITY)
+      entry.until = Math.min(ttlUntil, r.exp !== undefined ? r.exp * 1000 : Number.POSITIVE_INFINITY, r.freshUntil * 1000)
       return r.list
     }, (e: unknown) => {
       if (this.#entries.get(key) === entry) this.#entries.delete(key)
@@ -84,7 +85,9 @@ export interface CheckStatusOptions extends Omit<VerifyStatusListTokenOptions, '
 /**
  * Looks up a credential's status (§8.3): fetches and verifies the list token, then reads the index. Returns
  * VALID (0); throws `credential_revoked` (1), `credential_suspended` (2), `status_invalid` for any other value,
- * `status_unavailable` when the fetch fails, `status_list_invalid` when the token does not verify.
+ * `status_unavailable` when the fetch fails or the token is older than its `ttl` (`maxStatusAgeSeconds`),
+ * `status_list_invalid` when the token does not verify. Trust caveat: the fetcher must hand back a current token,
+ * not one kept by an HTTP cache that revalidates with the list's ETag (its `iat` is the first fetch's).
  */
 export async function checkStatus(reference: StatusReference, options: CheckStatusOptions): Promise<number> {
   const load = async () => {

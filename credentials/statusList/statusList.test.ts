@@ -42,16 +42,20 @@ test('draft example token verifies with its key; the referenced token (idx 0) is
     assert.equal(kid, '12')
     return key
   }
-  const r = await verifyStatusListToken(v.status_list_jwt, { expectedUri: 'https://example.com/statuslists/1', resolveKey, now: NOW })
+  // The example was signed in 2023 with a ttl of 12 h: it is checked an hour after its iat (1686920170).
+  const now = new Date(1_686_923_770_000)
+  const r = await verifyStatusListToken(v.status_list_jwt, { expectedUri: 'https://example.com/statuslists/1', resolveKey, now })
   assert.equal(r.ttl, 43200)
   assert.equal(r.issuer, 'https://example.com')
   const reference = statusReferenceOf((await decodeSdJwt(v.referenced_token_sd_jwt)).claims)!
   assert.deepEqual(reference, { idx: 0, uri: 'https://example.com/statuslists/1' })
   const fetchStatusList = async () => v.status_list_jwt
-  await assert.rejects(checkStatus(reference, { fetchStatusList, resolveKey, now: NOW }), { code: 'credential_revoked' })
-  assert.equal(await checkStatus({ ...reference, idx: 1 }, { fetchStatusList, resolveKey, now: NOW }), 0)
-  await assert.rejects(checkStatus({ ...reference, idx: 16 }, { fetchStatusList, resolveKey, now: NOW }), { code: 'status_invalid' })
-  await assert.rejects(verifyStatusListToken(v.status_list_jwt, { expectedUri: 'https://example.com/statuslists/2', resolveKey, now: NOW }), { code: 'status_list_invalid' })
+  await assert.rejects(checkStatus(reference, { fetchStatusList, resolveKey, now }), { code: 'credential_revoked' })
+  assert.equal(await checkStatus({ ...reference, idx: 1 }, { fetchStatusList, resolveKey, now }), 0)
+  await assert.rejects(checkStatus({ ...reference, idx: 16 }, { fetchStatusList, resolveKey, now }), { code: 'status_invalid' })
+  await assert.rejects(verifyStatusListToken(v.status_list_jwt, { expectedUri: 'https://example.com/statuslists/2', resolveKey, now }), { code: 'status_list_invalid' })
+  // Years later it is still before its exp, but far older than its ttl.
+  await assert.rejects(verifyStatusListToken(v.status_list_jwt, { expectedUri: 'https://example.com/statuslists/1', resolveKey, now: NOW }), { code: 'status_unavailable' })
   await assert.rejects(verifyStatusListToken(v.status_list_jwt, { expectedUri: 'https://example.com/statuslists/1', resolveKey, now: new Date(2_291_720_180_000) }), { code: 'status_list_invalid' })
 })
 

@@ -47,7 +47,15 @@ export interface VerifyStatusListTokenOptions {
   allowedAlgs?: readonly SigningAlg[]
   /** Largest inflated list accepted, in bytes. */
   maxListBytes?: number
+  /**
+   * How old (now − `iat`, beyond the clock tolerance) a token may be, seconds. Default: its own `ttl`, or 300
+   * when it has none. A value here sets the limit for tokens without `ttl` and can only shorten a token's own `ttl`.
+   */
+  maxStatusAgeSeconds?: number
 }
+
+/** How old a status list token without `ttl` may be by default, seconds (StatusListCache's default too). */
+const DEFAULT_MAX_STATUS_AGE_SECONDS = 300
 
 /** A verified status list token. */
 export interface VerifyStatusListTokenResult {
@@ -56,10 +64,19 @@ export interface VerifyStatusListTokenResult {
   exp: number | undefined
   ttl: number | undefined
   issuer: string | undefined
+  /** When (epoch seconds) the token becomes too old to trust: `iat` + the accepted age + the clock tolerance. */
+  freshUntil: number
 }
 
-/** Verifies a status list token (§8.3): `typ`, allowed `alg`, signature, `sub`, `iat`/`exp`; then inflates the list. */
+/**
+ * Verifies a status list token (§8.3): `typ`, allowed `alg`, signature, `sub`, `iat`/`exp`; then inflates the list.
+ * A token older than its `ttl` (or `maxStatusAgeSeconds`) is `status_unavailable`, however far off its `exp`: it is
+ * signed and for the right list, but it may predate a revocation (a stale cache, a proxy, someone on the path
+ * replaying it), and §8.3 leaves freshness to the verifier's policy on `iat`. Sigil signs its lists for 24 h with a
+ * `ttl` of 60 s, so `exp` alone would let a revocation be hidden for a day.
+ */
 export async function verifyStatusListToken(token: string, options: VerifyStatusListTokenOptions): Promise<VerifyStatusListTokenResult> {
+  let verified: VerifyStatusListTokenResult
   try {
     const jws = decodeJws(token, 'status_list_invalid')
     if (jws.header.typ !== STATUS_LIST_TYP) fail('status_list_invalid', 'typ is not statuslist+jwt')
@@ -73,15 +90,24 @@ export async function verifyStatusListToken(token: string, options: VerifyStatus
     checkTimeClaims(p, { now: options.now, clockToleranceSeconds: options.clockToleranceSeconds ?? 10 })
     if (p.ttl !== undefined && (typeof p.ttl !== 'number' || !(p.ttl > 0))) fail('status_list_invalid', 'ttl must be positive')
     if (typeof p.status_list !== 'object' || p.status_list === null) fail('status_list_invalid', 'status_list missing')
-    return {
+    const ttl = p.ttl as number | undefined
+    const maxAge = options.maxStatusAgeSeconds === undefined
+      ? ttl ?? DEFAULT_MAX_STATUS_AGE_SECONDS
+      : Math.min(options.maxStatusAgeSeconds, ttl ?? Number.POSITIVE_INFINITY)
+    verified = {
       list: await decodeStatusList(p.status_list as { bits: unknown; lst: unknown }, options.maxListBytes),
       iat: p.iat,
       exp: p.exp as number | undefined,
-      ttl: p.ttl as number | undefined,
+      ttl,
       issuer: typeof p.iss === 'string' ? p.iss : undefined,
+      freshUntil: p.iat + maxAge + (options.clockToleranceSeconds ?? 10),
     }
   } catch (cause) {
     if (cause instanceof CredentialError && cause.code === 'status_list_invalid') throw cause
     fail('status_list_invalid', cause instanceof CredentialError ? cause.code : 'unverifiable', { cause })
   }
+  if (epochSeconds(options.now) > verified.freshUntil) {
+    fail('status_unavailable', `the status list token is ${epochSeconds(options.now) - verified.iat} s old, older than its ttl allows`)
+  }
+  return verified
 }

@@ -235,6 +235,16 @@ describe('recovery by credential', () => {
     assert.match(String((await lastAudit()).data.reason), /^(kb_jwt_invalid|sd_hash_mismatch)$/)
   })
 
+  test('refused: the issuer JWT alone, without a KB-JWT (what any relying app shown a presentation of it holds)', async () => {
+    const alice = await person()
+    const held = await collect(alice.client)
+    // A relying app was shown a presentation of this credential: the issuer JWT is in it; the holder's key is not.
+    const seen = await present(held, { nonce: 'an-app-nonce-0123456789', audience: 'some-relying-app' })
+    const o = await options()
+    assertRefused(await verify({ handle: alice.handle, nonce: o.nonce, presentation: `${seen.split('~')[0]}~` }))
+    assert.equal((await lastAudit()).data.reason, 'kb_jwt_missing')
+  })
+
   test('refused: replay; a nonce opens one session, even when two requests race', async () => {
     const alice = await person()
     const held = await collect(alice.client)
