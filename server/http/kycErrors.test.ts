@@ -156,6 +156,20 @@ test('status lists: fixed size, signed, cacheable with an ETag; an unknown list 
   assert.equal(statusListSize(await decodeStatusList(payload.status_list)), 1 << 17)
   const cached = await fetch(`${w.app.url}/status-lists/1`, { headers: { 'if-none-match': etag } })
   assert.equal(cached.status, 304)
+  // Never served older than half its ttl, and cacheable only for what is left of the ttl: verifiers refuse a token
+  // older than its ttl (a stale copy could hide a revocation).
+  const get = async () => { const x = await fetch(`${w.app.url}/status-lists/1`); return { etag: x.headers.get('etag'), cc: x.headers.get('cache-control'), iat: decodeJwt(await x.text()).iat! } }
+  w.app.clock.advance(31_000)
+  const fresh = await get()
+  assert.notEqual(fresh.etag, etag)
+  assert.equal(fresh.cc, 'public, max-age=60')
+  assert.equal(fresh.iat, Math.floor(w.app.clock.now() / 1000))
+  w.app.clock.advance(20_000)
+  assert.deepEqual(await get(), { ...fresh, cc: 'public, max-age=40' }, 'the same token, 20 s older')
+  w.app.clock.advance(11_000)
+  const next = await get()
+  assert.notEqual(next.etag, fresh.etag, 'signed again past half the ttl')
+  assert.equal(next.cc, 'public, max-age=60')
   assert.equal((await fetch(`${w.app.url}/status-lists/7`)).status, 404)
   assert.equal((await fetch(`${w.app.url}/status-lists/abc`)).status, 400)
 })
@@ -174,7 +188,7 @@ test('credential: a birthday between submission and issuance; age flags come fro
     const ref = await submitSubject(world, { ...KYC_DATA, birthdate: bd.toISOString().slice(0, 10), age_equal_or_over: { 18: false, 21: false } })
     world.app.clock.advance(5 * 86400_000)
     world.officer = new TestClient(world.app.url) // the first officer's session has lapsed
-    const officer = await signUp(world.officer, createSoftAuthenticator(), 'officer2')
+    const officer = await signUp(world.officer, createSoftAuthenticator({ attestation: 'packed-self' }), 'officer2')
     await world.app.deps.store.users.setRoles(officer.user.id, ['compliance'])
     const o = await createOffer(world, ref)
     const at = (await (await tokenRequest(world, { grant_type: GRANT, 'pre-authorized_code': codeOf(o) })).json()).access_token

@@ -45,12 +45,12 @@ const signedLists = new WeakMap<AppDeps, Map<string, SignedList>>()
 /**
  * The signed status list token (draft-ietf-oauth-status-list §5) of one list, and an ETag over the token itself.
  * The token is kept while the list's content (its entries, the signing key, issuer and URI) stays the same, and
- * signed again when the content changes or half its validity has passed: a cache that revalidates with
- * If-None-Match gets 304 only while its copy is that same token, and a fresh one at least 12 hours before its
- * `exp`, after which relying parties refuse it. Each instance keeps its own; another instance's
- * ETag only costs a full answer.
+ * signed again when the content changes or half its `ttl` has passed: verifiers refuse a token older than its
+ * `ttl` (a stale copy could hide a revocation), so one is never served older than half of it, and `maxAgeSeconds`
+ * (for Cache-Control) is what is left of the `ttl`. A cache that revalidates with If-None-Match gets 304 only while
+ * its copy is that same token. Each instance keeps its own; another instance's ETag only costs a full answer.
  */
-export async function statusListToken(deps: AppDeps, listId: string): Promise<{ token: string; etag: string }> {
+export async function statusListToken(deps: AppDeps, listId: string): Promise<{ token: string; etag: string; maxAgeSeconds: number }> {
   const entries = await deps.store.kyc.statusEntries(listId)
   if (listId !== '1' && entries.length === 0 && await deps.store.kyc.statusListUsage(listId) === 0) {
     throw new ProblemError('status_list_not_found', 404, { field: 'id' })
@@ -63,8 +63,9 @@ export async function statusListToken(deps: AppDeps, listId: string): Promise<{ 
   let signed = signedLists.get(deps)
   if (!signed) signedLists.set(deps, signed = new Map())
   const kept = signed.get(listId)
-  if (kept && kept.content === content && now >= kept.signedAt && now - kept.signedAt < STATUS_LIST_VALIDITY_SECONDS * 1000 / 2) {
-    return { token: kept.token, etag: kept.etag }
+  const maxAge = (signedAt: number): number => Math.max(0, STATUS_LIST_TTL_SECONDS - Math.ceil((now - signedAt) / 1000))
+  if (kept && kept.content === content && now >= kept.signedAt && now - kept.signedAt < STATUS_LIST_TTL_SECONDS * 1000 / 2) {
+    return { token: kept.token, etag: kept.etag, maxAgeSeconds: maxAge(kept.signedAt) }
   }
   const list = createStatusList(STATUS_LIST_SIZE, STATUS_LIST_BITS)
   for (const e of entries) setStatus(list, e.index, VALUES[e.status])
@@ -74,5 +75,5 @@ export async function statusListToken(deps: AppDeps, listId: string): Promise<{ 
   })
   const fresh = { content, token, etag: `"${sha256(token)}"`, signedAt: now }
   signed.set(listId, fresh)
-  return { token: fresh.token, etag: fresh.etag }
+  return { token: fresh.token, etag: fresh.etag, maxAgeSeconds: maxAge(now) }
 }

@@ -3,7 +3,7 @@ import { kycTypeMetadata, STATUS_LIST_TYP } from '../../../credentials/index.ts'
 import type { AppDeps } from '../../deps.ts'
 import {
   authorizationServerMetadata, collectingAccount, credentialIssuerMetadata, didDocument, exchangePreAuthorizedCode, issueCredential, issueNonce,
-  jwtVcIssuerMetadata, OAuthError, sendOAuthError, statusListToken, STATUS_LIST_TTL_SECONDS, zStatusListParams,
+  jwtVcIssuerMetadata, OAuthError, sendOAuthError, statusListToken, zStatusListParams,
 } from '../../kyc/index.ts'
 import { parseWith } from '../problem.ts'
 import { credentialScope, withIdempotency } from '../middleware/idempotency.ts'
@@ -64,8 +64,9 @@ export function oid4vciRoutes(router: Router, deps: AppDeps): void {
   }))
   router.get('/status-lists/:id', plain('/status-lists/:id', async (req, res) => {
     const { id } = parseWith(zStatusListParams, req.params, 'params')
-    const { token, etag } = await statusListToken(deps, id)
-    res.setHeader('Cache-Control', `public, max-age=${STATUS_LIST_TTL_SECONDS}`)
+    const { token, etag, maxAgeSeconds } = await statusListToken(deps, id)
+    // What is left of the token's ttl: a cache never holds it past the age verifiers accept.
+    res.setHeader('Cache-Control', `public, max-age=${maxAgeSeconds}`)
     res.setHeader('ETag', etag)
     if (req.headers['if-none-match'] === etag) return void res.status(304).end()
     res.type(`application/${STATUS_LIST_TYP}`).send(token)
