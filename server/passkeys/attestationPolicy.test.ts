@@ -81,7 +81,7 @@ describe('attestation policy', () => {
         const r = await client.post(path, body)
         assert.equal(r.status, 403, `${path}: ${JSON.stringify(r.body)}`)
         assert.equal(r.body.code, 'attestation_policy_violation', path)
-        assert.match(r.body.detail, /re-verify/)
+        assert.match(r.body.detail, /sign in with it \(or re-verify with it\), or add one/)
       }
       assert.equal((await client.get('/v1/me')).status, 200, 'the account itself stays usable (to add a key)')
       // Re-verifying with the synced passkey is refused too.

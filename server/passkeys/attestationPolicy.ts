@@ -142,7 +142,7 @@ export async function assertSessionMeetsRolePolicy(deps: Pick<AppDeps, 'attestat
   }
   if (!accepted) {
     throw new ProblemError('attestation_policy_violation', 403, {
-      detail: 'Your role needs this session to be verified with a passkey of a kind it accepts (a security key): sign in with one, or re-verify with it (POST /v1/me/reauth/options).',
+      detail: 'Your role needs this session to be verified with a passkey of a kind it accepts, such as a security key: sign in with it (or re-verify with it), or add one on your account page.',
     })
   }
 }
