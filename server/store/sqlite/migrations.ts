@@ -206,6 +206,22 @@ export const migrations: readonly Migration[] = [
     // When a claim was made: a pending claim whose process died can be taken over after a lease (0: before this).
     sql: 'ALTER TABLE idempotency ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;',
   },
+  {
+    version: 6,
+    // Webhook order per entity (webhooks.ts claimDue): deliveries are claimed in enqueue order (seq; rowid is no
+    // order, VACUUM may renumber it), at most one per subscription and subject leased at a time (lease_until, NULL
+    // when not leased), and each subscription's due deliveries are found without reading another's.
+    sql: `
+      ALTER TABLE webhook_deliveries ADD COLUMN seq INTEGER;
+      ALTER TABLE webhook_deliveries ADD COLUMN subject TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN lease_until INTEGER;
+      UPDATE webhook_deliveries SET seq = rowid, subject = json_extract(event, '$.subject');
+      CREATE UNIQUE INDEX webhook_deliveries_seq ON webhook_deliveries(seq);
+      DROP INDEX webhook_deliveries_due;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries(subscription_id, state, next_attempt_at, seq, subject);
+      CREATE INDEX webhook_deliveries_leased ON webhook_deliveries(lease_until) WHERE lease_until IS NOT NULL;
+    `,
+  },
 ]
 
 /**
