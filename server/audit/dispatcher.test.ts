@@ -92,3 +92,28 @@ for (const [name, open] of stores) {
     })
   })
 }
+
+// A round claimed 16 deliveries and waited for all of them: one receiver that never answers held every other
+// subscription for a timeout per round (a healthy receiver's 64 events: 7.2 s instead of 0.2 s).
+test('a receiver that never answers delays only itself', async () => {
+  const store = openSqliteStore({ path: ':memory:' })
+  const hanging = await receiver(undefined)
+  const healthy = await receiver(0)
+  const timeoutMs = 1500
+  const d = startDispatcher({ store, config: config(timeoutMs), log: pino({ level: 'silent' }), now: Date.now })
+  try {
+    await subscribe(store, 'wh_hanging', hanging.url, 1)
+    await subscribe(store, 'wh_healthy', healthy.url, 2)
+    await store.outbox.publish(Array.from({ length: 48 }, (_, n) => domainEvent('login', `usr_${n}`, Date.now(), { n })))
+    const t0 = Date.now()
+    d.kick()
+    await until(() => healthy.hits.length === 48, 10_000)
+    assert.equal(healthy.hits.length, 48)
+    assert.ok(Date.now() - t0 < timeoutMs, `the healthy receiver waited ${Date.now() - t0} ms, for the hanging one's timeout`)
+  } finally {
+    await d.stop()
+    hanging.close()
+    healthy.close()
+    await store.close()
+  }
+})
