@@ -18,8 +18,6 @@ export interface DispatcherDeps {
 }
 
 export interface Dispatcher {
-  /** One round: hand outbox events to subscriptions, then deliver what is due. Returns the work done. */
-  tick(): Promise<{ events: number; attempts: number }>
   /** Ask for a round soon (after a request wrote events), instead of at the next poll. */
   kick(): void
   stop(): Promise<void>
@@ -28,8 +26,13 @@ export interface Dispatcher {
 /** Longest wait between attempts. */
 const MAX_BACKOFF_MS = 6 * 3600_000
 const BATCH = 100
-/** Parallel deliveries per instance, and deliveries claimed per round. */
+/** Attempts in flight per instance: a delivery is claimed when one of these slots is free, not before. */
 const CONCURRENCY = 16
+/**
+ * Attempts in flight per subscription, over all instances (the claim counts the store's leases): a receiver that
+ * never answers holds this many slots for a timeout each, and the others go on using the rest.
+ */
+const PER_SUBSCRIPTION = 4
 /** Kicks within this long of each other share one round, so a busy server does not poll the store per request. */
 const KICK_DELAY_MS = 25
 
@@ -89,7 +92,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   async function attempt(d: WebhookDelivery, subs: Map<string, Promise<WebhookSubscription | undefined>>): Promise<void> {
     const leaseUntil = d.nextAttemptAt
-    // The promise is kept, so the pool's workers read each subscription once per round, not once each.
+    // The promise is kept, so the deliveries of one claim read each subscription once, not once each.
     if (!subs.has(d.subscriptionId)) subs.set(d.subscriptionId, store.webhooks.getSubscription(d.subscriptionId))
     const sub = await subs.get(d.subscriptionId)
     const started = deps.now()
@@ -138,22 +141,55 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     else if (result === 'retry') log.info({ delivery: d.id, subscription: sub.id, attempts, error }, 'webhook delivery failed; will retry')
   }
 
-  async function tick(): Promise<{ events: number; attempts: number }> {
-    let events = 0
+  // The pool: attempts in flight, and the claim that fills free slots (one at a time, so two never both count the
+  // same free slots). Each attempt that ends frees its slot at once, for the next due delivery, so a receiver that
+  // never answers holds only its own slots and not a round of everyone's (seen: a healthy receiver's 64 events
+  // took 7 s behind one that timed out, against 0.2 s alone). Only as many are claimed as are started: a lease (two
+  // timeouts and 5 s) covers one attempt, not a queue behind others. Claiming 100 for 16 workers let the last
+  // leases lapse on slow receivers, and another instance sent them again (seen: 20 of 100 twice).
+  const inFlight = new Set<Promise<void>>()
+  let claiming: Promise<void> | undefined
+  let claimAgain = false
+
+  function fillSlots(): Promise<void> {
+    if (claiming) {
+      claimAgain = true
+      return claiming
+    }
+    claiming = (async () => {
+      do {
+        claimAgain = false
+        const free = CONCURRENCY - inFlight.size
+        if (free <= 0 || stopped) return
+        // In event order, and never a second delivery of an entity while one is in flight (the store sees to both).
+        const due = await store.webhooks.claimDue(deps.now(), leaseMs, free, { perSubscription: PER_SUBSCRIPTION })
+        const subs = new Map<string, Promise<WebhookSubscription | undefined>>()
+        for (const d of due) {
+          const p: Promise<void> = attempt(d, subs).catch((err: unknown) => {
+            log.error({ err, delivery: d.id }, 'webhook attempt could not be recorded')
+          }).finally(() => {
+            inFlight.delete(p)
+            // The slot is free, and the entity's next event may be due now.
+            void fillSlots()
+          })
+          inFlight.add(p)
+        }
+      } while (claimAgain)
+    })().catch((err: unknown) => {
+      log.warn({ err }, 'webhook claim failed; will retry')
+    }).finally(() => {
+      claiming = undefined
+    })
+    return claiming
+  }
+
+  /** A round: hand outbox events to subscriptions, then fill the free slots with due deliveries. */
+  async function round(): Promise<void> {
     for (;;) {
       const n = await store.outbox.drain(fanOut, BATCH)
-      events += n
       if (n < BATCH) break
     }
-    // As many as are attempted at once, each as soon as it is claimed: a lease (two timeouts and 5 s) covers one
-    // attempt, not a queue behind others. Claiming 100 for 16 workers let the last leases lapse on slow receivers,
-    // and another instance sent them again (seen: 20 of 100 twice).
-    const due = await store.webhooks.claimDue(deps.now(), leaseMs, CONCURRENCY)
-    const subs = new Map<string, Promise<WebhookSubscription | undefined>>()
-    await Promise.all(due.map((d) => attempt(d, subs).catch((err: unknown) => {
-      log.error({ err, delivery: d.id }, 'webhook attempt could not be recorded')
-    })))
-    return { events, attempts: due.length }
+    await fillSlots()
   }
 
   function schedule(ms: number): void {
@@ -167,9 +203,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   function run(): void {
     kickPending = false
     if (running) { again = true; return }
-    running = tick().then((r) => {
-      again ||= r.attempts === CONCURRENCY
-    }).catch((err: unknown) => {
+    running = round().catch((err: unknown) => {
       log.warn({ err }, 'outbox round failed; will retry')
     }).finally(() => {
       running = undefined
@@ -181,7 +215,6 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
 
   schedule(0)
   return {
-    tick,
     kick() {
       if (stopped) return
       if (running) { again = true; return }
@@ -195,6 +228,8 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
       stopped = true
       clearTimeout(timer)
       await running
+      await claiming
+      await Promise.all(inFlight)
       await agent.close()
     },
   }

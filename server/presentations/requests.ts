@@ -139,9 +139,10 @@ export async function receivePresentation(deps: AppDeps, id: string, answer: Wal
     if (!(err instanceof ProblemError)) throw err
     outcome = { status: 'failed', reason: (err.extra?.reason as string | undefined) ?? err.code }
   }
-  await deps.store.challenges.put({ challenge: `result:${id}`, kind: 'presentation-result', data: { appId: data.appId, ...outcome }, expiresAt: deps.now() + RESULT_TTL_MS })
+  // The result and its event are one write (transactional outbox): a result the app can read always has its event.
   const event = outcome.status === 'verified' ? 'presentation.verified' : 'presentation.failed'
-  await deps.store.outbox.publish([domainEvent(event, id, deps.now(), { app: data.appId, ...(outcome.reason ? { reason: outcome.reason } : {}) })])
+  await deps.store.challenges.put({ challenge: `result:${id}`, kind: 'presentation-result', data: { appId: data.appId, ...outcome }, expiresAt: deps.now() + RESULT_TTL_MS },
+    [domainEvent(event, id, deps.now(), { app: data.appId, ...(outcome.reason ? { reason: outcome.reason } : {}) })])
   if (outcome.status !== 'verified') {
     await deps.store.audit.append({ type: 'presentation.failed', actor: data.appId, subject: id, data: { reason: outcome.reason } }, deps.now())
     // Travel Rule: the approval keeps why its beneficiary's answer failed (a reason code only).

@@ -60,7 +60,8 @@ export interface CountedLimit {
 }
 
 export interface ChallengeStore {
-  put(ceremony: CeremonyRecord): Promise<void>
+  /** Throws StoreConflictError('id') if the challenge exists; `events` are written with it (transactional outbox). */
+  put(ceremony: CeremonyRecord, events?: OutboxEvent[]): Promise<void>
   /**
    * Counts one hit on `limit.key` (as RateLimitStore.hit) and stores the ceremony only if the count is within
    * `limit.max`: one call where a limit and a put would be two round trips. A refused put stores nothing.
@@ -323,6 +324,11 @@ export interface DeliveryFilter {
   limit: number
 }
 
+export interface ClaimDueOptions {
+  /** A subscription with this many deliveries leased (by any instance) gets no more until one is settled. */
+  perSubscription?: number
+}
+
 export interface WebhookStore {
   createSubscription(sub: WebhookSubscription): Promise<void>
   getSubscription(id: string): Promise<WebhookSubscription | undefined>
@@ -335,9 +341,13 @@ export interface WebhookStore {
   /**
    * Takes up to `limit` pending deliveries due at `now` and leases each until `now + leaseMs` (its nextAttemptAt
    * moves there), atomically: no other instance gets them while the lease runs; after it they are due again.
+   * Deliveries go by due time, then in the order they were enqueued (event order). Per entity order: a delivery
+   * is not taken while another of the same subscription and event subject is leased, nor behind an earlier due
+   * one of that subject, so one entity has at most one delivery in flight. A delivery waiting for its retry does
+   * not hold the entity's later ones back.
    */
-  claimDue(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]>
-  /** Records an attempt, only if the lease `leaseUntil` is still the delivery's (no one took it over). */
+  claimDue(now: number, leaseMs: number, limit: number, options?: ClaimDueOptions): Promise<WebhookDelivery[]>
+  /** Records an attempt, only if the lease `leaseUntil` is still the delivery's (no one took it over); ends the lease. */
   settle(id: string, leaseUntil: number, outcome: DeliveryOutcome): Promise<boolean>
   getDelivery(id: string): Promise<WebhookDelivery | undefined>
   /** Newest first. */

@@ -47,6 +47,17 @@ export function challengesContract(name: string, target: ContractTarget) {
       assert.deepEqual(await store.challenges.consume(c.challenge), c)
     }))
 
+    test('a put with events writes the ceremony and its events together; a refused put writes neither', () => withStores(target, async (store) => {
+      const c = makeCeremony({ kind: 'presentation-result', data: { status: 'verified' } })
+      const event = { id: uid('evt'), type: 'presentation.verified', at: 1, subject: c.challenge, data: { app: 'app-1' } }
+      await store.challenges.put(c, [event])
+      await assert.rejects(store.challenges.put(c, [{ ...event, id: uid('evt') }]), conflictOn('id'))
+      const drained: unknown[] = []
+      while (await store.outbox.drain(async (events) => { drained.push(...events) }, 100) > 0);
+      assert.deepEqual(drained, [event])
+      assert.deepEqual(await store.challenges.consume(c.challenge), c)
+    }))
+
     test('putCounted stores while the count is within the limit, then counts and stores nothing; a new window opens', () =>
       withStores(target, async (store) => {
         const key = uid('ip')

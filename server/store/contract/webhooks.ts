@@ -11,7 +11,7 @@ function makeSub(over: Partial<WebhookSubscription> = {}): WebhookSubscription {
 
 function makeDelivery(subscriptionId: string, over: Partial<WebhookDelivery> = {}): WebhookDelivery {
   const t = Date.now()
-  return { id: uid('dlv'), subscriptionId, event: { id: uid('evt'), type: 'login', at: t, subject: 'u', data: {} },
+  return { id: uid('dlv'), subscriptionId, event: { id: uid('evt'), type: 'login', at: t, subject: uid('usr'), data: {} },
     state: 'pending', attempts: 0, nextAttemptAt: t, lastAttemptAt: null, lastStatus: null, lastError: null,
     createdAt: t, ...over }
 }
@@ -88,6 +88,49 @@ export function webhooksContract(name: string, target: ContractTarget) {
       const got = (await race(all, RACERS, (s) => s.webhooks.claimDue(now, 60_000, 3))).flat().map((d) => d.id)
       assert.equal(got.length, 30)
       assert.equal(new Set(got).size, 30)
+    }))
+
+    test('claims go in enqueue order, one delivery per subscription and subject at a time', () => withStores(target, async (store) => {
+      const sub = await withSub(store)
+      const now = Date.now()
+      const event = (subject: string) => ({ id: uid('evt'), type: 'login', at: now, subject, data: {} })
+      // One drain's deliveries share a due time; the claim must not break that tie by delivery id (random).
+      const a = Array.from({ length: 6 }, () => makeDelivery(sub.id, { nextAttemptAt: now, event: event('usr_a') }))
+      const others = Array.from({ length: 12 }, (_, i) => makeDelivery(sub.id, { nextAttemptAt: now, event: event(`usr_${i}`) }))
+      await store.webhooks.enqueue([a[0]!, ...others.slice(0, 6), a[1]!, ...others.slice(6), ...a.slice(2)])
+      const first = await store.webhooks.claimDue(now, 30_000, 50)
+      assert.deepEqual(first.map((d) => d.id), [a[0]!, ...others].map((d) => d.id), 'enqueue order; usr_a only once')
+      assert.deepEqual(await store.webhooks.claimDue(now, 30_000, 50), [], 'usr_a has a delivery in flight')
+      const ok = { state: 'delivered' as const, attempts: 1, nextAttemptAt: now, lastAttemptAt: now, lastStatus: 204, lastError: null }
+      assert.equal(await store.webhooks.settle(a[0]!.id, now + 30_000, ok), true)
+      assert.deepEqual((await store.webhooks.claimDue(now, 30_000, 50)).map((d) => d.id), [a[1]!.id], 'the next one, once the first has ended')
+      // A failed attempt waits for its retry; the entity's later events go meanwhile (README: a retry comes after them).
+      assert.equal(await store.webhooks.settle(a[1]!.id, now + 30_000, { state: 'pending', attempts: 1, nextAttemptAt: now + 5000,
+        lastAttemptAt: now, lastStatus: 500, lastError: 'HTTP 500' }), true)
+      assert.deepEqual((await store.webhooks.claimDue(now, 1000, 50)).map((d) => d.id), [a[2]!.id])
+      // A lapsed lease (its holder died) frees the entity. The lapsed delivery is due again from the lease's end, so
+      // like any retry it comes after the entity's later events that were due before.
+      const ofA = (ds: WebhookDelivery[]) => ds.map((d) => d.id).filter((id) => a.some((x) => x.id === id))
+      assert.deepEqual(ofA(await store.webhooks.claimDue(now + 999, 1000, 50)), [], 'leased until now + 1000')
+      assert.deepEqual(ofA(await store.webhooks.claimDue(now + 1000, 1000, 50)), [a[3]!.id])
+    }))
+
+    test('a subscription with perSubscription deliveries leased gets no more until one is settled', () => withStores(target, async (store) => {
+      const slow = await withSub(store, { createdAt: 1 })
+      const fast = await withSub(store, { createdAt: 2 })
+      const now = Date.now()
+      const s = Array.from({ length: 5 }, () => makeDelivery(slow.id, { nextAttemptAt: now }))
+      const f = Array.from({ length: 5 }, () => makeDelivery(fast.id, { nextAttemptAt: now }))
+      await store.webhooks.enqueue([...s, ...f])
+      const got = await store.webhooks.claimDue(now, 30_000, 6, { perSubscription: 3 })
+      assert.deepEqual(got.map((d) => d.id), [...s.slice(0, 3), ...f.slice(0, 3)].map((d) => d.id))
+      assert.deepEqual((await store.webhooks.claimDue(now, 30_000, 10, { perSubscription: 3 })).map((d) => d.id), [],
+        'both at their cap')
+      assert.equal(await store.webhooks.settle(s[0]!.id, now + 30_000, { state: 'delivered', attempts: 1, nextAttemptAt: now,
+        lastAttemptAt: now, lastStatus: 204, lastError: null }), true)
+      assert.deepEqual((await store.webhooks.claimDue(now, 30_000, 10, { perSubscription: 3 })).map((d) => d.id), [s[3]!.id])
+      assert.deepEqual((await store.webhooks.claimDue(now, 30_000, 10)).map((d) => d.id), [s[4]!, ...f.slice(3)].map((d) => d.id),
+        'no cap asked for')
     }))
 
     test('failures are rescheduled; dead deliveries are listed and replayed', () => withStores(target, async (store) => {

@@ -1,15 +1,27 @@
 import { StoreConflictError } from '../errors.ts'
-import type { CeremonyRecord, ChallengeStore, RateLimitStore } from '../ports.ts'
+import type { CeremonyRecord, ChallengeStore, OutboxEvent, RateLimitStore } from '../ports.ts'
 import type { RedisConn } from './connection.ts'
 import { type Keyspace, keyExpiry } from './keys.ts'
+import { lua, withOutbox } from './lua.ts'
+import type { RunWithEvents } from './outbox.ts'
 import { toText } from './reply.ts'
 
-export function redisChallenges(conn: RedisConn, keys: Keyspace, limits: RateLimitStore): ChallengeStore {
-  const put = async (c: CeremonyRecord): Promise<void> => {
+/** SET NX PXAT and the events, in one script; 1 if the key was set. KEYS: challenge. ARGV: value, expiry. */
+const PUT = withOutbox(lua(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PXAT', ARGV[2]) then return 1 end
+return 0`), 'r == 1')
+
+export function redisChallenges(conn: RedisConn, keys: Keyspace, limits: RateLimitStore, runWithEvents: RunWithEvents): ChallengeStore {
+  const put = async (c: CeremonyRecord, events?: OutboxEvent[]): Promise<void> => {
     const key = keys.challenge(c.challenge)
     // JSON drops an absent userId or data, so the ceremony comes back without those keys.
     const value: CeremonyRecord = { challenge: c.challenge, kind: c.kind, userId: c.userId, data: c.data,
       expiresAt: c.expiresAt }
+    if (events?.length) {
+      // A presentation's result and its event: both or neither (the stream shares the challenge's slot).
+      if (await runWithEvents(PUT, [key], [JSON.stringify(value), keyExpiry(c.expiresAt)], events) !== 1) throw new StoreConflictError('id')
+      return
+    }
     const set = await conn.call(key, ['SET', key, JSON.stringify(value), 'NX', 'PXAT', keyExpiry(c.expiresAt)])
     if (set === null) throw new StoreConflictError('id')
   }

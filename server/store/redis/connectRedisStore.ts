@@ -39,7 +39,7 @@ export async function connectRedisStore(opts: ConnectRedisStoreOptions): Promise
   const audit = redisAudit(conn, keys)
   return {
     kind: 'redis',
-    challenges: redisChallenges(conn, keys, rateLimits),
+    challenges: redisChallenges(conn, keys, rateLimits, runWithEvents),
     users,
     passkeys: redisPasskeys(conn, keys, runWithEvents, users),
     sessions: redisSessions(conn, keys, runWithEvents, users.get),

@@ -6,15 +6,34 @@ import { lua } from './lua.ts'
 import { toHash } from './reply.ts'
 
 // Every webhook key shares the `{wh}` tag: subscriptions, deliveries (hash per delivery), and the indexes
-// `due` (pending, scored by next attempt), `dead`, `log` (all, by creation) and `sub:<id>:log`. Scripts reach
+// `sub:<id>:due` (the subscription's pending deliveries, scored by next attempt), `leased` (deliveries leased,
+// scored by lease end), `dead`, `log` (all, by creation) and `sub:<id>:log`, and the counter `seq`. Scripts reach
 // records by a key prefix in ARGV, as MEMBER_RECORDS does; they stay in the one slot.
+//
+// A due member is `<seq>|<id>`: seq counts enqueued deliveries (event order), fifteen digits, so deliveries due at
+// the same time sort in the order they were enqueued (a bare id, random, would be the tie-break). Deliveries from
+// before this layout have no seq (their member is the bare id) and sit in one shared `due`; a claim moves them over.
 
 /** Delivered deliveries are kept this long for the delivery log, then expire. */
 const KEEP_DELIVERED_MS = 7 * 24 * 3600_000
 
 /**
- * Adds each delivery unless it exists or its subscription is gone.
- * KEYS: subscription set, due, log. ARGV: prefix, then per delivery: id, subscription id, createdAt, due, fields JSON.
+ * Due deliveries a claim reads per subscription (it runs in Redis, blocking it meanwhile). Only an entity with
+ * this many due behind one leased delivery makes the claim stop short in that subscription.
+ */
+const CLAIM_SCAN = 500
+
+/** The due member of the delivery at `key`, in Lua: `<seq>|<id>`, or the bare id for one enqueued before seq. */
+const DUE_MEMBER = `
+local function dueMember(key, id)
+  local seq = redis.call('HGET', key, 'seq')
+  if seq then return seq .. '|' .. id end
+  return id
+end`
+
+/**
+ * Adds each delivery unless it exists or its subscription is gone, numbered in the order given.
+ * KEYS: subscription set, seq, log. ARGV: prefix, then per delivery: id, subscription id, createdAt, due, fields JSON.
  */
 const ENQUEUE = lua(`
 local p = ARGV[1]
@@ -22,57 +41,118 @@ for i = 2, #ARGV, 5 do
   local id, sub, created, due = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if redis.call('SISMEMBER', KEYS[1], sub) == 1 and redis.call('EXISTS', p .. 'd:' .. id) == 0 then
     local f = cjson.decode(ARGV[i + 4])
-    local flat = {}
+    local seq = string.format('%015d', redis.call('INCR', KEYS[2]))
+    local flat = { 'seq', seq }
     for k, v in pairs(f) do flat[#flat + 1] = k; flat[#flat + 1] = v end
     redis.call('HSET', p .. 'd:' .. id, unpack(flat))
-    redis.call('ZADD', KEYS[2], due, id)
+    redis.call('ZADD', p .. 'sub:' .. sub .. ':due', due, seq .. '|' .. id)
     redis.call('ZADD', KEYS[3], created, id)
     redis.call('ZADD', p .. 'sub:' .. sub .. ':log', created, id)
   end
 end
 return 1`)
 
-/** Leases due deliveries: their due time moves to the lease's end. KEYS: due. ARGV: prefix, now, lease end, limit. */
-const CLAIM = lua(`
-local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], '-inf', ARGV[2], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[4]))) do
-  local key = ARGV[1] .. 'd:' .. id
-  if redis.call('EXISTS', key) == 1 then
-    redis.call('ZADD', KEYS[1], ARGV[3], id)
-    redis.call('HSET', key, 'nextAttemptAt', ARGV[3])
-    out[#out + 1] = redis.call('HGETALL', key)
+/**
+ * Leases due deliveries, in due then enqueue order: their due time moves to the lease's end. An entity
+ * (subscription and event subject) with a delivery leased gets no other, and gets only its first due one; a
+ * subscription with `cap` leased gets none. KEYS: subscription set, leased, shared due (from before seq).
+ * ARGV: prefix, now, lease end, limit, cap (-1: none), deliveries read per subscription.
+ */
+const CLAIM = lua(`${DUE_MEMBER}
+local p, now, leaseEnd = ARGV[1], ARGV[2], ARGV[3]
+local limit, cap, scan = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+if cap < 0 then cap = math.huge end
+-- Deliveries enqueued before per-subscription queues move to their subscription's (a hundred a claim).
+local old = redis.call('ZRANGE', KEYS[3], 0, 99, 'WITHSCORES')
+for i = 1, #old, 2 do
+  local sub = redis.call('HGET', p .. 'd:' .. old[i], 'subscriptionId')
+  if sub then redis.call('ZADD', p .. 'sub:' .. sub .. ':due', old[i + 1], old[i]) end
+  redis.call('ZREM', KEYS[3], old[i])
+end
+local function entity(key)
+  local f = redis.call('HMGET', key, 'subscriptionId', 'subject', 'state')
+  if not f[1] or f[3] ~= 'pending' then return nil end
+  local subject = f[2]
+  if not subject then subject = cjson.decode(redis.call('HGET', key, 'event')).subject end
+  return f[1] .. '\\n' .. tostring(subject)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local busy, perSub = {}, {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local key = p .. 'd:' .. id
+  local e = entity(key)
+  if e then
+    busy[e] = true
+    local sub = redis.call('HGET', key, 'subscriptionId')
+    perSub[sub] = (perSub[sub] or 0) + 1
   else
-    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', KEYS[2], id)
   end
+end
+local picks = {}
+for _, sub in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local room = math.min(limit, cap - (perSub[sub] or 0))
+  local q = p .. 'sub:' .. sub .. ':due'
+  if room > 0 then
+    local ms = redis.call('ZRANGE', q, '-inf', now, 'BYSCORE', 'LIMIT', 0, scan, 'WITHSCORES')
+    for i = 1, #ms, 2 do
+      local m = ms[i]
+      local id = string.match(m, '|(.*)$') or m
+      local key = p .. 'd:' .. id
+      local e = entity(key)
+      if not e then
+        redis.call('ZREM', q, m)
+      elseif not busy[e] then
+        busy[e] = true
+        picks[#picks + 1] = { tonumber(ms[i + 1]), m, id, q, key }
+        room = room - 1
+        if room == 0 then break end
+      end
+    end
+  end
+end
+table.sort(picks, function(a, b)
+  if a[1] ~= b[1] then return a[1] < b[1] end
+  return a[2] < b[2]
+end)
+local out = {}
+for i = 1, math.min(limit, #picks) do
+  local c = picks[i]
+  redis.call('ZADD', c[4], leaseEnd, c[2])
+  redis.call('ZADD', KEYS[2], leaseEnd, c[3])
+  redis.call('HSET', c[5], 'nextAttemptAt', leaseEnd)
+  out[#out + 1] = redis.call('HGETALL', c[5])
 end
 return out`)
 
 /**
- * Records an attempt if the lease is still the caller's. KEYS: due, dead.
+ * Records an attempt if the lease is still the caller's, and ends the lease. KEYS: leased, dead.
  * ARGV: prefix, id, lease end, state, attempts, next, lastAttemptAt, lastStatus, lastError, keep ms.
  */
-const SETTLE = lua(`
+const SETTLE = lua(`${DUE_MEMBER}
 local key = ARGV[1] .. 'd:' .. ARGV[2]
-local cur = redis.call('HMGET', key, 'state', 'nextAttemptAt')
+local cur = redis.call('HMGET', key, 'state', 'nextAttemptAt', 'subscriptionId')
 if cur[1] ~= 'pending' or cur[2] ~= ARGV[3] then return 0 end
 redis.call('HSET', key, 'state', ARGV[4], 'attempts', ARGV[5], 'nextAttemptAt', ARGV[6], 'lastAttemptAt', ARGV[7],
   'lastStatus', ARGV[8], 'lastError', ARGV[9])
-if ARGV[4] == 'pending' then redis.call('ZADD', KEYS[1], ARGV[6], ARGV[2]) else redis.call('ZREM', KEYS[1], ARGV[2]) end
+redis.call('ZREM', KEYS[1], ARGV[2])
+local q, m = ARGV[1] .. 'sub:' .. cur[3] .. ':due', dueMember(key, ARGV[2])
+if ARGV[4] == 'pending' then redis.call('ZADD', q, ARGV[6], m) else redis.call('ZREM', q, m) end
 if ARGV[4] == 'dead' then redis.call('ZADD', KEYS[2], ARGV[7], ARGV[2]) end
 if ARGV[4] == 'delivered' then redis.call('PEXPIRE', key, ARGV[10]) end
 return 1`)
 
-/** Makes dead deliveries pending again. KEYS: due, dead. ARGV: prefix, now, subscription id or '', delivery id or ''. */
-const REPLAY = lua(`
-local ids = ARGV[4] ~= '' and { ARGV[4] } or redis.call('ZRANGE', KEYS[2], 0, -1)
+/** Makes dead deliveries pending again. KEYS: dead. ARGV: prefix, now, subscription id or '', delivery id or ''. */
+const REPLAY = lua(`${DUE_MEMBER}
+local ids = ARGV[4] ~= '' and { ARGV[4] } or redis.call('ZRANGE', KEYS[1], 0, -1)
 local n = 0
 for _, id in ipairs(ids) do
   local key = ARGV[1] .. 'd:' .. id
   local cur = redis.call('HMGET', key, 'state', 'subscriptionId')
   if cur[1] == 'dead' and (ARGV[3] == '' or cur[2] == ARGV[3]) then
     redis.call('HSET', key, 'state', 'pending', 'attempts', '0', 'nextAttemptAt', ARGV[2])
-    redis.call('ZREM', KEYS[2], id)
-    redis.call('ZADD', KEYS[1], ARGV[2], id)
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('ZADD', ARGV[1] .. 'sub:' .. cur[2] .. ':due', ARGV[2], dueMember(key, id))
     n = n + 1
   end
 end
@@ -100,7 +180,10 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 redis.call('SADD', KEYS[2], id)
 return 1`)
 
-/** Deletes a subscription and its deliveries. KEYS: subscription set, due, dead, log. ARGV: prefix, id. */
+/**
+ * Deletes a subscription and its deliveries. KEYS: subscription set, shared due (from before seq), dead, log, leased.
+ * ARGV: prefix, id.
+ */
 const DELETE_SUB = lua(`
 if redis.call('SREM', KEYS[1], ARGV[2]) == 0 then return 0 end
 local p = ARGV[1]
@@ -111,8 +194,9 @@ for _, id in ipairs(redis.call('ZRANGE', log, 0, -1)) do
   redis.call('ZREM', KEYS[2], id)
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
+  redis.call('ZREM', KEYS[5], id)
 end
-redis.call('DEL', log)
+redis.call('DEL', log, p .. 'sub:' .. ARGV[2] .. ':due')
 return 1`)
 
 /** Updates fields of an existing subscription; ARGV[1] '1' clears disabledAt. KEYS: subscription. */
@@ -150,7 +234,9 @@ function toDelivery(h: Record<string, string>): WebhookDelivery | undefined {
 export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
   const p = keys.webhooks()
   const subs = `${p}subs`
-  const due = `${p}due`
+  const sharedDue = `${p}due`
+  const leased = `${p}leased`
+  const seq = `${p}seq`
   const dead = `${p}dead`
   const log = `${p}log`
   const getSub = async (id: string) => toSub(toHash(await conn.call(`${p}sub:${id}`, ['HGETALL', `${p}sub:${id}`])))
@@ -176,7 +262,7 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
       return ok === 1 ? getSub(id) : undefined
     },
     async deleteSubscription(id) {
-      return await conn.run(DELETE_SUB, [subs, due, dead, log], [p, id]) === 1
+      return await conn.run(DELETE_SUB, [subs, sharedDue, dead, log, leased], [p, id]) === 1
     },
     async enqueue(deliveries) {
       if (deliveries.length === 0) return
@@ -187,18 +273,19 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
           lastStatus: String(d.lastStatus ?? ''), lastError: d.lastError ?? '', createdAt: String(d.createdAt) }
         args.push(d.id, d.subscriptionId, String(d.createdAt), String(d.nextAttemptAt), JSON.stringify(fields))
       }
-      await conn.run(ENQUEUE, [subs, due, log], args)
+      await conn.run(ENQUEUE, [subs, seq, log], args)
       // The log indexes outlive delivered records (they expire): entries older than any kept delivered record whose
       // record is gone are trimmed, from the whole log and from the subscription's.
       const t = deliveries[0]!.createdAt - KEEP_DELIVERED_MS
       await conn.run(TRIM_LOGS, [log, `${p}sub:${deliveries[0]!.subscriptionId}:log`], [p, String(t)])
     },
-    async claimDue(now, leaseMs, limit) {
-      const rows = await conn.run(CLAIM, [due], [p, String(now), String(now + leaseMs), String(limit)])
+    async claimDue(now, leaseMs, limit, options) {
+      const rows = await conn.run(CLAIM, [subs, leased, sharedDue], [p, String(now), String(now + leaseMs), String(limit),
+        String(options?.perSubscription ?? -1), String(CLAIM_SCAN)])
       return (Array.isArray(rows) ? rows : []).map((r: Reply) => toDelivery(toHash(r))!).filter(Boolean)
     },
     async settle(id, leaseUntil, o) {
-      return await conn.run(SETTLE, [due, dead], [p, id, String(leaseUntil), o.state, String(o.attempts),
+      return await conn.run(SETTLE, [leased, dead], [p, id, String(leaseUntil), o.state, String(o.attempts),
         String(o.nextAttemptAt), String(o.lastAttemptAt), String(o.lastStatus ?? ''), o.lastError ?? '',
         String(KEEP_DELIVERED_MS)]) === 1
     },
@@ -220,7 +307,7 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
       return out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).slice(0, f.limit)
     },
     async replay(f, now) {
-      return Number(await conn.run(REPLAY, [due, dead], [p, String(now), f.subscriptionId ?? '', f.deliveryId ?? '']))
+      return Number(await conn.run(REPLAY, [dead], [p, String(now), f.subscriptionId ?? '', f.deliveryId ?? '']))
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { CeremonyKind, CeremonyRecord, ChallengeStore, RateLimitStore } from '../ports.ts'
 import { rethrowConflict } from './conflict.ts'
+import { withEvents, type WriteEvents } from './outbox.ts'
 
 interface ChallengeRow {
   challenge: string
@@ -17,7 +18,7 @@ function toRecord(row: ChallengeRow): CeremonyRecord {
   return rec
 }
 
-export function sqliteChallenges(db: Database, gc: () => void, limits: RateLimitStore): ChallengeStore {
+export function sqliteChallenges(db: Database, gc: () => void, limits: RateLimitStore, write: WriteEvents): ChallengeStore {
   const insert = db.prepare<[ChallengeRow]>(`INSERT INTO challenges (challenge, kind, user_id, data, expires_at)
     VALUES (@challenge, @kind, @user_id, @data, @expires_at)`)
   // One statement, so a challenge cannot be handed to two callers even across processes.
@@ -31,9 +32,12 @@ export function sqliteChallenges(db: Database, gc: () => void, limits: RateLimit
       rethrowConflict(err)
     }
   }
+  // With events, the ceremony and its events are one transaction (a presentation's result and its event).
+  const putWithEvents = withEvents(db, write, put)
   return {
-    async put(c) {
-      put(c)
+    async put(c, events) {
+      if (events?.length) putWithEvents(events, c)
+      else put(c)
     },
     async putCounted(c, { key, windowMs, now, max }) {
       // The count and the insert in one call (one turn of group commit); a refused put stores nothing.

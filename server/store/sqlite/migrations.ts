@@ -212,6 +212,22 @@ export const migrations: readonly Migration[] = [
     // with an attestation policy then refuses until the user verifies again).
     sql: "ALTER TABLE sessions ADD COLUMN passkey_id TEXT NOT NULL DEFAULT '';",
   },
+  {
+    version: 7,
+    // Webhook order per entity (webhooks.ts claimDue): deliveries are claimed in enqueue order (seq; rowid is no
+    // order, VACUUM may renumber it), at most one per subscription and subject leased at a time (lease_until, NULL
+    // when not leased), and each subscription's due deliveries are found without reading another's.
+    sql: `
+      ALTER TABLE webhook_deliveries ADD COLUMN seq INTEGER;
+      ALTER TABLE webhook_deliveries ADD COLUMN subject TEXT;
+      ALTER TABLE webhook_deliveries ADD COLUMN lease_until INTEGER;
+      UPDATE webhook_deliveries SET seq = rowid, subject = json_extract(event, '$.subject');
+      CREATE UNIQUE INDEX webhook_deliveries_seq ON webhook_deliveries(seq);
+      DROP INDEX webhook_deliveries_due;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries(subscription_id, state, next_attempt_at, seq, subject);
+      CREATE INDEX webhook_deliveries_leased ON webhook_deliveries(lease_until) WHERE lease_until IS NOT NULL;
+    `,
+  },
 ]
 
 /**

@@ -86,7 +86,7 @@ export function openSqliteStoreWithDb(opts: OpenSqliteStoreOptions): { store: St
   const appendAudit = sqliteAuditAppender(db)
   const store: Store = {
     kind: 'sqlite',
-    challenges: sqliteChallenges(db, gc, rateLimits),
+    challenges: sqliteChallenges(db, gc, rateLimits, write),
     users,
     passkeys: sqlitePasskeys(db, write, users),
     sessions: sqliteSessions(db, gc, write),

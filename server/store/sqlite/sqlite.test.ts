@@ -68,6 +68,27 @@ describe('openSqliteStore on a file', () => {
     raw.close()
   })
 
+  test('deliveries enqueued before migration 7 are numbered in their order and still claimed one per entity', async () => {
+    const file = tempFile()
+    const raw = new Database(file)
+    migrate(raw, migrations.filter((m) => m.version < 7), 1)
+    raw.prepare(`INSERT INTO webhook_subscriptions VALUES ('wh_1', 'https://hooks.example.com/', '', '["*"]', 'whsec_x', 1, NULL)`).run()
+    const insert = raw.prepare(`INSERT INTO webhook_deliveries (id, subscription_id, event, state, attempts, next_attempt_at,
+      created_at) VALUES (?, 'wh_1', ?, 'pending', 0, 5, 5)`)
+    for (const [id, subject] of [['dlv_z', 'usr_a'], ['dlv_a', 'usr_b'], ['dlv_m', 'usr_a']]) {
+      insert.run(id, JSON.stringify({ id: `evt_${id}`, type: 'login', at: 5, subject, data: {} }))
+    }
+    raw.close()
+    const store = openSqliteStore({ path: file })
+    try {
+      assert.deepEqual((await store.webhooks.claimDue(10, 1000, 10)).map((d) => d.id), ['dlv_z', 'dlv_a'])
+      await store.webhooks.settle('dlv_z', 1010, { state: 'delivered', attempts: 1, nextAttemptAt: 10, lastAttemptAt: 10, lastStatus: 204, lastError: null })
+      assert.deepEqual((await store.webhooks.claimDue(10, 1000, 10)).map((d) => d.id), ['dlv_m'])
+    } finally {
+      await store.close()
+    }
+  })
+
   test('uses WAL journaling', async () => {
     const file = tempFile()
     await openSqliteStore({ path: file }).close()
