@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import { initKeys, rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
-import { AuditVerificationError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
+import { AuditVerificationError, CheckpointRefusedError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 import { verifyEvidence } from './approvals/index.ts'
@@ -30,7 +30,8 @@ const HELP = `Usage: npm run sigil -- <command>
                                           re-check an approval evidence bundle offline: the server's signature (keys: --jwks,
                                           else this deployment's key history), intent digest, policy, every passkey signature, quorum
   audit export [--after SEQ]              the audit log as NDJSON on stdout
-  audit checkpoint                        sign the head of the audit chain now
+  audit checkpoint                        sign the head of the audit chain now; refused (exit 1) when the chain no longer
+                                          links to the newest signed checkpoint
   audit verify FILE [--jwks FILE] [--max-unsigned N] [--after SEQ [--prev-hash HASH]]
                                           check an NDJSON export offline: hashes, links, gaps, signed checkpoints
                                           (keys: --jwks, else this deployment's key history); the export must start
@@ -161,8 +162,15 @@ async function run(argv: string[]): Promise<void> {
       }
     }
     if (area === 'audit' && action === 'checkpoint') {
-      const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }).run()
-      return out(entry ? { checkpoint: entry.seq, covers: entry.data.seq } : { checkpoint: null, note: 'nothing new since the last checkpoint' })
+      try {
+        const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }).run()
+        return out(entry ? { checkpoint: entry.seq, covers: entry.data.seq } : { checkpoint: null, note: 'the audit log is empty' })
+      } catch (err) {
+        if (!(err instanceof CheckpointRefusedError)) throw err
+        out({ checkpoint: null, code: err.code, seq: err.seq, error: err.message })
+        process.exitCode = 1
+        return
+      }
     }
     if (area === 'users' && action === 'roles') {
       if (!arg) fail('users roles needs a handle')

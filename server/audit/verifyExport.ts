@@ -1,6 +1,6 @@
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose'
 import { AUDIT_GENESIS, auditEntryHash, type AuditEntry } from '../store/index.ts'
-import { CHECKPOINT_TYP, CHECKPOINT_TYPE, type CheckpointClaims } from './checkpoints.ts'
+import { CHECKPOINT_TYP, CHECKPOINT_TYPE, type CheckpointClaims, type CheckpointMark } from './checkpoints.ts'
 
 export interface VerifyAuditExportResult {
   entries: number
@@ -20,7 +20,7 @@ export interface VerifyAuditExportResult {
 /** What `audit verify` found wrong, stable for scripts (the CLI prints it as `code`). */
 export type AuditVerificationCode =
   | 'export_empty' | 'line_invalid' | 'chain_start' | 'entry_missing' | 'entry_unlinked' | 'entry_changed'
-  | 'checkpoint_key_unknown' | 'checkpoint_invalid' | 'checkpoint_moved' | 'checkpoint_mismatch'
+  | 'checkpoint_key_unknown' | 'checkpoint_invalid' | 'checkpoint_moved' | 'checkpoint_mismatch' | 'checkpoint_chain'
 
 export class AuditVerificationError extends Error {
   readonly code: AuditVerificationCode
@@ -90,6 +90,8 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet, opt
   let first: AuditEntry | undefined
   let prev: AuditEntry | undefined
   let checkpoints = 0
+  /** Every checkpoint whose signature verified, in the export's order. */
+  const signed: SignedCheckpoint[] = []
   let signedThrough: number | null = null
   const unsigned: number[] = []
   for (const [i, text] of lines.entries()) {
@@ -132,6 +134,8 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet, opt
       if (covered !== undefined && covered !== claims.hash) {
         throw new AuditVerificationError('checkpoint_mismatch', line, e.seq, `signed checkpoint names hash ${claims.hash} for seq ${claims.seq}, the export has another`)
       }
+      checkPrev(claims, signed, first?.seq ?? e.seq, line, e.seq)
+      signed.push({ entrySeq: e.seq, seq: claims.seq, hash: claims.hash })
       if (covered !== undefined) {
         checkpoints++
         signedThrough = Math.max(signedThrough ?? 0, claims.seq)
@@ -155,5 +159,35 @@ function checkStart(e: AuditEntry, after: number, expectedPrevHash: string | und
   if (after === 0 && e.prevHash !== AUDIT_GENESIS) throw new AuditVerificationError('chain_start', 1, e.seq, 'the first entry does not start the chain (its prevHash is not the genesis hash)')
   if (expectedPrevHash !== undefined && e.prevHash !== expectedPrevHash) {
     throw new AuditVerificationError('chain_start', 1, e.seq, `the first entry links to ${e.prevHash}, not to the expected ${expectedPrevHash.slice(0, 80)}`)
+  }
+}
+
+interface SignedCheckpoint extends CheckpointMark {
+  /** The checkpoint's own entry. */
+  entrySeq: number
+}
+
+/**
+ * A checkpoint's `prev` names what the newest checkpoint its signer saw covers: the last one in the log at or before
+ * the entry it signs (the signer checked every link from there). A checkpoint removed from the log, with the chain
+ * re-hashed past it, fails here, as does a chain signed without the checkpoints its signer had seen. Checkpoints
+ * written before the claim existed carry no `prev` and are not checked; one whose previous checkpoint lies before a
+ * partial export cannot be.
+ */
+function checkPrev(claims: CheckpointClaims, earlier: SignedCheckpoint[], firstSeq: number, line: number, seq: number): void {
+  if (!('prev' in claims)) return
+  const p: unknown = claims.prev
+  if (p !== null && !(isObject(p) && Number.isSafeInteger(p.seq) && typeof p.hash === 'string')) {
+    throw new AuditVerificationError('checkpoint_chain', line, seq, 'the checkpoint\'s prev claim is neither null nor a seq and hash')
+  }
+  const mark = p as CheckpointMark | null
+  let before: SignedCheckpoint | undefined
+  for (let i = earlier.length - 1; i >= 0 && !before; i--) if (earlier[i]!.entrySeq <= claims.seq) before = earlier[i]
+  if (before && (mark === null || mark.seq !== before.seq || mark.hash !== before.hash)) {
+    throw new AuditVerificationError('checkpoint_chain', line, seq, `its signer's previous checkpoint covers ${mark ? `seq ${mark.seq}` : 'nothing'}, but the last one `
+      + `before it in the export (seq ${before.entrySeq}) covers seq ${before.seq}: checkpoints were removed or the chain rewritten`)
+  }
+  if (!before && mark !== null && mark.seq >= firstSeq) {
+    throw new AuditVerificationError('checkpoint_chain', line, seq, `its signer's previous checkpoint covers seq ${mark.seq}, but the export has no checkpoint before it: it was removed`)
   }
 }
