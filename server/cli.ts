@@ -32,11 +32,13 @@ const HELP = `Usage: npm run sigil -- <command>
   audit export [--after SEQ]              the audit log as NDJSON on stdout
   audit checkpoint                        sign the head of the audit chain now; refused (exit 1) when the chain no longer
                                           links to the newest signed checkpoint
-  audit verify FILE [--jwks FILE] [--max-unsigned N] [--after SEQ [--prev-hash HASH]]
+  audit verify FILE [--jwks FILE] [--max-unsigned N] [--after SEQ [--prev-hash HASH]] [--expect-checkpoint SEQ:HASH]
                                           check an NDJSON export offline: hashes, links, gaps, signed checkpoints
                                           (keys: --jwks, else this deployment's key history); the export must start
                                           the chain (seq 1), or with --after at SEQ+1 (linking to HASH); with
-                                          --max-unsigned, fail when more than N entries come after the last signed checkpoint
+                                          --max-unsigned, fail when more than N entries come after the last signed checkpoint;
+                                          with --expect-checkpoint (the lastCheckpoint of an earlier verify), fail when
+                                          that entry is gone, changed or no longer signed (the log was cut back)
   webhooks list                           webhook subscriptions (no secrets)
   webhooks deliveries ID [--state S]      recent deliveries of a subscription (S: pending, delivered, dead)
   webhooks replay ID [--delivery DLV]     deliver dead deliveries again (all of the subscription, or one)
@@ -51,7 +53,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, 'prev-hash': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, 'prev-hash': { type: 'string' }, 'expect-checkpoint': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -115,9 +117,13 @@ async function run(argv: string[]): Promise<void> {
     if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) fail('--max-unsigned needs a whole number')
     const after = values.after === undefined ? undefined : afterSeq(values.after)
     if (values['prev-hash'] !== undefined && after === undefined) fail('--prev-hash goes with --after: the hash of entry SEQ, which the first entry must link to')
+    const expected = values['expect-checkpoint'] === undefined ? undefined : /^(\d{1,15}):(sha256:[0-9a-f]{64})$/.exec(values['expect-checkpoint'])
+    if (expected === null) fail('--expect-checkpoint needs SEQ:HASH, the seq and hash of lastCheckpoint from an earlier audit verify')
     const jwks = values.jwks ? readJwks(values.jwks) : await keyHistoryHere()
     try {
-      const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks, { ...(after !== undefined ? { after } : {}), ...(values['prev-hash'] !== undefined ? { expectedPrevHash: values['prev-hash'] } : {}) })
+      const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks, { ...(after !== undefined ? { after } : {}),
+        ...(values['prev-hash'] !== undefined ? { expectedPrevHash: values['prev-hash'] } : {}),
+        ...(expected ? { expectedCheckpoint: { seq: Number(expected[1]), hash: expected[2]! } } : {}) })
       if (max !== undefined && r.unsignedEntries > max) {
         out({ ok: false, ...r, error: `${r.unsignedEntries} entries are not covered by a signed checkpoint (at most ${max} allowed)` })
         process.exit(1)

@@ -75,7 +75,38 @@ describe('audit verify: what an export must be', () => {
     await assert.rejects(verifyAuditExport(ndjson(log), keys.history(), { after: 2 }), code('chain_start', 1))
   })
 
-  test('npm run sigil -- audit verify: exit 1 naming the code for an empty file, a data-null checkpoint, a missing start; --after and --prev-hash', () => {
+  test('a log cut back (to an earlier checkpoint, or cut and continued) fails against the checkpoint the auditor kept', async () => {
+    const clean = await verifyAuditExport(ndjson(log), keys.history())
+    const kept = clean.lastCheckpoint!
+    assert.deepEqual({ seq: kept.seq, hash: kept.hash }, { seq: log.at(-2)!.seq, hash: log.at(-2)!.hash })
+    assert.ok(Date.parse(kept.signedAt) <= Date.now())
+    await verifyAuditExport(ndjson(log), keys.history(), { expectedCheckpoint: kept })
+    // Cut back to the earlier checkpoint: a valid log by itself, not against what was kept.
+    const cpAt = log.findIndex((e) => e.type === 'audit.checkpoint')
+    const cut = log.slice(0, cpAt + 1)
+    assert.equal((await verifyAuditExport(ndjson(cut), keys.history())).unsignedEntries, 0)
+    await assert.rejects(verifyAuditExport(ndjson(cut), keys.history(), { expectedCheckpoint: kept }), code('checkpoint_expected', 0))
+    // Only the last checkpoint cut off: its entry is there, no longer signed.
+    await assert.rejects(verifyAuditExport(ndjson(log.slice(0, -1)), keys.history(), { expectedCheckpoint: kept }), code('checkpoint_expected', 0))
+    // Cut back and continued: the store refilled with the kept part, new entries, and a checkpoint signed by the key.
+    const other = openSqliteStore({ path: ':memory:' })
+    try {
+      for (const e of cut) await other.audit.append({ type: e.type, actor: e.actor, subject: e.subject, data: e.data }, e.at)
+      for (let i = 0; i < 4; i++) await other.audit.append({ type: 'login', actor: 'usr_new', subject: 'usr_new' }, Date.now())
+      await createCheckpointer({ store: other, keys, config: { publicUrl: 'https://sigil.test' } as never, now: Date.now }).run()
+      const continued = await other.audit.list({ limit: 100 })
+      assert.equal((await verifyAuditExport(ndjson(continued), keys.history())).unsignedEntries, 0)
+      await assert.rejects(verifyAuditExport(ndjson(continued), keys.history(), { expectedCheckpoint: kept }), code('checkpoint_expected', kept.seq))
+    } finally {
+      await other.close()
+    }
+    // The next export, from the kept entry on.
+    const rest = log.slice(kept.seq)
+    await verifyAuditExport(ndjson(rest), keys.history(), { after: kept.seq, expectedCheckpoint: kept })
+    await assert.rejects(verifyAuditExport(ndjson(rest), keys.history(), { after: kept.seq, expectedCheckpoint: { seq: kept.seq, hash: log[0]!.hash } }), code('checkpoint_expected', 1))
+  })
+
+  test('npm run sigil -- audit verify: exit 1 naming the code for an empty file, a data-null checkpoint, a missing start, a cut log; --after and --prev-hash', () => {
     const keysFile = path.join(dir, 'keys.json')
     fs.writeFileSync(keysFile, JSON.stringify(keys.history()))
     const file = path.join(dir, 'export.ndjson')
@@ -94,6 +125,7 @@ describe('audit verify: what an export must be', () => {
       [ndjson(log.slice(2)), [], 1, 'chain_start'],
       [ndjson(log.slice(2)), ['--after', '2', '--prev-hash', log[1]!.hash], 0, undefined],
       [ndjson(log.slice(2)), ['--after', '2', '--prev-hash', log[0]!.hash], 1, 'chain_start'],
+      [ndjson(log.slice(0, 4)), ['--expect-checkpoint', `${log.at(-2)!.seq}:${log.at(-2)!.hash}`], 1, 'checkpoint_expected'],
     ]
     for (const [text, args, status, c] of cases) {
       fs.writeFileSync(file, text)
@@ -104,5 +136,9 @@ describe('audit verify: what an export must be', () => {
     }
     fs.writeFileSync(file, ndjson(log))
     assert.equal(verify('--prev-hash', log[0]!.hash).status, 2, '--prev-hash without --after is a usage error')
+    const ok = verify()
+    assert.equal(ok.status, 0)
+    assert.equal(verify('--expect-checkpoint', `${ok.out.lastCheckpoint.seq}:${ok.out.lastCheckpoint.hash}`).status, 0)
+    assert.equal(verify('--expect-checkpoint', `${ok.out.lastCheckpoint.seq}`).status, 2)
   })
 })

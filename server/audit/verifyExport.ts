@@ -15,12 +15,19 @@ export interface VerifyAuditExportResult {
    * off after that head cannot be seen. With no verified checkpoint, every entry.
    */
   unsignedEntries: number
+  /**
+   * What the newest verified checkpoint covers, and when it was signed. Keep seq and hash for the next verification
+   * (`expectedCheckpoint`, `--expect-checkpoint SEQ:HASH`); a signing time older than a few checkpoint intervals
+   * before the export means the log was cut back.
+   */
+  lastCheckpoint: (CheckpointMark & { signedAt: string }) | null
 }
 
 /** What `audit verify` found wrong, stable for scripts (the CLI prints it as `code`). */
 export type AuditVerificationCode =
   | 'export_empty' | 'line_invalid' | 'chain_start' | 'entry_missing' | 'entry_unlinked' | 'entry_changed'
   | 'checkpoint_key_unknown' | 'checkpoint_invalid' | 'checkpoint_moved' | 'checkpoint_mismatch' | 'checkpoint_chain'
+  | 'checkpoint_expected'
 
 export class AuditVerificationError extends Error {
   readonly code: AuditVerificationCode
@@ -44,6 +51,12 @@ export interface VerifyAuditExportOptions {
   after?: number
   /** The hash the first entry must link to (that of entry `after`, from an earlier verified export). */
   expectedPrevHash?: string
+  /**
+   * The `lastCheckpoint` an earlier verification reported: its entry must be in the export with that hash and still be
+   * covered by a signed checkpoint. A log cut back to an earlier checkpoint, cut and continued, or stripped of its
+   * checkpoints and re-signed from the start, verifies by itself; against what the auditor kept, it does not.
+   */
+  expectedCheckpoint?: CheckpointMark
 }
 
 const FIELDS = ['seq', 'at', 'type', 'actor', 'subject', 'data', 'prevHash', 'hash'] as const
@@ -90,6 +103,7 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet, opt
   let first: AuditEntry | undefined
   let prev: AuditEntry | undefined
   let checkpoints = 0
+  let lastCheckpoint: VerifyAuditExportResult['lastCheckpoint'] = null
   /** Every checkpoint whose signature verified, in the export's order. */
   const signed: SignedCheckpoint[] = []
   let signedThrough: number | null = null
@@ -137,6 +151,7 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet, opt
       checkPrev(claims, signed, first?.seq ?? e.seq, line, e.seq)
       signed.push({ entrySeq: e.seq, seq: claims.seq, hash: claims.hash })
       if (covered !== undefined) {
+        lastCheckpoint = { seq: claims.seq, hash: claims.hash, signedAt: new Date(claims.iat * 1000).toISOString() }
         checkpoints++
         signedThrough = Math.max(signedThrough ?? 0, claims.seq)
       }
@@ -146,7 +161,8 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet, opt
     prev = e
   }
   const unsignedEntries = unsigned.filter((seq) => signedThrough === null || seq > signedThrough).length
-  return { entries: lines.length, firstSeq: first!.seq, lastSeq: prev!.seq, checkpoints, signedThrough, unsignedEntries }
+  if (opts.expectedCheckpoint) checkExpected(opts.expectedCheckpoint, first!, after, byHash, signedThrough, prev!.seq)
+  return { entries: lines.length, firstSeq: first!.seq, lastSeq: prev!.seq, checkpoints, signedThrough, unsignedEntries, lastCheckpoint }
 }
 
 /** The first line: seq 1 linking to the genesis hash, or with `after`, seq after+1 (linking to the expected hash). */
@@ -190,4 +206,18 @@ function checkPrev(claims: CheckpointClaims, earlier: SignedCheckpoint[], firstS
   if (!before && mark !== null && mark.seq >= firstSeq) {
     throw new AuditVerificationError('checkpoint_chain', line, seq, `its signer's previous checkpoint covers seq ${mark.seq}, but the export has no checkpoint before it: it was removed`)
   }
+}
+
+/** The checkpoint an auditor kept from an earlier verification is still in the log, unchanged and signed. */
+function checkExpected(expected: CheckpointMark, first: AuditEntry, after: number, byHash: Map<number, string>, signedThrough: number | null, lastSeq: number): void {
+  const fail = (line: number, reason: string): never => { throw new AuditVerificationError('checkpoint_expected', line, line > 0 ? expected.seq : null, reason) }
+  if (after > 0 && expected.seq === after) {
+    if (first.prevHash !== expected.hash) fail(1, `the first entry links to ${first.prevHash}, not to entry ${after} of the expected checkpoint (${expected.hash.slice(0, 80)}): the log was rewritten`)
+    return
+  }
+  if (expected.seq <= after) fail(0, `the expected checkpoint covers seq ${expected.seq}, before this export (after ${after}): export from --after ${expected.seq} or earlier`)
+  const hash = byHash.get(expected.seq)
+  if (hash === undefined) fail(0, `the export ends at seq ${lastSeq}, before seq ${expected.seq} of the expected checkpoint: the log was cut back`)
+  if (hash !== expected.hash) fail(expected.seq - after, `entry ${expected.seq} has another hash than the expected checkpoint: the log was cut back or rewritten`)
+  if (signedThrough === null || signedThrough < expected.seq) fail(0, `no signed checkpoint in the export covers seq ${expected.seq} any more: the one that did was cut off`)
 }
