@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import { initKeys, rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
-import { AuditVerificationError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
+import { AuditVerificationError, CheckpointRefusedError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 import { verifyEvidence } from './approvals/index.ts'
@@ -30,11 +30,15 @@ const HELP = `Usage: npm run sigil -- <command>
                                           re-check an approval evidence bundle offline: the server's signature (keys: --jwks,
                                           else this deployment's key history), intent digest, policy, every passkey signature, quorum
   audit export [--after SEQ]              the audit log as NDJSON on stdout
-  audit checkpoint                        sign the head of the audit chain now
-  audit verify FILE [--jwks FILE] [--max-unsigned N]
+  audit checkpoint                        sign the head of the audit chain now; refused (exit 1) when the chain no longer
+                                          links to the newest signed checkpoint
+  audit verify FILE [--jwks FILE] [--max-unsigned N] [--after SEQ [--prev-hash HASH]] [--expect-checkpoint SEQ:HASH]
                                           check an NDJSON export offline: hashes, links, gaps, signed checkpoints
-                                          (keys: --jwks, else this deployment's key history); with --max-unsigned,
-                                          fail when more than N entries come after the last signed checkpoint
+                                          (keys: --jwks, else this deployment's key history); the export must start
+                                          the chain (seq 1), or with --after at SEQ+1 (linking to HASH); with
+                                          --max-unsigned, fail when more than N entries come after the last signed checkpoint;
+                                          with --expect-checkpoint (the lastCheckpoint of an earlier verify), fail when
+                                          that entry is gone, changed or no longer signed (the log was cut back)
   webhooks list                           webhook subscriptions (no secrets)
   webhooks deliveries ID [--state S]      recent deliveries of a subscription (S: pending, delivered, dead)
   webhooks replay ID [--delivery DLV]     deliver dead deliveries again (all of the subscription, or one)
@@ -49,7 +53,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, 'prev-hash': { type: 'string' }, 'expect-checkpoint': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -109,11 +113,17 @@ async function run(argv: string[]): Promise<void> {
   }
   if (area === 'audit' && action === 'verify') {
     if (!arg) fail('audit verify needs the export file')
+    const max = values['max-unsigned'] === undefined ? undefined : Number(values['max-unsigned'])
+    if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) fail('--max-unsigned needs a whole number')
+    const after = values.after === undefined ? undefined : afterSeq(values.after)
+    if (values['prev-hash'] !== undefined && after === undefined) fail('--prev-hash goes with --after: the hash of entry SEQ, which the first entry must link to')
+    const expected = values['expect-checkpoint'] === undefined ? undefined : /^(\d{1,15}):(sha256:[0-9a-f]{64})$/.exec(values['expect-checkpoint'])
+    if (expected === null) fail('--expect-checkpoint needs SEQ:HASH, the seq and hash of lastCheckpoint from an earlier audit verify')
     const jwks = values.jwks ? readJwks(values.jwks) : await keyHistoryHere()
     try {
-      const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks)
-      const max = values['max-unsigned'] === undefined ? undefined : Number(values['max-unsigned'])
-      if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) fail('--max-unsigned needs a whole number')
+      const r = await verifyAuditExport(fs.readFileSync(arg, 'utf8'), jwks, { ...(after !== undefined ? { after } : {}),
+        ...(values['prev-hash'] !== undefined ? { expectedPrevHash: values['prev-hash'] } : {}),
+        ...(expected ? { expectedCheckpoint: { seq: Number(expected[1]), hash: expected[2]! } } : {}) })
       if (max !== undefined && r.unsignedEntries > max) {
         out({ ok: false, ...r, error: `${r.unsignedEntries} entries are not covered by a signed checkpoint (at most ${max} allowed)` })
         process.exit(1)
@@ -121,7 +131,7 @@ async function run(argv: string[]): Promise<void> {
       return out({ ok: true, ...r, ...(r.unsignedEntries > 0 ? { note: `${r.unsignedEntries} entries after seq ${r.signedThrough ?? 0} are not covered by a signed checkpoint: a change or a cut tail there cannot be seen` } : {}) })
     } catch (err) {
       if (!(err instanceof AuditVerificationError)) throw err
-      out({ ok: false, line: err.line, seq: err.seq, error: err.message })
+      out({ ok: false, code: err.code, line: err.line, seq: err.seq, error: err.message })
       process.exit(1)
     }
   }
@@ -149,8 +159,7 @@ async function run(argv: string[]): Promise<void> {
       return out({ revoked: arg })
     }
     if (area === 'audit' && action === 'export') {
-      if (values.after !== undefined && !/^\d{1,15}$/.test(values.after)) fail('--after must be the sequence number of an entry (a whole number)')
-      let after = Number(values.after ?? 0)
+      let after = values.after === undefined ? 0 : afterSeq(values.after)
       for (;;) {
         const page = await store.audit.list({ afterSeq: after, limit: 1000 })
         for (const e of page) process.stdout.write(JSON.stringify(e) + '\n')
@@ -159,8 +168,15 @@ async function run(argv: string[]): Promise<void> {
       }
     }
     if (area === 'audit' && action === 'checkpoint') {
-      const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }).run()
-      return out(entry ? { checkpoint: entry.seq, covers: entry.data.seq } : { checkpoint: null, note: 'nothing new since the last checkpoint' })
+      try {
+        const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }).run()
+        return out(entry ? { checkpoint: entry.seq, covers: entry.data.seq } : { checkpoint: null, note: 'the audit log is empty' })
+      } catch (err) {
+        if (!(err instanceof CheckpointRefusedError)) throw err
+        out({ checkpoint: null, code: err.code, seq: err.seq, error: err.message })
+        process.exitCode = 1
+        return
+      }
     }
     if (area === 'users' && action === 'roles') {
       if (!arg) fail('users roles needs a handle')
@@ -209,6 +225,12 @@ async function run(argv: string[]): Promise<void> {
 run(process.argv.slice(2)).catch((err: unknown) => {
   fail(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err))
 })
+
+/** --after: the sequence number of an entry. */
+function afterSeq(value: string): number {
+  if (!/^\d{1,15}$/.test(value)) fail('--after must be the sequence number of an entry (a whole number)')
+  return Number(value)
+}
 
 /** A JWKS file for `audit verify --jwks`: a missing or malformed file is named. */
 function readJwks(file: string): JSONWebKeySet {

@@ -163,4 +163,30 @@ describe('tamper-evident audit log', () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  test('GET /v1/audit without limit gives the whole log (it stopped at 10 000); with limit, Link rel="next" pages to the end', async () => {
+    for (let i = 0; i < 10_050; i++) await app.deps.store.audit.append({ type: 'login', actor: `usr_${i}`, subject: `usr_${i}` }, Date.now())
+    await createCheckpointer(app.deps).run()
+    const total = (await app.deps.store.audit.list({ limit: 100_000 })).length
+    assert.ok(total > 10_050)
+    const whole = await auditor.get('/v1/audit')
+    assert.equal(whole.headers.get('link'), null)
+    const text = whole.body as string
+    assert.equal(text.trim().split('\n').length, total)
+    const keys = (await auditor.get('/v1/audit/keys')).body
+    assert.equal((await verifyAuditExport(text, keys)).unsignedEntries, 0)
+    // Pages of 4000, following the links: every entry once, in order; the last page has no link.
+    let url: string | undefined = '/v1/audit?limit=4000'
+    const seqs: number[] = []
+    while (url) {
+      const r: { status: number; body: unknown; headers: Headers } = await auditor.get(url)
+      assert.equal(r.status, 200)
+      seqs.push(...(r.body as string).trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq))
+      url = /^<([^>]+)>; rel="next"$/.exec(r.headers.get('link') ?? '')?.[1]
+    }
+    assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1))
+    // A limit that ends exactly at the log's end: no link to an empty page.
+    assert.equal((await auditor.get(`/v1/audit?after=${total - 3}&limit=3`)).headers.get('link'), null)
+    assert.match((await auditor.get(`/v1/audit?after=${total - 4}&limit=3`)).headers.get('link')!, new RegExp(`after=${total - 1}&limit=3>; rel="next"`))
+  })
 })

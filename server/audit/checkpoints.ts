@@ -1,9 +1,16 @@
+import { compactVerify, createLocalJWKSet } from 'jose'
 import type { AppDeps } from '../deps.ts'
 import { signJwt } from '../keys/index.ts'
-import type { AuditEntry } from '../store/index.ts'
+import { AUDIT_GENESIS, auditEntryHash, type AuditEntry } from '../store/index.ts'
 
 export const CHECKPOINT_TYP = 'sigil-audit-checkpoint+jwt'
 export const CHECKPOINT_TYPE = 'audit.checkpoint'
+
+/** An entry of the chain as a checkpoint names it. */
+export interface CheckpointMark {
+  seq: number
+  hash: string
+}
 
 export interface CheckpointClaims {
   iss: string
@@ -11,33 +18,130 @@ export interface CheckpointClaims {
   /** The entry the checkpoint vouches for, and through the hash chain for every entry before it. */
   seq: number
   hash: string
+  /**
+   * What the checkpoint before it covers (the newest one in the log up to `seq`), or null when there was none: the
+   * signer checked every link from there to `seq`. Absent in checkpoints written before it was added.
+   */
+  prev?: CheckpointMark | null
 }
 
+/** The checkpointer found the chain changed since it was last signed, and signs nothing. */
+export class CheckpointRefusedError extends Error {
+  readonly code = 'audit_chain_broken'
+  /** The entry where the chain stops matching what was signed or checked. */
+  readonly seq: number
+  constructor(seq: number, reason: string) {
+    super(`audit checkpoint refused at seq ${seq}: ${reason}. The audit log was changed outside Sigil; nothing is signed until it is restored (from a verified export or backup) and the server restarted`)
+    this.name = 'CheckpointRefusedError'
+    this.seq = seq
+  }
+}
+
+const PAGE = 1000
+
 /**
- * Signs the head of the audit chain (JWS over its seq and hash) and appends the signature as an entry of its
- * own. An auditor holding a checkpoint can prove that no entry up to it was changed, removed or reordered,
- * even by someone able to rewrite the whole store and recompute every hash, since they lack the key.
+ * Signs the last entry of the audit chain (JWS over its seq and hash, and the previous checkpoint's) and appends the
+ * signature as an entry of its own, at every call, also when nothing was appended since: an auditor then knows that
+ * a log whose newest checkpoint is old was cut back. An auditor holding a checkpoint can prove that no entry up to
+ * it was changed, removed or reordered, even by someone able to rewrite the store and recompute every hash, since
+ * they lack the key.
+ *
+ * That holds only if the signer never signs a rewritten chain: before signing, every entry from the newest checkpoint
+ * that verifies with this deployment's keys (on the first call) or from the last entry it checked (later calls) up to
+ * the head must link by recomputed hash, every checkpoint on the way must verify, and the entries it checked and the
+ * checkpoint it appended must still be there unchanged. Otherwise it throws CheckpointRefusedError (the caller logs
+ * it) and signs nothing, at this and every later call. A chain stripped of all its checkpoints before this process
+ * first looked is not caught here: the auditor's `--expect-checkpoint` is.
  */
 export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'config' | 'now'>) {
-  let scanned = 0
-  let head: AuditEntry | undefined
-  let lastCheckpointed = 0
+  /** The last entry checked to link back to a trusted checkpoint (or to the start). */
+  let tip: CheckpointMark | undefined
+  /** What the newest trusted checkpoint up to `tip` covers; null: none. */
+  let anchor: CheckpointMark | null = null
+  /** The checkpoint entry this checkpointer appended last. */
+  let own: CheckpointMark | undefined
+
+  const entryAt = async (seq: number): Promise<AuditEntry | undefined> => {
+    const [e] = await deps.store.audit.list({ afterSeq: seq - 1, limit: 1 })
+    return e?.seq === seq ? e : undefined
+  }
+  /** The entry at mark.seq still is the one checked: same content, same hash. */
+  const unchanged = async (mark: CheckpointMark, what: string): Promise<void> => {
+    const e = await entryAt(mark.seq)
+    if (!e) throw new CheckpointRefusedError(mark.seq, `${what} is gone`)
+    if (e.hash !== mark.hash || auditEntryHash(e) !== mark.hash) throw new CheckpointRefusedError(mark.seq, `${what} was changed`)
+  }
+
+  async function start(jwks: ReturnType<typeof createLocalJWKSet>): Promise<void> {
+    let newest: AuditEntry | undefined
+    for (let after = 0; ;) {
+      const page = await deps.store.audit.list({ afterSeq: after, limit: PAGE })
+      for (const e of page) if (e.type === CHECKPOINT_TYPE) newest = e
+      if (page.length < PAGE) break
+      after = page.at(-1)!.seq
+    }
+    if (!newest) {
+      tip = { seq: 0, hash: AUDIT_GENESIS }
+      return
+    }
+    const claims = await verifiedClaims(newest, jwks)
+    await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${newest.seq},`)
+    tip = anchor = { seq: claims.seq, hash: claims.hash }
+  }
+
   return {
     async run(): Promise<AuditEntry | undefined> {
-      for (;;) {
-        const page = await deps.store.audit.list({ afterSeq: scanned, limit: 1000 })
-        for (const e of page) {
-          if (e.type === CHECKPOINT_TYPE) lastCheckpointed = Math.max(lastCheckpointed, (e.data as { seq?: number }).seq ?? 0)
-          else head = e
-        }
-        scanned = page.at(-1)?.seq ?? scanned
-        if (page.length < 1000) break
+      const jwks = createLocalJWKSet(deps.keys.history())
+      if (!tip) await start(jwks)
+      else {
+        if (tip.seq > 0) await unchanged(tip, `entry ${tip.seq}, checked before,`)
+        if (own) await unchanged(own, `the checkpoint appended at seq ${own.seq}`)
       }
-      if (!head || head.seq <= lastCheckpointed) return undefined
-      const claims: CheckpointClaims = { iss: deps.config.publicUrl, iat: Math.floor(deps.now() / 1000), seq: head.seq, hash: head.hash }
+      let head = tip!
+      let trusted = anchor
+      for (;;) {
+        const page = await deps.store.audit.list({ afterSeq: head.seq, limit: PAGE })
+        for (const e of page) {
+          if (e.seq !== head.seq + 1) throw new CheckpointRefusedError(head.seq + 1, 'the entry is missing')
+          if (e.prevHash !== head.hash) throw new CheckpointRefusedError(e.seq, 'the entry does not link to the one before it')
+          if (auditEntryHash(e) !== e.hash) throw new CheckpointRefusedError(e.seq, 'the entry does not match its hash')
+          if (e.type === CHECKPOINT_TYPE) {
+            const claims = await verifiedClaims(e, jwks)
+            await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${e.seq},`)
+            trusted = { seq: claims.seq, hash: claims.hash }
+          }
+          head = { seq: e.seq, hash: e.hash }
+        }
+        if (page.length < PAGE) break
+      }
+      tip = head
+      anchor = trusted
+      if (head.seq === 0) return undefined
+      const claims: CheckpointClaims = { iss: deps.config.publicUrl, iat: Math.floor(deps.now() / 1000), seq: head.seq, hash: head.hash, prev: trusted }
       const jws = await signJwt(deps.keys.signer(), CHECKPOINT_TYP, { ...claims })
-      lastCheckpointed = head.seq
-      return deps.store.audit.append({ type: CHECKPOINT_TYPE, actor: 'system', subject: String(head.seq), data: { seq: head.seq, hash: head.hash, jws } }, deps.now())
+      const entry = await deps.store.audit.append({ type: CHECKPOINT_TYPE, actor: 'system', subject: String(head.seq), data: { seq: head.seq, hash: head.hash, jws } }, deps.now())
+      own = { seq: entry.seq, hash: entry.hash }
+      anchor = { seq: head.seq, hash: head.hash }
+      return entry
     },
   }
+}
+
+/** The claims of a checkpoint entry whose signature verifies with the keys, naming an entry before it; else a refusal. */
+async function verifiedClaims(e: AuditEntry, jwks: ReturnType<typeof createLocalJWKSet>): Promise<CheckpointClaims> {
+  const jws = (e.data as { jws?: unknown } | null)?.jws
+  let claims: CheckpointClaims | undefined
+  if (typeof jws === 'string') {
+    try {
+      const { payload, protectedHeader } = await compactVerify(jws, jwks, { algorithms: ['ES256'] })
+      if (protectedHeader.typ === CHECKPOINT_TYP) claims = JSON.parse(new TextDecoder().decode(payload)) as CheckpointClaims
+    } catch {
+      claims = undefined
+    }
+  }
+  if (!claims) throw new CheckpointRefusedError(e.seq, 'a checkpoint whose signature does not verify with this deployment\'s keys')
+  if (!Number.isSafeInteger(claims.seq) || claims.seq < 1 || claims.seq >= e.seq || typeof claims.hash !== 'string') {
+    throw new CheckpointRefusedError(e.seq, 'a checkpoint that does not name an entry before it')
+  }
+  return claims
 }

@@ -3,7 +3,7 @@ import type { Api } from '../route.ts'
 
 const zAuditQuery = z.object({
   after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
 })
 
 const PAGE = 1000
@@ -12,22 +12,36 @@ export function auditRoutes(api: Api): void {
   api.add({
     method: 'get', path: '/v1/audit', operationId: 'exportAudit', tag: 'Audit', auth: 'session', roles: ['auditor'],
     summary: 'Export the hash-chained audit log as NDJSON (role auditor)',
-    description: 'One entry per line: seq, at, type, actor, subject, data, prevHash, hash. Entries of type audit.checkpoint carry a JWS over the seq and hash of an earlier entry. Check an export offline with `npm run sigil -- audit verify FILE --jwks keys.json` (keys from GET /v1/audit/keys). Query: after (seq), limit.',
+    description: 'One entry per line: seq, at, type, actor, subject, data, prevHash, hash. Entries of type audit.checkpoint carry a JWS over the seq and hash of an earlier entry. Check an export offline with `npm run sigil -- audit verify FILE --jwks keys.json` (keys from GET /v1/audit/keys). Query: after (seq; the entries after it), limit (at most 100000). Without limit, every entry after `after` to the end of the log. With limit, at most that many, and when more follow, a `Link: </v1/audit?after=SEQ&limit=N>; rel="next"` header names the next page; the last page has none.',
     // A bad cursor is refused, not read as "from the start": a paging tool would silently get everything again.
     query: zAuditQuery, responseType: 'application/x-ndjson',
     errors: ['unauthenticated', 'role_forbidden', 'request_invalid'],
     handler: async ({ deps, res, query: { after, limit } }) => {
       res.status(200).type('application/x-ndjson').setHeader('Cache-Control', 'no-store')
+      if (limit === undefined) {
+        // The whole log, a page at a time: an auditor who asks for the log gets all of it, never a silent cut.
+        for (let seq = after; ;) {
+          const page = await deps.store.audit.list({ afterSeq: seq, limit: PAGE })
+          if (page.length) res.write(page.map((e) => JSON.stringify(e) + '\n').join(''))
+          if (page.length < PAGE) break
+          seq = page.at(-1)!.seq
+        }
+        res.end()
+        return undefined
+      }
+      // A page: read before answering, since the next cursor goes in a header.
+      const lines: string[] = []
       let seq = after
-      let left = limit
-      while (left > 0) {
-        const page = await deps.store.audit.list({ afterSeq: seq, limit: Math.min(PAGE, left) })
-        if (page.length) res.write(page.map((e) => JSON.stringify(e)).join('\n') + '\n')
-        left -= page.length
-        if (page.length < PAGE) break
+      while (lines.length < limit) {
+        const page = await deps.store.audit.list({ afterSeq: seq, limit: Math.min(PAGE, limit - lines.length) })
+        for (const e of page) lines.push(JSON.stringify(e) + '\n')
+        if (page.length === 0) break
         seq = page.at(-1)!.seq
       }
-      res.end()
+      if (lines.length === limit && (await deps.store.audit.list({ afterSeq: seq, limit: 1 })).length > 0) {
+        res.setHeader('Link', `</v1/audit?after=${seq}&limit=${limit}>; rel="next"`)
+      }
+      res.end(lines.join(''))
       return undefined
     },
   })
