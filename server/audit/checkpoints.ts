@@ -73,13 +73,8 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
   }
 
   async function start(jwks: ReturnType<typeof createLocalJWKSet>): Promise<void> {
-    let newest: AuditEntry | undefined
-    for (let after = 0; ;) {
-      const page = await deps.store.audit.list({ afterSeq: after, limit: PAGE })
-      for (const e of page) if (e.type === CHECKPOINT_TYPE) newest = e
-      if (page.length < PAGE) break
-      after = page.at(-1)!.seq
-    }
+    // Read back from the head, not through the whole log (millions of entries at start-up, in every process).
+    const newest = await deps.store.audit.latestOfType(CHECKPOINT_TYPE)
     if (!newest) {
       tip = { seq: 0, hash: AUDIT_GENESIS }
       return

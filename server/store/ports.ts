@@ -258,6 +258,8 @@ export interface AuditStore {
   /** Appends an entry chained to the previous one (see auditHash.ts). */
   append(input: AuditInput, at: number): Promise<AuditEntry>
   list(opts: { afterSeq?: number; limit: number }): Promise<AuditEntry[]>
+  /** The newest entry of this type, read backwards from the head (for types written often, such as checkpoints). */
+  latestOfType(type: string): Promise<AuditEntry | undefined>
 }
 
 export interface OutboxStore {

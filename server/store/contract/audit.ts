@@ -70,5 +70,18 @@ export function auditContract(name: string, target: ContractTarget) {
       assert.deepEqual(await seqs(7, 3), [])
       assert.deepEqual(await seqs(2, 0), [])
     }))
+
+    test('latestOfType finds the newest entry of a type, however far back (pages of 1000 on Redis)', () => withStores(target, async (store) => {
+      assert.equal(await store.audit.latestOfType('mark'), undefined, 'an empty log')
+      await store.audit.append({ type: 'mark', data: { n: 1 } }, 1000)
+      await store.audit.append({ type: 'mark', data: { n: 2 } }, 1001)
+      await Promise.all(Array.from({ length: 2100 }, (_, i) => store.audit.append({ type: 'noise', data: { i } }, 1002)))
+      const found = await store.audit.latestOfType('mark')
+      assert.equal(found?.seq, 2)
+      assert.deepEqual(found?.data, { n: 2 })
+      assert.equal(found?.hash, (await store.audit.list({ afterSeq: 1, limit: 1 }))[0]!.hash)
+      assert.equal((await store.audit.latestOfType('noise'))?.seq, 2102)
+      assert.equal(await store.audit.latestOfType('absent'), undefined)
+    }))
   })
 }

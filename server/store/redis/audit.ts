@@ -114,5 +114,17 @@ export function redisAudit(conn: RedisConn, keys: Keyspace): AuditStore {
         return JSON.parse(String(fields[1])) as AuditEntry
       })
     },
+    async latestOfType(type) {
+      for (let end = '+'; ;) {
+        const r = await conn.call(log, ['XREVRANGE', log, end, '-', 'COUNT', '1000'])
+        const page = Array.isArray(r) ? r as Reply[][] : []
+        for (const e of page) {
+          const entry = JSON.parse(String((e[1] as Reply[])[1])) as AuditEntry
+          if (entry.type === type) return entry
+        }
+        if (page.length < 1000) return undefined
+        end = `(${String(page.at(-1)![0])}`
+      }
+    },
   }
 }

@@ -43,6 +43,8 @@ export function sqliteAuditAppender(db: Database): SqliteAuditAppend {
 
 export function sqliteAudit(db: Database, append: SqliteAuditAppend = sqliteAuditAppender(db)): AuditStore {
   const page = limited<[number], AuditRow>(db, 'SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT {limit}')
+  // Walks the primary key back from the head and stops at the first match (no index on type needed for recent ones).
+  const latest = db.prepare<[string], AuditRow>('SELECT * FROM audit WHERE type = ? ORDER BY seq DESC LIMIT 1')
   return {
     // IMMEDIATE takes the write lock before reading the tip, so two writers cannot both chain onto it.
     async append(input, at) {
@@ -50,6 +52,10 @@ export function sqliteAudit(db: Database, append: SqliteAuditAppend = sqliteAudi
     },
     async list({ afterSeq = 0, limit }) {
       return page(limit).all(afterSeq).map(toEntry)
+    },
+    async latestOfType(type) {
+      const row = latest.get(type)
+      return row && toEntry(row)
     },
   }
 }

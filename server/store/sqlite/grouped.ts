@@ -25,7 +25,7 @@ export const SQLITE_READS: Readonly<Record<string, readonly string[]>> = {
   sessions: ['get', 'getWithUser', 'listByUser'],
   recovery: ['getSalt', 'remaining'],
   apiClients: ['get', 'getByKeyHash', 'list'],
-  audit: ['list'],
+  audit: ['list', 'latestOfType'],
   outbox: ['pending'],
   webhooks: ['getSubscription', 'listSubscriptions', 'getDelivery', 'listDeliveries'],
   approvals: ['get', 'listPending', 'listRecent', 'approvedAmounts', 'pendingAmounts'],
