@@ -200,7 +200,7 @@ describe('SQLite store with group commit on the event loop', () => {
       'users.get': [u.id], 'users.getByHandle': [u.handle], 'passkeys.get': [key.id], 'passkeys.getWithOwner': [key.id],
       'passkeys.listByUser': [u.id], 'sessions.get': ['x'], 'sessions.getWithUser': ['x'], 'sessions.listByUser': [u.id], 'recovery.getSalt': [u.id],
       'recovery.remaining': [u.id], 'apiClients.get': ['x'], 'apiClients.getByKeyHash': ['x'], 'apiClients.list': [],
-      'audit.list': [{ limit: 10 }], 'outbox.pending': [], 'webhooks.getSubscription': ['x'], 'webhooks.listSubscriptions': [],
+      'audit.list': [{ limit: 10 }], 'audit.latestOfType': ['x'], 'outbox.pending': [], 'webhooks.getSubscription': ['x'], 'webhooks.listSubscriptions': [],
       'webhooks.getDelivery': ['x'], 'webhooks.listDeliveries': [{ limit: 10 }], 'approvals.get': ['x'],
       'approvals.listPending': [10], 'approvals.listRecent': [10], 'approvals.approvedAmounts': ['w', 'eth', 0], 'approvals.pendingAmounts': ['w', 'eth', 0],
       'policySets.getActive': [], 'policySets.getVersion': ['v'], 'kyc.getSubject': ['x'], 'kyc.getAccessToken': ['x'],
