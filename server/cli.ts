@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config.ts'
 import { initKeys, rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
-import { AuditVerificationError, CheckpointRefusedError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
+import { auditAnchorFile, AuditVerificationError, CheckpointRefusedError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
 import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
 import { verifyEvidence } from './approvals/index.ts'
@@ -169,7 +169,7 @@ async function run(argv: string[]): Promise<void> {
     }
     if (area === 'audit' && action === 'checkpoint') {
       try {
-        const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }).run()
+        const entry = await createCheckpointer({ store, keys: await openKeys(config, log), config, now: Date.now }, { anchorFile: auditAnchorFile(config) }).run()
         return out(entry ? { checkpoint: entry.seq, covers: entry.data.seq } : { checkpoint: null, note: 'the audit log is empty' })
       } catch (err) {
         if (!(err instanceof CheckpointRefusedError)) throw err

@@ -68,6 +68,25 @@ describe('audit checkpointer: signs only a chain that links to what it signed be
     assert.equal((await all()).length, before)
   })
 
+  test('a checkpointer starting on a store stripped of its checkpoints and re-hashed refuses when the anchor file names the lost entry (review r11)', async () => {
+    const anchorFile = path.join(dir, 'audit-anchor.json')
+    const fresh = () => createCheckpointer({ store, keys, config, now: Date.now }, { anchorFile })
+    await add('appr_1'); await add('appr_EVIL'); await add('appr_2'); await fresh().run()
+    await add('appr_3'); await fresh().run()
+    assert.equal(JSON.parse(fs.readFileSync(anchorFile, 'utf8')).seq, 5, 'the last entry signed (appr_3), outside the store')
+    assert.equal(fs.statSync(anchorFile).mode & 0o777, 0o600)
+    rewrite((r) => r.subject !== 'appr_EVIL' && r.type !== CHECKPOINT_TYPE)
+    const before = (await all()).length
+    // Without the file (what the reviewer showed) the forged head would be signed; with it, a restart refuses.
+    await assert.rejects(fresh().run(), (err: unknown) => err instanceof CheckpointRefusedError && /remove the file if the log was restored/.test(err.message))
+    assert.equal((await all()).length, before, 'nothing was signed')
+    // A log that grew normally since: the file only has to name an entry that is still there, unchanged.
+    fs.writeFileSync(anchorFile, JSON.stringify({ seq: 2, hash: (await all())[1]!.hash }))
+    assert.ok(await fresh().run(), 'signs when the named entry is intact')
+    fs.writeFileSync(anchorFile, 'not json')
+    await assert.rejects(fresh().run(), CheckpointRefusedError)
+  })
+
   test('a checkpointer refuses a chain whose checkpoint was forged (a signature other than this deployment\'s)', async () => {
     const cp = checkpointer()
     await add('appr_1'); await cp.run()

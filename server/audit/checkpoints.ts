@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { compactVerify, createLocalJWKSet } from 'jose'
 import type { AppDeps } from '../deps.ts'
 import { signJwt } from '../keys/index.ts'
@@ -25,6 +27,9 @@ export interface CheckpointClaims {
   prev?: CheckpointMark | null
 }
 
+/** Where a deployment keeps the last entry it signed, outside the store: `audit-anchor.json` in the data directory. */
+export const auditAnchorFile = (config: { dataDir: string }): string => path.join(config.dataDir, 'audit-anchor.json')
+
 /** The checkpointer found the chain changed since it was last signed, and signs nothing. */
 export class CheckpointRefusedError extends Error {
   readonly code = 'audit_chain_broken'
@@ -50,10 +55,15 @@ const PAGE = 1000
  * that verifies with this deployment's keys (on the first call) or from the last entry it checked (later calls) up to
  * the head must link by recomputed hash, every checkpoint on the way must verify, and the entries it checked and the
  * checkpoint it appended must still be there unchanged. Otherwise it throws CheckpointRefusedError (the caller logs
- * it) and signs nothing, at this and every later call. A chain stripped of all its checkpoints before this process
- * first looked is not caught here: the auditor's `--expect-checkpoint` is.
+ * it) and signs nothing, at this and every later call.
+ *
+ * `anchorFile` (the data directory's `audit-anchor.json`, outside the store) remembers the last entry signed, so
+ * that a process starting on a store stripped of its checkpoints and re-hashed still refuses: the entry it names must
+ * be there with that hash. A log restored on purpose from an older backup is refused the same way until the file is
+ * removed (the error says so). Without the file (first start, another host) only the store's own checkpoints anchor
+ * the check; the auditor's `--expect-checkpoint` covers the rest.
  */
-export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'config' | 'now'>) {
+export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'config' | 'now'>, opts: { anchorFile?: string } = {}) {
   /** The last entry checked to link back to a trusted checkpoint (or to the start). */
   let tip: CheckpointMark | undefined
   /** What the newest trusted checkpoint up to `tip` covers; null: none. */
@@ -72,16 +82,48 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
     if (e.hash !== mark.hash || auditEntryHash(e) !== mark.hash) throw new CheckpointRefusedError(mark.seq, `${what} was changed`)
   }
 
+  /** The mark the anchor file holds, if there is one; a file that cannot be read as one refuses (it was written by us). */
+  const readAnchor = (): CheckpointMark | undefined => {
+    if (!opts.anchorFile) return undefined
+    let text: string
+    try {
+      text = fs.readFileSync(opts.anchorFile, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+    let mark: Partial<CheckpointMark> | undefined
+    try {
+      mark = JSON.parse(text) as Partial<CheckpointMark>
+    } catch {
+      mark = undefined
+    }
+    if (!mark || !Number.isSafeInteger(mark.seq) || mark.seq! < 1 || typeof mark.hash !== 'string') {
+      throw new CheckpointRefusedError(0, `${opts.anchorFile} is not an anchor this checkpointer wrote`)
+    }
+    return { seq: mark.seq!, hash: mark.hash }
+  }
+  const writeAnchor = (mark: CheckpointMark): void => {
+    if (!opts.anchorFile) return
+    const tmp = `${opts.anchorFile}.${process.pid}.tmp`
+    fs.writeFileSync(tmp, JSON.stringify(mark) + '\n', { mode: 0o600 })
+    fs.renameSync(tmp, opts.anchorFile)
+  }
+
   async function start(jwks: ReturnType<typeof createLocalJWKSet>): Promise<void> {
+    const kept = readAnchor()
+    if (kept) {
+      await unchanged(kept, `entry ${kept.seq}, signed before this process started (${opts.anchorFile}; remove the file if the log was restored from a backup on purpose),`)
+    }
     // Read back from the head, not through the whole log (millions of entries at start-up, in every process).
     const newest = await deps.store.audit.latestOfType(CHECKPOINT_TYPE)
-    if (!newest) {
-      tip = { seq: 0, hash: AUDIT_GENESIS }
-      return
-    }
-    const claims = await verifiedClaims(newest, jwks)
-    await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${newest.seq},`)
-    tip = anchor = { seq: claims.seq, hash: claims.hash }
+    if (newest) {
+      const claims = await verifiedClaims(newest, jwks)
+      await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${newest.seq},`)
+      tip = anchor = { seq: claims.seq, hash: claims.hash }
+    } else tip = { seq: 0, hash: AUDIT_GENESIS }
+    // The anchor file names the later entry when the store lost checkpoints this deployment wrote.
+    if (kept && kept.seq > tip.seq) tip = anchor = kept
   }
 
   return {
@@ -117,6 +159,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
       const entry = await deps.store.audit.append({ type: CHECKPOINT_TYPE, actor: 'system', subject: String(head.seq), data: { seq: head.seq, hash: head.hash, jws } }, deps.now())
       own = { seq: entry.seq, hash: entry.hash }
       anchor = { seq: head.seq, hash: head.hash }
+      writeAnchor(anchor)
       return entry
     },
   }

@@ -6,7 +6,7 @@ export { newWebhookSecret, signWebhook, verifyWebhook, WEBHOOK_SECRET_PREFIX } f
 export type { VerifyWebhookOptions } from './webhookSignature.ts'
 export { isPublicAddress, publicOnlyLookup, receiverAddressProblem, webhookUrlProblem } from './webhookUrl.ts'
 export type { LookupFunction } from './webhookUrl.ts'
-export { createCheckpointer, CheckpointRefusedError, CHECKPOINT_TYP, CHECKPOINT_TYPE } from './checkpoints.ts'
+export { auditAnchorFile, createCheckpointer, CheckpointRefusedError, CHECKPOINT_TYP, CHECKPOINT_TYPE } from './checkpoints.ts'
 export type { CheckpointClaims, CheckpointMark } from './checkpoints.ts'
 export { verifyAuditExport, AuditVerificationError } from './verifyExport.ts'
 export type { AuditVerificationCode, VerifyAuditExportOptions, VerifyAuditExportResult } from './verifyExport.ts'
