@@ -105,6 +105,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
   }
   const writeAnchor = (mark: CheckpointMark): void => {
     if (!opts.anchorFile) return
+    fs.mkdirSync(path.dirname(opts.anchorFile), { recursive: true, mode: 0o700 })
     const tmp = `${opts.anchorFile}.${process.pid}.tmp`
     fs.writeFileSync(tmp, JSON.stringify(mark) + '\n', { mode: 0o600 })
     fs.renameSync(tmp, opts.anchorFile)
