@@ -118,6 +118,16 @@ export function enforceAttestationPolicy(policy: AttestationPolicy, c: AttestedC
   }
 }
 
+/** Whether the user's roles accept this stored passkey (at sign-in, and for a session to act in the roles). */
+export function meetsRolePolicy(policies: AttestationPolicies, roles: string[], passkey: { attestationFmt: string; aaguid: string; deviceType: DeviceType }): boolean {
+  try {
+    enforceAttestationPolicy(effectivePolicy(policies, roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType }, 'assertion')
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** True when a policy asks anything of a passkey (the default one asks nothing). */
 const demandsAnything = (p: AttestationPolicy): boolean => p.requireAttestation || p.deviceBoundOnly || p.aaguidAllow.length > 0
   || p.aaguidDeny.length > 0 || p.attestationRoots !== undefined

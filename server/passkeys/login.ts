@@ -105,8 +105,11 @@ async function verifyAssertion(deps: AppDeps, kind: 'login' | 'reauth' | 'approv
     await auditCloneSuspect(deps, passkey, user)
     throw new ProblemError('counter_regression', 401, { detail: 'The authenticator counter went backwards: the passkey may have been cloned.' })
   }
-  // A role granted after the passkey was registered may demand more of it (a hardware key for compliance).
-  enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType }, 'assertion')
+  // A role granted after the passkey was registered may demand more of it (a hardware key for compliance). Not for a
+  // re-verification: any of the user's passkeys makes their session fresh, so that someone given such a role can add
+  // a key it accepts whenever they are signed in; the session acts in the role only once a passkey the role accepts
+  // has verified it (assertSessionMeetsRolePolicy; the reauth route records only such a passkey).
+  if (kind !== 'reauth') enforceAttestationPolicy(effectivePolicy(deps.attestationPolicies, user.roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType }, 'assertion')
   // The per-account limit counts this attempt in the same round trip as the counter's compare-and-set. Before
   // this point every attempt has spent a challenge, which only the per-client limit on options hands out, so
   // counting here (after the signature) bounds nothing less; a genuine assertion over the limit still moves the

@@ -60,8 +60,8 @@ export interface Sessions {
   resolveByHashWithUser(idHash: string): Promise<SignedIn | undefined>
   end(idHash: string): Promise<boolean>
   endAll(userId: string, exceptIdHash?: string): Promise<number>
-  /** A re-verification with this passkey: sensitive actions are allowed again, and the session is the passkey's. */
-  markVerified(idHash: string, passkeyId: string): Promise<void>
+  /** A re-verification: sensitive actions are allowed again; with `passkeyId`, the session is that passkey's. */
+  markVerified(idHash: string, passkeyId: string | undefined): Promise<void>
   isLive(s: SessionRecord): boolean
 }
 
@@ -124,7 +124,7 @@ export function createSessions(deps: { store: Store; config: Config; now: () => 
     end: (idHash) => store.sessions.delete(idHash),
     endAll: (userId, exceptIdHash) => store.sessions.deleteAllForUser(userId, exceptIdHash),
     async markVerified(idHash, passkeyId) {
-      await store.sessions.update(idHash, { verifiedAt: now(), lastSeenAt: now(), passkeyId })
+      await store.sessions.update(idHash, { verifiedAt: now(), lastSeenAt: now(), ...(passkeyId === undefined ? {} : { passkeyId }) })
     },
     isLive,
   }

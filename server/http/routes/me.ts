@@ -3,7 +3,7 @@ import { sessionPrincipal as me, type Api } from '../route.ts'
 import { ProblemError } from '../problem.ts'
 import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/index.ts'
 import { reauthOptions, verifyReauth } from '../../passkeys/index.ts'
-import { effectivePolicy, enforceAttestationPolicy, generateRecoveryCodes } from '../../passkeys/index.ts'
+import { effectivePolicy, enforceAttestationPolicy, generateRecoveryCodes, meetsRolePolicy } from '../../passkeys/index.ts'
 import type { PasskeyRecord } from '../../store/index.ts'
 import {
   zAddPasskeyOptionsRequest, zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zPasskey, zPasskeyIdParams, zPasskeyList,
@@ -132,7 +132,9 @@ export function meRoutes(api: Api): void {
     handler: async ({ deps, req, principal, body }) => {
       const { user, session } = me(principal)
       const { passkey } = await verifyReauth(deps, user, body.response, clientBucket(req.ip))
-      await createSessions(deps).markVerified(session.idHash, passkey.id)
+      // Fresh either way; the session becomes this passkey's only if the user's roles accept it, so re-verifying with
+      // a synced passkey neither lets the session act in such a role nor takes that from it.
+      await createSessions(deps).markVerified(session.idHash, meetsRolePolicy(deps.attestationPolicies, user.roles, passkey) ? passkey.id : undefined)
       return { verifiedAt: new Date(deps.now()).toISOString() }
     },
   })
