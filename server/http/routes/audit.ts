@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { z } from 'zod'
 import type { Api } from '../route.ts'
 
@@ -7,6 +8,20 @@ const zAuditQuery = z.object({
 })
 
 const PAGE = 1000
+
+/** Waits until the response can take more (true) or the client has gone (false); no listener outlives the wait. */
+async function drained(res: NodeJS.WritableStream & { destroyed: boolean }): Promise<boolean> {
+  if (res.destroyed) return false
+  const stop = new AbortController()
+  try {
+    return await Promise.race([
+      once(res, 'drain', { signal: stop.signal }).then(() => true, () => false),
+      once(res, 'close', { signal: stop.signal }).then(() => false, () => false),
+    ])
+  } finally {
+    stop.abort()
+  }
+}
 
 export function auditRoutes(api: Api): void {
   api.add({
@@ -20,9 +35,12 @@ export function auditRoutes(api: Api): void {
       res.status(200).type('application/x-ndjson').setHeader('Cache-Control', 'no-store')
       if (limit === undefined) {
         // The whole log, a page at a time: an auditor who asks for the log gets all of it, never a silent cut.
+        // Written as the client reads (a page waits for 'drain'), so a slow or stalled download holds one page in
+        // memory, not the log; a client that goes away stops the reading.
         for (let seq = after; ;) {
+          if (res.destroyed || res.writableEnded) return undefined
           const page = await deps.store.audit.list({ afterSeq: seq, limit: PAGE })
-          if (page.length) res.write(page.map((e) => JSON.stringify(e) + '\n').join(''))
+          if (page.length && !res.write(page.map((e) => JSON.stringify(e) + '\n').join('')) && !await drained(res)) return undefined
           if (page.length < PAGE) break
           seq = page.at(-1)!.seq
         }
