@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { decodeJwt } from 'jose'
 import type Database from 'better-sqlite3'
-import { openKeyRing, signJwt, type KeyRing } from '../keys/index.ts'
+import { openKeyRing, rotateKeys, signJwt, type KeyRing } from '../keys/index.ts'
 import { AUDIT_GENESIS, auditEntryHash, type AuditEntry, type Store } from '../store/index.ts'
 import { openSqliteStoreWithDb } from '../store/sqlite/openSqliteStore.ts'
 import { createCheckpointer, verifyAuditExport, AuditVerificationError, CheckpointRefusedError, CHECKPOINT_TYP, CHECKPOINT_TYPE } from './index.ts'
@@ -85,6 +85,19 @@ describe('audit checkpointer: signs only a chain that links to what it signed be
     assert.ok(await fresh().run(), 'signs when the named entry is intact')
     fs.writeFileSync(anchorFile, 'not json')
     await assert.rejects(fresh().run(), CheckpointRefusedError)
+  })
+
+  test('after a key rotation, a worker that has not re-read the key file yet reads it and signs, with no false alarm (found in review)', async () => {
+    const keysB = await openKeyRing({ dir, createIfMissing: false, retainSeconds: 600, now: Date.now })
+    const a = checkpointer()
+    const b = createCheckpointer({ store, keys: keysB, config, now: Date.now })
+    await add('appr_1'); await a.run(); await b.run()
+    await new Promise((r) => setTimeout(r, 20))
+    await rotateKeys(dir, Date.now(), 600)
+    await keys.refresh() // worker A's periodic refresh came first; B's has not
+    await add('appr_2'); await a.run()
+    assert.ok(await b.run(), 'B signs after reading the rotated key file')
+    await verifyAuditExport(ndjson(await all()), keys.history()) // throws on a bad chain or checkpoint
   })
 
   test('a checkpointer refuses a chain whose checkpoint was forged (a signature other than this deployment\'s)', async () => {

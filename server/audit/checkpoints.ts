@@ -111,7 +111,24 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
     fs.renameSync(tmp, opts.anchorFile)
   }
 
-  async function start(jwks: ReturnType<typeof createLocalJWKSet>): Promise<void> {
+  /**
+   * A checkpoint's claims, verified with the key history; on a refusal the key file is read again once per run and
+   * the check repeated: another worker or instance may have rotated the key and signed with the new one before this
+   * process's periodic refresh (a false tamper alarm otherwise).
+   */
+  let refreshedThisRun = false
+  const verify = async (e: AuditEntry): Promise<CheckpointClaims> => {
+    try {
+      return await verifiedClaims(e, createLocalJWKSet(deps.keys.history()))
+    } catch (err) {
+      if (refreshedThisRun || !(err instanceof CheckpointRefusedError)) throw err
+      refreshedThisRun = true
+      await deps.keys.refresh()
+      return verifiedClaims(e, createLocalJWKSet(deps.keys.history()))
+    }
+  }
+
+  async function start(): Promise<void> {
     const kept = readAnchor()
     if (kept) {
       await unchanged(kept, `entry ${kept.seq}, signed before this process started (${opts.anchorFile}; remove the file if the log was restored from a backup on purpose),`)
@@ -119,7 +136,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
     // Read back from the head, not through the whole log (millions of entries at start-up, in every process).
     const newest = await deps.store.audit.latestOfType(CHECKPOINT_TYPE)
     if (newest) {
-      const claims = await verifiedClaims(newest, jwks)
+      const claims = await verify(newest)
       await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${newest.seq},`)
       tip = anchor = { seq: claims.seq, hash: claims.hash }
     } else tip = { seq: 0, hash: AUDIT_GENESIS }
@@ -129,8 +146,8 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
 
   return {
     async run(): Promise<AuditEntry | undefined> {
-      const jwks = createLocalJWKSet(deps.keys.history())
-      if (!tip) await start(jwks)
+      refreshedThisRun = false
+      if (!tip) await start()
       else {
         if (tip.seq > 0) await unchanged(tip, `entry ${tip.seq}, checked before,`)
         if (own) await unchanged(own, `the checkpoint appended at seq ${own.seq}`)
@@ -144,7 +161,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
           if (e.prevHash !== head.hash) throw new CheckpointRefusedError(e.seq, 'the entry does not link to the one before it')
           if (auditEntryHash(e) !== e.hash) throw new CheckpointRefusedError(e.seq, 'the entry does not match its hash')
           if (e.type === CHECKPOINT_TYPE) {
-            const claims = await verifiedClaims(e, jwks)
+            const claims = await verify(e)
             await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${e.seq},`)
             trusted = { seq: claims.seq, hash: claims.hash }
           }
