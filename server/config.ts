@@ -112,8 +112,13 @@ export interface Config {
     timeoutMs: number
     /** Allow http:// receiver URLs besides loopback ones (never in production). */
     allowHttp: boolean
-    /** Allow receivers at addresses that are not public (private, link-local, loopback by another name…). */
+    /** Allow receivers at addresses that are not public (private, link-local, loopback…). */
     allowPrivate: boolean
+    /**
+     * Allow loopback receivers named as such (localhost, 127.0.0.1, [::1]): in development (a public URL on
+     * http://localhost) or with allowPrivate; a production server's loopback is where sidecars' admin ports live.
+     */
+    allowLoopback: boolean
     /** How often an idle instance looks for new events and due deliveries. */
     pollMs: number
   }
@@ -164,6 +169,12 @@ function editDistance(a: string, b: string): number {
     prev = cur
   }
   return prev[b.length]!
+}
+
+/** A public URL on plain http at the machine itself: development, where local webhook receivers are the norm. */
+const isLocalDevelopment = (url: string): boolean => {
+  const u = new URL(url)
+  return u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -231,7 +242,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     directRoutes: e.SIGIL_DIRECT_ROUTES,
     auditCheckpointSeconds: e.SIGIL_AUDIT_CHECKPOINT_SECONDS,
     webhooks: { maxAttempts: e.SIGIL_WEBHOOK_MAX_ATTEMPTS, backoffMs: e.SIGIL_WEBHOOK_BACKOFF_MS,
-      timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, allowPrivate: e.SIGIL_WEBHOOK_ALLOW_PRIVATE, pollMs: e.SIGIL_OUTBOX_POLL_MS },
+      timeoutMs: e.SIGIL_WEBHOOK_TIMEOUT_MS, allowHttp: e.SIGIL_WEBHOOK_ALLOW_HTTP, allowPrivate: e.SIGIL_WEBHOOK_ALLOW_PRIVATE,
+      allowLoopback: e.SIGIL_WEBHOOK_ALLOW_PRIVATE || isLocalDevelopment((e.SIGIL_PUBLIC_URL ?? origins[0]!)), pollMs: e.SIGIL_OUTBOX_POLL_MS },
     kyc: { retainPii: e.SIGIL_KYC_RETAIN_PII, offerSeconds: e.SIGIL_KYC_OFFER_SECONDS },
   }
 }

@@ -41,7 +41,7 @@ async function receiver(holdMs: number | undefined) {
 }
 
 function config(timeoutMs: number): Pick<Config, 'webhooks'> {
-  return { webhooks: { maxAttempts: 5, backoffMs: 60_000, timeoutMs, allowHttp: true, allowPrivate: false, pollMs: 20 } }
+  return { webhooks: { maxAttempts: 5, backoffMs: 60_000, timeoutMs, allowHttp: true, allowPrivate: false, allowLoopback: true, pollMs: 20 } }
 }
 
 async function subscribe(store: Store, id: string, url: string, createdAt: number) {

@@ -68,7 +68,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
   // Keep-alive connections to receivers; redirects are not followed (a receiver must answer where it is). Every
   // connection resolves its host through publicOnlyLookup, which refuses addresses inside the network.
   const agent = new Agent({ keepAliveTimeout: 10_000, connections: 32, headersTimeout: cfg.timeoutMs, bodyTimeout: cfg.timeoutMs,
-    connect: { lookup: publicOnlyLookup(cfg.allowPrivate, deps.lookup) } })
+    connect: { lookup: publicOnlyLookup(cfg.allowPrivate, deps.lookup, cfg.allowLoopback) } })
   // A lease outlives the longest attempt, so no other instance takes the delivery while it is in flight.
   const leaseMs = cfg.timeoutMs * 2 + 5000
   let timer: NodeJS.Timeout | undefined
@@ -109,7 +109,7 @@ export function startDispatcher(deps: DispatcherDeps): Dispatcher {
     try {
       // An IP literal never reaches the lookup; a subscription stored before the address rule (or under another
       // setting) is checked here.
-      const literal = receiverLiteralProblem(sub.url, cfg.allowPrivate)
+      const literal = receiverLiteralProblem(sub.url, cfg.allowPrivate, cfg.allowLoopback)
       if (literal) throw Object.assign(new Error(literal), { code: 'ERR_WEBHOOK_ADDRESS_NOT_PUBLIC' })
       const res = await request(sub.url, {
         method: 'POST', body, dispatcher: agent, signal: AbortSignal.timeout(cfg.timeoutMs),

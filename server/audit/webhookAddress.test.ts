@@ -5,6 +5,7 @@ import { createApiClient } from '../clients/index.ts'
 import {
   createSoftAuthenticator, signUp, startTestApp, startWebhookReceiver, TestClient, type TestApp, type WebhookReceiver,
 } from '../testing/index.ts'
+import { loadConfig } from '../config.ts'
 import { isPublicAddress, publicOnlyLookup, receiverAddressProblem, webhookUrlProblem, type LookupFunction } from './index.ts'
 
 // Receivers inside the operator's network (SSRF through a webhook-admin key): refused at registration when the URL
@@ -29,12 +30,29 @@ test('registration refuses a receiver URL naming an address inside the network, 
     'https://8.8.8.8/h']) assert.equal(webhookUrlProblem(url, false), undefined, url)
 })
 
+test('a production server (public URL not on http://localhost) refuses its own loopback, in every spelling (found in review)', () => {
+  for (const url of ['http://localhost:15000/quitquitquit', 'http://127.0.0.1:2375/containers/create', 'https://0x7f000001/h',
+    'https://2130706433/h', 'https://127.1/h', 'https://[::1]/h', 'https://localhost/h']) {
+    assert.match(webhookUrlProblem(url, false, false, false) ?? '', /this machine|not a public address/, url)
+    assert.equal(webhookUrlProblem(url, true, true, true), undefined, `${url} with SIGIL_WEBHOOK_ALLOW_PRIVATE`)
+  }
+  assert.ok(receiverAddressProblem('localhost', ['127.0.0.1'], false, false))
+  assert.equal(receiverAddressProblem('localhost', ['127.0.0.1'], false, true), undefined)
+})
+
+test('loopback is allowed in development only: a public URL on http://localhost', () => {
+  const cfg = (env: Record<string, string>) => loadConfig({ SIGIL_DATA_DIR: '/tmp/x', ...env }).webhooks
+  assert.equal(cfg({ SIGIL_ORIGINS: 'http://localhost:8080' }).allowLoopback, true)
+  assert.equal(cfg({ SIGIL_ORIGINS: 'https://wallet.example.com', SIGIL_RP_ID: 'wallet.example.com' }).allowLoopback, false)
+  assert.equal(cfg({ SIGIL_ORIGINS: 'https://wallet.example.com', SIGIL_RP_ID: 'wallet.example.com', SIGIL_WEBHOOK_ALLOW_PRIVATE: 'true' }).allowLoopback, true)
+})
+
 test('a host name must resolve to public addresses only; localhost only to loopback', () => {
   assert.equal(receiverAddressProblem('hooks.example.com', ['93.184.216.34'], false), undefined)
   assert.ok(receiverAddressProblem('hooks.example.com', ['93.184.216.34', '10.1.2.3'], false), 'one private answer among public ones')
   assert.ok(receiverAddressProblem('hooks.example.com', ['127.0.0.1'], false), 'loopback by another name')
-  assert.equal(receiverAddressProblem('localhost', ['127.0.0.1', '::1'], false), undefined)
-  assert.ok(receiverAddressProblem('localhost', ['10.0.0.1'], false), 'localhost pointed elsewhere')
+  assert.equal(receiverAddressProblem('localhost', ['127.0.0.1', '::1'], false, true), undefined)
+  assert.ok(receiverAddressProblem('localhost', ['10.0.0.1'], false, true), 'localhost pointed elsewhere')
   assert.equal(receiverAddressProblem('hooks.example.com', ['10.1.2.3'], true), undefined)
 })
 

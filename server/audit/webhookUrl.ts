@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
 
-/** Loopback receivers may use http (local development and tests); every other receiver needs https. */
+/** Loopback receivers (allowed in development) may use http; every other receiver needs https. */
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /**
@@ -38,12 +38,14 @@ const literalOf = (hostname: string): string | undefined => {
  * For a host name, `addresses` are what it resolved to: every one must pass (one private answer among public ones
  * is how DNS rebinding gets in).
  */
-export function receiverAddressProblem(hostname: string, addresses: readonly string[], allowPrivate: boolean): string | undefined {
+export function receiverAddressProblem(hostname: string, addresses: readonly string[], allowPrivate: boolean, allowLoopback = allowPrivate): string | undefined {
   if (allowPrivate) return undefined
-  const named = LOOPBACK.has(hostname.toLowerCase())
+  const named = allowLoopback && LOOPBACK.has(hostname.toLowerCase())
   for (const a of addresses) {
     if (isPublicAddress(a) || (named && isLoopback(a))) continue
-    return 'is not a public address (receivers inside the network need SIGIL_WEBHOOK_ALLOW_PRIVATE=true)'
+    return LOOPBACK.has(hostname.toLowerCase()) && isLoopback(a)
+      ? 'is this machine (loopback receivers only in development, or with SIGIL_WEBHOOK_ALLOW_PRIVATE=true)'
+      : 'is not a public address (receivers inside the network need SIGIL_WEBHOOK_ALLOW_PRIVATE=true)'
   }
   return undefined
 }
@@ -53,7 +55,7 @@ export function receiverAddressProblem(hostname: string, addresses: readonly str
  * operator allows it), no credentials in it, no fragment, and not an IP address inside the network unless the
  * operator allows it (a host name is checked when a delivery connects, by `publicOnlyLookup`).
  */
-export function webhookUrlProblem(raw: string, allowHttp: boolean, allowPrivate = false): string | undefined {
+export function webhookUrlProblem(raw: string, allowHttp: boolean, allowPrivate = false, allowLoopback = true): string | undefined {
   let u: URL
   try {
     u = new URL(raw)
@@ -65,7 +67,9 @@ export function webhookUrlProblem(raw: string, allowHttp: boolean, allowPrivate 
   if (u.username || u.password) return 'must not carry credentials; the signature authenticates Sigil'
   if (u.hash) return 'must not have a fragment'
   const literal = literalOf(u.hostname)
-  const problem = literal === undefined ? undefined : receiverAddressProblem(u.hostname, [literal], allowPrivate)
+  const problem = literal === undefined
+    ? (u.hostname === 'localhost' && !allowLoopback && !allowPrivate ? receiverAddressProblem(u.hostname, ['127.0.0.1'], false, false) : undefined)
+    : receiverAddressProblem(u.hostname, [literal], allowPrivate, allowLoopback)
   return problem && `host ${problem}`
 }
 
@@ -83,12 +87,12 @@ export class ReceiverAddressError extends Error {
  * socket will use, at each connection, so a name that resolved to a public address at registration and to an
  * internal one later is still refused. IP literals never reach a lookup: the dispatcher checks them itself.
  */
-export function publicOnlyLookup(allowPrivate: boolean, base: LookupFunction = dnsLookup as unknown as LookupFunction): LookupFunction {
+export function publicOnlyLookup(allowPrivate: boolean, base: LookupFunction = dnsLookup as unknown as LookupFunction, allowLoopback = allowPrivate): LookupFunction {
   return (hostname, options, callback) => {
     base(hostname, { ...options, all: true }, (err, found) => {
       if (err) return callback(err, '')
       const list = found as LookupAddress[]
-      const problem = list.length === 0 ? 'has no address' : receiverAddressProblem(hostname, list.map((a) => a.address), allowPrivate)
+      const problem = list.length === 0 ? 'has no address' : receiverAddressProblem(hostname, list.map((a) => a.address), allowPrivate, allowLoopback)
       if (problem) return callback(new ReceiverAddressError(`receiver host ${problem}`), '')
       if (options.all) callback(null, list)
       else callback(null, list[0]!.address, list[0]!.family)
@@ -97,9 +101,9 @@ export function publicOnlyLookup(allowPrivate: boolean, base: LookupFunction = d
 }
 
 /** Why a delivery to this URL may not be made before any connection (an IP literal), or undefined. */
-export function receiverLiteralProblem(raw: string, allowPrivate: boolean): string | undefined {
+export function receiverLiteralProblem(raw: string, allowPrivate: boolean, allowLoopback = allowPrivate): string | undefined {
   const hostname = new URL(raw).hostname
   const literal = literalOf(hostname)
-  const problem = literal === undefined ? undefined : receiverAddressProblem(hostname, [literal], allowPrivate)
+  const problem = literal === undefined ? undefined : receiverAddressProblem(hostname, [literal], allowPrivate, allowLoopback)
   return problem && `receiver host ${problem}`
 }

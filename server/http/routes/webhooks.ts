@@ -53,7 +53,7 @@ function deliveryView(d: WebhookDelivery) {
 }
 
 function checkUrl(deps: AppDeps, url: string): string {
-  const problem = webhookUrlProblem(url, deps.config.webhooks.allowHttp, deps.config.webhooks.allowPrivate)
+  const problem = webhookUrlProblem(url, deps.config.webhooks.allowHttp, deps.config.webhooks.allowPrivate, deps.config.webhooks.allowLoopback)
   if (problem) throw new ProblemError('webhook_url_invalid', 400, { detail: `url: ${problem}.`, field: 'url' })
   // Stored and shown as the URL deliveries go to: a lookalike host (a Cyrillic "а" in "exаmple.com") shows as its
   // xn-- form, not as the name it imitates.
