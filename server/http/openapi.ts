@@ -74,6 +74,8 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
     const status = String(r.status ?? 200)
     // A recovery session (after a recovery code) may only add a passkey: every other session operation refuses it.
     const auth = r.auth === 'session' || r.auth === 'session-or-client' ? ['recovery_session_restricted'] : []
+    // A session acting in a role whose attestation policy it was not verified under (assertSessionMeetsRolePolicy).
+    if (r.roles && r.auth !== 'client') auth.push('attestation_policy_violation')
     const codes = [...new Set([...(r.errors ?? []), ...ANY_ERRORS, ...(mutating ? MUTATING_ERRORS : []),
       ...(originAlways || originWithCookie ? ORIGIN_ERRORS : []), ...(r.rateLimit ? ['rate_limited'] : []),
       ...(r.secretResponse ? ['idempotency_replay_unavailable'] : []), ...auth])].filter((c) => !SERVER_ERRORS.includes(c))

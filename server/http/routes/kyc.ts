@@ -15,7 +15,7 @@ export function kycRoutes(api: Api): void {
     summary: 'Submit verified KYC data (compliance officer, or a KYC vendor\'s API client); returns the subject reference offers name',
     description: 'The issuance policy (SubmitSubject) decides who may. The data is checked against the KYC subject schema and stored sealed under a key derived from the returned `subjectRef`, which Sigil keeps only as a hash: treat it as a secret. Unissued data is dropped after 30 days; issued data is erased at issuance unless SIGIL_KYC_RETAIN_PII.',
     body: zSubmitSubjectRequest, response: zSubmitSubjectResponse,
-    errors: ['unauthenticated', 'request_invalid', 'kyc_data_invalid', 'kyc_issuance_forbidden'],
+    errors: ['unauthenticated', 'request_invalid', 'kyc_data_invalid', 'kyc_issuance_forbidden', 'attestation_policy_violation'],
     handler: async ({ deps, principal, body, res }) => {
       const s = await submitSubject(deps, principal, body.data)
       res.setHeader('Cache-Control', 'no-store')
