@@ -14,6 +14,8 @@ export interface VerifyJwtVcOptions {
   trustedIssuers: TrustedIssuerList
   now: Date
   fetchStatusList?: FetchStatusList
+  /** How old a status list token may be (from its `iat`), seconds. Default its `ttl`, or 300 without one (checkStatus). */
+  maxStatusAgeSeconds?: number
   allowedAlgs?: readonly SigningAlg[]
   clockToleranceSeconds?: number
 }
@@ -85,6 +87,7 @@ export async function verifyJwtVc(jwt: string, options: VerifyJwtVcOptions): Pro
       resolveKey: (alg, kid) => keys.get(entry, kid, alg),
       now: options.now,
       clockToleranceSeconds: tolerance,
+      ...(options.maxStatusAgeSeconds === undefined ? {} : { maxStatusAgeSeconds: options.maxStatusAgeSeconds }),
     })
   }
   return {

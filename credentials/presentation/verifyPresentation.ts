@@ -24,7 +24,7 @@ export type VerifyPresentationResult = VerifySdJwtVcResult
 type ConfigKey = Exclude<keyof SdJwtVcVerifierConfig, 'trustedIssuers'>
 const CONFIG_MEMBERS: Record<ConfigKey, true> = {
   resolver: true, fetchStatusList: true, allowedAlgs: true, allowLegacyTyp: true, clockToleranceSeconds: true, kbMaxAgeSeconds: true,
-  keyCacheSeconds: true,
+  keyCacheSeconds: true, maxStatusAgeSeconds: true,
 }
 const CONFIG_KEYS = Object.keys(CONFIG_MEMBERS) as ConfigKey[]
 const verifiers = new WeakMap<object, { config: SdJwtVcVerifierConfig; verifier: SdJwtVcVerifier }[]>()

@@ -31,6 +31,8 @@ export interface SdJwtVcVerifierConfig {
   kbMaxAgeSeconds?: number
   /** How long an issuer key found by resolving its DID is used before resolving again, seconds. Default 300. */
   keyCacheSeconds?: number
+  /** How old a status list token may be (from its `iat`), seconds. Default its `ttl`, or 300 without one (checkStatus). */
+  maxStatusAgeSeconds?: number
 }
 
 /** Per-presentation options of SdJwtVcVerifier.verify. */
@@ -149,6 +151,7 @@ export function createSdJwtVcVerifier(config: SdJwtVcVerifierConfig): SdJwtVcVer
         allowedAlgs,
         cache: statusCache,
         cacheKey: entry.issuer,
+        ...(config.maxStatusAgeSeconds === undefined ? {} : { maxStatusAgeSeconds: config.maxStatusAgeSeconds }),
       })
     }
 

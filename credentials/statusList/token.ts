@@ -49,7 +49,9 @@ export interface VerifyStatusListTokenOptions {
   maxListBytes?: number
   /**
    * How old (now − `iat`, beyond the clock tolerance) a token may be, seconds. Default: its own `ttl`, or 300
-   * when it has none. A value here sets the limit for tokens without `ttl` and can only shorten a token's own `ttl`.
+   * when it has none. A value here sets the limit outright: shorter to be stricter, or longer for an issuer that
+   * signs its list less often than its `ttl` says (the draft defines `ttl` as a caching time), at the cost of
+   * seeing a revocation that much later.
    */
   maxStatusAgeSeconds?: number
 }
@@ -91,9 +93,7 @@ export async function verifyStatusListToken(token: string, options: VerifyStatus
     if (p.ttl !== undefined && (typeof p.ttl !== 'number' || !(p.ttl > 0))) fail('status_list_invalid', 'ttl must be positive')
     if (typeof p.status_list !== 'object' || p.status_list === null) fail('status_list_invalid', 'status_list missing')
     const ttl = p.ttl as number | undefined
-    const maxAge = options.maxStatusAgeSeconds === undefined
-      ? ttl ?? DEFAULT_MAX_STATUS_AGE_SECONDS
-      : Math.min(options.maxStatusAgeSeconds, ttl ?? Number.POSITIVE_INFINITY)
+    const maxAge = options.maxStatusAgeSeconds ?? ttl ?? DEFAULT_MAX_STATUS_AGE_SECONDS
     verified = {
       list: await decodeStatusList(p.status_list as { bits: unknown; lst: unknown }, options.maxListBytes),
       iat: p.iat,
