@@ -86,8 +86,8 @@ export interface CheckStatusOptions extends Omit<VerifyStatusListTokenOptions, '
  * Looks up a credential's status (§8.3): fetches and verifies the list token, then reads the index. Returns
  * VALID (0); throws `credential_revoked` (1), `credential_suspended` (2), `status_invalid` for any other value,
  * `status_unavailable` when the fetch fails or the token is older than its `ttl` (`maxStatusAgeSeconds`),
- * `status_list_invalid` when the token does not verify. Trust caveat: the fetcher must hand back a current token,
- * not one kept by an HTTP cache that revalidates with the list's ETag (its `iat` is the first fetch's).
+ * `status_list_invalid` when the token does not verify. The fetcher needs no trust: an old token it hands back
+ * (a cache that kept it past its `max-age`, or someone on the path) is refused by its `iat`.
  */
 export async function checkStatus(reference: StatusReference, options: CheckStatusOptions): Promise<number> {
   const load = async () => {
