@@ -29,7 +29,9 @@ export interface KycWorld {
 
 export async function startKycWorld(env: Record<string, string> = {}): Promise<KycWorld> {
   let t = Date.now()
-  const app = await startTestApp({ clock: { now: () => t, advance: (ms) => { t += ms } }, env: { SIGIL_PUBLIC_URL: ISSUER, ...env } })
+  // An https public URL (a production-like issuer), so loopback webhook receivers need the operator's opt-in.
+  const app = await startTestApp({ clock: { now: () => t, advance: (ms) => { t += ms } },
+    env: { SIGIL_PUBLIC_URL: ISSUER, SIGIL_WEBHOOK_ALLOW_PRIVATE: 'true', ...env } })
   const officer = new TestClient(app.url)
   // A hardware key (attested, device-bound): the compliance role accepts nothing else, sign-in and session alike.
   const signed = await signUp(officer, createSoftAuthenticator({ attestation: 'packed-self' }), 'officer')
