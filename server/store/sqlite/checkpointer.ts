@@ -69,6 +69,8 @@ export function startCheckpointer(db: Database, path: string, opts: Checkpointer
     path, every: opts.everyMs ?? 250, restartFrames: opts.restartFrames ?? 1000, module: createRequire(import.meta.url).resolve('better-sqlite3'),
   } })
   worker.unref()
+  // Registered now: a worker that already ended (it could not start) must not leave stop() waiting.
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
   let restarts = 0
   worker.on('message', (m: { restarts?: number }) => { if (typeof m.restarts === 'number') restarts = m.restarts })
   worker.on('error', () => { if (db.open) db.pragma('wal_autocheckpoint = 1000') })
@@ -77,8 +79,11 @@ export function startCheckpointer(db: Database, path: string, opts: Checkpointer
     async stop() {
       worker.ref() // keep the process alive until the worker has closed its connection
       worker.postMessage('stop')
-      let timer: NodeJS.Timeout | undefined
-      await new Promise((resolve) => { worker.once('exit', resolve); timer = setTimeout(resolve, 2000) })
+      // A worker that has not closed within 2 s (still loading better-sqlite3 on a busy machine) is terminated and
+      // waited for: returning with it still running let the process exit under a live native connection (a child
+      // process of the multi-process test died once with SIGSEGV in CI).
+      const timer = setTimeout(() => void worker.terminate(), 2000)
+      await exited
       clearTimeout(timer)
     },
   }
