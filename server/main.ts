@@ -7,7 +7,7 @@ import { createApp } from './http/index.ts'
 import { createMetrics } from './http/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
-import { auditAnchorFile, createCheckpointer, startDispatcher } from './audit/index.ts'
+import { auditAnchorFile, CheckpointRefusedError, createCheckpointer, startDispatcher } from './audit/index.ts'
 import { expireDueApprovals, policySourceFor } from './approvals/index.ts'
 
 /** sysexits EX_CONFIG: the configuration cannot work (a bad variable, the port taken). */
@@ -91,7 +91,12 @@ async function main(): Promise<void> {
   const refresh = setInterval(() => void keys.refresh().catch((err: Error) => log.error({ err: err.message }, 'key refresh failed')), 30_000)
   refresh.unref()
   const checkpointer = createCheckpointer({ store, keys, config, now: Date.now }, { anchorFile: auditAnchorFile(config) })
-  const checkpoints = setInterval(() => void checkpointer.run().catch((err: Error) => log.error({ err: err.message }, 'audit checkpoint failed')), config.auditCheckpointSeconds * 1000)
+  const checkpoints = setInterval(() => void checkpointer.run().then(
+    () => metrics.auditCheckpoints.inc({ outcome: 'signed' }),
+    (err: Error) => {
+      metrics.auditCheckpoints.inc({ outcome: err instanceof CheckpointRefusedError ? 'refused' : 'failed' })
+      log.error({ err: err.message, code: (err as { code?: string }).code }, 'audit checkpoint failed')
+    }), config.auditCheckpointSeconds * 1000)
   checkpoints.unref()
 
   const shutdown = (signal: string): void => {

@@ -5,7 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { openKeyRing } from './keys/index.ts'
-import { createSoftAuthenticator, startRedisServer, TestClient, startSigilProcess, TEST_ORIGIN } from './testing/index.ts'
+import Database from 'better-sqlite3'
+import { createSoftAuthenticator, signUp, startRedisServer, TestClient, startSigilProcess, TEST_ORIGIN } from './testing/index.ts'
 
 const children: ChildProcess[] = []
 after(() => { for (const c of children) if (c.exitCode === null) c.kill('SIGKILL') })
@@ -51,5 +52,32 @@ test('two Sigil processes over one Redis: ceremonies cross instances, single use
     for (const c of children) c.kill('SIGTERM')
     await redis.stop()
     fs.rmSync(keys, { recursive: true, force: true })
+  }
+})
+
+test('the running server signs the audit log on its interval, keeps the anchor outside the store, and counts a refusal in /metrics', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-checkpoints-'))
+  try {
+    const { url } = await sigil({ SIGIL_DATA_DIR: dir, SIGIL_AUDIT_CHECKPOINT_SECONDS: '1' })
+    await signUp(new TestClient(url), createSoftAuthenticator(), 'audited')
+    const count = async (outcome: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text()
+      return Number(new RegExp(`^sigil_audit_checkpoints_total\\{outcome="${outcome}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0)
+    }
+    const waitFor = async (outcome: string) => {
+      for (let i = 0; i < 100 && await count(outcome) === 0; i++) await new Promise((r) => setTimeout(r, 100))
+      return count(outcome)
+    }
+    assert.ok(await waitFor('signed') >= 1)
+    const anchor = JSON.parse(fs.readFileSync(path.join(dir, 'audit-anchor.json'), 'utf8')) as { seq: number }
+    assert.ok(anchor.seq >= 1)
+    // Someone with write access to the database changes an entry the server signed.
+    const db = new Database(path.join(dir, 'sigil.db'))
+    db.pragma('busy_timeout = 5000')
+    db.prepare("UPDATE audit SET subject = 'someone-else' WHERE seq = 1").run()
+    db.close()
+    assert.ok(await waitFor('refused') >= 1, 'the next run refuses and says so in /metrics')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 })

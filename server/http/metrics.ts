@@ -7,6 +7,7 @@ export interface Metrics {
   httpInFlight: Gauge
   httpShed: Counter<'reason'>
   webhookAttempts: Counter<'outcome'>
+  auditCheckpoints: Counter<'outcome'>
 }
 
 /**
@@ -34,6 +35,12 @@ export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => 
       name: 'sigil_ceremonies_total',
       help: 'WebAuthn and recovery ceremonies by kind and outcome (ok or the problem code)',
       labelNames: ['ceremony', 'outcome'],
+      registers: [registry],
+    }),
+    auditCheckpoints: new Counter({
+      name: 'sigil_audit_checkpoints_total',
+      help: 'Audit checkpoint runs by outcome: signed, refused (the chain no longer links to what was signed: alert on it) or failed',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     webhookAttempts: new Counter({
