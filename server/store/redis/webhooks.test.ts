@@ -36,3 +36,30 @@ test('deliveries left in the shared due set by an older version are claimed, set
     await store.close()
   }
 })
+
+// Found in review: during a rolling upgrade an older instance writes a numbered delivery's bare id to the shared set
+// (its replay or settle); moved under that bare id it stayed beside `seq|id`, and was claimed every lease period.
+test('a numbered delivery an older instance put back in the shared set moves under its own member; its retry waits', async () => {
+  const store = await connectRedisStore({ url: server.url, prefix: 'mixed' })
+  const { createClient } = await import('redis')
+  const raw = createClient({ url: server.url })
+  await raw.connect()
+  try {
+    await store.webhooks.createSubscription({ id: 'wh_1', url: 'https://hooks.example.com/', description: '', eventTypes: ['*'],
+      secret: 'whsec_x', createdAt: 1, disabledAt: null })
+    await store.webhooks.enqueue([{ id: 'dlv_1', subscriptionId: 'wh_1', state: 'pending', attempts: 0, nextAttemptAt: 5,
+      lastAttemptAt: null, lastStatus: null, lastError: null, createdAt: 5,
+      event: { id: 'evt_1', type: 'login', at: 5, subject: 'usr_a', data: {} } }])
+    assert.equal(await raw.hGet('mixed:{wh}:d:dlv_1', 'subject'), 'usr_a', 'the claim reads the entity without decoding the event')
+    await raw.zAdd('mixed:{wh}:due', { score: 2000, value: 'dlv_1' }) // an old instance's replay
+    assert.deepEqual((await store.webhooks.claimDue(2000, 100, 10)).map((d) => d.id), ['dlv_1'])
+    assert.equal(await store.webhooks.settle('dlv_1', 2100, { state: 'pending', attempts: 1, nextAttemptAt: 60_000, lastAttemptAt: 2000,
+      lastStatus: 500, lastError: 'HTTP 500' }), true)
+    assert.deepEqual((await raw.zRange('mixed:{wh}:sub:wh_1:due', 0, -1)).length, 1, 'one member')
+    for (const t of [2100, 2200, 2300]) assert.deepEqual(await store.webhooks.claimDue(t, 100, 10), [], `not claimed at ${t}: the retry is due at 60000`)
+    assert.deepEqual((await store.webhooks.claimDue(60_000, 100, 10)).map((d) => d.id), ['dlv_1'])
+  } finally {
+    await raw.close()
+    await store.close()
+  }
+})

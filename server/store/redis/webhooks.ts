@@ -66,7 +66,8 @@ if cap < 0 then cap = math.huge end
 local old = redis.call('ZRANGE', KEYS[3], 0, 99, 'WITHSCORES')
 for i = 1, #old, 2 do
   local sub = redis.call('HGET', p .. 'd:' .. old[i], 'subscriptionId')
-  if sub then redis.call('ZADD', p .. 'sub:' .. sub .. ':due', old[i + 1], old[i]) end
+  -- Under the member settle and replay use (seq|id once numbered), or an old instance's bare id would stay beside it.
+  if sub then redis.call('ZADD', p .. 'sub:' .. sub .. ':due', old[i + 1], dueMember(p .. 'd:' .. old[i], old[i])) end
   redis.call('ZREM', KEYS[3], old[i])
 end
 local function entity(key)
@@ -270,7 +271,9 @@ export function redisWebhooks(conn: RedisConn, keys: Keyspace): WebhookStore {
       for (const d of deliveries) {
         const fields = { id: d.id, subscriptionId: d.subscriptionId, event: JSON.stringify(d.event), state: d.state,
           attempts: String(d.attempts), nextAttemptAt: String(d.nextAttemptAt), lastAttemptAt: String(d.lastAttemptAt ?? ''),
-          lastStatus: String(d.lastStatus ?? ''), lastError: d.lastError ?? '', createdAt: String(d.createdAt) }
+          lastStatus: String(d.lastStatus ?? ''), lastError: d.lastError ?? '', createdAt: String(d.createdAt),
+          // Read by the claim to find the entity without decoding the event (which cost ~7 ms a backlogged subscription).
+          subject: d.event.subject }
         args.push(d.id, d.subscriptionId, String(d.createdAt), String(d.nextAttemptAt), JSON.stringify(fields))
       }
       await conn.run(ENQUEUE, [subs, seq, log], args)
