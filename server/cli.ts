@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
 import { auditAnchorFile, AuditVerificationError, CheckpointRefusedError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
 import { API_CLIENT_ROLES, createApiClient, type ApiClientRole } from './clients/index.ts'
-import { effectivePolicy, enforceAttestationPolicy, loadAttestationPolicies } from './passkeys/index.ts'
+import { acceptsPasskey, effectivePolicy, loadAttestationPolicies } from './passkeys/index.ts'
 import { verifyEvidence } from './approvals/index.ts'
 import { ProblemError } from './errors.ts'
 import { redactRedisUrl } from './store/index.ts'
@@ -190,9 +190,7 @@ async function run(argv: string[]): Promise<void> {
         await store.audit.append({ type: 'user.roles_changed', actor: 'cli', subject: user.id, data: { roles } }, Date.now())
         // Sign-in enforces the roles' attestation policy: say which passkeys will stop working.
         const policy = effectivePolicy(loadAttestationPolicies(config.attestationPolicyFile), roles)
-        const refused = (await store.passkeys.listByUser(user.id)).filter((p) => {
-          try { enforceAttestationPolicy(policy, { fmt: p.attestationFmt, aaguid: p.aaguid, deviceType: p.deviceType }); return false } catch { return true }
-        }).map((p) => p.name)
+        const refused = (await store.passkeys.listByUser(user.id)).filter((p) => !acceptsPasskey(policy, p)).map((p) => p.name)
         return out({ handle: user.handle, roles, ...(refused.length ? { warning: 'These passkeys do not meet the policy of the new roles and will be refused at sign-in; the user must add a compliant one first.', refusedPasskeys: refused } : {}) })
       }
       return out({ handle: user.handle, roles: user.roles })

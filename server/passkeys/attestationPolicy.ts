@@ -119,9 +119,17 @@ export function enforceAttestationPolicy(policy: AttestationPolicy, c: AttestedC
 }
 
 /** Whether the user's roles accept this stored passkey (at sign-in, and for a session to act in the roles). */
-export function meetsRolePolicy(policies: AttestationPolicies, roles: string[], passkey: { attestationFmt: string; aaguid: string; deviceType: DeviceType }): boolean {
+export function meetsRolePolicy(policies: AttestationPolicies, roles: string[], passkey: StoredPasskeyKind): boolean {
+  return acceptsPasskey(effectivePolicy(policies, roles), passkey)
+}
+
+/** What of a stored passkey an attestation policy judges. */
+type StoredPasskeyKind = { attestationFmt: string; aaguid: string; deviceType: DeviceType }
+
+/** Whether a policy accepts this stored passkey (enforceAttestationPolicy as a yes or no). */
+export function acceptsPasskey(policy: AttestationPolicy, passkey: StoredPasskeyKind): boolean {
   try {
-    enforceAttestationPolicy(effectivePolicy(policies, roles), { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType }, 'assertion')
+    enforceAttestationPolicy(policy, { fmt: passkey.attestationFmt, aaguid: passkey.aaguid, deviceType: passkey.deviceType }, 'assertion')
     return true
   } catch {
     return false
@@ -142,15 +150,7 @@ export async function assertSessionMeetsRolePolicy(deps: Pick<AppDeps, 'attestat
   const policy = effectivePolicy(deps.attestationPolicies, user.roles)
   if (!demandsAnything(policy)) return
   const passkey = session.passkeyId ? await deps.store.passkeys.get(session.passkeyId) : undefined
-  let accepted = passkey !== undefined && passkey.userId === user.id
-  if (accepted) {
-    try {
-      enforceAttestationPolicy(policy, { fmt: passkey!.attestationFmt, aaguid: passkey!.aaguid, deviceType: passkey!.deviceType }, 'assertion')
-    } catch {
-      accepted = false
-    }
-  }
-  if (!accepted) {
+  if (passkey?.userId !== user.id || !acceptsPasskey(policy, passkey)) {
     throw new ProblemError('attestation_policy_violation', 403, {
       detail: 'Your role needs this session to be verified with a passkey of a kind it accepts, such as a security key: sign in with it (or re-verify with it), or add one on your account page.',
     })

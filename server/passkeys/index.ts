@@ -6,7 +6,7 @@ export {
 } from './recoveryByCredential.ts'
 export { authenticatorName } from './aaguids.ts'
 export {
-  assertSessionMeetsRolePolicy, DEFAULT_POLICIES, effectivePolicy, meetsRolePolicy, enforceAttestationPolicy, loadAttestationPolicies, zAttestationPolicies,
+  acceptsPasskey, assertSessionMeetsRolePolicy, DEFAULT_POLICIES, effectivePolicy, meetsRolePolicy, enforceAttestationPolicy, loadAttestationPolicies, zAttestationPolicies,
 } from './attestationPolicy.ts'
 export type { AttestationPolicies, AttestationPolicy, AttestedCredential } from './attestationPolicy.ts'
 export {

@@ -3,7 +3,7 @@ import { sessionPrincipal as me, type Api } from '../route.ts'
 import { ProblemError } from '../problem.ts'
 import { addPasskeyOptions, verifyAddPasskey } from '../../passkeys/index.ts'
 import { reauthOptions, verifyReauth } from '../../passkeys/index.ts'
-import { effectivePolicy, enforceAttestationPolicy, generateRecoveryCodes, meetsRolePolicy } from '../../passkeys/index.ts'
+import { acceptsPasskey, effectivePolicy, generateRecoveryCodes, meetsRolePolicy } from '../../passkeys/index.ts'
 import type { PasskeyRecord } from '../../store/index.ts'
 import {
   zAddPasskeyOptionsRequest, zCreationOptions, zEmptyRequest, zLoginVerifyRequest, zPasskey, zPasskeyIdParams, zPasskeyList,
@@ -65,14 +65,7 @@ export function meRoutes(api: Api): void {
       // must be able to sign in, not merely exist.
       const policy = effectivePolicy(deps.attestationPolicies, user.roles)
       const passkeys = await deps.store.passkeys.listByUser(user.id)
-      const signsIn = (p: PasskeyRecord): boolean => {
-        try {
-          enforceAttestationPolicy(policy, { fmt: p.attestationFmt, aaguid: p.aaguid, deviceType: p.deviceType })
-          return true
-        } catch {
-          return false
-        }
-      }
+      const signsIn = (p: PasskeyRecord): boolean => acceptsPasskey(policy, p)
       if (passkeys.some((p) => p.id === params.id) && !passkeys.some((p) => p.id !== params.id && signsIn(p))) {
         throw new ProblemError('last_passkey', 409, { field: 'id', detail: passkeys.length > 1
           ? 'Your other passkeys are not of a kind your role accepts for signing in; add one that is before removing this one.'
