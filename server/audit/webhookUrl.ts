@@ -66,11 +66,17 @@ export function webhookUrlProblem(raw: string, allowHttp: boolean, allowPrivate 
   if (u.protocol === 'http:' && !allowHttp && !LOOPBACK.has(u.hostname)) return 'must use https (http only for loopback receivers)'
   if (u.username || u.password) return 'must not carry credentials; the signature authenticates Sigil'
   if (u.hash) return 'must not have a fragment'
-  const literal = literalOf(u.hostname)
-  const problem = literal === undefined
-    ? (u.hostname === 'localhost' && !allowLoopback && !allowPrivate ? receiverAddressProblem(u.hostname, ['127.0.0.1'], false, false) : undefined)
-    : receiverAddressProblem(u.hostname, [literal], allowPrivate, allowLoopback)
+  const problem = knownHostProblem(u.hostname, allowPrivate, allowLoopback)
   return problem && `host ${problem}`
+}
+
+/**
+ * The address check for a host known without DNS: an IP literal, or `localhost` (loopback by definition); undefined
+ * for any other name, which `publicOnlyLookup` checks when a delivery connects.
+ */
+function knownHostProblem(hostname: string, allowPrivate: boolean, allowLoopback: boolean): string | undefined {
+  const literal = literalOf(hostname) ?? (hostname === 'localhost' ? '127.0.0.1' : undefined)
+  return literal === undefined ? undefined : receiverAddressProblem(hostname, [literal], allowPrivate, allowLoopback)
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void
@@ -100,10 +106,8 @@ export function publicOnlyLookup(allowPrivate: boolean, base: LookupFunction = d
   }
 }
 
-/** Why a delivery to this URL may not be made before any connection (an IP literal), or undefined. */
+/** Why a delivery to this URL may not be made before any connection (an IP literal, localhost), or undefined. */
 export function receiverLiteralProblem(raw: string, allowPrivate: boolean, allowLoopback = allowPrivate): string | undefined {
-  const hostname = new URL(raw).hostname
-  const literal = literalOf(hostname)
-  const problem = literal === undefined ? undefined : receiverAddressProblem(hostname, [literal], allowPrivate, allowLoopback)
+  const problem = knownHostProblem(new URL(raw).hostname, allowPrivate, allowLoopback)
   return problem && `receiver host ${problem}`
 }
