@@ -2,9 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { decodeJwt } from 'jose'
 import { presentSdJwtVc } from '../../credentials/index.ts'
-import { createApiClient } from '../clients/index.ts'
 import { TestClient } from '../testing/index.ts'
-import { createOffer, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
+import { issuedToHolder, type KycWorld, relyingApp, startKycWorld } from '../testing/kycHarness.ts'
 
 // The refusals of presentation checks that nothing else exercises: each test fails with its guard removed.
 let w: KycWorld
@@ -12,17 +11,13 @@ let app: Record<string, string>
 let appId: string
 before(async () => {
   w = await startKycWorld()
-  const c = await createApiClient(w.app.deps.store, 'exchange', ['relying-app'], Date.now())
-  app = { authorization: `Bearer ${c.key}` }
-  appId = c.client.id
+  ;({ headers: app, id: appId } = await relyingApp(w))
 })
 after(() => w.close())
 
 const now = () => new Date(w.app.clock.now())
 
-async function issued() {
-  return receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
-}
+const issued = () => issuedToHolder(w)
 
 /** An OpenID4VP request for `claims`, and a wallet's presentation answering its nonce and client id. */
 async function answerable(claims: string[], expiresInSeconds = 600) {
@@ -48,10 +43,10 @@ test('verify: the issuer JWT with its disclosures but no KB-JWT (what any app sh
 })
 
 test('OpenID4VP: another relying app cannot read (or spend) this app\'s result', async () => {
-  const other = await createApiClient(w.app.deps.store, 'other-shop', ['relying-app'], Date.now())
+  const other = await relyingApp(w, 'other-shop')
   const r = await answerable(['sanctions_screened'])
   assert.equal((await r.post({ vp_token: JSON.stringify({ kyc: [r.vp] }), state: r.state })).status, 200)
-  const stolen = await new TestClient(w.app.url).get(`/v1/presentations/requests/${r.id}`, { authorization: `Bearer ${other.key}` })
+  const stolen = await new TestClient(w.app.url).get(`/v1/presentations/requests/${r.id}`, other.headers)
   assert.deepEqual(stolen.body, { id: r.id, status: 'pending' }, 'as for an unknown id')
   const mine = await new TestClient(w.app.url).get(`/v1/presentations/requests/${r.id}`, app)
   assert.equal(mine.body.status, 'verified')

@@ -6,7 +6,7 @@ import { createApiClient } from '../clients/index.ts'
 import { rotateKeys } from '../keys/index.ts'
 import { STATUS_LIST_TTL_SECONDS } from '../kyc/index.ts'
 import { TestClient } from '../testing/index.ts'
-import { createOffer, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
+import { issuedToHolder, type KycWorld, relyingApp, startKycWorld } from '../testing/kycHarness.ts'
 
 // A relying app checks a holder's presentation of a credential Sigil issued, under the app's disclosure policy.
 let w: KycWorld
@@ -14,9 +14,7 @@ let app: Record<string, string>
 let appId: string
 before(async () => {
   w = await startKycWorld()
-  const c = await createApiClient(w.app.deps.store, 'exchange', ['relying-app'], Date.now())
-  app = { authorization: `Bearer ${c.key}` }
-  appId = c.client.id
+  ;({ headers: app, id: appId } = await relyingApp(w))
 })
 after(() => w.close())
 
@@ -24,9 +22,7 @@ const NONCE = 'nonce-0123456789abcdef'
 const now = () => new Date(w.app.clock.now())
 const verify = (body: Record<string, unknown>) => new TestClient(w.app.url).post('/v1/presentations/verify', body, app)
 
-async function issued() {
-  return receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
-}
+const issued = () => issuedToHolder(w)
 function present(c: Awaited<ReturnType<typeof issued>>, disclose: ClaimPath[], nonce = NONCE, audience = appId) {
   return presentSdJwtVc(c.credential, { disclose, keyBinding: { holder: c.holder.signer, nonce, audience, now: now() } })
 }

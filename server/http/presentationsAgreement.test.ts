@@ -4,9 +4,8 @@ import { after, before, test } from 'node:test'
 import {
   CredentialError, createResolver, kycVct, presentSdJwtVc, verifyPresentation, type ClaimPath, type Signer, type VerifyPresentationOptions,
 } from '../../credentials/index.ts'
-import { createApiClient } from '../clients/index.ts'
 import { TestClient } from '../testing/index.ts'
-import { createOffer, ISSUER, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
+import { issuedToHolder, ISSUER, type KycWorld, receiveCredential, relyingApp, startKycWorld } from '../testing/kycHarness.ts'
 
 // The same presentations through the server (POST /v1/presentations/verify) and through the offline verifier a
 // relying app imports (verifyPresentation, with the issuer's did.json and status list fetched over HTTP): every
@@ -19,15 +18,11 @@ let alice: Holder
 let bob: Holder
 let revoked: Holder
 
-async function issued(): Promise<Holder> {
-  return receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
-}
+const issued = () => issuedToHolder(w)
 
 before(async () => {
   w = await startKycWorld()
-  const c = await createApiClient(w.app.deps.store, 'exchange', ['relying-app'], Date.now())
-  app = { authorization: `Bearer ${c.key}` }
-  appId = c.client.id
+  ;({ headers: app, id: appId } = await relyingApp(w))
   ;[alice, bob, revoked] = [await issued(), await issued(), await issued()]
   // Revoked before anything is verified here, so neither verifier holds an older copy of the list.
   const hash = createHash('sha256').update(revoked.credential).digest('base64url')

@@ -9,7 +9,7 @@ import { CompactEncrypt, compactVerify, importJWK, type JWK } from 'jose'
 import { Webhook } from 'standardwebhooks'
 import { createApiClient } from '../clients/index.ts'
 import { startWebhookReceiver, TestClient, type WebhookReceiver } from '../testing/index.ts'
-import { createOffer, ISSUER, receiveCredential, startKycWorld, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
+import { issuedToHolder, ISSUER, type KycWorld, receiveCredential, relyingApp, startKycWorld } from '../testing/kycHarness.ts'
 
 // An independent wallet (@openid4vc/openid4vp, dcql, @sd-jwt/sd-jwt-vc; none of Sigil's code) answers Sigil's
 // OpenID4VP requests, by value and by reference, with direct_post and direct_post.jwt; Sigil verifies the answer.
@@ -19,8 +19,7 @@ let receiver: WebhookReceiver
 let secret: string
 before(async () => {
   w = await startKycWorld({ SIGIL_OUTBOX_POLL_MS: '20' })
-  const c = await createApiClient(w.app.deps.store, 'exchange', ['relying-app'], Date.now())
-  app = { authorization: `Bearer ${c.key}` }
+  ;({ headers: app } = await relyingApp(w))
   receiver = await startWebhookReceiver()
   const admin = await createApiClient(w.app.deps.store, 'ops', ['webhook-admin'], Date.now())
   const sub = await new TestClient(w.app.url).post('/v1/webhooks', { url: receiver.url, eventTypes: ['presentation.verified', 'presentation.failed'] },
@@ -69,9 +68,7 @@ const wallet = new Openid4vpClient({
 })
 
 type Holder = Awaited<ReturnType<typeof receiveCredential>>
-async function issued(): Promise<Holder> {
-  return receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
-}
+const issued = (): Promise<Holder> => issuedToHolder(w)
 
 /** The holder's side of SD-JWT VC: @sd-jwt/sd-jwt-vc with Web Crypto (decode, pick disclosures, KB-JWT). */
 function sdJwt(holder: Holder['holder']) {

@@ -97,6 +97,17 @@ export async function nonce(w: KycWorld): Promise<string> {
 }
 
 /** Runs the whole pre-authorized code flow with the independent wallet library; returns the credential. */
+/** A fresh subject, an offer for it, and a holder's wallet that collected the credential. */
+export async function issuedToHolder(w: KycWorld) {
+  return receiveCredential(w, (await createOffer(w, await submitSubject(w))).offerUri)
+}
+
+/** An API client with the relying-app role: its id (the presentations' audience) and its Authorization header. */
+export async function relyingApp(w: KycWorld, name = 'exchange'): Promise<{ id: string; headers: Record<string, string> }> {
+  const c = await createApiClient(w.app.deps.store, name, ['relying-app'], Date.now())
+  return { id: c.client.id, headers: { authorization: `Bearer ${c.key}` } }
+}
+
 export async function receiveCredential(w: KycWorld, offerUri: string, txCode?: string) {
   const now = () => new Date(w.app.clock.now())
   const holder = await makeHolder()
