@@ -1,22 +1,28 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startRedisServer, type TestRedisServer } from '../../testing/redisServer.ts'
+import { createClient } from 'redis'
 import { connectRedisStore } from './index.ts'
 
 let server: TestRedisServer
 before(async () => { server = await startRedisServer() })
 after(async () => { await server?.stop() })
 
+/** A store under its own prefix with subscription wh_1, and a raw client to write what an older version wrote. */
+async function withSubscription(prefix: string) {
+  const store = await connectRedisStore({ url: server.url, prefix })
+  const raw = createClient({ url: server.url })
+  await raw.connect()
+  await store.webhooks.createSubscription({ id: 'wh_1', url: 'https://hooks.example.com/', description: '', eventTypes: ['*'],
+    secret: 'whsec_x', createdAt: 1, disabledAt: null })
+  return { store, raw }
+}
+
 // Before per-subscription queues, every pending delivery sat in one shared `due` set under its bare id. An upgraded
 // instance must still deliver those, one per entity at a time like the rest.
 test('deliveries left in the shared due set by an older version are claimed, settled and not lost', async () => {
-  const store = await connectRedisStore({ url: server.url, prefix: 'legacy' })
-  const { createClient } = await import('redis')
-  const raw = createClient({ url: server.url })
-  await raw.connect()
+  const { store, raw } = await withSubscription('legacy')
   try {
-    await store.webhooks.createSubscription({ id: 'wh_1', url: 'https://hooks.example.com/', description: '', eventTypes: ['*'],
-      secret: 'whsec_x', createdAt: 1, disabledAt: null })
     for (const [id, subject] of [['dlv_z', 'usr_a'], ['dlv_a', 'usr_b'], ['dlv_m', 'usr_a']] as const) {
       await raw.hSet(`legacy:{wh}:d:${id}`, { id, subscriptionId: 'wh_1', state: 'pending', attempts: '0', nextAttemptAt: '5',
         lastAttemptAt: '', lastStatus: '', lastError: '', createdAt: '5', event: JSON.stringify({ id: `evt_${id}`, type: 'login', at: 5, subject, data: {} }) })
@@ -40,13 +46,8 @@ test('deliveries left in the shared due set by an older version are claimed, set
 // Found in review: during a rolling upgrade an older instance writes a numbered delivery's bare id to the shared set
 // (its replay or settle); moved under that bare id it stayed beside `seq|id`, and was claimed every lease period.
 test('a numbered delivery an older instance put back in the shared set moves under its own member; its retry waits', async () => {
-  const store = await connectRedisStore({ url: server.url, prefix: 'mixed' })
-  const { createClient } = await import('redis')
-  const raw = createClient({ url: server.url })
-  await raw.connect()
+  const { store, raw } = await withSubscription('mixed')
   try {
-    await store.webhooks.createSubscription({ id: 'wh_1', url: 'https://hooks.example.com/', description: '', eventTypes: ['*'],
-      secret: 'whsec_x', createdAt: 1, disabledAt: null })
     await store.webhooks.enqueue([{ id: 'dlv_1', subscriptionId: 'wh_1', state: 'pending', attempts: 0, nextAttemptAt: 5,
       lastAttemptAt: null, lastStatus: null, lastError: null, createdAt: 5,
       event: { id: 'evt_1', type: 'login', at: 5, subject: 'usr_a', data: {} } }])
