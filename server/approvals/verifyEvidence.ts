@@ -1,5 +1,6 @@
 import { verifyAuthenticationResponse } from '@simplewebauthn/server'
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose'
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose'
+import { verifySigned } from '../keys/index.ts'
 import { z } from 'zod'
 import { createPolicyEngine, policyVersion, type PolicyEngine } from '../../policies/index.ts'
 import { ProblemError } from '../errors.ts'
@@ -203,9 +204,7 @@ export async function verifyEvidence(input: unknown, opts: VerifyEvidenceOptions
   if (opts.jwks) {
     if (bundle.serverSignature === undefined) throw fail('evidence_unsigned', 'The bundle carries no server signature.', 'serverSignature')
     try {
-      const { payload, protectedHeader } = await compactVerify(bundle.serverSignature, createLocalJWKSet(opts.jwks), { algorithms: ['ES256'] })
-      if (protectedHeader.typ !== EVIDENCE_SIGNATURE_TYP) throw new Error('typ')
-      const claims = JSON.parse(new TextDecoder().decode(payload)) as { sub?: unknown; bundle_digest?: unknown }
+      const claims = await verifySigned(bundle.serverSignature, createLocalJWKSet(opts.jwks), EVIDENCE_SIGNATURE_TYP)
       if (claims.sub !== bundle.requestId || claims.bundle_digest !== evidenceDigest(bundle)) throw new Error('digest')
     } catch {
       throw fail('evidence_server_signature_invalid', 'The server signature does not verify with the key history, or it covers another bundle: something was changed.', 'serverSignature')

@@ -1,8 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { compactVerify, createLocalJWKSet } from 'jose'
+import { createLocalJWKSet } from 'jose'
 import type { AppDeps } from '../deps.ts'
-import { signJwt } from '../keys/index.ts'
+import { signJwt, verifySigned } from '../keys/index.ts'
 import { AUDIT_GENESIS, auditEntryHash, type AuditEntry } from '../store/index.ts'
 
 export const CHECKPOINT_TYP = 'sigil-audit-checkpoint+jwt'
@@ -189,8 +189,7 @@ async function verifiedClaims(e: AuditEntry, jwks: ReturnType<typeof createLocal
   let claims: CheckpointClaims | undefined
   if (typeof jws === 'string') {
     try {
-      const { payload, protectedHeader } = await compactVerify(jws, jwks, { algorithms: ['ES256'] })
-      if (protectedHeader.typ === CHECKPOINT_TYP) claims = JSON.parse(new TextDecoder().decode(payload)) as CheckpointClaims
+      claims = await verifySigned(jws, jwks, CHECKPOINT_TYP) as unknown as CheckpointClaims
     } catch {
       claims = undefined
     }

@@ -1,4 +1,5 @@
-import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose'
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet } from 'jose'
+import { verifySigned } from '../keys/index.ts'
 import { AUDIT_GENESIS, auditEntryHash, type AuditEntry } from '../store/index.ts'
 import { CHECKPOINT_TYP, CHECKPOINT_TYPE, type CheckpointClaims, type CheckpointMark } from './checkpoints.ts'
 
@@ -123,9 +124,7 @@ export async function verifyAuditExport(ndjson: string, jwks: JSONWebKeySet, opt
       if (typeof jws !== 'string') throw new AuditVerificationError('checkpoint_invalid', line, e.seq, 'checkpoint without a signature')
       let claims: CheckpointClaims
       try {
-        const { payload, protectedHeader } = await compactVerify(jws, keys, { algorithms: ['ES256'] })
-        if (protectedHeader.typ !== CHECKPOINT_TYP) throw new Error('wrong typ')
-        claims = JSON.parse(new TextDecoder().decode(payload)) as CheckpointClaims
+        claims = await verifySigned(jws, keys, CHECKPOINT_TYP) as unknown as CheckpointClaims
       } catch (err) {
         // A key the JWKS lacks is most often a retired one: say which, and where the full history comes from.
         let kid: string | undefined
