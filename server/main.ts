@@ -90,9 +90,11 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000
   const refresh = setInterval(() => void keys.refresh().catch((err: Error) => log.error({ err: err.message }, 'key refresh failed')), 30_000)
   refresh.unref()
-  const checkpointer = createCheckpointer({ store, keys, config, now: Date.now }, { anchorFile: auditAnchorFile(config) })
+  // Every process runs it; one of them signs per interval (see createCheckpointer), the others check the chain.
+  const checkpointer = createCheckpointer({ store, keys, config, now: Date.now },
+    { anchorFile: auditAnchorFile(config), intervalMs: config.auditCheckpointSeconds * 1000 })
   const checkpoints = setInterval(() => void checkpointer.run().then(
-    () => metrics.auditCheckpoints.inc({ outcome: 'signed' }),
+    (entry) => metrics.auditCheckpoints.inc({ outcome: entry ? 'signed' : 'skipped' }),
     (err: Error) => {
       metrics.auditCheckpoints.inc({ outcome: err instanceof CheckpointRefusedError ? 'refused' : 'failed' })
       log.error({ err: err.message, code: (err as { code?: string }).code }, 'audit checkpoint failed')

@@ -43,13 +43,25 @@ export class CheckpointRefusedError extends Error {
 }
 
 const PAGE = 1000
+/** Of `intervalMs`: a checkpoint signed less than this long ago (or ahead) is fresh; a claim to sign lasts as long. */
+const FRESH = 0.9
+
+export interface CreateCheckpointerOptions {
+  /** `audit-anchor.json` in the data directory (auditAnchorFile). */
+  anchorFile?: string
+  /**
+   * How often every process of the deployment calls run(): a run then signs only when the newest checkpoint is not
+   * fresh (see createCheckpointer). Absent: every run signs (`sigil audit checkpoint`).
+   */
+  intervalMs?: number
+}
 
 /**
  * Signs the last entry of the audit chain (JWS over its seq and hash, and the previous checkpoint's) and appends the
- * signature as an entry of its own, at every call, also when nothing was appended since: an auditor then knows that
- * a log whose newest checkpoint is old was cut back. An auditor holding a checkpoint can prove that no entry up to
- * it was changed, removed or reordered, even by someone able to rewrite the store and recompute every hash, since
- * they lack the key.
+ * signature as an entry of its own, also when nothing was appended since: an auditor then knows that a log whose
+ * newest checkpoint is old was cut back. An auditor holding a checkpoint can prove that no entry up to it was
+ * changed, removed or reordered, even by someone able to rewrite the store and recompute every hash, since they lack
+ * the key.
  *
  * That holds only if the signer never signs a rewritten chain: before signing, every entry from the newest checkpoint
  * that verifies with this deployment's keys (on the first call) or from the last entry it checked (later calls) up to
@@ -57,19 +69,36 @@ const PAGE = 1000
  * checkpoint it appended must still be there unchanged. Otherwise it throws CheckpointRefusedError (the caller logs
  * it) and signs nothing, at this and every later call.
  *
- * `anchorFile` (the data directory's `audit-anchor.json`, outside the store) remembers the last entry signed, so
- * that a process starting on a store stripped of its checkpoints and re-hashed still refuses: the entry it names must
- * be there with that hash. A log restored on purpose from an older backup is refused the same way until the file is
- * removed (the error says so). Without the file (first start, another host) only the store's own checkpoints anchor
- * the check; the auditor's `--expect-checkpoint` covers the rest.
+ * Every process of a deployment (each of `SIGIL_WORKERS`, each instance on one store) calls run() every
+ * `intervalMs`; the deployment signs once per interval. After the check above, which every run does (a process that
+ * does not sign still refuses a rewritten chain), a run signs nothing when the newest checkpoint's `iat` is within
+ * 0.9 × `intervalMs` of this process's clock (the tenth allows for clock skew and timer drift), whatever was
+ * appended since: entries wait at most an interval for a checkpoint, as with one process. The process that signed
+ * it finds it an interval old at its next run and signs again; when that process stops, another takes over at its
+ * next run (a gap under two intervals). A run that is due first claims the signature after that checkpoint in the
+ * idempotency store (atomic across processes; released when signing fails, lapsing after 0.9 × `intervalMs`): of
+ * runs due at once, one signs. Two checkpoints in one interval remain possible, and harmless, when a claimer stalls
+ * longer than that between claim and append, and beside `sigil audit checkpoint` (no `intervalMs`: always signs).
+ *
+ * `anchorFile` (the data directory's `audit-anchor.json`, outside the store) remembers the last entry covered by a
+ * checkpoint this process appended or checked, so that a process starting on a store stripped of its checkpoints
+ * and re-hashed still refuses: the entry it names must be there with that hash. Processes that do not sign write
+ * it too, so every host's file is kept; workers sharing a data directory may set it back to an earlier checked
+ * entry (still in the chain) until the next checkpoint. A log restored on purpose from an older backup is refused
+ * the same way until the file is removed (the error says so). Without the file (first start, another host) only
+ * the store's own checkpoints anchor the check; the auditor's `--expect-checkpoint` covers the rest.
  */
-export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'config' | 'now'>, opts: { anchorFile?: string } = {}) {
+export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'config' | 'now'>, opts: CreateCheckpointerOptions = {}) {
   /** The last entry checked to link back to a trusted checkpoint (or to the start). */
   let tip: CheckpointMark | undefined
   /** What the newest trusted checkpoint up to `tip` covers; null: none. */
   let anchor: CheckpointMark | null = null
   /** The checkpoint entry this checkpointer appended last. */
   let own: CheckpointMark | undefined
+  /** The newest checkpoint entry up to `tip`, and when it was signed (ms; NaN when its claims have no `iat`). */
+  let newest: (CheckpointMark & { signedAt: number }) | undefined
+  /** What this process last wrote to the anchor file. */
+  let written: CheckpointMark | undefined
 
   const entryAt = async (seq: number): Promise<AuditEntry | undefined> => {
     const [e] = await deps.store.audit.list({ afterSeq: seq - 1, limit: 1 })
@@ -109,6 +138,20 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
     const tmp = `${opts.anchorFile}.${process.pid}.tmp`
     fs.writeFileSync(tmp, JSON.stringify(mark) + '\n', { mode: 0o600 })
     fs.renameSync(tmp, opts.anchorFile)
+    written = mark
+  }
+
+  /**
+   * Whether this run signs: always without `intervalMs`; else when the newest checkpoint is not fresh and this run
+   * claimed the signature after it (keyed by that checkpoint's seq and hash, so never reused; scope `system:`, which
+   * no request's Idempotency-Key has). Gives the claim, to release should signing fail; undefined: not this run.
+   */
+  const takeTurn = async (now: number): Promise<{ claim?: string } | undefined> => {
+    if (opts.intervalMs === undefined) return {}
+    if (newest && Math.abs(now - newest.signedAt) < FRESH * opts.intervalMs) return undefined
+    const claim = `system:auditCheckpoint:${newest ? `${newest.seq}:${newest.hash}` : 'none'}`
+    const begun = await deps.store.idempotency.begin(claim, 'audit-checkpoint', now, Math.ceil(FRESH * opts.intervalMs))
+    return begun.state === 'new' ? { claim } : undefined
   }
 
   /**
@@ -134,10 +177,10 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
       await unchanged(kept, `entry ${kept.seq}, signed before this process started (${opts.anchorFile}; remove the file if the log was restored from a backup on purpose),`)
     }
     // Read back from the head, not through the whole log (millions of entries at start-up, in every process).
-    const newest = await deps.store.audit.latestOfType(CHECKPOINT_TYPE)
-    if (newest) {
-      const claims = await verify(newest)
-      await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${newest.seq},`)
+    const last = await deps.store.audit.latestOfType(CHECKPOINT_TYPE)
+    if (last) {
+      const claims = await verify(last)
+      await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${last.seq},`)
       tip = anchor = { seq: claims.seq, hash: claims.hash }
     } else tip = { seq: 0, hash: AUDIT_GENESIS }
     // The anchor file names the later entry when the store lost checkpoints this deployment wrote.
@@ -145,6 +188,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
   }
 
   return {
+    /** The checkpoint appended; undefined when the log is empty or another process's checkpoint is fresh. */
     async run(): Promise<AuditEntry | undefined> {
       refreshedThisRun = false
       if (!tip) await start()
@@ -154,6 +198,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
       }
       let head = tip!
       let trusted = anchor
+      let latest = newest
       for (;;) {
         const page = await deps.store.audit.list({ afterSeq: head.seq, limit: PAGE })
         for (const e of page) {
@@ -164,6 +209,7 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
             const claims = await verify(e)
             await unchanged(claims, `entry ${claims.seq}, signed by the checkpoint at seq ${e.seq},`)
             trusted = { seq: claims.seq, hash: claims.hash }
+            latest = { seq: e.seq, hash: e.hash, signedAt: claims.iat * 1000 }
           }
           head = { seq: e.seq, hash: e.hash }
         }
@@ -171,10 +217,25 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
       }
       tip = head
       anchor = trusted
+      newest = latest
       if (head.seq === 0) return undefined
-      const claims: CheckpointClaims = { iss: deps.config.publicUrl, iat: Math.floor(deps.now() / 1000), seq: head.seq, hash: head.hash, prev: trusted }
-      const jws = await signJwt(deps.keys.signer(), CHECKPOINT_TYP, { ...claims })
-      const entry = await deps.store.audit.append({ type: CHECKPOINT_TYPE, actor: 'system', subject: String(head.seq), data: { seq: head.seq, hash: head.hash, jws } }, deps.now())
+      const now = deps.now()
+      const turn = await takeTurn(now)
+      if (!turn) {
+        // Another process signed (or is signing): remember what its checkpoint covers, checked above.
+        if (anchor && anchor.seq > (written?.seq ?? 0)) writeAnchor(anchor)
+        return undefined
+      }
+      let entry: AuditEntry
+      try {
+        const claims: CheckpointClaims = { iss: deps.config.publicUrl, iat: Math.floor(now / 1000), seq: head.seq, hash: head.hash, prev: trusted }
+        const jws = await signJwt(deps.keys.signer(), CHECKPOINT_TYP, { ...claims })
+        entry = await deps.store.audit.append({ type: CHECKPOINT_TYPE, actor: 'system', subject: String(head.seq), data: { seq: head.seq, hash: head.hash, jws } }, deps.now())
+      } catch (err) {
+        // Another process may sign at its next run rather than when the claim lapses.
+        if (turn.claim) await deps.store.idempotency.abandon(turn.claim).catch(() => undefined)
+        throw err
+      }
       own = { seq: entry.seq, hash: entry.hash }
       anchor = { seq: head.seq, hash: head.hash }
       writeAnchor(anchor)

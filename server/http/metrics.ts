@@ -39,7 +39,7 @@ export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => 
     }),
     auditCheckpoints: new Counter({
       name: 'sigil_audit_checkpoints_total',
-      help: 'Audit checkpoint runs by outcome: signed, refused (the chain no longer links to what was signed: alert on it) or failed',
+      help: 'Audit checkpoint runs by outcome: signed, skipped (the chain checked; another process signed within the interval, or the log is empty), refused (the chain no longer links to what was signed: alert on it) or failed',
       labelNames: ['outcome'],
       registers: [registry],
     }),
