@@ -89,7 +89,9 @@ test('a set stored before the submission rules still loads: only proposals and p
   const { compilePolicyTexts } = await import('./policySet.ts')
   const shipped = await loadPolicies()
   const old = { ...shipped.texts, policies: { ...shipped.texts.policies,
-    'old-deny': '@id("old-deny") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "0x000000000000000000000000000000000000dEaD" };' } }
+    'old-deny': '@id("old-deny") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "0x000000000000000000000000000000000000dEaD" };',
+    // Before @timeZone meant something, any annotation was let through.
+    'old-zone': '@id("old-zone") @timeZone("CET, more or less") @group("risk") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.hourUtc < 6 };' } }
   assert.doesNotThrow(() => compilePolicyTexts(old), 'as the server loads a stored set, and evidence bundles carry it')
   assert.doesNotThrow(() => createPolicyEngine(old))
   assert.equal(validatePolicySet(Object.values(old.policies).join('\n'), schema).valid, false, 'proposed again, it is refused with the reason')

@@ -102,16 +102,17 @@ interface ZoneUse { id: string; zone: string | undefined; readsLocal: boolean }
  * The zone of `hourLocal`/`weekdayLocal` for the whole set. A policy names it with `@timeZone("Europe/Berlin")`
  * (an IANA name), next to the rules it changes the meaning of; one set has one zone, so every policy that reads
  * local time names the same one (a policy copied from a set in another zone must not silently change its hours),
- * and one that reads no local time names none (`@timeZone` does not move `hourUtc`). No zone named: UTC.
+ * and one that reads no local time names none (`@timeZone` does not move `hourUtc`; a submission rule, since a
+ * stored set could carry any annotation before this one meant something). No zone named: UTC.
  */
-function timeZoneOf(uses: readonly ZoneUse[], problems: PolicyProblem[]): string {
+function timeZoneOf(uses: readonly ZoneUse[], problems: PolicyProblem[], submission: boolean): string {
   const named = new Map<string, string[]>()
   for (const u of uses) {
     if (u.zone === undefined) continue
-    if (!isKnownTimeZone(u.zone)) {
+    if (!u.readsLocal) {
+      if (submission) problems.push({ code: 'policy_annotation_invalid', policyId: u.id, message: '@timeZone applies to context.hourLocal and context.weekdayLocal, and this policy reads neither (hourUtc and weekdayUtc stay UTC)' })
+    } else if (!isKnownTimeZone(u.zone)) {
       problems.push({ code: 'policy_time_zone_invalid', policyId: u.id, message: `@timeZone("${u.zone.slice(0, 64)}") is not an IANA time zone this server knows (say "Europe/Berlin" or "UTC")` })
-    } else if (!u.readsLocal) {
-      problems.push({ code: 'policy_annotation_invalid', policyId: u.id, message: '@timeZone applies to context.hourLocal and context.weekdayLocal, and this policy reads neither (hourUtc and weekdayUtc stay UTC)' })
     } else {
       named.set(u.zone, [...(named.get(u.zone) ?? []), u.id])
     }
@@ -181,7 +182,7 @@ export function compilePolicySet(schema: string, sources: readonly string[], opt
   const problems: PolicyProblem[] = []
   const zones: ZoneUse[] = []
   const policies = splitPolicies(sources, problems, opts.submission ?? false, zones)
-  const timeZone = timeZoneOf(zones, problems)
+  const timeZone = timeZoneOf(zones, problems, opts.submission ?? false)
   if (problems.length === 0 && policies.size === 0) problems.push({ code: 'policy_set_empty', message: 'the policy set has no policies' })
   const texts: PolicyTexts = { schema, policies: Object.fromEntries([...policies].map(([id, p]) => [id, p.text])) }
   if (problems.length === 0) {
