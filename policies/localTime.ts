@@ -25,7 +25,7 @@ export interface TimeOfDay {
 const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]{0,63}(?:\/[A-Za-z0-9_+-]{1,64}){0,2}$/
 const WEEKDAYS: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 }
 
-// One formatter per zone for the life of the process: building one costs about 100 µs, using one about 2 µs.
+// One formatter per zone for the life of the process: building one costs 60 µs to 2 ms, using one about 3 µs.
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
 function formatterOf(timeZone: string): Intl.DateTimeFormat | undefined {

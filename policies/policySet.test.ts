@@ -110,6 +110,11 @@ permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { c
   assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${hours('b', undefined, 'weekdayLocal')}`), ['policy_time_zone_conflict:b'],
     'a local-time policy naming no zone while another names one (say, copied from another set) would silently change its hours')
   assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin', 'hourUtc')}`), ['policy_annotation_invalid:a'], '@timeZone does not move hourUtc')
+  // A policy that passes the context on as a whole may read local time; only CreateTransfer's context has it.
+  const whole = (action: string, zone = '') => `@id("w") ${zone}@group("ops") @quorum("1") permit (principal, action == Sigil::Action::"${action}", resource) when { context == context };`
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${whole('CreateTransfer')}`), ['policy_time_zone_conflict:w'])
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${whole('CreateTransfer', '@timeZone("Europe/Berlin") ')}`), [])
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${whole('ChangePolicy')}`), [])
   assert.deepEqual(codes(`@timeZone("UTC") ${permit}`), ['policy_annotation_invalid:ok'])
   const r = validatePolicySet(`${permit}\n${hours('a', 'Europe/Berlin')}\n${hours('b', 'Asia/Kolkata')}`, schema)
   assert.ok(!r.valid)

@@ -160,8 +160,10 @@ function splitPolicies(sources: readonly string[], problems: PolicyProblem[], su
       const policy: CompiledPolicy = { id, text, effect: json.json.effect, annotations, actions: actionsOf(json.json.action) }
       problems.push(...annotationProblems(policy), ...(submission ? submissionProblems(policy) : []))
       policies.set(id, policy)
+      // Only CreateTransfer's context has local time (and a policy that passes `context` on as a whole may read it).
       const reads = contextReads(json.json)
-      zones.push({ id, zone: annotations.timeZone, readsLocal: reads === 'all' || [...LOCAL_TIME_ATTRIBUTES].some((a) => reads.has(a)) })
+      const transfer = policy.actions === 'all' || policy.actions.includes('CreateTransfer')
+      zones.push({ id, zone: annotations.timeZone, readsLocal: transfer && (reads === 'all' || [...LOCAL_TIME_ATTRIBUTES].some((a) => reads.has(a))) })
     }
   }
   return policies
