@@ -1,19 +1,22 @@
 /**
  * `npx tsx bench/policyDecision.ts`: latency of one approval policy decision, in microseconds, measured
  * one call at a time: building the Cedar context from a transaction intent (amount to Cedar units, 24-hour
- * total, UTC hour) plus cedar-wasm evaluation over the preparsed, specialized policy set (policies/specialize.ts)
- * plus reading the requirements from
+ * total, hour and weekday in UTC and in the set's time zone) plus cedar-wasm evaluation over the preparsed,
+ * specialized policy set (policies/specialize.ts) plus reading the requirements from
  * the determining policies' annotations. The shipped policy set; intents rotate over assets, amounts, times
  * and destinations so every tier and a block are exercised. First the fast path alone (the goal's figure), then
  * a baseline interleaved with it call by call, so the machine's drift hits both alike: the same decisions over
  * the policies as written, with the whole context and decimals (what policies/specialize.test.ts compares the
  * fast forms with). Prints figures; asserts nothing. Goal: p50 < 100 µs.
  *
- *   tsx bench/policyDecision.ts [--decisions 20000] [--warmup 5000]
+ * `--time-zone Europe/Berlin` puts that zone in the shipped hours policies' `@timeZone("UTC")`, so the local hour
+ * and weekday are computed with Intl (a set in UTC needs no Intl).
+ *
+ *   tsx bench/policyDecision.ts [--decisions 20000] [--warmup 5000] [--time-zone Europe/Berlin]
  */
 import os from 'node:os'
 import { parseArgs } from 'node:util'
-import { loadPolicies, type ApprovalInput } from '../policies/index.ts'
+import { createPolicyEngine, loadPolicies, type ApprovalInput } from '../policies/index.ts'
 import { evaluateApprovalRequest } from '../policies/approval.ts'
 import { transferRequest } from '../policies/approvalContext.ts'
 import { preparse } from '../policies/cedar.ts'
@@ -21,11 +24,15 @@ import { compilePolicyTexts } from '../policies/policySet.ts'
 import { percentile } from './stats.ts'
 import { reportRows } from './report.ts'
 
-const { values: args } = parseArgs({ options: { decisions: { type: 'string', default: '20000' }, warmup: { type: 'string', default: '5000' } } })
+const { values: args } = parseArgs({ options: { decisions: { type: 'string', default: '20000' }, warmup: { type: 'string', default: '5000' }, 'time-zone': { type: 'string' } } })
 const decisions = Number(args.decisions)
 const warmup = Number(args.warmup)
 
-const engine = await loadPolicies()
+const shipped = await loadPolicies()
+const zone = args['time-zone']
+const engine = zone === undefined ? shipped : createPolicyEngine({ ...shipped.texts,
+  policies: Object.fromEntries(Object.entries(shipped.texts.policies).map(([id, text]) => [id, text.replace('@timeZone("UTC")', `@timeZone(${JSON.stringify(zone)})`)])) })
+if (engine.timeZone !== (zone ?? 'UTC')) throw new Error(`the shipped policies name no @timeZone("UTC") to replace with ${zone}`)
 const EVM = '0x52908400098527886E0F7030069857D2E4169EE7'
 const inputs: ApprovalInput[] = [
   { asset: 'eth', amount: '1.5', destination: EVM, hour: 10 },
@@ -46,7 +53,7 @@ const inputs: ApprovalInput[] = [
 // The baseline: its own preparsed copy (another name, so the two never share cedar-wasm's cache entries).
 const compiled = compilePolicyTexts(engine.texts)
 const refIds = preparse(compiled, `${engine.version}:baseline`)
-const reference = (input: ApprovalInput) => evaluateApprovalRequest(refIds, compiled.policies, engine.version, () => transferRequest(input))
+const reference = (input: ApprovalInput) => evaluateApprovalRequest(refIds, compiled.policies, engine.version, () => transferRequest(input, { timeZone: compiled.timeZone }))
 for (const input of inputs) {
   if (JSON.stringify(engine.evaluateApproval(input)) !== JSON.stringify(reference(input))) throw new Error(`the fast form and the baseline disagree on ${JSON.stringify(input.intent)}`)
 }
@@ -85,7 +92,7 @@ pairFast.sort()
 pairBase.sort()
 
 const fmt = (n: number): string => n.toFixed(1).padStart(8)
-console.log(`approval policy decision, ${decisions} decisions after ${warmup} warm-up, ${Object.keys(engine.texts.policies).length} policies (version ${engine.version.slice(0, 19)}…)`)
+console.log(`approval policy decision, ${decisions} decisions after ${warmup} warm-up, ${Object.keys(engine.texts.policies).length} policies (version ${engine.version.slice(0, 19)}…), time zone ${engine.timeZone}`)
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, load average ${os.loadavg()[0]!.toFixed(2)}`)
 console.log('  specialized forms, alone (as the server runs):')
 console.log(`  p50 ${fmt(percentile(samples, 50))} µs`)

@@ -2,6 +2,7 @@ import type { Context } from '@cedar-policy/cedar-wasm/nodejs'
 import type { CedarRequest, TransferForm, TransferPlan } from './cedar.ts'
 import { cedarUnits, decimalText, parseAmount } from './amount.ts'
 import { PolicyError } from './errors.ts'
+import { DEFAULT_TIME_ZONE, timeOfDay } from './localTime.ts'
 import { variantIndex } from './specialize.ts'
 
 /**
@@ -27,7 +28,7 @@ export interface Requester {
 export interface ApprovalInput {
   intent: ApprovalIntent
   requester: Requester
-  /** The decision time; policies see its UTC hour and weekday. */
+  /** The decision time; policies see its hour and weekday in UTC and in the set's time zone (`@timeZone`). */
   now: Date
   /** What this wallet already had approved for this asset in the last 24 hours (decimal string); default "0". */
   approvedLast24h?: string
@@ -87,6 +88,14 @@ function str(value: unknown, name: string): string {
   return value
 }
 
+/** Options of {@link transferRequest}. */
+export interface TransferRequestOptions {
+  /** The engine's fast forms; absent, the whole context goes to the policies as written. */
+  plan?: TransferPlan
+  /** The zone of `hourLocal`/`weekdayLocal` (the compiled set's `timeZone`); default UTC. */
+  timeZone?: string
+}
+
 /**
  * Builds the Cedar request for action CreateTransfer, checking the type of every input itself so Cedar
  * need not re-validate the request against the schema (see `CedarRequest.shapeChecked`). Hex (EVM)
@@ -100,9 +109,11 @@ function str(value: unknown, name: string): string {
  * 9 × 10^11 whole units); larger amounts go as decimals to the policies as written. Without one it is the whole
  * context as the schema declares it: the reference the tests compare the fast form with.
  */
-export function transferRequest(input: ApprovalInput, plan?: TransferPlan): CedarRequest {
+export function transferRequest(input: ApprovalInput, opts: TransferRequestOptions = {}): CedarRequest {
   const { intent, now, requester } = input
+  const { plan } = opts
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new PolicyError('policy_request_invalid', 'now must be a valid Date')
+  const time = timeOfDay(now, opts.timeZone ?? DEFAULT_TIME_ZONE)
   if (requester?.type !== 'user' && requester?.type !== 'apiClient') throw new PolicyError('policy_request_invalid', 'requester.type must be user or apiClient')
   const allowlisted = input.destinationAllowlisted ?? false
   if (typeof allowlisted !== 'boolean') throw new PolicyError('policy_request_invalid', 'destinationAllowlisted must be a boolean')
@@ -125,8 +136,10 @@ export function transferRequest(input: ApprovalInput, plan?: TransferPlan): Ceda
     destination: canonicalDestination(destination),
     destinationAllowlisted: allowlisted,
     beneficiaryVerified,
-    hourUtc: now.getUTCHours(),
-    weekdayUtc: now.getUTCDay(),
+    hourUtc: time.hourUtc,
+    weekdayUtc: time.weekdayUtc,
+    hourLocal: time.hourLocal,
+    weekdayLocal: time.weekdayLocal,
   }
   let form: TransferForm | undefined
   if (long) {

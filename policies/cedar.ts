@@ -20,7 +20,7 @@ export const TRANSFER_DECIMALS: ReadonlySet<string> = new Set(['amount', 'dayTot
 /** The Boolean attributes of CreateTransfer's context, always passed as true or false (approvalContext.ts). */
 export const TRANSFER_BOOLEANS: ReadonlySet<string> = new Set(['beneficiaryVerified', 'destinationAllowlisted'])
 /** The Long attributes of CreateTransfer's context, always passed as integers (approvalContext.ts). */
-export const TRANSFER_LONGS: ReadonlySet<string> = new Set(['hourUtc', 'weekdayUtc'])
+export const TRANSFER_LONGS: ReadonlySet<string> = new Set(['hourUtc', 'weekdayUtc', 'hourLocal', 'weekdayLocal'])
 const CREATE_TRANSFER = { type: 'Sigil::Action', id: 'CreateTransfer' }
 
 /** One preparsed variant of CreateTransfer's policies and the context attributes it reads, with the names to pass them under. */

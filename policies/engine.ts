@@ -2,12 +2,13 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { evaluateApprovalRequest, type ApprovalDecision } from './approval.ts'
-import { transferRequest, type ApprovalInput } from './approvalContext.ts'
+import { transferRequest, type ApprovalInput, type TransferRequestOptions } from './approvalContext.ts'
 import type { PolicyAnswer } from './answer.ts'
 import { preparse } from './cedar.ts'
 import { evaluateDisclosure, type DisclosureDecision, type DisclosureInput } from './disclosure.ts'
 import { evaluateIssuance, type IssuanceInput } from './issuance.ts'
 import { evaluateRecovery, type RecoveryInput } from './recovery.ts'
+import { timeOfDay, type TimeOfDay } from './localTime.ts'
 import { compilePolicySet, compilePolicyTexts, validatePolicySet, type CompiledPolicySet, type ValidatePolicySetResult } from './policySet.ts'
 import { policyVersion, type PolicyTexts } from './version.ts'
 
@@ -22,6 +23,10 @@ export interface PolicyEngine {
   readonly version: string
   /** The schema and each policy's text by id: what the version covers, for evidence bundles. */
   readonly texts: PolicyTexts
+  /** The IANA zone of `hourLocal`/`weekdayLocal`, as the policies' `@timeZone` names it; `UTC` when none does. */
+  readonly timeZone: string
+  /** What the approval policies see of the time `at`: the hour and weekday in UTC and in {@link timeZone}. */
+  timeOfDay(at: Date): TimeOfDay
   /** Who must approve a transfer, or why it is blocked. */
   evaluateApproval(input: ApprovalInput): ApprovalDecision
   /** Who must approve replacing the policy set (action ChangePolicy on `Sigil::PolicyStore::"default"`). */
@@ -49,13 +54,16 @@ export function createPolicyEngine(texts: PolicyTexts): PolicyEngine {
 }
 
 function engineOf(compiled: CompiledPolicySet): PolicyEngine {
-  const { texts, policies } = compiled
+  const { texts, policies, timeZone } = compiled
   const version = policyVersion(texts)
   const ids = preparse(compiled, version)
+  const transfer: TransferRequestOptions = { plan: ids.transfer, timeZone }
   return {
     version,
     texts,
-    evaluateApproval: (input) => evaluateApprovalRequest(ids, policies, version, () => transferRequest(input, ids.transfer)),
+    timeZone,
+    timeOfDay: (at) => timeOfDay(at, timeZone),
+    evaluateApproval: (input) => evaluateApprovalRequest(ids, policies, version, () => transferRequest(input, transfer)),
     evaluatePolicyChange: (input) => evaluateApprovalRequest(ids, policies, version, () => ({
       principal: { type: 'Sigil::User', id: input.proposer.id },
       action: 'ChangePolicy',

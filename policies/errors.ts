@@ -7,6 +7,8 @@ export type PolicyErrorCode =
   | 'policy_id_duplicate'
   | 'policy_annotation_invalid'
   | 'policy_template_unsupported'
+  | 'policy_time_zone_invalid'
+  | 'policy_time_zone_conflict'
   | 'policy_set_empty'
   | 'schema_invalid'
   | 'policy_request_invalid'

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
-import { createPolicyEngine, loadPolicies } from './engine.ts'
+import { createPolicyEngine, DEFAULT_POLICY_DIR, loadPolicies } from './engine.ts'
 import { validatePolicySet } from './policySet.ts'
 import { shippedSchema } from './testing.ts'
 import { policyVersion } from './version.ts'
@@ -86,8 +89,53 @@ test('a set stored before the submission rules still loads: only proposals and p
   const { compilePolicyTexts } = await import('./policySet.ts')
   const shipped = await loadPolicies()
   const old = { ...shipped.texts, policies: { ...shipped.texts.policies,
-    'old-deny': '@id("old-deny") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "0x000000000000000000000000000000000000dEaD" };' } }
+    'old-deny': '@id("old-deny") @reason("denied") forbid (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.destination == "0x000000000000000000000000000000000000dEaD" };',
+    // Before @timeZone meant something, any annotation was let through.
+    'old-zone': '@id("old-zone") @timeZone("CET, more or less") @group("risk") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.hourUtc < 6 };' } }
   assert.doesNotThrow(() => compilePolicyTexts(old), 'as the server loads a stored set, and evidence bundles carry it')
   assert.doesNotThrow(() => createPolicyEngine(old))
   assert.equal(validatePolicySet(Object.values(old.policies).join('\n'), schema).valid, false, 'proposed again, it is refused with the reason')
+})
+
+test('the time zone: an unknown zone, policies naming different zones, and @timeZone where no local time is read are refused', () => {
+  const permit = '@id("ok") @group("treasury") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'
+  const hours = (id: string, zone: string | undefined, attr = 'hourLocal') => `${zone === undefined ? '' : `@timeZone("${zone}") `}@id("${id}") @group("risk") @quorum("1")
+permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.${attr} < 7 };`
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${hours('b', 'Europe/Berlin', 'weekdayLocal')}`), [])
+  assert.deepEqual(codes(`${permit}\n${hours('a', undefined)}`), [], 'no zone named: local time is UTC')
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Mars/Base')}`), ['policy_time_zone_invalid:a'])
+  assert.deepEqual(codes(`${permit}\n${hours('a', '+02:00')}`), ['policy_time_zone_invalid:a'], 'an offset is no IANA zone')
+  assert.deepEqual(codes(`${permit}\n${hours('a', '')}`), ['policy_time_zone_invalid:a'])
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${hours('b', 'America/New_York', 'weekdayLocal')}`), ['policy_time_zone_conflict'])
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${hours('b', undefined, 'weekdayLocal')}`), ['policy_time_zone_conflict:b'],
+    'a local-time policy naming no zone while another names one (say, copied from another set) would silently change its hours')
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin', 'hourUtc')}`), ['policy_annotation_invalid:a'], '@timeZone does not move hourUtc')
+  // A policy that passes the context on as a whole may read local time; only CreateTransfer's context has it.
+  const whole = (action: string, zone = '') => `@id("w") ${zone}@group("ops") @quorum("1") permit (principal, action == Sigil::Action::"${action}", resource) when { context == context };`
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${whole('CreateTransfer')}`), ['policy_time_zone_conflict:w'])
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${whole('CreateTransfer', '@timeZone("Europe/Berlin") ')}`), [])
+  assert.deepEqual(codes(`${permit}\n${hours('a', 'Europe/Berlin')}\n${whole('ChangePolicy')}`), [])
+  assert.deepEqual(codes(`@timeZone("UTC") ${permit}`), ['policy_annotation_invalid:ok'])
+  const r = validatePolicySet(`${permit}\n${hours('a', 'Europe/Berlin')}\n${hours('b', 'Asia/Kolkata')}`, schema)
+  assert.ok(!r.valid)
+  assert.match(r.problems[0]!.message, /Europe\/Berlin.*Asia\/Kolkata/)
+})
+
+test('a policy set with an unknown time zone does not load: from policy files, or from stored texts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sigil-tz-'))
+  await writeFile(join(dir, 'sigil.cedarschema'), schema)
+  await mkdir(join(dir, 'approval'))
+  const hours = await readFile(join(DEFAULT_POLICY_DIR, 'approval', 'hours.cedar'), 'utf8')
+  const base = '@id("base") @group("treasury") @quorum("1") permit (principal, action == Sigil::Action::"CreateTransfer", resource);'
+  await writeFile(join(dir, 'approval', 'base.cedar'), base)
+  await writeFile(join(dir, 'approval', 'hours.cedar'), hours.replaceAll('@timeZone("UTC")', '@timeZone("Europe/Berlin")'))
+  assert.equal((await loadPolicies({ dir })).timeZone, 'Europe/Berlin')
+  await writeFile(join(dir, 'approval', 'hours.cedar'), hours.replaceAll('@timeZone("UTC")', '@timeZone("Europe/Berlinn")'))
+  await assert.rejects(loadPolicies({ dir }), { code: 'policy_time_zone_invalid' })
+  await writeFile(join(dir, 'approval', 'hours.cedar'), hours.replace('@timeZone("UTC")', '@timeZone("Europe/Berlin")'))
+  await assert.rejects(loadPolicies({ dir }), { code: 'policy_time_zone_conflict' })
+  await rm(dir, { recursive: true })
+  const shipped = await loadPolicies()
+  const stored = { ...shipped.texts, policies: { ...shipped.texts.policies, 'outside-business-hours': shipped.texts.policies['outside-business-hours']!.replace('"UTC"', '"Nowhere/Land"') } }
+  assert.throws(() => createPolicyEngine(stored), { code: 'policy_time_zone_invalid' })
 })

@@ -3,6 +3,8 @@ import {
   type ActionConstraint, type DetailedError, type EntityUidJson,
 } from '@cedar-policy/cedar-wasm/nodejs'
 import { PolicyError, type PolicyProblem } from './errors.ts'
+import { DEFAULT_TIME_ZONE, isKnownTimeZone, LOCAL_TIME_ATTRIBUTES } from './localTime.ts'
+import { contextReads } from './specialize.ts'
 import type { PolicyTexts } from './version.ts'
 
 /** Actions whose permits name approvers, so they must carry `@group` and `@quorum`. */
@@ -30,6 +32,8 @@ export interface CompiledPolicy {
 export interface CompiledPolicySet {
   texts: PolicyTexts
   policies: Map<string, CompiledPolicy>
+  /** The IANA zone of `hourLocal` and `weekdayLocal`: what the policies' `@timeZone` names, {@link DEFAULT_TIME_ZONE} when none does. */
+  timeZone: string
 }
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/
@@ -91,8 +95,44 @@ function submissionProblems(p: CompiledPolicy): PolicyProblem[] {
   return out
 }
 
+/** A policy as {@link timeZoneOf} sees it: the zone it names, and whether it reads local time. */
+interface ZoneUse { id: string; zone: string | undefined; readsLocal: boolean }
+
+/**
+ * The zone of `hourLocal`/`weekdayLocal` for the whole set. A policy names it with `@timeZone("Europe/Berlin")`
+ * (an IANA name), next to the rules it changes the meaning of; one set has one zone, so every policy that reads
+ * local time names the same one (a policy copied from a set in another zone must not silently change its hours),
+ * and one that reads no local time names none (`@timeZone` does not move `hourUtc`; a submission rule, since a
+ * stored set could carry any annotation before this one meant something). No zone named: UTC.
+ */
+function timeZoneOf(uses: readonly ZoneUse[], problems: PolicyProblem[], submission: boolean): string {
+  const named = new Map<string, string[]>()
+  for (const u of uses) {
+    if (u.zone === undefined) continue
+    if (!u.readsLocal) {
+      if (submission) problems.push({ code: 'policy_annotation_invalid', policyId: u.id, message: '@timeZone applies to context.hourLocal and context.weekdayLocal, and this policy reads neither (hourUtc and weekdayUtc stay UTC)' })
+    } else if (!isKnownTimeZone(u.zone)) {
+      problems.push({ code: 'policy_time_zone_invalid', policyId: u.id, message: `@timeZone("${u.zone.slice(0, 64)}") is not an IANA time zone this server knows (say "Europe/Berlin" or "UTC")` })
+    } else {
+      named.set(u.zone, [...(named.get(u.zone) ?? []), u.id])
+    }
+  }
+  if (named.size > 1) {
+    const list = [...named].map(([zone, ids]) => `"${zone}" (${ids.join(', ')})`).join(', ')
+    problems.push({ code: 'policy_time_zone_conflict', message: `policies name different time zones: ${list}; a policy set has one time zone` })
+  }
+  const [zone] = named.keys()
+  if (zone === undefined) return DEFAULT_TIME_ZONE
+  for (const u of uses) {
+    if (u.readsLocal && u.zone === undefined) {
+      problems.push({ code: 'policy_time_zone_conflict', policyId: u.id, message: `this policy reads local time but names no time zone, while others name "${zone}": add @timeZone("${zone}")` })
+    }
+  }
+  return zone
+}
+
 /** Splits policy source texts into policies, each named by its `@id` annotation. */
-function splitPolicies(sources: readonly string[], problems: PolicyProblem[], submission: boolean): Map<string, CompiledPolicy> {
+function splitPolicies(sources: readonly string[], problems: PolicyProblem[], submission: boolean, zones: ZoneUse[]): Map<string, CompiledPolicy> {
   const policies = new Map<string, CompiledPolicy>()
   for (const source of sources) {
     const parts = policySetTextToParts(source)
@@ -120,6 +160,10 @@ function splitPolicies(sources: readonly string[], problems: PolicyProblem[], su
       const policy: CompiledPolicy = { id, text, effect: json.json.effect, annotations, actions: actionsOf(json.json.action) }
       problems.push(...annotationProblems(policy), ...(submission ? submissionProblems(policy) : []))
       policies.set(id, policy)
+      // Only CreateTransfer's context has local time (and a policy that passes `context` on as a whole may read it).
+      const reads = contextReads(json.json)
+      const transfer = policy.actions === 'all' || policy.actions.includes('CreateTransfer')
+      zones.push({ id, zone: annotations.timeZone, readsLocal: transfer && (reads === 'all' || [...LOCAL_TIME_ATTRIBUTES].some((a) => reads.has(a))) })
     }
   }
   return policies
@@ -127,7 +171,8 @@ function splitPolicies(sources: readonly string[], problems: PolicyProblem[], su
 
 /**
  * Parses policy source texts (each may hold many policies), names each policy by `@id`, checks the
- * annotations evaluation relies on, and validates the set against the schema in Cedar's strict mode.
+ * annotations evaluation relies on (the time zone's included, see {@link timeZoneOf}), and validates the set
+ * against the schema in Cedar's strict mode.
  * Throws {@link PolicyError} listing every problem found; its code is that of the first.
  */
 export function compilePolicySet(schema: string, sources: readonly string[], opts: { submission?: boolean } = {}): CompiledPolicySet {
@@ -137,7 +182,9 @@ export function compilePolicySet(schema: string, sources: readonly string[], opt
     throw new PolicyError('schema_invalid', problems[0]?.message ?? 'schema does not parse', problems)
   }
   const problems: PolicyProblem[] = []
-  const policies = splitPolicies(sources, problems, opts.submission ?? false)
+  const zones: ZoneUse[] = []
+  const policies = splitPolicies(sources, problems, opts.submission ?? false, zones)
+  const timeZone = timeZoneOf(zones, problems, opts.submission ?? false)
   if (problems.length === 0 && policies.size === 0) problems.push({ code: 'policy_set_empty', message: 'the policy set has no policies' })
   const texts: PolicyTexts = { schema, policies: Object.fromEntries([...policies].map(([id, p]) => [id, p.text])) }
   if (problems.length === 0) {
@@ -147,7 +194,7 @@ export function compilePolicySet(schema: string, sources: readonly string[], opt
   }
   const first = problems[0]
   if (first) throw new PolicyError(first.code, first.message, problems)
-  return { texts, policies }
+  return { texts, policies, timeZone }
 }
 
 /**

@@ -17,7 +17,7 @@ import { schemaToJson } from '@cedar-policy/cedar-wasm/nodejs'
 function withReference(engine: PolicyEngine) {
   const compiled = compilePolicyTexts(engine.texts)
   const ids = preparse(compiled, engine.version)
-  const reference = (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input))
+  const reference = (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input, { timeZone: compiled.timeZone }))
   return { ids, reference }
 }
 
@@ -78,15 +78,15 @@ test('the shipped policies are rewritten to Longs, one form per asset, each pass
   assert.equal(long.attribute, 'asset')
   assert.deepEqual([...long.byValue.keys()].sort(), ['btc', 'eth', 'sol', 'usdc', 'usdt'])
   assert.deepEqual([...(ids.transfer.reads as Set<string>)].sort(),
-    ['amount', 'asset', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourUtc', 'weekdayUtc'])
+    ['amount', 'asset', 'dayTotal', 'destination', 'destinationAllowlisted', 'hourLocal', 'weekdayLocal'])
   const eth = long.byValue.get('eth')!
   // Folded into the variants: the allowlist (2 classes), the hour (below 7, 7, between, 19, above 19) and the weekday.
-  assert.deepEqual(eth.facts, [{ attribute: 'destinationAllowlisted' }, { attribute: 'hourUtc', literals: [7, 19] }, { attribute: 'weekdayUtc', literals: [0, 6] }])
+  assert.deepEqual(eth.facts, [{ attribute: 'destinationAllowlisted' }, { attribute: 'hourLocal', literals: [7, 19] }, { attribute: 'weekdayLocal', literals: [0, 6] }])
   assert.equal(eth.variants.length, 2 * 5 * 5)
   const base = cases(1, 1)[0]!
   // Wednesday 10:00 UTC, not on the allowlist.
   const input = { ...base, intent: { ...base.intent, asset: 'eth', amount: '25' }, destinationAllowlisted: false, now: new Date(Date.UTC(2026, 2, 4, 10)) }
-  const req = transferRequest(input, ids.transfer)
+  const req = transferRequest(input, { plan: ids.transfer })
   const form = eth.variants[0 + 2 * 2 + 10 * 2]!
   assert.equal(req.policySetId, form.policySetId)
   // Three attributes left, under one-letter names, the amounts as Longs of 1/10 000ths.
@@ -94,14 +94,14 @@ test('the shipped policies are rewritten to Longs, one form per asset, each pass
   assert.deepEqual(Object.keys(req.context).sort(), form.pass.map(([, to]) => to).sort())
   assert.ok(Object.keys(req.context).every((k) => /^[a-z]$/.test(k)))
   assert.equal(req.context[form.pass.find(([from]) => from === 'amount')![1]], 250000)
-  const other = (change: Partial<ApprovalInput>) => transferRequest({ ...input, ...change }, ids.transfer).policySetId
+  const other = (change: Partial<ApprovalInput>) => transferRequest({ ...input, ...change }, { plan: ids.transfer }).policySetId
   assert.equal(other({ destinationAllowlisted: true }), eth.variants[1 + 2 * 2 + 10 * 2]!.policySetId)
   assert.equal(other({ now: new Date(Date.UTC(2026, 2, 4, 19)) }), eth.variants[2 * 3 + 10 * 2]!.policySetId)
   assert.equal(other({ now: new Date(Date.UTC(2026, 2, 8, 6)) }), eth.variants[2 * 0 + 10 * 1]!.policySetId)
   // Variants that fold alike share one preparsed set: within business hours every Wednesday hour is the same.
   assert.equal(other({ now: new Date(Date.UTC(2026, 2, 4, 7)) }), form.policySetId)
   assert.notEqual(other({ destinationAllowlisted: true }), form.policySetId)
-  assert.equal(other({ intent: { ...input.intent, asset: 'doge' } }), long.other.variants[variantIndex(long.other.facts, { destinationAllowlisted: false, hourUtc: 10, weekdayUtc: 3 })]!.policySetId)
+  assert.equal(other({ intent: { ...input.intent, asset: 'doge' } }), long.other.variants[variantIndex(long.other.facts, { destinationAllowlisted: false, hourLocal: 10, weekdayLocal: 3 })]!.policySetId)
   // The variants cedar-wasm gets: no annotations, the action scope `action` (every request is a CreateTransfer),
   // the facts gone. In business hours and off the allowlist, outside-business-hours can never match and is dropped.
   const transferTexts = Object.fromEntries([...compilePolicyTexts(engine.texts).policies.values()]
@@ -113,7 +113,7 @@ test('the shipped policies are rewritten to Longs, one form per asset, each pass
     assert.deepEqual(p.annotations, {})
     assert.deepEqual(p.action, { op: 'All' })
   }
-  for (const attr of ['destinationAllowlisted', 'hourUtc', 'weekdayUtc']) assert.ok(!JSON.stringify(forms.byValue.get('eth')!.variants).includes(attr), attr)
+  for (const attr of ['destinationAllowlisted', 'hourLocal', 'weekdayLocal']) assert.ok(!JSON.stringify(forms.byValue.get('eth')!.variants).includes(attr), attr)
 })
 
 test('the fast form decides exactly as the policies as written: 4 000 cases around every threshold', async () => {
@@ -164,7 +164,7 @@ test('a decimal used other than in a comparison keeps the policies as written, a
 permit (principal, action == Sigil::Action::"CreateTransfer", resource) when { context.amount == decimal("1.0") };`)
   const { ids, reference } = withReference(engine)
   assert.equal(ids.transfer.long, undefined)
-  const req = transferRequest(cases(1, 3)[0]!, ids.transfer)
+  const req = transferRequest(cases(1, 3)[0]!, { plan: ids.transfer })
   assert.equal(req.policySetId, undefined)
   assert.deepEqual(req.context.amount, { __extn: { fn: 'decimal', arg: (req.context.amount as { __extn: { arg: string } }).__extn.arg } })
   let matched = 0
@@ -183,7 +183,7 @@ test('amounts a JS number cannot hold exactly go as decimals to the policies as 
   for (const amount of ['900719925474.0991', '900719925474.0992', '900719925475', '922337203685476.5807']) {
     for (const approvedLast24h of ['0', '1']) {
       const input = { ...base, intent: { ...base.intent, asset: 'usdc', amount }, approvedLast24h }
-      const req = transferRequest(input, ids.transfer)
+      const req = transferRequest(input, { plan: ids.transfer })
       const exact = amount === '900719925474.0991' && approvedLast24h === '0'
       const long = ids.transfer.long!.byValue.get('usdc')!.variants.find((f) => f.policySetId === req.policySetId)
       const amountName = long?.pass.find(([from]) => from === 'amount')?.[1] ?? 'amount'

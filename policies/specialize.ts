@@ -335,6 +335,11 @@ function substitute(n: Node, attr: string, value: string | undefined, state: { o
   }, fold)
 }
 
+/** The context attributes a policy reads or tests with `has`; `all` when it uses `context` as a whole. */
+export function contextReads(policy: PolicyJson): ReadonlySet<string> | 'all' {
+  return readsOf({ policy })
+}
+
 /** The context attributes a (rewritten) subset reads. */
 function readsOf(policies: Record<string, PolicyJson>): ReadonlySet<string> | 'all' {
   const state: State = { reads: new Set(), lowerable: true }

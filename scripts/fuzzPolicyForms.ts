@@ -9,7 +9,8 @@
  *   node --import tsx scripts/fuzzPolicyForms.ts <seed> <sets> [inputsPerSet]     e.g. 31 3500 40 (about 14 min)
  *
  * FZ_SHOW=1 prints the generated sets instead; FZ_REJ=1 prints generated policies the validator refused.
- * Written by a reviewing helper on 2026-12-07; 18 000 sets and 720 000 cases found no divergence.
+ * Written by a reviewing helper on 2026-12-07; 18 000 sets and 720 000 cases found no divergence. Since the time
+ * zone (@timeZone, hourLocal, weekdayLocal), each set gets a zone and inputs fall around changes to summer time.
  */
 import { isDeepStrictEqual } from 'node:util'
 import { evaluateApprovalRequest } from '../policies/approval.ts'
@@ -46,10 +47,14 @@ const DESTS = ['0x52908400098527886e0f7030069857d2e4169ee7', '0x0000000000000000
 const DEC_LITS = ['0.0', '1.0', '5.0', '20.0', '25.0', '100.0', '500.0', '2500.0', '3.0001', '10.5', '0.0001', '-1.0', '-0.5', '1000000.0', '900719925474.0991', '0.5']
 const STR_ATTRS = ['asset', 'chain', 'destination']
 const BOOL_ATTRS = ['destinationAllowlisted', 'beneficiaryVerified']
-const LONG_ATTRS = ['hourUtc', 'weekdayUtc']
+const LONG_ATTRS = ['hourUtc', 'weekdayUtc', 'hourLocal', 'weekdayLocal']
+const WEEKDAY_ATTRS = ['weekdayUtc', 'weekdayLocal']
+/** The set's zone (none: local = UTC): daylight saving time, half-hour offsets, a half-hour DST shift (Lord Howe). */
+const ZONES = [undefined, 'UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Kiritimati']
+let zone: string | undefined
 const DEC_ATTRS = ['amount', 'dayTotal']
 const UNDECLARED = ['a', 'b', 'foo', 'zz', 'h', 'i', 'j']
-const REC_KEYS = ['a', 'b', 'h', 'Value', 'Var', 'amount', 'hourUtc', '__proto__', '.', 'has', '<']
+const REC_KEYS = ['a', 'b', 'h', 'Value', 'Var', 'amount', 'hourUtc', 'hourLocal', '__proto__', '.', 'has', '<']
 
 let assetPool: string[] = ASSETS.slice(0, 7)
 let hourPool: number[] = []
@@ -64,7 +69,7 @@ const q = (s: string) => JSON.stringify(s)
 function longLit(attr?: string): string {
   const r = R()
   let v: number
-  if (attr === 'weekdayUtc' || (attr === undefined && chance(0.3))) v = r < 0.9 ? pick(weekPool) : pick([-5, 100, 9007199254740991, -9007199254740991])
+  if ((attr !== undefined && WEEKDAY_ATTRS.includes(attr)) || (attr === undefined && chance(0.3))) v = r < 0.9 ? pick(weekPool) : pick([-5, 100, 9007199254740991, -9007199254740991])
   else v = r < 0.9 ? pick(hourPool) : pick([-5, 100, 9007199254740991, -9007199254740991, 25])
   usedHours.push(v)
   if (v < 0 && chance(0.2)) return `-(${-v})`
@@ -148,7 +153,7 @@ function genBool(d: number): string {
   if (r < 0.83) return pick([`(context has zz && (${ctx('hourUtc')} == "x"))`, `(context has hourUtc || (1 && true))`, `(context has zz && ${ctx('amount')} == 3)`,
     `(context has foo && (${ctx('destinationAllowlisted')} < 5))`, `(action == Sigil::Action::"ChangePolicy" && ${ctx('hourUtc')}.lessThan(decimal("1.0")))`,
     `(context has destinationAllowlisted || ${ctx('asset')} < 4)`])
-  if (r < 0.85) return `(${ctx('hourUtc')} * 9007199254740991 * 1024 ${pick(CMP)} ${longLit()})`
+  if (r < 0.85) return `(${ctx(pick(['hourUtc', 'hourLocal']))} * 9007199254740991 * 1024 ${pick(CMP)} ${longLit()})`
   return genBool(0)
 }
 
@@ -161,8 +166,8 @@ function factCond(d: number): string {
     if (t < 0.55) return ctx(pick(BOOL_ATTRS))
     if (t < 0.8) return `${ctx(pick(DEC_ATTRS))}.${pick(DCMP)}(${decLit()})`
     if (t < 0.85) return `context has ${pick([...LONG_ATTRS, ...BOOL_ATTRS, 'asset', 'zz'])}`
-    if (t < 0.9) return `[${Array.from({ length: int(1, 4) }, () => longLit('hourUtc')).join(', ')}].contains(context.hourUtc)`
-    if (t < 0.93) return pick(['principal.roles.contains("x")', '(context.hourUtc * 9007199254740991 * 1024 > 0)', 'ip(context.destination).isIpv4()'])
+    if (t < 0.9) { const a = pick(['hourUtc', 'hourLocal']); return `[${Array.from({ length: int(1, 4) }, () => longLit(a)).join(', ')}].contains(context.${a})` }
+    if (t < 0.93) return pick(['principal.roles.contains("x")', '(context.hourUtc * 9007199254740991 * 1024 > 0)', 'ip(context.destination).isIpv4()', '(context.hourLocal != context.hourUtc)'])
     return `${ctx('destination')} == ${strLit('destination')}`
   }
   if (r < 0.5) return `(${factCond(d - 1)} && ${factCond(d - 1)})`
@@ -195,7 +200,10 @@ function genPolicy(i: number): string {
   const resource = pick(['resource', 'resource', 'resource', 'resource in Sigil::Wallet::"hot-1"', 'resource is Sigil::Account', 'resource == Sigil::Wallet::"hot-1"'])
   const n = chance(0.15) ? 0 : int(1, 3)
   const conds = Array.from({ length: n }, () => `${chance(0.75) ? 'when' : 'unless'} { ${structured ? (chance(0.6) ? assetCond(int(0, 3)) : factCond(int(0, 3))) : genBool(int(0, 4))} }`)
-  return `${ann}\n${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, ${resource})\n${conds.join('\n')};`
+  const body = `${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, ${resource})\n${conds.join('\n')};`
+  // Every policy reading local time names the set's zone (one that only mentions it is refused and replaced).
+  const tz = zone !== undefined && /Local/.test(body) ? ` @timeZone("${zone}")` : ''
+  return `${ann}${tz}\n${body}`
 }
 
 const extra: string[] = []
@@ -204,12 +212,14 @@ function genSet(): string | undefined {
   const na = pick([3, 7, 7, 12, 20, 33])
   assetPool = [...ASSETS.slice(0, 7), ...Array.from({ length: 40 }, (_, i) => `c${i}`)].slice(0, na)
   hourPool = Array.from({ length: pick([1, 2, 3, 5, 8, 12]) }, () => int(-1, 24))
+  zone = pick(ZONES)
   weekPool = Array.from({ length: pick([1, 2, 3, 5]) }, () => int(-1, 7))
   if (chance(0.1)) {
     // a wide policy: many assets and hour literals, to reach the variant budgets
     const assets = assetPool.map((a) => `context.asset == ${q(a)}`).join(' || ')
-    const hours = hourPool.map((h) => `context.hourUtc ${pick(CMP)} ${h}`).join(pick([' || ', ' && ']))
-    extra.push(`@id("wide") @group("ops") @quorum("1")\npermit (principal, action == Sigil::Action::"CreateTransfer", resource) when { (${assets}) && (${hours}) && ${ctx(pick(BOOL_ATTRS))} };`)
+    const hour = zone !== undefined && chance(0.5) ? 'hourLocal' : 'hourUtc'
+    const hours = hourPool.map((h) => `context.${hour} ${pick(CMP)} ${h}`).join(pick([' || ', ' && ']))
+    extra.push(`@id("wide") @group("ops") @quorum("1")${hour === 'hourLocal' ? ` @timeZone("${zone}")` : ''}\npermit (principal, action == Sigil::Action::"CreateTransfer", resource) when { (${assets}) && (${hours}) && ${ctx(pick(BOOL_ATTRS))} };`)
   }
   structured = chance(0.5)
   const n = int(1, structured ? 8 : 6)
@@ -253,8 +263,9 @@ function genInput(): ApprovalInput {
   else amount = pick(['900719925474.0991', '900719925474.0992', '922337203685477.5807', '1000000000000'])
   const last = chance(0.4) ? '0' : chance(0.7) ? pick(around(decUnits(pick(decs)))) : String(int(0, 5000))
   const asset = chance(0.7) && usedAssets.length ? pick(usedAssets) || 'x' : pick(ASSETS.filter((a) => a !== ''))
-  // 2026-03-01 is a Sunday
-  const day = int(1, 7)
+  // 2026-03-01 is a Sunday; New York moves to summer time on 03-08, Berlin on 03-29, Lord Howe back on 04-05 (by
+  // half an hour), Berlin back on 10-25.
+  const [month, day] = pick([[2, int(1, 7)], [2, int(7, 9)], [2, int(28, 30)], [3, int(4, 6)], [9, int(24, 26)]])
   return {
     intent: {
       chain: pick(CHAINS),
@@ -264,7 +275,7 @@ function genInput(): ApprovalInput {
       destination: pick([...DESTS, '0x52908400098527886E0F7030069857D2E4169EE7']),
     },
     requester: pick([{ type: 'apiClient', id: 'wallet-backend' }, { type: 'user', id: 'u-1' }] as const),
-    now: new Date(Date.UTC(2026, 2, day, int(0, 23), int(0, 59))),
+    now: new Date(Date.UTC(2026, month!, day, int(0, 23), int(0, 59))),
     approvedLast24h: last,
     destinationAllowlisted: chance(0.5),
     beneficiaryVerified: chance(0.5),
@@ -274,7 +285,7 @@ function genInput(): ApprovalInput {
 function referenceOf(engine: PolicyEngine) {
   const compiled = compilePolicyTexts(engine.texts)
   const ids = preparse(compiled, engine.version)
-  return (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input))
+  return (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input, { timeZone: compiled.timeZone }))
 }
 
 export function check(text: string, input: ApprovalInput): { fast: unknown; ref: unknown } | undefined {
@@ -300,7 +311,7 @@ function minimize(text: string, input: ApprovalInput): string {
   return parts.join('\n\n')
 }
 
-const stats = { sets: 0, invalid: 0, cases: 0, long: 0, partitioned: 0, withFacts: 0, longFacts: 0, divergences: 0, errorsRef: 0, bigVariants: 0, manyForms: 0, wideForm: 0, outcomes: new Map<string, number>() }
+const stats = { sets: 0, invalid: 0, cases: 0, long: 0, partitioned: 0, withFacts: 0, longFacts: 0, divergences: 0, errorsRef: 0, zoned: 0, localFacts: 0, bigVariants: 0, manyForms: 0, wideForm: 0, outcomes: new Map<string, number>() }
 const t0 = Date.now()
 for (let s = 0; s < SETS; s++) {
   R = rng(seed * 100003 + s)
@@ -315,18 +326,20 @@ for (let s = 0; s < SETS; s++) {
   const compiled = compilePolicyTexts(engine.texts)
   const ids = preparse(compiled, engine.version)
   const plan = ids.transfer
+  if (compiled.timeZone !== 'UTC') stats.zoned++
   if (plan.long) {
     stats.long++
     if (plan.long.attribute) stats.partitioned++
     const forms = [...plan.long.byValue.values(), plan.long.other]
     if (forms.some((f) => f.facts.length)) stats.withFacts++
     if (forms.some((f) => f.facts.some((x) => x.literals))) stats.longFacts++
+    if (forms.some((f) => f.facts.some((x) => x.attribute.endsWith('Local')))) stats.localFacts++
     const total = forms.reduce((n, f) => n + f.variants.length, 0)
     if (total > 256) stats.bigVariants++
     if (forms.length > 8) stats.manyForms++
     if (forms.some((f) => f.variants.length > 16)) stats.wideForm++
   }
-  const ref = (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input))
+  const ref = (input: ApprovalInput) => evaluateApprovalRequest(ids, compiled.policies, engine.version, () => transferRequest(input, { timeZone: compiled.timeZone }))
   let found = false
   for (let k = 0; k < INPUTS; k++) {
     const input = genInput()

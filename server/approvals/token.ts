@@ -51,11 +51,14 @@ async function forbiddenNow(deps: AppDeps, a: ApprovalRecord, now: number): Prom
   const engine = await policySourceFor(deps.store).current()
   const beneficiaryVerified = a.beneficiary != null
   // The same set, the same hour of the same weekday, no beneficiary linked since: every input is what it was when
-  // the request was decided and not blocked, so the answer is the same (saves a Cedar evaluation per token).
-  const then = new Date(d.decidedAt)
-  const at = new Date(now)
-  if (engine.version === a.policyVersion && !beneficiaryVerified && at.getUTCHours() === then.getUTCHours() && at.getUTCDay() === then.getUTCDay()) return []
-  const result = engine.evaluateApproval(recordedInput(a, { now: at, beneficiaryVerified }))
+  // the request was decided and not blocked, so the answer is the same (saves a Cedar evaluation per token). The
+  // hour and weekday are compared in UTC and in the set's zone: in a zone with a half-hour offset (Asia/Kolkata)
+  // the local hour and day turn at half past a UTC hour, so one UTC hour holds two local hours.
+  const then = engine.timeOfDay(new Date(d.decidedAt))
+  const at = engine.timeOfDay(new Date(now))
+  const sameTime = at.hourUtc === then.hourUtc && at.weekdayUtc === then.weekdayUtc && at.hourLocal === then.hourLocal && at.weekdayLocal === then.weekdayLocal
+  if (engine.version === a.policyVersion && !beneficiaryVerified && sameTime) return []
+  const result = engine.evaluateApproval(recordedInput(a, { now: new Date(now), beneficiaryVerified }))
   return result.outcome === 'blocked' ? policyDecision(result, d.requester, now, d.approvedLast24h, d.pendingTotal ?? '0').blocks : []
 }
 
