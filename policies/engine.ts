@@ -86,6 +86,18 @@ async function cedarFiles(dir: string): Promise<string[]> {
     .sort()
 }
 
+let shipped: Promise<string> | undefined
+
+/**
+ * The schema this release ships (`sigil.cedarschema` beside the shipped policies). A policy change is validated
+ * against it and adopts it, so a set in force since an older release (whose stored schema lacks newer context
+ * attributes or actions) can move to the current one through the policy-admin quorum like any other change.
+ */
+export function shippedSchema(): Promise<string> {
+  shipped ??= readFile(join(DEFAULT_POLICY_DIR, 'sigil.cedarschema'), 'utf8')
+  return shipped
+}
+
 /** Options of {@link loadPolicies}: `texts` wins over `dir`. */
 export interface LoadPoliciesOptions {
   /** A folder holding `sigil.cedarschema` and `**\/*.cedar`; default the shipped policies. */

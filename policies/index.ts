@@ -3,7 +3,7 @@
  * @cedar-policy/cedar-wasm. Counts and sums (velocity) are computed by the caller and passed in the
  * context. An evaluation error always denies.
  */
-export { loadPolicies, createPolicyEngine, DEFAULT_POLICY_DIR } from './engine.ts'
+export { loadPolicies, createPolicyEngine, DEFAULT_POLICY_DIR, shippedSchema } from './engine.ts'
 export type { PolicyEngine, PolicyChangeInput, LoadPoliciesOptions } from './engine.ts'
 export { policyVersion } from './version.ts'
 export type { PolicyTexts } from './version.ts'

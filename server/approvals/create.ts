@@ -8,7 +8,7 @@ import type { ApprovalPolicyDecision, ApprovalRecord, UserRecord } from '../stor
 import { digestOf, intentDigest } from './intent.ts'
 import { policySourceFor } from './policySource.ts'
 import { sumAmounts, velocityAsset, VELOCITY_WINDOW_MS } from './velocity.ts'
-import { createPolicyEngine } from '../../policies/index.ts'
+import { createPolicyEngine, shippedSchema, validatePolicySet } from '../../policies/index.ts'
 import type { TransactionIntent } from './wire.ts'
 
 
@@ -114,7 +114,8 @@ export async function simulateTransfer(deps: AppDeps, clientId: string, intent: 
  */
 export async function proposePolicyChange(deps: AppDeps, user: UserRecord, text: string, expiresInSeconds: number): Promise<ApprovalRecord> {
   const engine = await policySourceFor(deps.store).current()
-  const checked = engine.validatePolicySet(text)
+  // Checked against, and adopting, this release's schema: a set in force since an older release moves to it here.
+  const checked = validatePolicySet(text, await shippedSchema())
   if (!checked.valid) {
     throw new ProblemError('policy_invalid', 400, { detail: checked.problems.map((p) => p.message).join('; ').slice(0, 2000), field: 'policies',
       extra: { problems: checked.problems.slice(0, 50) } })
@@ -129,7 +130,8 @@ export async function proposePolicyChange(deps: AppDeps, user: UserRecord, text:
   const result = engine.evaluatePolicyChange({ proposer: { id: user.id } })
   const now = deps.now()
   const decision = policyDecision(result, { type: 'user', id: user.id }, now, '0', '0')
-  const intent = { policies: checked.texts.policies }
+  // The schema is part of the intent (and of the digest approvers sign) only when the change also replaces it.
+  const intent = { policies: checked.texts.policies, ...(checked.texts.schema === engine.texts.schema ? {} : { schema: checked.texts.schema }) }
   const a: ApprovalRecord = {
     id: newApprovalId(), kind: 'policy-change', status: result.outcome === 'blocked' ? 'blocked' : 'pending', intent,
     digest: digestOf(new TextEncoder().encode(canonicalize({ policies: checked.texts.policies, schema: checked.texts.schema })!)),

@@ -137,7 +137,9 @@ export function approversOf(a: ApprovalRecord): string[] {
  */
 async function applyPolicyChange(deps: AppDeps, a: ApprovalRecord): Promise<ApprovalRecord> {
   const current = await policySourceFor(deps.store).current()
-  const texts = { schema: current.texts.schema, policies: (a.intent as { policies: Record<string, string> }).policies }
+  const proposed = a.intent as { policies: Record<string, string>; schema?: string }
+  // The schema the proposal was checked against and its digest covers (absent: the one in force then, and now).
+  const texts = { schema: proposed.schema ?? current.texts.schema, policies: proposed.policies }
   const engine = createPolicyEngine(texts)
   const now = deps.now()
   const ok = await deps.store.policySets.activate({ version: engine.version, texts: engine.texts, activatedAt: now, approvalId: a.id }, a.policyVersion,

@@ -11,8 +11,9 @@ const iso = (t: number) => new Date(t).toISOString()
 
 export function summaryOf(a: ApprovalRecord): string {
   if (a.kind === 'policy-change') {
-    const ids = Object.keys((a.intent as { policies: Record<string, string> }).policies).sort()
-    return `Replace the policy set with ${ids.length} policies: ${ids.join(', ')}`
+    const intent = a.intent as { policies: Record<string, string>; schema?: string }
+    const ids = Object.keys(intent.policies).sort()
+    return `Replace the policy set with ${ids.length} policies: ${ids.join(', ')}${intent.schema === undefined ? '' : ', and adopt this release\'s schema'}`
   }
   return describeIntent(a.intent as TransactionIntent)
 }

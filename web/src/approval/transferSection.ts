@@ -86,7 +86,8 @@ function policyText(id: string, text: string | undefined, mark: PolicyMark | und
  * under it: new and changed ones open, unchanged ones folded, removed ones listed.
  */
 export function policyChangeSection(view: ApprovalView, expiry: HTMLElement | null): HTMLElement {
-  const proposed = (view.intent as unknown as { policies?: Record<string, string> }).policies ?? {}
+  const intent = view.intent as unknown as { policies?: Record<string, string>; schema?: string }
+  const proposed = intent.policies ?? {}
   const list = h('div', { class: 'policy-texts', id: 'policy-texts' },
     Object.entries(proposed).sort(([a], [b]) => a.localeCompare(b)).map(([id, text]) => policyText(id, text, undefined)))
   if (view.status === 'pending') {
@@ -110,5 +111,10 @@ export function policyChangeSection(view: ApprovalView, expiry: HTMLElement | nu
     ),
     h('h3', null, 'The policies, as they would be'),
     list,
+    ...(intent.schema === undefined ? [] : [
+      h('h3', null, 'The schema, as it would be'),
+      h('p', { class: 'muted', id: 'schema-note' }, 'This change also moves the policy set to the schema of the running Sigil release (what policies may read), which your approval covers too.'),
+      h('details', { class: 'policy-text' }, h('summary', null, 'Schema text'), h('pre', { class: 'mono wrap' }, intent.schema)),
+    ]),
   )
 }
