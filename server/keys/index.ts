@@ -1,5 +1,6 @@
 export type { Signer } from './signer.ts'
 export { localSigner } from './signer.ts'
 export { signJwt, verifySigned } from './jwt.ts'
+export { withKeyRefresh } from './withKeyRefresh.ts'
 export type { KeyRing, OpenKeyRingOptions } from './keyRing.ts'
 export { initKeys, openKeyRing, rotateKeys, KEYS_FILE } from './keyRing.ts'
