@@ -46,11 +46,20 @@ test('keys rotate: a new active key, the old one still in the JWKS', () => {
     const before = cli(dir, 'keys', 'list').keys.map((k: { kid: string }) => k.kid)
     const rotated = cli(dir, 'keys', 'rotate')
     assert.deepEqual(rotated.retired, before)
+    const listed = cli(dir, 'keys', 'list').keys as { kid: string; state: string }[]
+    assert.deepEqual(listed.map((k) => k.kid).sort(), [...before, rotated.kid].sort())
+    // Published first, signing once caches of the JWKS hold it; --now (a compromised key) signs at once.
+    assert.deepEqual(listed.map((k) => k.state), ['active', 'pending'])
+    assert.ok(Date.parse(rotated.activatesAt) > Date.now() + 300_000)
+    const urgent = cli(dir, 'keys', 'rotate', '--now')
+    assert.deepEqual(urgent.retired.sort(), [...before, rotated.kid].sort())
+    assert.deepEqual((cli(dir, 'keys', 'list').keys as { kid: string; state: string }[]).map((k) => [k.kid, k.state]),
+      [[before[0], 'retired'], [rotated.kid, 'retired'], [urgent.kid, 'active']])
     const after = cli(dir, 'keys', 'list').keys.map((k: { kid: string }) => k.kid)
-    assert.deepEqual(after.sort(), [...before, rotated.kid].sort())
+    assert.deepEqual(after.sort(), [...before, rotated.kid, urgent.kid].sort())
     // The history keeps every key ever used, public parts only (what audit verify --jwks needs after retirement).
     const history = cli(dir, 'keys', 'history').keys as { kid: string; d?: string }[]
-    assert.deepEqual(history.map((k) => k.kid).sort(), [...before, rotated.kid].sort())
+    assert.deepEqual(history.map((k) => k.kid).sort(), [...before, rotated.kid, urgent.kid].sort())
     assert.ok(history.every((k) => k.d === undefined))
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { ConfigError, loadConfig, unknownVariables, type Config } from './config.ts'
 import { createApp } from './http/index.ts'
 import { createMetrics } from './http/index.ts'
+import { KEY_REFRESH_SECONDS } from './keys/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
 import { createLogger, openKeys, openStore } from './runtime.ts'
 import { auditAnchorFile, CheckpointRefusedError, createCheckpointer, startDispatcher } from './audit/index.ts'
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   server.headersTimeout = 15_000
   server.requestTimeout = 30_000
   server.keepAliveTimeout = 5_000
-  const refresh = setInterval(() => void keys.refresh().catch((err: Error) => log.error({ err: err.message }, 'key refresh failed')), 30_000)
+  const refresh = setInterval(() => void keys.refresh().catch((err: Error) => log.error({ err: err.message }, 'key refresh failed')), KEY_REFRESH_SECONDS * 1000)
   refresh.unref()
   // Every process runs it; one of them signs per interval (see createCheckpointer), the others check the chain.
   const checkpointer = createCheckpointer({ store, keys, config, now: Date.now },

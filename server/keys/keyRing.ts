@@ -6,12 +6,38 @@ import { localSigner, type Signer } from './signer.ts'
 
 export const KEYS_FILE = 'signing-keys.json'
 
+/** `Cache-Control: max-age` of the published keys (JWKS, did.json, jwt-vc-issuer): how long a cache may hold them. */
+export const PUBLISHED_KEYS_MAX_AGE_SECONDS = 300
+/** How often a running server re-reads the key file. */
+export const KEY_REFRESH_SECONDS = 30
+/**
+ * How long a rotated key is published before it signs: every instance has re-read the file (KEY_REFRESH_SECONDS)
+ * and every cache holding the JWKS without it has expired (PUBLISHED_KEYS_MAX_AGE_SECONDS), plus 30 s for a
+ * verifier that refetched a moment before (jose's createRemoteJWKSet refetches at most every 30 s). Signed with
+ * at once, a new key's tokens were refused by signing services until their cached JWKS expired.
+ */
+export const KEY_ACTIVATION_DELAY_SECONDS = PUBLISHED_KEYS_MAX_AGE_SECONDS + KEY_REFRESH_SECONDS + 30
+
 interface StoredKey {
   kid: string
   alg: 'ES256'
   privateJwk: JWK
   createdAt: number
+  /** When it starts signing; published from `createdAt` on. Absent (files before 2026-12): at `createdAt`. */
+  activatesAt?: number
+  /** When it stops signing; may lie ahead (at the next key's activation). Published `retainSeconds` longer. */
   retiredAt?: number
+}
+
+/** A key's state at a moment: published but not yet signing, signing, or published for what it signed. */
+export type KeyState = 'pending' | 'active' | 'retired'
+
+export interface KeyStatus {
+  kid: string
+  state: KeyState
+  createdAt: string
+  activatesAt: string
+  retiredAt?: string
 }
 
 interface KeysFile {
@@ -19,8 +45,10 @@ interface KeysFile {
 }
 
 export interface KeyRing {
-  /** The active signer. */
+  /** The active signer: the newest key whose activation time has come. */
   signer(): Signer
+  /** Each key with its state now (`keys list`). */
+  status(): KeyStatus[]
   /** Public keys: the active one and retired ones whose signatures may still be unexpired. */
   jwks(): { keys: JWK[] }
   /**
@@ -79,6 +107,11 @@ function writeFile(file: string, data: KeysFile): void {
   fs.renameSync(tmp, file)
 }
 
+const activation = (k: StoredKey): number => k.activatesAt ?? k.createdAt
+const signsAt = (k: StoredKey, now: number): boolean => activation(k) <= now && (!k.retiredAt || k.retiredAt > now)
+const stateAt = (k: StoredKey, now: number): KeyState =>
+  signsAt(k, now) ? 'active' : activation(k) > now && (!k.retiredAt || k.retiredAt > now) ? 'pending' : 'retired'
+
 const publicJwk = (k: StoredKey): JWK => ({ kty: k.privateJwk.kty, crv: k.privateJwk.crv, x: k.privateJwk.x, y: k.privateJwk.y, kid: k.kid, alg: k.alg, use: 'sig' })
 
 function published(k: StoredKey, now: number, retainSeconds: number): boolean {
@@ -97,24 +130,36 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     opts.onCreated?.({ kid: key.kid, file })
   }
   let mtime = 0
-  let active: Signer
   let keys: StoredKey[] = []
+  /** Signers of the keys that sign now or will (pending), newest activation first. */
+  let signers: { key: StoredKey; signer: Signer }[] = []
   let verifier: { kids: string; keySet: ReturnType<typeof createLocalJWKSet> } | undefined
   const load = async (): Promise<void> => {
     const stat = fs.statSync(file)
     if (stat.mtimeMs === mtime) return
     const data = readFile(file)
-    const current = data.keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt - a.createdAt)[0]!
-    active = await localSigner(current.kid, current.privateJwk)
+    const now = opts.now()
+    const usable = data.keys.filter((k) => k.privateJwk.d && (!k.retiredAt || k.retiredAt > now)).sort((a, b) => activation(b) - activation(a))
+    if (!usable.length) throw new Error(`${file}: no key with a private part that is active or pending`)
+    signers = await Promise.all(usable.map(async (key) => ({ key, signer: await localSigner(key.kid, key.privateJwk) })))
     keys = data.keys
     verifier = undefined
     mtime = stat.mtimeMs
   }
   await load()
+  // The key that signs at `now`: a pending key takes over at its activation time without a re-read. Should a
+  // hand-edited file leave a gap, the newest key already activated signs, else the first pending one.
+  const signerAt = (now: number): Signer =>
+    (signers.find((s) => signsAt(s.key, now)) ?? signers.find((s) => activation(s.key) <= now) ?? signers.at(-1)!).signer
   const publishedNow = (): StoredKey[] => { const now = opts.now(); return keys.filter((k) => published(k, now, opts.retainSeconds)) }
   const jwks = () => ({ keys: publishedNow().map(publicJwk) })
   return {
-    signer: () => active,
+    signer: () => signerAt(opts.now()),
+    status() {
+      const now = opts.now()
+      return keys.map((k) => ({ kid: k.kid, state: stateAt(k, now), createdAt: new Date(k.createdAt).toISOString(),
+        activatesAt: new Date(activation(k)).toISOString(), ...(k.retiredAt ? { retiredAt: new Date(k.retiredAt).toISOString() } : {}) }))
+    },
     jwks,
     verificationKeys() {
       // Which keys are published changes with time too (a retired key leaves after its retention).
@@ -147,18 +192,37 @@ export async function initKeys(dir: string, now: number): Promise<{ kid: string;
   return { kid: key.kid, file }
 }
 
+export interface RotateKeysOptions {
+  /**
+   * How long the new key is published before it signs (default KEY_ACTIVATION_DELAY_SECONDS); the keys it replaces
+   * sign until then. 0 (`keys rotate --now`) when the current key is compromised.
+   */
+  activationDelaySeconds?: number
+}
+
+export interface RotateKeysResult {
+  file: string
+  kid: string
+  activatesAt: string
+  retired: string[]
+  dropped: string[]
+}
+
 /**
- * Makes a new active key and retires the old one. A retired key whose retention has passed leaves the JWKS and
- * loses its private part; its public part stays in the file (history) so old audit checkpoints still verify.
- * Running servers pick the change up on their next refresh.
+ * Adds a new key, published at once and signing from `activationDelaySeconds` on, and retires the current (and any
+ * pending) key at that moment. A retired key whose retention has passed leaves the JWKS and loses its private part;
+ * its public part stays in the file (history) so old audit checkpoints still verify. Running servers pick the
+ * change up on their next refresh.
  */
-export async function rotateKeys(dir: string, now: number, retainSeconds: number): Promise<{ kid: string; retired: string[]; dropped: string[] }> {
+export async function rotateKeys(dir: string, now: number, retainSeconds: number, opts: RotateKeysOptions = {}): Promise<RotateKeysResult> {
   const file = path.join(dir, KEYS_FILE)
   const data = readFile(file)
+  const activatesAt = now + (opts.activationDelaySeconds ?? KEY_ACTIVATION_DELAY_SECONDS) * 1000
   const retired: string[] = []
   const dropped: string[] = []
   for (const k of data.keys) {
-    if (!k.retiredAt) { k.retiredAt = now; retired.push(k.kid) }
+    // A key retired later than the new one activates (a pending rotation, then `--now`) stops then.
+    if (!k.retiredAt || k.retiredAt > activatesAt) { k.retiredAt = activatesAt; retired.push(k.kid) }
   }
   for (const k of data.keys) {
     if (!published(k, now, retainSeconds) && k.privateJwk.d) {
@@ -166,7 +230,7 @@ export async function rotateKeys(dir: string, now: number, retainSeconds: number
       dropped.push(k.kid)
     }
   }
-  const key = await newKey(now)
+  const key = { ...await newKey(now), activatesAt }
   writeFile(file, { keys: [...data.keys, key] })
-  return { kid: key.kid, retired, dropped }
+  return { file, kid: key.kid, activatesAt: new Date(activatesAt).toISOString(), retired, dropped }
 }

@@ -11,7 +11,7 @@ test('recovery by a credential signed with a key another instance rotated to a m
   const b = await startTestApp({ store: w.app.deps.store, keepStore: true, keysDir: w.app.deps.config.dataDir, clock: w.app.clock, env: { SIGIL_PUBLIC_URL: ISSUER } })
   try {
     await new Promise((r) => setTimeout(r, 10)) // a new mtime
-    await rotateKeys(w.app.deps.config.dataDir, w.app.clock.now(), 600)
+    await rotateKeys(w.app.deps.config.dataDir, w.app.clock.now(), 600, { activationDelaySeconds: 0 })
     await w.app.deps.keys.refresh() // A has read the new key; B has not
     // The credential is collected by Alice's signed-in browser on A, so it is linked to her account.
     const alice = new TestClient(w.app.url)

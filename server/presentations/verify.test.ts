@@ -12,7 +12,7 @@ test('a credential signed with a key another instance rotated to a moment ago ve
   try {
     const app = await relyingApp(w)
     await new Promise((r) => setTimeout(r, 10)) // a new mtime
-    await rotateKeys(w.app.deps.config.dataDir, w.app.clock.now(), 600)
+    await rotateKeys(w.app.deps.config.dataDir, w.app.clock.now(), 600, { activationDelaySeconds: 0 })
     await w.app.deps.keys.refresh() // A has read the new key (its 30 s refresh, or a did.json request); B has not
     const old = b.deps.keys.signer().kid
     assert.notEqual(w.app.deps.keys.signer().kid, old)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Response, type Router } from 'express'
 import type { AppDeps } from '../../deps.ts'
+import { PUBLISHED_KEYS_MAX_AGE_SECONDS } from '../../keys/index.ts'
 import { DOCS_ROUTE } from '../metrics.ts'
 import { ProblemError, sendProblem } from '../problem.ts'
 
@@ -39,7 +40,7 @@ export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown)
   router.use('/docs', express.static(docsDir, { index: 'index.html', setHeaders: (res) => { (res as Response).locals.route = DOCS_ROUTE } }))
   router.get('/.well-known/jwks.json', async (_req, res) => {
     await deps.keys.refresh()
-    res.setHeader('Cache-Control', 'public, max-age=300')
+    res.setHeader('Cache-Control', `public, max-age=${PUBLISHED_KEYS_MAX_AGE_SECONDS}`)
     res.type('application/jwk-set+json').send(JSON.stringify(deps.keys.jwks()))
   })
   // Related Origin Requests (WebAuthn L3 §5.11): other origins that may use this RP ID.
