@@ -85,3 +85,33 @@ test('rotation writes through no planted symlink, and leaves no temp file', asyn
   assert.equal(fs.existsSync(target), false, 'nothing written where the link points')
   assert.deepEqual(fs.readdirSync(dir).sort(), [KEYS_FILE, `${KEYS_FILE}.${process.pid}.tmp`].sort())
 })
+
+test('two rotations at once: both keys are kept (the key file is locked while it is rewritten)', async () => {
+  const dir = tmp()
+  await initKeys(dir, Date.now())
+  const [r1, r2] = await Promise.all([rotateKeys(dir, Date.now(), 600), rotateKeys(dir, Date.now(), 600)])
+  const kids = (JSON.parse(fs.readFileSync(path.join(dir, KEYS_FILE), 'utf8')) as { keys: { kid: string }[] }).keys.map((k) => k.kid)
+  assert.ok(kids.includes(r1.kid) && kids.includes(r2.kid), kids.join(' '))
+  assert.equal(kids.length, 3)
+  assert.equal(fs.existsSync(path.join(dir, `${KEYS_FILE}.lock`)), false, 'the lock is removed after')
+})
+
+test('a held lock is waited for; one left over a minute ago by a rotation that died is taken over, and said so', async () => {
+  const dir = tmp()
+  await initKeys(dir, Date.now())
+  const lock = path.join(dir, `${KEYS_FILE}.lock`)
+  fs.writeFileSync(lock, '12345\n')
+  let done = false
+  const waiting = rotateKeys(dir, Date.now(), 600).then(() => { done = true })
+  await new Promise((r) => setTimeout(r, 150))
+  assert.equal(done, false, 'waits while another rotation holds it')
+  fs.rmSync(lock)
+  await waiting
+  fs.writeFileSync(lock, '12345\n')
+  const old = new Date(Date.now() - 61_000)
+  fs.utimesSync(lock, old, old)
+  const stale: string[] = []
+  await rotateKeys(dir, Date.now(), 600, { onStaleLock: ({ lock }) => stale.push(lock) })
+  assert.deepEqual(stale, [lock])
+  assert.equal(fs.existsSync(lock), false)
+})

@@ -76,3 +76,45 @@ export function writeKeyFile(file: string, data: KeysFile): void {
     throw err
   }
 }
+
+/** A lock older than this is taken to be left by a `keys rotate` that died (a rotation takes well under a second). */
+export const STALE_LOCK_MS = 60_000
+const LOCK_WAIT_MS = 10_000
+
+/**
+ * Runs `fn` holding `<file>.lock`, created with O_EXCL and removed after: two `keys rotate` at once (two
+ * operators, or a script on two hosts of a shared mount) each read the file, add their key and rename, and the
+ * first key was lost. A second one waits up to 10 s for the first, then fails naming the lock. A lock older than
+ * STALE_LOCK_MS is taken over (`onStaleLock` tells it); two processes taking over the same stale lock at the same
+ * moment could both proceed, which needs a rotation that died and two more started within the same instant.
+ */
+export async function withKeyFileLock<T>(file: string, fn: () => Promise<T>, opts: { onStaleLock?: (info: { lock: string; since: string }) => void } = {}): Promise<T> {
+  const lock = `${file}.lock`
+  const deadline = Date.now() + LOCK_WAIT_MS
+  let fd: number | undefined
+  while (fd === undefined) {
+    try {
+      fd = fs.openSync(lock, 'wx', 0o600)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const held = fs.statSync(lock, { throwIfNoEntry: false })
+      if (!held) continue
+      if (Date.now() - held.mtimeMs > STALE_LOCK_MS) {
+        opts.onStaleLock?.({ lock, since: held.mtime.toISOString() })
+        fs.rmSync(lock, { force: true })
+        continue
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`${lock} is held (since ${held.mtime.toISOString()}): another \`keys rotate\` is running; if none is, remove the lock file`)
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  try {
+    fs.writeFileSync(fd, `${process.pid}\n`)
+    fs.closeSync(fd)
+    return await fn()
+  } finally {
+    fs.rmSync(lock, { force: true })
+  }
+}

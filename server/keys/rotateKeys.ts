@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { KEYS_FILE, newKey, published, readKeyFile, writeKeyFile } from './keyFile.ts'
+import { KEYS_FILE, newKey, published, readKeyFile, withKeyFileLock, writeKeyFile } from './keyFile.ts'
 import { KEY_ACTIVATION_DELAY_SECONDS } from './keyRing.ts'
 
 /**
@@ -24,6 +24,8 @@ export interface RotateKeysOptions {
    * sign until then. 0 (`keys rotate --now`) when the current key is compromised.
    */
   activationDelaySeconds?: number
+  /** A lock left by a rotation that died (older than a minute) is being taken over. */
+  onStaleLock?: (info: { lock: string; since: string }) => void
 }
 
 export interface RotateKeysResult {
@@ -42,21 +44,25 @@ export interface RotateKeysResult {
  */
 export async function rotateKeys(dir: string, now: number, retainSeconds: number, opts: RotateKeysOptions = {}): Promise<RotateKeysResult> {
   const file = path.join(dir, KEYS_FILE)
-  const data = readKeyFile(file)
-  const activatesAt = now + (opts.activationDelaySeconds ?? KEY_ACTIVATION_DELAY_SECONDS) * 1000
-  const retired: string[] = []
-  const dropped: string[] = []
-  for (const k of data.keys) {
-    // A key retired later than the new one activates (a pending rotation, then `--now`) stops then.
-    if (!k.retiredAt || k.retiredAt > activatesAt) { k.retiredAt = activatesAt; retired.push(k.kid) }
-  }
-  for (const k of data.keys) {
-    if (!published(k, now, retainSeconds) && k.privateJwk.d) {
-      delete k.privateJwk.d
-      dropped.push(k.kid)
+  // Never creates a key set: a rotation where there is none is a wrong directory (SIGIL_KEYS_DIR unset or mistyped).
+  if (!fs.existsSync(file)) throw new Error(`no key set at ${file} to rotate: check SIGIL_KEYS_DIR, or create the first one with \`keys init\``)
+  return withKeyFileLock(file, async () => {
+    const data = readKeyFile(file)
+    const activatesAt = now + (opts.activationDelaySeconds ?? KEY_ACTIVATION_DELAY_SECONDS) * 1000
+    const retired: string[] = []
+    const dropped: string[] = []
+    for (const k of data.keys) {
+      // A key retired later than the new one activates (a pending rotation, then `--now`) stops then.
+      if (!k.retiredAt || k.retiredAt > activatesAt) { k.retiredAt = activatesAt; retired.push(k.kid) }
     }
-  }
-  const key = { ...await newKey(now), activatesAt }
-  writeKeyFile(file, { keys: [...data.keys, key] })
-  return { file, kid: key.kid, activatesAt: new Date(activatesAt).toISOString(), retired, dropped }
+    for (const k of data.keys) {
+      if (!published(k, now, retainSeconds) && k.privateJwk.d) {
+        delete k.privateJwk.d
+        dropped.push(k.kid)
+      }
+    }
+    const key = { ...await newKey(now), activatesAt }
+    writeKeyFile(file, { keys: [...data.keys, key] })
+    return { file, kid: key.kid, activatesAt: new Date(activatesAt).toISOString(), retired, dropped }
+  }, opts.onStaleLock ? { onStaleLock: opts.onStaleLock } : {})
 }
