@@ -73,10 +73,17 @@ async function run(argv: string[]): Promise<void> {
 
   if (area === 'keys') {
     if (action === 'rotate') {
-      await openKeys(config, log) // creates the first key in development if there is none yet
+      // Never creates a key set (a rotation where there is none is a wrong SIGIL_KEYS_DIR); prints the file it rotated.
       // --now: the current key is compromised; signing services may refuse the new key's tokens until their cached
       // JWKS expires (PUBLISHED_KEYS_MAX_AGE_SECONDS).
-      return out(await rotateKeys(keysDirOf(config), Date.now(), keyRetainSeconds(config), values.now ? { activationDelaySeconds: 0 } : {}))
+      try {
+        return out(await rotateKeys(keysDirOf(config), Date.now(), keyRetainSeconds(config), {
+          ...(values.now ? { activationDelaySeconds: 0 } : {}),
+          onStaleLock: ({ lock, since }) => log.warn({ lock, since }, 'taking over a key file lock left by a rotation that did not finish'),
+        }))
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err))
+      }
     }
     if (action === 'init') {
       try {

@@ -91,5 +91,6 @@ export function openKeys(config: Config, log: Logger, opts: { create?: boolean }
     onCreated: ({ kid, file }) => log.warn({ kid, file }, 'created a development signing key (set SIGIL_KEYS_DIR for production keys)'),
     onRefreshFailed: ({ file, error }) => log.error({ file, err: error }, 'the signing key file cannot be loaded; still using the last good key set'),
     onRefreshRecovered: ({ file }) => log.warn({ file }, 'the signing key file loads again'),
+    onLooseMode: ({ file, mode }) => log.warn({ file, mode }, 'the signing key file is readable or writable by others than its owner: chmod 0600 (or 0400)'),
   })
 }

@@ -115,3 +115,17 @@ test('a held lock is waited for; one left over a minute ago by a rotation that d
   assert.deepEqual(stale, [lock])
   assert.equal(fs.existsSync(lock), false)
 })
+
+test('a key file readable or writable by others than its owner is told, once per mode', async () => {
+  const dir = tmp()
+  await initKeys(dir, Date.now())
+  const file = path.join(dir, KEYS_FILE)
+  const told: string[] = []
+  const ring = await openKeyRing({ dir, createIfMissing: false, retainSeconds: 600, now: Date.now, onLooseMode: ({ file, mode }) => told.push(`${file} ${mode}`) })
+  assert.deepEqual(told, [], '0600 is fine')
+  fs.chmodSync(file, 0o640)
+  await ring.refresh(); await ring.refresh()
+  fs.chmodSync(file, 0o644)
+  await ring.refresh()
+  assert.deepEqual(told, [`${file} 0640`, `${file} 0644`])
+})

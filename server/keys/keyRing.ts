@@ -81,6 +81,8 @@ export interface OpenKeyRingOptions {
   onRefreshFailed?: (info: { file: string; error: string }) => void
   /** The file loads again after failures. */
   onRefreshRecovered?: (info: { file: string }) => void
+  /** The key file can be read or written by its group or others (told once per mode seen). */
+  onLooseMode?: (info: { file: string; mode: string }) => void
 }
 
 const signsAt = (k: StoredKey, now: number): boolean => activation(k) <= now && (!k.retiredAt || k.retiredAt > now)
@@ -105,8 +107,13 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
   /** Signers of the keys that sign now or will (pending), newest activation first. */
   let signers: { key: StoredKey; signer: Signer }[] = []
   let verifier: { kids: string; keySet: ReturnType<typeof createLocalJWKSet> } | undefined
+  let looseMode: number | undefined
   const load = async (): Promise<void> => {
     const stat = fs.statSync(file)
+    // Private keys: the owner's only. A rotation keeps the mode it finds, so a loose one stays until fixed.
+    const mode = stat.mode & 0o777
+    if (mode & 0o077 && mode !== looseMode) opts.onLooseMode?.({ file, mode: mode.toString(8).padStart(4, '0') })
+    looseMode = mode & 0o077 ? mode : undefined
     if (stat.mtimeMs === mtime) return
     const data = readKeyFile(file)
     const now = opts.now()
