@@ -96,7 +96,7 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
   if (!fs.existsSync(file)) {
     if (!opts.createIfMissing) {
       throw new Error(`no signing keys at ${file}: create the key set once with \`npm run sigil -- keys init\` (it writes to SIGIL_KEYS_DIR, `
-        + 'or to the data directory when that is unset) or with your KMS tooling; development keys (SIGIL_DEV_KEYS=true) are created only when SIGIL_KEYS_DIR is unset')
+        + 'or to the data directory when that is unset); development keys (SIGIL_DEV_KEYS=true) are created only when SIGIL_KEYS_DIR is unset')
     }
     const key = await newKey(opts.now())
     writeKeyFile(file, { keys: [key] })
