@@ -42,15 +42,29 @@ test('keys rotate: a new active key, the old one still in the JWKS', () => {
     // Reading keys never makes one: the first comes from keys init (or a server's first start).
     assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'keys', 'list'], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, stdio: 'pipe' }), /keys init/)
     assert.equal(fs.existsSync(path.join(dir, 'signing-keys.json')), false)
+    // Nor does rotating: it fails naming the file it looked for (a wrong SIGIL_KEYS_DIR, not a new key set).
+    assert.throws(() => execFileSync(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'keys', 'rotate'], { cwd: root, env: { ...process.env, SIGIL_DATA_DIR: dir }, stdio: 'pipe' }),
+      (err: { status: number; stderr: Buffer }) => err.status === 2 && err.stderr.toString().includes(`no key set at ${path.join(dir, 'signing-keys.json')}`))
+    assert.equal(fs.existsSync(path.join(dir, 'signing-keys.json')), false)
     cli(dir, 'keys', 'init')
     const before = cli(dir, 'keys', 'list').keys.map((k: { kid: string }) => k.kid)
     const rotated = cli(dir, 'keys', 'rotate')
     assert.deepEqual(rotated.retired, before)
+    assert.equal(rotated.file, path.join(dir, 'signing-keys.json'), 'names the file it rotated')
+    const listed = cli(dir, 'keys', 'list').keys as { kid: string; state: string }[]
+    assert.deepEqual(listed.map((k) => k.kid).sort(), [...before, rotated.kid].sort())
+    // Published first, signing once caches of the JWKS hold it; --now (a compromised key) signs at once.
+    assert.deepEqual(listed.map((k) => k.state), ['active', 'pending'])
+    assert.ok(Date.parse(rotated.activatesAt) > Date.now() + 300_000)
+    const urgent = cli(dir, 'keys', 'rotate', '--now')
+    assert.deepEqual(urgent.retired.sort(), [...before, rotated.kid].sort())
+    assert.deepEqual((cli(dir, 'keys', 'list').keys as { kid: string; state: string }[]).map((k) => [k.kid, k.state]),
+      [[before[0], 'retired'], [rotated.kid, 'retired'], [urgent.kid, 'active']])
     const after = cli(dir, 'keys', 'list').keys.map((k: { kid: string }) => k.kid)
-    assert.deepEqual(after.sort(), [...before, rotated.kid].sort())
+    assert.deepEqual(after.sort(), [...before, rotated.kid, urgent.kid].sort())
     // The history keeps every key ever used, public parts only (what audit verify --jwks needs after retirement).
     const history = cli(dir, 'keys', 'history').keys as { kid: string; d?: string }[]
-    assert.deepEqual(history.map((k) => k.kid).sort(), [...before, rotated.kid].sort())
+    assert.deepEqual(history.map((k) => k.kid).sort(), [...before, rotated.kid, urgent.kid].sort())
     assert.ok(history.every((k) => k.d === undefined))
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })

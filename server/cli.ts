@@ -2,7 +2,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { JSONWebKeySet } from 'jose'
 import { ConfigError, loadConfig } from './config.ts'
-import { initKeys, rotateKeys } from './keys/index.ts'
+import { initKeys, KEY_ACTIVATION_DELAY_SECONDS, rotateKeys } from './keys/index.ts'
 import fs from 'node:fs'
 import { createLogger, keyRetainSeconds, keysDirOf, openKeys, openStore } from './runtime.ts'
 import { auditAnchorFile, AuditVerificationError, CheckpointRefusedError, createCheckpointer, domainEvent, verifyAuditExport } from './audit/index.ts'
@@ -19,9 +19,11 @@ const ROLE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 const HELP = `Usage: npm run sigil -- <command>
 
   keys init                               create the first key set (in SIGIL_KEYS_DIR, else the data directory); refuses to replace one
-  keys list                               show the signing keys in the JWKS
+  keys list                               the keys in the key set, each pending (published, not signing yet), active or retired
   keys history                            every public key ever used, retired ones included (for audit verify --jwks)
-  keys rotate                             new active key; the old one stays published until what it signed expires
+  keys rotate [--now]                     a new key, published at once and signing ${KEY_ACTIVATION_DELAY_SECONDS} s later (once caches of the JWKS
+                                          hold it), when the current one retires; it stays published until what it signed
+                                          expires. --now: the new key signs at once (a compromised key: SECURITY.md)
   clients create --name NAME --role ROLE  create an API client (roles: ${API_CLIENT_ROLES.join(', ')}); prints the key once
   clients list                            list API clients
   clients revoke ID                       revoke an API client's key
@@ -53,7 +55,7 @@ function fail(message: string): never {
 async function run(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, 'prev-hash': { type: 'string' }, 'expect-checkpoint': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, role: { type: 'string', multiple: true }, set: { type: 'string' }, jwks: { type: 'string' }, after: { type: 'string' }, state: { type: 'string' }, 'rp-id': { type: 'string' }, delivery: { type: 'string' }, 'max-unsigned': { type: 'string' }, 'prev-hash': { type: 'string' }, 'expect-checkpoint': { type: 'string' }, now: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   })
   const [area, action, arg] = positionals
   if (values.help || !area) return void process.stdout.write(HELP)
@@ -71,8 +73,17 @@ async function run(argv: string[]): Promise<void> {
 
   if (area === 'keys') {
     if (action === 'rotate') {
-      await openKeys(config, log) // creates the first key in development if there is none yet
-      return out(await rotateKeys(keysDirOf(config), Date.now(), keyRetainSeconds(config)))
+      // Never creates a key set (a rotation where there is none is a wrong SIGIL_KEYS_DIR); prints the file it rotated.
+      // --now: the current key is compromised; signing services may refuse the new key's tokens until their cached
+      // JWKS expires (PUBLISHED_KEYS_MAX_AGE_SECONDS).
+      try {
+        return out(await rotateKeys(keysDirOf(config), Date.now(), keyRetainSeconds(config), {
+          ...(values.now ? { activationDelaySeconds: 0 } : {}),
+          onStaleLock: ({ lock, since }) => log.warn({ lock, since }, 'taking over a key file lock left by a rotation that did not finish'),
+        }))
+      } catch (err) {
+        fail(err instanceof Error ? err.message : String(err))
+      }
     }
     if (action === 'init') {
       try {
@@ -82,7 +93,7 @@ async function run(argv: string[]): Promise<void> {
         fail(err instanceof Error ? err.message : String(err))
       }
     }
-    if (action === 'list') return out((await openKeys(config, log, { create: false })).jwks())
+    if (action === 'list') return out({ keys: (await openKeys(config, log, { create: false })).status() })
     if (action === 'history') return out((await openKeys(config, log, { create: false })).history())
     fail(`unknown keys command "${action ?? ''}"`)
   }

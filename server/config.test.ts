@@ -25,7 +25,7 @@ test('a malformed variable does not hide the checks across the others', () => {
   // PORT is malformed; the origin, Redis and session checks still run on the variables that are well formed.
   assert.throws(() => loadConfig({ PORT: 'abc', SIGIL_STORE: 'redis', SIGIL_ORIGINS: 'http://evil.com', SIGIL_SESSION_IDLE_SECONDS: '90000' }), (err: unknown) => {
     assert.ok(err instanceof ConfigError)
-    assert.deepEqual(err.issues.map((i) => i.split(':')[0]).sort(), ['PORT', 'SIGIL_ORIGINS', 'SIGIL_ORIGINS', 'SIGIL_REDIS_URL', 'SIGIL_SESSION_IDLE_SECONDS'])
+    assert.deepEqual(err.issues.map((i) => i.split(':')[0]).sort(), ['PORT', 'SIGIL_KEYS_DIR', 'SIGIL_ORIGINS', 'SIGIL_ORIGINS', 'SIGIL_REDIS_URL', 'SIGIL_SESSION_IDLE_SECONDS'])
     return true
   })
   // A check that involves a malformed variable is not judged against a default: only the malformed one is named.
@@ -34,6 +34,25 @@ test('a malformed variable does not hide the checks across the others', () => {
     assert.deepEqual(err.issues.map((i) => i.split(':')[0]), ['SIGIL_RP_ID'])
     return true
   })
+})
+
+test('a shared (Redis) store needs a shared key directory; only an explicit SIGIL_DEV_KEYS=true goes without', () => {
+  // Without one, each host makes its own development key: tokens from one host are refused by the others.
+  const redis = { SIGIL_STORE: 'redis', SIGIL_REDIS_URL: 'redis://redis.internal:6379' }
+  for (const devKeys of [undefined, 'false', '0']) {
+    assert.throws(() => loadConfig({ ...redis, ...(devKeys ? { SIGIL_DEV_KEYS: devKeys } : {}), SIGIL_SESSION_IDLE_SECONDS: '90000' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError)
+      // One message names every bad variable, this one among them, and says how to go on.
+      assert.deepEqual(err.issues.map((i) => i.split(':')[0]).sort(), ['SIGIL_KEYS_DIR', 'SIGIL_SESSION_IDLE_SECONDS'])
+      assert.match(err.message, /SIGIL_KEYS_DIR: required when SIGIL_STORE=redis.*SIGIL_DEV_KEYS=true/)
+      return true
+    }, String(devKeys))
+  }
+  assert.equal(loadConfig({ ...redis, SIGIL_KEYS_DIR: '/keys' }).keysDir, '/keys')
+  assert.equal(loadConfig({ ...redis, SIGIL_DEV_KEYS: 'true' }).devKeys, true)
+  // A malformed SIGIL_DEV_KEYS is named alone, not judged against the default.
+  assert.throws(() => loadConfig({ ...redis, SIGIL_DEV_KEYS: 'yes' }), (err: unknown) =>
+    err instanceof ConfigError && err.issues.map((i) => i.split(':')[0]).join() === 'SIGIL_DEV_KEYS')
 })
 
 test('origins must sit within the RP ID and use https off localhost', () => {

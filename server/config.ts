@@ -209,6 +209,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.SIGIL_SQLITE_THREAD !== undefined) issues.push('SIGIL_SQLITE_THREAD: replaced by SIGIL_SQLITE_MODE (group, thread or direct)')
   if (e.SIGIL_STORE === 'redis' && !e.SIGIL_REDIS_URL && !involves('SIGIL_REDIS_URL')) issues.push('SIGIL_REDIS_URL: required when SIGIL_STORE=redis')
+  // Every host of a shared store must sign with the same keys: with a development key each host makes its own in its
+  // data directory, and then tokens minted on one host are refused by the others, the JWKS differs per host and the
+  // audit checkpointer reports the other hosts' checkpoints as a broken chain. Only an explicit SIGIL_DEV_KEYS=true
+  // (one host trying Redis) goes without a shared key directory.
+  if (e.SIGIL_STORE === 'redis' && !e.SIGIL_KEYS_DIR && !involves('SIGIL_KEYS_DIR', 'SIGIL_DEV_KEYS')
+    && !(present.SIGIL_DEV_KEYS !== undefined && e.SIGIL_DEV_KEYS)) {
+    issues.push('SIGIL_KEYS_DIR: required when SIGIL_STORE=redis (every host must sign with the same key set: a directory shared by all of them, '
+      + 'created once with `keys init`); to try Redis on a single host with a development key, set SIGIL_DEV_KEYS=true explicitly')
+  }
   if (e.SIGIL_SESSION_IDLE_SECONDS > e.SIGIL_SESSION_ABSOLUTE_SECONDS && !involves('SIGIL_SESSION_IDLE_SECONDS', 'SIGIL_SESSION_ABSOLUTE_SECONDS')) {
     issues.push('SIGIL_SESSION_IDLE_SECONDS: must not exceed SIGIL_SESSION_ABSOLUTE_SECONDS')
   }

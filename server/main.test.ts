@@ -110,7 +110,7 @@ test('Redis unreachable at start-up: a message naming where and which variables 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-main-'))
   try {
     const t0 = Date.now()
-    await assert.rejects(start({ SIGIL_DATA_DIR: dir, SIGIL_STORE: 'redis', SIGIL_REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' }), (err: Error) => {
+    await assert.rejects(start({ SIGIL_DATA_DIR: dir, SIGIL_STORE: 'redis', SIGIL_DEV_KEYS: 'true', SIGIL_REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' }), (err: Error) => {
       assert.match(err.message, /^exited 1:/)
       assert.match(err.message, /Redis at redis:\/\/user:\*\*\*@127\.0\.0\.1:1 did not answer within 10 s \(SIGIL_REDIS_URL/)
       assert.doesNotMatch(err.message, /hunter2/, 'no password in the message')

@@ -5,8 +5,9 @@ import type { Logger } from 'pino'
 import { ConfigError, loadConfig, unknownVariables, type Config } from './config.ts'
 import { createApp } from './http/index.ts'
 import { createMetrics } from './http/index.ts'
+import { KEY_REFRESH_SECONDS } from './keys/index.ts'
 import { loadAttestationPolicies } from './passkeys/index.ts'
-import { createLogger, openKeys, openStore } from './runtime.ts'
+import { createLogger, keyFileFailingSeconds, openKeys, openStore } from './runtime.ts'
 import { auditAnchorFile, CheckpointRefusedError, createCheckpointer, startDispatcher } from './audit/index.ts'
 import { expireDueApprovals, policySourceFor } from './approvals/index.ts'
 
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const keys = await openKeys(config, log)
   // Compile the policy set in force (the shipped one on first start) before taking requests, not on the first one.
   await policySourceFor(store).current()
-  const metrics = createMetrics({ outboxPending: () => store.outbox.pending() })
+  const metrics = createMetrics({ outboxPending: () => store.outbox.pending(), keyFileFailingSeconds: () => keyFileFailingSeconds(keys, Date.now()) })
   const outbox = startDispatcher({ store, config, log, now: Date.now, onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }) })
   const deps = {
     config, store, keys, log, now: Date.now, metrics, outbox,
@@ -88,7 +89,8 @@ async function main(): Promise<void> {
   server.headersTimeout = 15_000
   server.requestTimeout = 30_000
   server.keepAliveTimeout = 5_000
-  const refresh = setInterval(() => void keys.refresh().catch((err: Error) => log.error({ err: err.message }, 'key refresh failed')), 30_000)
+  // A failed re-read is logged by the ring (once per distinct error) and keeps the last good key set.
+  const refresh = setInterval(() => void keys.refresh(), KEY_REFRESH_SECONDS * 1000)
   refresh.unref()
   // Every process runs it; one of them signs per interval (see createCheckpointer), the others check the chain.
   const checkpointer = createCheckpointer({ store, keys, config, now: Date.now },

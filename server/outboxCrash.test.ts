@@ -80,7 +80,8 @@ test('redis: every event committed before a SIGKILL is delivered after restart',
   const redis = await startRedisServer()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigil-crash-'))
   try {
-    const env = { SIGIL_STORE: 'redis', SIGIL_REDIS_URL: redis.url, SIGIL_DATA_DIR: dir }
+    // One host restarted on its own data directory: a development key is what it should use.
+    const env = { SIGIL_STORE: 'redis', SIGIL_REDIS_URL: redis.url, SIGIL_DATA_DIR: dir, SIGIL_DEV_KEYS: 'true' }
     await crashAndRecover('redis', env, () => connectRedisStore({ url: redis.url }), async () => {
       const { createClient } = await import('redis')
       const c = createClient({ url: redis.url })

@@ -75,6 +75,12 @@ export async function openStore(config: Config, opts: { mode?: Config['sqliteMod
   return store
 }
 
+/** For the metric: seconds the key file has failed to load, 0 while it loads. */
+export const keyFileFailingSeconds = (keys: KeyRing, now: number): number => {
+  const failure = keys.failure()
+  return failure ? (now - failure.since) / 1000 : 0
+}
+
 /** The key ring; `create: false` for commands that only read keys (they must not make a development key). */
 export function openKeys(config: Config, log: Logger, opts: { create?: boolean } = {}): Promise<KeyRing> {
   return openKeyRing({
@@ -83,5 +89,8 @@ export function openKeys(config: Config, log: Logger, opts: { create?: boolean }
     retainSeconds: keyRetainSeconds(config),
     now: Date.now,
     onCreated: ({ kid, file }) => log.warn({ kid, file }, 'created a development signing key (set SIGIL_KEYS_DIR for production keys)'),
+    onRefreshFailed: ({ file, error }) => log.error({ file, err: error }, 'the signing key file cannot be loaded; still using the last good key set'),
+    onRefreshRecovered: ({ file }) => log.warn({ file }, 'the signing key file loads again'),
+    onLooseMode: ({ file, mode }) => log.warn({ file, mode }, 'the signing key file is readable or writable by others than its owner: chmod 0600 (or 0400)'),
   })
 }

@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
-import { signJwt } from '../keys/index.ts'
+import { signJwt, withKeyRefresh } from '../keys/index.ts'
 import type { ApprovalPolicyDecision, ApprovalRecord } from '../store/index.ts'
 import { conditionsMet } from './conditions.ts'
 import { approversOf } from './decide.ts'
@@ -125,14 +125,8 @@ export async function verifyApprovalToken(deps: AppDeps, token: string, signerId
   const options = { algorithms: ['ES256'], typ: APPROVAL_TOKEN_TYP, issuer: deps.config.publicUrl, audience: signerId,
     currentDate: new Date(deps.now()), requiredClaims: ['sub', 'jti', 'exp', 'iat', 'intent_digest'] }
   try {
-    let verified
-    try {
-      verified = await jwtVerify(token, deps.keys.verificationKeys(), options)
-    } catch (err) {
-      if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err
-      await deps.keys.refresh()
-      verified = await jwtVerify(token, deps.keys.verificationKeys(), options)
-    }
+    const verified = await withKeyRefresh(deps.keys, (err) => err instanceof joseErrors.JWKSNoMatchingKey,
+      () => jwtVerify(token, deps.keys.verificationKeys(), options))
     return verified.payload as ApprovalTokenClaims
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new ProblemError('approval_token_expired', 400, { detail: 'The approval token has expired; fetch a new one.', field: 'token' })

@@ -93,7 +93,7 @@ describe('audit checkpointer: signs only a chain that links to what it signed be
     const b = createCheckpointer({ store, keys: keysB, config, now: Date.now })
     await add('appr_1'); await a.run(); await b.run()
     await new Promise((r) => setTimeout(r, 20))
-    await rotateKeys(dir, Date.now(), 600)
+    await rotateKeys(dir, Date.now(), 600, { activationDelaySeconds: 0 })
     await keys.refresh() // worker A's periodic refresh came first; B's has not
     await add('appr_2'); await a.run()
     assert.ok(await b.run(), 'B signs after reading the rotated key file')

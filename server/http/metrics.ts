@@ -12,9 +12,9 @@ export interface Metrics {
 
 /**
  * One registry per app, so two apps in one test process do not collide. `outboxPending` (the store's count of
- * events not yet handed to webhook subscriptions) is read at each scrape, not per request.
+ * events not yet handed to webhook subscriptions) and `keyFileFailingSeconds` are read at each scrape, not per request.
  */
-export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => Promise<number> } = {}): Metrics {
+export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => Promise<number>; keyFileFailingSeconds?: () => number } = {}): Metrics {
   const registry = new Registry()
   if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'sigil_' })
   const { outboxPending } = opts
@@ -27,6 +27,15 @@ export function createMetrics(opts: { defaults?: boolean; outboxPending?: () => 
         // A growing backlog means no instance is draining it; the store being down shows here as NaN and in /readyz.
         try { this.set(await outboxPending()) } catch { this.set(Number.NaN) }
       },
+    })
+  }
+  const { keyFileFailingSeconds } = opts
+  if (keyFileFailingSeconds) {
+    new Gauge({
+      name: 'sigil_key_file_failing_seconds',
+      help: 'How long the signing key file has failed to load (0 while it loads); the last good key set is used meanwhile',
+      registers: [registry],
+      collect() { this.set(keyFileFailingSeconds()) },
     })
   }
   return {

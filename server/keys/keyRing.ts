@@ -1,26 +1,37 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { randomBytes, webcrypto } from 'node:crypto'
 import { createLocalJWKSet, type JWK } from 'jose'
+import { activation, KEYS_FILE, newKey, published, readKeyFile, writeKeyFile, type StoredKey } from './keyFile.ts'
 import { localSigner, type Signer } from './signer.ts'
 
-export const KEYS_FILE = 'signing-keys.json'
+/** `Cache-Control: max-age` of the published keys (JWKS, did.json, jwt-vc-issuer): how long a cache may hold them. */
+export const PUBLISHED_KEYS_MAX_AGE_SECONDS = 300
+/** How often a running server re-reads the key file. */
+export const KEY_REFRESH_SECONDS = 30
+/**
+ * How long a rotated key is published before it signs: every instance has re-read the file (KEY_REFRESH_SECONDS)
+ * and every cache holding the JWKS without it has expired (PUBLISHED_KEYS_MAX_AGE_SECONDS), plus 30 s for a
+ * verifier that refetched a moment before (jose's createRemoteJWKSet refetches at most every 30 s). Signed with
+ * at once, a new key's tokens were refused by signing services until their cached JWKS expired.
+ */
+export const KEY_ACTIVATION_DELAY_SECONDS = PUBLISHED_KEYS_MAX_AGE_SECONDS + KEY_REFRESH_SECONDS + 30
 
-interface StoredKey {
+/** A key's state at a moment: published but not yet signing, signing, or published for what it signed. */
+export type KeyState = 'pending' | 'active' | 'retired'
+
+export interface KeyStatus {
   kid: string
-  alg: 'ES256'
-  privateJwk: JWK
-  createdAt: number
-  retiredAt?: number
-}
-
-interface KeysFile {
-  keys: StoredKey[]
+  state: KeyState
+  createdAt: string
+  activatesAt: string
+  retiredAt?: string
 }
 
 export interface KeyRing {
-  /** The active signer. */
+  /** The active signer: the newest key whose activation time has come. */
   signer(): Signer
+  /** Each key with its state now (`keys list`). */
+  status(): KeyStatus[]
   /** Public keys: the active one and retired ones whose signatures may still be unexpired. */
   jwks(): { keys: JWK[] }
   /**
@@ -37,8 +48,25 @@ export interface KeyRing {
   publishedFor(seconds: number): { keys: JWK[] }
   /** Every public key this deployment has signed with, for checking old signatures (audit checkpoints). */
   history(): { keys: JWK[] }
-  /** Re-reads the key file if it changed (a rotation by the CLI or another instance). */
+  /**
+   * Re-reads the key file if it changed (a rotation by the CLI or another instance). A file that cannot be read or
+   * parsed leaves the last good set in use (and published): it never throws once the ring is open.
+   */
   refresh(): Promise<void>
+  /** Since when and why the key file has failed to load, while it does. */
+  failure(): KeyFileFailure | undefined
+}
+
+export interface KeyFileFailure {
+  /** When the first failed re-read of this run of failures happened (ring's clock, ms). */
+  since: number
+  error: string
+  /**
+   * Failing for longer than `retainSeconds`: had the file been rotated meanwhile, the other instances would have
+   * retired and unpublished the key this one still signs with, so its tokens no longer verify there (`/readyz`
+   * fails, so the load balancer drains it).
+   */
+  stale: boolean
 }
 
 export interface OpenKeyRingOptions {
@@ -49,72 +77,84 @@ export interface OpenKeyRingOptions {
   retainSeconds: number
   now: () => number
   onCreated?: (info: { kid: string; file: string }) => void
+  /** A re-read failed, with an error other than the previous one (so a broken file is told once, not every 30 s). */
+  onRefreshFailed?: (info: { file: string; error: string }) => void
+  /** The file loads again after failures. */
+  onRefreshRecovered?: (info: { file: string }) => void
+  /** The key file can be read or written by its group or others (told once per mode seen). */
+  onLooseMode?: (info: { file: string; mode: string }) => void
 }
 
-async function newKey(now: number): Promise<StoredKey> {
-  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])
-  const jwk = await webcrypto.subtle.exportKey('jwk', pair.privateKey)
-  const kid = `${new Date(now).toISOString().slice(0, 10)}-${randomBytes(6).toString('base64url')}`
-  return { kid, alg: 'ES256', privateJwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d }, createdAt: now }
-}
-
-function readFile(file: string): KeysFile {
-  let parsed: KeysFile
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as KeysFile
-  } catch (err) {
-    // Named, so that a cut-off or hand-edited key file does not surface as a bare JSON message.
-    throw new Error(`${file}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : (err as Error).message}`, { cause: err })
-  }
-  if (!Array.isArray(parsed.keys) || !parsed.keys.some((k) => !k.retiredAt)) {
-    throw new Error(`${file}: no active key`)
-  }
-  return parsed
-}
-
-function writeFile(file: string, data: KeysFile): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 })
-  fs.renameSync(tmp, file)
-}
+const signsAt = (k: StoredKey, now: number): boolean => activation(k) <= now && (!k.retiredAt || k.retiredAt > now)
+const stateAt = (k: StoredKey, now: number): KeyState =>
+  signsAt(k, now) ? 'active' : activation(k) > now && (!k.retiredAt || k.retiredAt > now) ? 'pending' : 'retired'
 
 const publicJwk = (k: StoredKey): JWK => ({ kty: k.privateJwk.kty, crv: k.privateJwk.crv, x: k.privateJwk.x, y: k.privateJwk.y, kid: k.kid, alg: k.alg, use: 'sig' })
-
-function published(k: StoredKey, now: number, retainSeconds: number): boolean {
-  return !k.retiredAt || k.retiredAt + retainSeconds * 1000 > now
-}
 
 export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
   const file = path.join(opts.dir, KEYS_FILE)
   if (!fs.existsSync(file)) {
     if (!opts.createIfMissing) {
       throw new Error(`no signing keys at ${file}: create the key set once with \`npm run sigil -- keys init\` (it writes to SIGIL_KEYS_DIR, `
-        + 'or to the data directory when that is unset) or with your KMS tooling; development keys (SIGIL_DEV_KEYS=true) are created only when SIGIL_KEYS_DIR is unset')
+        + 'or to the data directory when that is unset); development keys (SIGIL_DEV_KEYS=true) are created only when SIGIL_KEYS_DIR is unset')
     }
     const key = await newKey(opts.now())
-    writeFile(file, { keys: [key] })
+    writeKeyFile(file, { keys: [key] })
     opts.onCreated?.({ kid: key.kid, file })
   }
   let mtime = 0
-  let active: Signer
   let keys: StoredKey[] = []
+  /** Signers of the keys that sign now or will (pending), newest activation first. */
+  let signers: { key: StoredKey; signer: Signer }[] = []
   let verifier: { kids: string; keySet: ReturnType<typeof createLocalJWKSet> } | undefined
+  let looseMode: number | undefined
   const load = async (): Promise<void> => {
     const stat = fs.statSync(file)
+    // Private keys: the owner's only. A rotation keeps the mode it finds, so a loose one stays until fixed.
+    const mode = stat.mode & 0o777
+    if (mode & 0o077 && mode !== looseMode) opts.onLooseMode?.({ file, mode: mode.toString(8).padStart(4, '0') })
+    looseMode = mode & 0o077 ? mode : undefined
     if (stat.mtimeMs === mtime) return
-    const data = readFile(file)
-    const current = data.keys.filter((k) => !k.retiredAt).sort((a, b) => b.createdAt - a.createdAt)[0]!
-    active = await localSigner(current.kid, current.privateJwk)
+    const data = readKeyFile(file)
+    const now = opts.now()
+    const usable = data.keys.filter((k) => k.privateJwk.d && (!k.retiredAt || k.retiredAt > now)).sort((a, b) => activation(b) - activation(a))
+    if (!usable.length) throw new Error(`${file}: no key with a private part that is active or pending`)
+    signers = await Promise.all(usable.map(async (key) => ({ key, signer: await localSigner(key.kid, key.privateJwk) })))
     keys = data.keys
     verifier = undefined
     mtime = stat.mtimeMs
   }
   await load()
+  let failing: { since: number; error: string } | undefined
+  const refresh = async (): Promise<void> => {
+    try {
+      await load()
+    } catch (err) {
+      // The last good set stays: the keys in it are still the right ones for everything signed until the file broke,
+      // and answering 500 for the JWKS would make verifiers refuse this instance's tokens at once.
+      const error = (err as Error).message
+      if (failing?.error !== error) opts.onRefreshFailed?.({ file, error })
+      failing = { since: failing?.since ?? opts.now(), error }
+      return
+    }
+    if (failing) {
+      failing = undefined
+      opts.onRefreshRecovered?.({ file })
+    }
+  }
+  // The key that signs at `now`: a pending key takes over at its activation time without a re-read. Should a
+  // hand-edited file leave a gap, the newest key already activated signs, else the first pending one.
+  const signerAt = (now: number): Signer =>
+    (signers.find((s) => signsAt(s.key, now)) ?? signers.find((s) => activation(s.key) <= now) ?? signers.at(-1)!).signer
   const publishedNow = (): StoredKey[] => { const now = opts.now(); return keys.filter((k) => published(k, now, opts.retainSeconds)) }
   const jwks = () => ({ keys: publishedNow().map(publicJwk) })
   return {
-    signer: () => active,
+    signer: () => signerAt(opts.now()),
+    status() {
+      const now = opts.now()
+      return keys.map((k) => ({ kid: k.kid, state: stateAt(k, now), createdAt: new Date(k.createdAt).toISOString(),
+        activatesAt: new Date(activation(k)).toISOString(), ...(k.retiredAt ? { retiredAt: new Date(k.retiredAt).toISOString() } : {}) }))
+    },
     jwks,
     verificationKeys() {
       // Which keys are published changes with time too (a retired key leaves after its retention).
@@ -128,45 +168,7 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
       return { keys: keys.filter((k) => published(k, now, Math.max(seconds, opts.retainSeconds))).map(publicJwk) }
     },
     history: () => ({ keys: keys.map(publicJwk) }),
-    refresh: load,
+    refresh,
+    failure: () => failing && { ...failing, stale: opts.now() - failing.since > opts.retainSeconds * 1000 },
   }
-}
-
-/**
- * Creates the first key set in `dir` (the production set-up: `SIGIL_KEYS_DIR=/keys npm run sigil -- keys init`), and
- * refuses to touch one that exists: replacing it would drop the keys that tokens, credentials and audit checkpoints
- * in circulation were signed with (rotate instead).
- */
-export async function initKeys(dir: string, now: number): Promise<{ kid: string; file: string }> {
-  const file = path.join(dir, KEYS_FILE)
-  if (fs.existsSync(file)) throw new Error(`${file} already holds a key set; use \`keys rotate\` to add a new active key`)
-  const key = await newKey(now)
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
-  // 'wx': if another process created it meanwhile, fail rather than overwrite.
-  fs.writeFileSync(file, JSON.stringify({ keys: [key] }, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
-  return { kid: key.kid, file }
-}
-
-/**
- * Makes a new active key and retires the old one. A retired key whose retention has passed leaves the JWKS and
- * loses its private part; its public part stays in the file (history) so old audit checkpoints still verify.
- * Running servers pick the change up on their next refresh.
- */
-export async function rotateKeys(dir: string, now: number, retainSeconds: number): Promise<{ kid: string; retired: string[]; dropped: string[] }> {
-  const file = path.join(dir, KEYS_FILE)
-  const data = readFile(file)
-  const retired: string[] = []
-  const dropped: string[] = []
-  for (const k of data.keys) {
-    if (!k.retiredAt) { k.retiredAt = now; retired.push(k.kid) }
-  }
-  for (const k of data.keys) {
-    if (!published(k, now, retainSeconds) && k.privateJwk.d) {
-      delete k.privateJwk.d
-      dropped.push(k.kid)
-    }
-  }
-  const key = await newKey(now)
-  writeFile(file, { keys: [...data.keys, key] })
-  return { kid: key.kid, retired, dropped }
 }

@@ -2,8 +2,10 @@ import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVeri
 import type { JWK } from 'jose'
 
 /**
- * Everything Sigil signs goes through this interface, so a KMS or HSM can take the place of the local key:
- * such a signer returns the JWS signature bytes (for ES256, r || s as RFC 7518 §3.4 requires).
+ * Everything Sigil signs goes through this interface, and no other code touches a private key. The only
+ * implementation is localSigner; a KMS or HSM would be another one, returning the JWS signature bytes (for ES256,
+ * r || s as RFC 7518 §3.4 requires), with a key ring entry referencing the remote key (openKeyRing reads only local
+ * private JWKs today).
  */
 export interface Signer {
   readonly kid: string

@@ -5,6 +5,7 @@ import { domainEvent } from '../audit/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { CREDENTIAL_VALIDITY_SECONDS, issuerIdentity, statusListToken } from '../kyc/index.ts'
+import { withKeyRefresh } from '../keys/index.ts'
 import { hitLimit } from '../rateLimits.ts'
 import type { KycCredentialRecord, OutboxEvent, UserRecord } from '../store/index.ts'
 
@@ -62,7 +63,8 @@ async function verifiedRecord(deps: AppDeps, presentation: string, nonce: string
   const prefix = `${deps.config.publicUrl}/status-lists/`
   let result
   try {
-    result = await verifyPresentation(presentation, {
+    // A credential signed by another instance with a key this one has not read yet: re-read once.
+    result = await withKeyRefresh(deps.keys, (err) => err instanceof CredentialError && err.code === 'key_unknown', () => verifyPresentation(presentation, {
       trustedIssuers: ownIssuer(deps),
       fetchStatusList: async (uri) => {
         if (!uri.startsWith(prefix)) throw new CredentialError('status_unavailable', { detail: 'not a status list of this issuer' })
@@ -70,7 +72,7 @@ async function verifiedRecord(deps: AppDeps, presentation: string, nonce: string
       },
       now: new Date(deps.now()), expectedNonce: nonce, expectedAudience: recoveryAudience(deps), expectedVct: issuerIdentity(deps).vct,
       expectedClaims: [],
-    })
+    }))
   } catch (err) {
     if (err instanceof CredentialError) throw new Refused(err.code)
     throw err

@@ -4,6 +4,7 @@ import { policySourceFor } from '../approvals/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { ProblemError } from '../errors.ts'
 import { CREDENTIAL_VALIDITY_SECONDS, issuerIdentity, statusListToken } from '../kyc/index.ts'
+import { withKeyRefresh } from '../keys/index.ts'
 import type { ApiClientRecord } from '../store/index.ts'
 
 interface VerifierSetup { kids: string; trustedIssuers: TrustedIssuerList; fetchStatusList: FetchStatusList }
@@ -35,6 +36,9 @@ function verifierSetup(deps: AppDeps): VerifierSetup {
   setups.set(deps, setup)
   return setup
 }
+
+/** The issuer signature names a key Sigil's trust list does not hold (yet). */
+const isKeyUnknown = (err: unknown): boolean => err instanceof CredentialError && err.code === 'key_unknown'
 
 /** Picks the requested claims out of the verified ones (nested by dotted path). */
 function pick(claims: Record<string, unknown>, paths: readonly string[]): Record<string, unknown> {
@@ -109,14 +113,18 @@ async function requireCurrentStatus(deps: AppDeps, reference: { idx: number; uri
 export async function verifyForApp(deps: AppDeps, client: DisclosingApp, body: { presentation: string; nonce: string; audience?: string; claims: string[] }) {
   await requireDisclosure(deps, client, body.claims)
   const id = issuerIdentity(deps)
-  const setup = verifierSetup(deps)
   let result
   try {
-    result = await verifyPresentation(body.presentation, {
-      trustedIssuers: setup.trustedIssuers,
-      fetchStatusList: setup.fetchStatusList,
-      now: new Date(deps.now()), expectedNonce: body.nonce, expectedAudience: body.audience ?? client.id, expectedVct: id.vct,
-      expectedClaims: body.claims.map((c) => c.split('.')),
+    // A credential signed by another instance with a key this one has not read yet: re-read once (in the
+    // OpenID4VP flow the request is already consumed, so a refusal here would be final).
+    result = await withKeyRefresh(deps.keys, isKeyUnknown, () => {
+      const setup = verifierSetup(deps)
+      return verifyPresentation(body.presentation, {
+        trustedIssuers: setup.trustedIssuers,
+        fetchStatusList: setup.fetchStatusList,
+        now: new Date(deps.now()), expectedNonce: body.nonce, expectedAudience: body.audience ?? client.id, expectedVct: id.vct,
+        expectedClaims: body.claims.map((c) => c.split('.')),
+      })
     })
   } catch (err) {
     if (!(err instanceof CredentialError)) throw err

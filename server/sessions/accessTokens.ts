@@ -1,6 +1,6 @@
 import { jwtVerify, errors as joseErrors } from 'jose'
 import type { Config } from '../config.ts'
-import { signJwt, type KeyRing } from '../keys/index.ts'
+import { signJwt, withKeyRefresh, type KeyRing } from '../keys/index.ts'
 import type { SessionRecord } from '../store/index.ts'
 
 /** RFC 9068 JWT access token media type; verification pins it with the algorithm and audience. */
@@ -32,15 +32,9 @@ export async function verifyAccessToken(keys: KeyRing, config: Config, token: st
     currentDate: new Date(now),
     requiredClaims: ['sub', 'sid', 'exp', 'iat'],
   }
-  let payload
-  try {
-    ({ payload } = await jwtVerify(token, keys.verificationKeys(), options))
-  } catch (err) {
-    // Another instance may have rotated the key a moment ago: re-read the key set once.
-    if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err
-    await keys.refresh()
-    ;({ payload } = await jwtVerify(token, keys.verificationKeys(), options))
-  }
+  // Another instance may have rotated the key a moment ago: an unknown kid re-reads the key set once.
+  const { payload } = await withKeyRefresh(keys, (err) => err instanceof joseErrors.JWKSNoMatchingKey,
+    () => jwtVerify(token, keys.verificationKeys(), options))
   if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new joseErrors.JWTClaimValidationFailed('bad claims', payload)
   return { sub: payload.sub, sid: payload.sid }
 }

@@ -9,6 +9,7 @@ import { createApp } from '../http/index.ts'
 import type { AppDeps } from '../deps.ts'
 import { createMetrics } from '../http/index.ts'
 import { openKeyRing } from '../keys/index.ts'
+import { keyFileFailingSeconds } from '../runtime.ts'
 import { DEFAULT_POLICIES } from '../passkeys/index.ts'
 import { openSqliteStore, type Store } from '../store/index.ts'
 import { startDispatcher, type LookupFunction } from '../audit/index.ts'
@@ -53,7 +54,7 @@ export async function startTestApp(opts: StartTestAppOptions = {}): Promise<Test
   const log = pino({ level: 'silent' })
   const outbox = startDispatcher({ store, config, log, now: clock.now, lookup: opts.webhookLookup })
   const deps: AppDeps = {
-    config, store, keys, log, metrics: createMetrics({ defaults: false, outboxPending: () => store.outbox.pending() }), now: clock.now, outbox,
+    config, store, keys, log, metrics: createMetrics({ defaults: false, outboxPending: () => store.outbox.pending(), keyFileFailingSeconds: () => keyFileFailingSeconds(keys, clock.now()) }), now: clock.now, outbox,
     attestationPolicies: opts.attestationPolicies ?? DEFAULT_POLICIES,
   }
   const { listener, serverOptions } = createApp(deps)

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Response, type Router } from 'express'
 import type { AppDeps } from '../../deps.ts'
+import { PUBLISHED_KEYS_MAX_AGE_SECONDS } from '../../keys/index.ts'
 import { DOCS_ROUTE } from '../metrics.ts'
 import { ProblemError, sendProblem } from '../problem.ts'
 
@@ -15,10 +16,15 @@ export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown)
   router.get('/readyz', async (_req, res) => {
     try {
       await deps.store.ping()
-      res.json({ status: 'ready', store: deps.store.kind })
     } catch {
-      sendProblem(res, new ProblemError('store_unavailable', 503, { detail: 'The store cannot be reached.', headers: { 'Retry-After': '5' } }))
+      return sendProblem(res, new ProblemError('store_unavailable', 503, { detail: 'The store cannot be reached.', headers: { 'Retry-After': '5' } }))
     }
+    // The key file has failed to load for longer than a retired key stays published: this instance may be signing
+    // with a key the others no longer accept (the error itself, with the file's path, is in the log).
+    if (deps.keys.failure()?.stale) {
+      return sendProblem(res, new ProblemError('keys_unavailable', 503, { detail: 'The signing key file has failed to load for too long; see the log.', headers: { 'Retry-After': '30' } }))
+    }
+    res.json({ status: 'ready', store: deps.store.kind })
   })
   // Counts of failed sign-ins and recoveries, token outcomes and the outbox backlog are for the operator's scraper:
   // with SIGIL_METRICS_TOKEN set, only a request bearing it gets them (compared in constant time).
@@ -39,7 +45,7 @@ export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown)
   router.use('/docs', express.static(docsDir, { index: 'index.html', setHeaders: (res) => { (res as Response).locals.route = DOCS_ROUTE } }))
   router.get('/.well-known/jwks.json', async (_req, res) => {
     await deps.keys.refresh()
-    res.setHeader('Cache-Control', 'public, max-age=300')
+    res.setHeader('Cache-Control', `public, max-age=${PUBLISHED_KEYS_MAX_AGE_SECONDS}`)
     res.type('application/jwk-set+json').send(JSON.stringify(deps.keys.jwks()))
   })
   // Related Origin Requests (WebAuthn L3 §5.11): other origins that may use this RP ID.
