@@ -100,6 +100,23 @@ describe('audit checkpointer: signs only a chain that links to what it signed be
     await verifyAuditExport(ndjson(await all()), keys.history()) // throws on a bad chain or checkpoint
   })
 
+  test('a worker whose key file does not load fails the run (no tamper alarm) on a checkpoint signed with a key rotated in since, and signs once the file loads (found in review)', async () => {
+    const file = path.join(dir, 'signing-keys.json')
+    const keysB = await openKeyRing({ dir, createIfMissing: false, retainSeconds: 600, now: Date.now })
+    const a = checkpointer()
+    const b = createCheckpointer({ store, keys: keysB, config, now: Date.now })
+    await add('appr_1'); await a.run(); await b.run()
+    await new Promise((r) => setTimeout(r, 20))
+    await rotateKeys(dir, Date.now(), 600, { activationDelaySeconds: 0 })
+    await keys.refresh()
+    const good = fs.readFileSync(file, 'utf8')
+    fs.writeFileSync(file, good.slice(0, 100)) // B's mount fails: it never sees the rotation
+    await add('appr_2'); await a.run()
+    await assert.rejects(b.run(), (err: unknown) => err instanceof Error && !(err instanceof CheckpointRefusedError) && /key file does not load/.test(err.message))
+    fs.writeFileSync(file, good)
+    assert.ok(await b.run(), 'the same checkpointer signs once the key file loads again')
+  })
+
   test('a checkpointer refuses a chain whose checkpoint was forged (a signature other than this deployment\'s)', async () => {
     const cp = checkpointer()
     await add('appr_1'); await cp.run()

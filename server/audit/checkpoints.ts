@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { createLocalJWKSet } from 'jose'
@@ -135,7 +136,8 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
   const writeAnchor = (mark: CheckpointMark): void => {
     if (!opts.anchorFile) return
     fs.mkdirSync(path.dirname(opts.anchorFile), { recursive: true, mode: 0o700 })
-    const tmp = `${opts.anchorFile}.${process.pid}.tmp`
+    // A random name: containers sharing the data directory may all be pid 1.
+    const tmp = `${opts.anchorFile}.${randomBytes(8).toString('hex')}.tmp`
     fs.writeFileSync(tmp, JSON.stringify(mark) + '\n', { mode: 0o600 })
     fs.renameSync(tmp, opts.anchorFile)
     written = mark
@@ -164,10 +166,24 @@ export function createCheckpointer(deps: Pick<AppDeps, 'store' | 'keys' | 'confi
     try {
       return await verifiedClaims(e, createLocalJWKSet(deps.keys.history()))
     } catch (err) {
-      if (refreshedThisRun || !(err instanceof CheckpointRefusedError)) throw err
-      refreshedThisRun = true
-      await deps.keys.refresh()
-      return verifiedClaims(e, createLocalJWKSet(deps.keys.history()))
+      if (!(err instanceof CheckpointRefusedError)) throw err
+      let refusal: unknown = err
+      if (!refreshedThisRun) {
+        refreshedThisRun = true
+        await deps.keys.refresh()
+        try {
+          return await verifiedClaims(e, createLocalJWKSet(deps.keys.history()))
+        } catch (again) {
+          refusal = again
+        }
+      }
+      // While this process cannot read the key file, a checkpoint signed with a key rotated in since is unknown
+      // here, not forged: the run fails (outcome failed, tried again next interval) instead of a tamper alarm.
+      const failing = deps.keys.failure?.()
+      if (failing && refusal instanceof CheckpointRefusedError) {
+        throw new Error(`the checkpoint at seq ${e.seq} cannot be checked while the key file does not load (${failing.error})`)
+      }
+      throw refusal
     }
   }
 

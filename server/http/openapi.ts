@@ -108,7 +108,7 @@ export function buildOpenApi(routes: RouteDef[], info: { version: string; server
   const plain = (summary: string, tag: string, type = 'application/json') => ({ get: { summary, tags: [tag], security: [], responses: { 200: { description: 'OK', content: { [type]: {} } } } } })
   Object.assign(paths, {
     '/healthz': plain('Liveness: the process is up', 'Operations'),
-    '/readyz': { get: { ...plain('Readiness: the store is reachable and the key file loads', 'Operations').get, responses: { 200: { description: 'Ready', content: { 'application/json': {} } }, 503: { description: 'store_unavailable, keys_unavailable', content: { 'application/json': {} } } } } },
+    '/readyz': { get: { ...plain('Readiness: the store is reachable, and the key file has not been failing to load for 330 s or more (until then the last good key set is used)', 'Operations').get, responses: { 200: { description: 'Ready', content: { 'application/json': {} } }, 503: { description: 'store_unavailable, keys_unavailable', content: { 'application/json': {} } } } } },
     '/metrics': plain('Prometheus metrics', 'Operations', 'text/plain'),
     '/openapi.json': plain('This document', 'Operations'),
     '/.well-known/jwks.json': plain('Public signing keys (active and retired ones still needed to verify)', 'Keys', 'application/jwk-set+json'),

@@ -22,8 +22,17 @@ export interface KeysFile {
 
 export const activation = (k: StoredKey): number => k.activatesAt ?? k.createdAt
 
+/**
+ * A key retired before it was to start signing (a pending key replaced by `keys rotate --now`): it signed
+ * nothing, so nothing is ever verified with it, and it is trusted nowhere once retired (its private part may have
+ * been in the leaked file that prompted the `--now`).
+ */
+export const neverSigned = (k: StoredKey): boolean => k.retiredAt !== undefined && k.retiredAt < activation(k)
+
 export function published(k: StoredKey, now: number, retainSeconds: number): boolean {
-  return !k.retiredAt || k.retiredAt + retainSeconds * 1000 > now
+  if (!k.retiredAt) return true
+  if (neverSigned(k)) return k.retiredAt > now
+  return k.retiredAt + retainSeconds * 1000 > now
 }
 
 export async function newKey(now: number): Promise<StoredKey> {

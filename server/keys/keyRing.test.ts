@@ -123,6 +123,14 @@ test('rotate --now (a compromised key): the new key signs at once, also over a p
   await ring.refresh()
   assert.equal(ring.signer().kid, urgent.kid)
   assert.deepEqual(ring.status().map((k) => k.state), ['retired', 'retired', 'active'], 'the pending key never signs')
+  // It signed nothing, and its private part was in the file that leaked: trusted nowhere, private part gone.
+  assert.deepEqual(urgent.dropped, [pending.kid])
+  const file = JSON.parse(fs.readFileSync(path.join(dir, KEYS_FILE), 'utf8')) as { keys: { kid: string; privateJwk: { d?: string } }[] }
+  assert.equal(file.keys.find((k) => k.kid === pending.kid)!.privateJwk.d, undefined)
+  assert.deepEqual(ring.jwks().keys.map((k) => k.kid).sort(), [oldKid, urgent.kid].sort())
+  assert.ok(!ring.publishedFor(365 * 86_400).keys.some((k) => k.kid === pending.kid), 'not in did.json either')
+  assert.ok(!ring.history().keys.some((k) => k.kid === pending.kid), 'nor in the history old checkpoints are checked with')
+  assert.deepEqual(ring.status().map((k) => k.published), [true, false, true])
 })
 
 test('a key file written before activation times (no activatesAt) loads: its newest unretired key signs', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { createLocalJWKSet, type JWK } from 'jose'
-import { activation, KEYS_FILE, newKey, published, readKeyFile, writeKeyFile, type StoredKey } from './keyFile.ts'
+import { activation, KEYS_FILE, neverSigned, newKey, published, readKeyFile, writeKeyFile, type StoredKey } from './keyFile.ts'
 import { localSigner, type Signer } from './signer.ts'
 
 /** `Cache-Control: max-age` of the published keys (JWKS, did.json, jwt-vc-issuer): how long a cache may hold them. */
@@ -25,6 +25,8 @@ export interface KeyStatus {
   createdAt: string
   activatesAt: string
   retiredAt?: string
+  /** In the JWKS (and did.json) now: not yet retired, or retired within the retention; never after retiring unused. */
+  published: boolean
 }
 
 export interface KeyRing {
@@ -126,7 +128,16 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
   }
   await load()
   let failing: { since: number; error: string } | undefined
-  const refresh = async (): Promise<void> => {
+  /**
+   * Failing this long, the instance is not ready: a key rotated in meanwhile may sign elsewhere from
+   * KEY_ACTIVATION_DELAY_SECONDS after the rotation, and this instance would refuse its tokens (and serve a JWKS
+   * without it); past retainSeconds the others no longer publish the key this one still signs with.
+   */
+  const staleAfterSeconds = Math.min(opts.retainSeconds, KEY_ACTIVATION_DELAY_SECONDS - KEY_REFRESH_SECONDS)
+  let refreshing: Promise<void> | undefined
+  // One re-read at a time: two finishing out of order could put the older set back.
+  const refresh = (): Promise<void> => (refreshing ??= reload().finally(() => { refreshing = undefined }))
+  const reload = async (): Promise<void> => {
     try {
       await load()
     } catch (err) {
@@ -153,7 +164,8 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     status() {
       const now = opts.now()
       return keys.map((k) => ({ kid: k.kid, state: stateAt(k, now), createdAt: new Date(k.createdAt).toISOString(),
-        activatesAt: new Date(activation(k)).toISOString(), ...(k.retiredAt ? { retiredAt: new Date(k.retiredAt).toISOString() } : {}) }))
+        activatesAt: new Date(activation(k)).toISOString(), ...(k.retiredAt ? { retiredAt: new Date(k.retiredAt).toISOString() } : {}),
+        published: published(k, now, opts.retainSeconds) }))
     },
     jwks,
     verificationKeys() {
@@ -167,8 +179,9 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
       const now = opts.now()
       return { keys: keys.filter((k) => published(k, now, Math.max(seconds, opts.retainSeconds))).map(publicJwk) }
     },
-    history: () => ({ keys: keys.map(publicJwk) }),
+    // Keys that never signed have nothing to verify: left out, so a leaked one cannot vouch for an old checkpoint.
+    history: () => ({ keys: keys.filter((k) => !neverSigned(k)).map(publicJwk) }),
     refresh,
-    failure: () => failing && { ...failing, stale: opts.now() - failing.since > opts.retainSeconds * 1000 },
+    failure: () => failing && { ...failing, stale: opts.now() - failing.since > staleAfterSeconds * 1000 },
   }
 }

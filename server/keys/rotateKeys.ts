@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { KEYS_FILE, newKey, published, readKeyFile, withKeyFileLock, writeKeyFile } from './keyFile.ts'
+import { KEYS_FILE, neverSigned, newKey, published, readKeyFile, withKeyFileLock, writeKeyFile } from './keyFile.ts'
 import { KEY_ACTIVATION_DELAY_SECONDS } from './keyRing.ts'
 
 /**
@@ -56,7 +56,8 @@ export async function rotateKeys(dir: string, now: number, retainSeconds: number
       if (!k.retiredAt || k.retiredAt > activatesAt) { k.retiredAt = activatesAt; retired.push(k.kid) }
     }
     for (const k of data.keys) {
-      if (!published(k, now, retainSeconds) && k.privateJwk.d) {
+      // Retired for good, or replaced before it ever signed (`--now` over a pending rotation): no private part kept.
+      if ((!published(k, now, retainSeconds) || neverSigned(k)) && k.privateJwk.d) {
         delete k.privateJwk.d
         dropped.push(k.kid)
       }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import { kycTypeMetadata, STATUS_LIST_TYP } from '../../../credentials/index.ts'
 import type { AppDeps } from '../../deps.ts'
+import { PUBLISHED_KEYS_MAX_AGE_SECONDS } from '../../keys/index.ts'
 import {
   authorizationServerMetadata, collectingAccount, credentialIssuerMetadata, didDocument, exchangePreAuthorizedCode, issueCredential, issueNonce,
   jwtVcIssuerMetadata, OAuthError, sendOAuthError, statusListToken, zStatusListParams,
@@ -21,7 +22,7 @@ const plain = (route: string, fn: Handler) => (req: Request, res: Response, next
   fn(req, res).catch(next)
 }
 
-const PUBLIC_METADATA = 'public, max-age=300'
+const PUBLIC_METADATA = `public, max-age=${PUBLISHED_KEYS_MAX_AGE_SECONDS}`
 
 /**
  * The issuer's public face (issue 7): DID document, issuer metadata, the OpenID4VCI 1.0 pre-authorized code flow

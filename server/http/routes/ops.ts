@@ -19,8 +19,8 @@ export function opsRoutes(router: Router, deps: AppDeps, openapi: () => unknown)
     } catch {
       return sendProblem(res, new ProblemError('store_unavailable', 503, { detail: 'The store cannot be reached.', headers: { 'Retry-After': '5' } }))
     }
-    // The key file has failed to load for longer than a retired key stays published: this instance may be signing
-    // with a key the others no longer accept (the error itself, with the file's path, is in the log).
+    // The key file has failed to load for so long (330 s, or the retention if shorter) that a key rotated in meanwhile
+    // may sign on the other instances, and this one would refuse their tokens (the error, with the path, is logged).
     if (deps.keys.failure()?.stale) {
       return sendProblem(res, new ProblemError('keys_unavailable', 503, { detail: 'The signing key file has failed to load for too long; see the log.', headers: { 'Retry-After': '30' } }))
     }
