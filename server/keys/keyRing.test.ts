@@ -146,3 +146,17 @@ test('a key file written before activation times (no activatesAt) loads: its new
   assert.equal(ring.signer().kid, data.keys[0]!.kid)
   assert.deepEqual(ring.status().map((k) => k.state), ['retired', 'active'])
 })
+
+test('a rotation is seen even when the file keeps its modification time (file systems with one-second timestamps)', async () => {
+  const dir = tmp()
+  const now = Date.parse('2026-01-01T00:00:00Z')
+  const ring = await openKeyRing({ dir, createIfMissing: true, retainSeconds: 600, now: () => now })
+  const file = path.join(dir, KEYS_FILE)
+  const tick = 1_700_000_000 // a whole second, as such a file system records it
+  fs.utimesSync(file, tick, tick)
+  await ring.refresh()
+  const urgent = await rotateKeys(dir, now, 600, { activationDelaySeconds: 0 })
+  fs.utimesSync(file, tick, tick) // rewritten within the same second
+  await ring.refresh()
+  assert.equal(ring.signer().kid, urgent.kid)
+})

@@ -104,7 +104,8 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     writeKeyFile(file, { keys: [key] })
     opts.onCreated?.({ kid: key.kid, file })
   }
-  let mtime = 0
+  /** The file last loaded: mtime, inode and size (a rename over it is a new inode even within one mtime tick). */
+  let seen = ''
   let keys: StoredKey[] = []
   /** Signers of the keys that sign now or will (pending), newest activation first. */
   let signers: { key: StoredKey; signer: Signer }[] = []
@@ -116,7 +117,8 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     const mode = stat.mode & 0o777
     if (mode & 0o077 && mode !== looseMode) opts.onLooseMode?.({ file, mode: mode.toString(8).padStart(4, '0') })
     looseMode = mode & 0o077 ? mode : undefined
-    if (stat.mtimeMs === mtime) return
+    const version = `${stat.mtimeMs}:${stat.ino}:${stat.size}`
+    if (version === seen) return
     const data = readKeyFile(file)
     const now = opts.now()
     const usable = data.keys.filter((k) => k.privateJwk.d && (!k.retiredAt || k.retiredAt > now)).sort((a, b) => activation(b) - activation(a))
@@ -124,7 +126,7 @@ export async function openKeyRing(opts: OpenKeyRingOptions): Promise<KeyRing> {
     signers = await Promise.all(usable.map(async (key) => ({ key, signer: await localSigner(key.kid, key.privateJwk) })))
     keys = data.keys
     verifier = undefined
-    mtime = stat.mtimeMs
+    seen = version
   }
   await load()
   let failing: { since: number; error: string } | undefined
