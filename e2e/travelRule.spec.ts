@@ -63,6 +63,8 @@ test('Travel Rule: the approval waits for the beneficiary, who is asked from the
       await expect(added).toHaveCount(1)
       await expect(added.locator('pre')).toContainText('permit')
       await expect(p.page.locator('#policy-texts details', { hasText: 'Unchanged' })).toHaveCount(texts.length)
+      // Under the schema in force, the change adopts none, and the page says nothing about one.
+      await expect(p.page.locator('#schema-note')).toHaveCount(0)
       await p.page.screenshot({ path: testInfo.outputPath('policy-change.png'), fullPage: true })
     }
     await p.page.getByRole('button', { name: 'Approve with passkey' }).click()
