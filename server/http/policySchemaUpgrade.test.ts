@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test'
 import canonicalize from 'canonicalize'
 import { createPolicyEngine, loadPolicies, shippedSchema } from '../../policies/index.ts'
 import { openSqliteStore } from '../store/index.ts'
-import { createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
+import { approveRequest, createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
 
 // A deployment whose policy set was activated by an older release keeps that release's schema in its store. Its next
 // policy change is checked against, and adopts, the running release's schema (through the policy-admin quorum like
@@ -41,13 +41,6 @@ before(async () => {
 })
 after(() => app.close())
 
-async function approve(who: Person, id: string) {
-  const o = await who.client.post(`/v1/approvals/${id}/options`, { decision: 'approve' })
-  assert.equal(o.status, 200, JSON.stringify(o.body))
-  const r = await who.client.post(`/v1/approvals/${id}/verify`, { response: await who.auth.authenticate(o.body, { origin: who.client.origin }) })
-  assert.equal(r.status, 200, JSON.stringify(r.body))
-  return r.body
-}
 
 test('a set stored by an older release moves to the running release\'s schema with its next approved change', async () => {
   const before = (await people.pat!.client.get('/v1/policies')).body
@@ -64,8 +57,8 @@ test('a set stored by an older release moves to the running release\'s schema wi
   const digest = `sha256:${createHash('sha256').update(canonicalize({ policies: proposed.body.intent.policies, schema })!).digest('hex')}`
   assert.equal(proposed.body.digest, digest, 'and in the digest their passkeys sign')
 
-  await approve(people.quinn!, proposed.body.id)
-  assert.equal((await approve(people.rose!, proposed.body.id)).status, 'approved')
+  await approveRequest(people.quinn!, proposed.body.id)
+  assert.equal((await approveRequest(people.rose!, proposed.body.id)).status, 'approved')
   await new Promise((r) => setTimeout(r, 1100)) // each instance re-reads the set in force within a second
   const after = (await people.pat!.client.get('/v1/policies')).body
   assert.equal(after.schema, schema)

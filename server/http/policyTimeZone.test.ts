@@ -4,7 +4,7 @@ import { loadPolicies } from '../../policies/index.ts'
 import { engineFromText } from '../../policies/testing.ts'
 import { createApiClient } from '../clients/index.ts'
 import { openSqliteStore } from '../store/index.ts'
-import { createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
+import { approveRequest, createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
 
 // The policy set's time zone (@timeZone) over HTTP: a proposal naming an unknown zone or two zones is refused with
 // the problem named, and the token's re-check at the time it is asked for compares the local hour, not only the UTC
@@ -39,13 +39,6 @@ after(() => app.close())
 
 const api = () => new TestClient(app.url)
 
-async function approve(who: Person, id: string) {
-  const o = await who.client.post(`/v1/approvals/${id}/options`, { decision: 'approve' })
-  assert.equal(o.status, 200, JSON.stringify(o.body))
-  const r = await who.client.post(`/v1/approvals/${id}/verify`, { response: await who.auth.authenticate(o.body, { origin: who.client.origin }) })
-  assert.equal(r.status, 200, JSON.stringify(r.body))
-  return r.body
-}
 
 test('a policy change naming an unknown time zone, or two time zones, is refused with the problem named', async () => {
   const current = (await people.pat!.client.get('/v1/policies')).body
@@ -73,8 +66,8 @@ test('the token re-check compares the local hour: approved at 18:50 in Kolkata, 
   assert.equal(create.status, 201, JSON.stringify(create.body))
   const id = create.body.id as string
   assert.equal(create.body.status, 'pending', 'in business hours in Kolkata a very large transfer is not blocked')
-  await approve(people.alice!, id)
-  assert.equal((await approve(people.carol!, id)).status, 'approved')
+  await approveRequest(people.alice!, id)
+  assert.equal((await approveRequest(people.carol!, id)).status, 'approved')
   t = Date.parse('2026-11-25T13:25:00Z') // 18:55 in Kolkata
   assert.equal((await api().get(`/v1/approvals/${id}/token`, wallet)).status, 200)
   t = Date.parse('2026-11-25T13:40:00Z') // 19:10 in Kolkata: the UTC hour and weekday are those of the decision

@@ -11,7 +11,7 @@ import { engineFromText, shippedSchema } from '../../policies/testing.ts'
 import { policySourceFor, verifyEvidence } from '../approvals/index.ts'
 import { createApiClient } from '../clients/index.ts'
 import { openSqliteStore, type OutboxEvent } from '../store/index.ts'
-import { createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
+import { approveRequest, createSoftAuthenticator, signUp, startTestApp, TestClient, type SoftAuthenticator, type TestApp } from '../testing/index.ts'
 import { createOffer, ISSUER, KYC_DATA, receiveCredential, submitSubject, type KycWorld } from '../testing/kycHarness.ts'
 
 // Travel Rule hook (issue 8): with travelRule.cedar.example in force, a transfer over the threshold to a destination
@@ -67,13 +67,7 @@ async function create(over: Record<string, unknown> = {}, world: World = w) {
   assert.equal(r.status, 201, JSON.stringify(r.body))
   return r.body
 }
-async function approve(id: string) {
-  const o = await w.alice.client.post(`/v1/approvals/${id}/options`, { decision: 'approve' })
-  assert.equal(o.status, 200, JSON.stringify(o.body))
-  const r = await w.alice.client.post(`/v1/approvals/${id}/verify`, { response: await w.alice.auth.authenticate(o.body, { origin: w.alice.client.origin }) })
-  assert.equal(r.status, 200, JSON.stringify(r.body))
-  return r.body
-}
+const approve = (id: string) => approveRequest(w.alice, id)
 const view = async (id: string) => (await api().get(`/v1/approvals/${id}`, w.wallet)).body
 const token = (id: string) => api().get(`/v1/approvals/${id}/token`, w.wallet)
 

@@ -19,3 +19,12 @@ export async function signIn(client: TestClient, auth: SoftAuthenticator, ctx: O
   const response = await auth.authenticate(opts.body, { origin: client.origin, ...ctx })
   return client.post('/v1/passkeys/login/verify', { response })
 }
+
+/** Approves an approval request over HTTP as a signed-in person: options, the passkey's assertion, verify (200 each); the view after. */
+export async function approveRequest(who: { client: TestClient; auth: SoftAuthenticator }, id: string) {
+  const o = await who.client.post(`/v1/approvals/${id}/options`, { decision: 'approve' })
+  assert.equal(o.status, 200, JSON.stringify(o.body))
+  const r = await who.client.post(`/v1/approvals/${id}/verify`, { response: await who.auth.authenticate(o.body, { origin: who.client.origin }) })
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  return r.body
+}

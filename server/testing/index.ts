@@ -11,7 +11,7 @@ export type {
 export type { SoftAlg } from './authData.ts'
 export { startTestApp, TestClient, TEST_ORIGIN } from './testApp.ts'
 export type { TestApp, TestClock, TestResponse, StartTestAppOptions } from './testApp.ts'
-export { signUp, signIn } from './flows.ts'
+export { approveRequest, signUp, signIn } from './flows.ts'
 export { startRedisCluster, startRedisServer } from './redisServer.ts'
 export type { TestRedisCluster, TestRedisServer } from './redisServer.ts'
 export {
