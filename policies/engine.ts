@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -86,15 +87,15 @@ async function cedarFiles(dir: string): Promise<string[]> {
     .sort()
 }
 
-let shipped: Promise<string> | undefined
+let shipped: string | undefined
 
 /**
  * The schema this release ships (`sigil.cedarschema` beside the shipped policies). A policy change is validated
  * against it and adopts it, so a set in force since an older release (whose stored schema lacks newer context
  * attributes or actions) can move to the current one through the policy-admin quorum like any other change.
  */
-export function shippedSchema(): Promise<string> {
-  shipped ??= readFile(join(DEFAULT_POLICY_DIR, 'sigil.cedarschema'), 'utf8')
+export function shippedSchema(): string {
+  shipped ??= readFileSync(join(DEFAULT_POLICY_DIR, 'sigil.cedarschema'), 'utf8')
   return shipped
 }
 
